@@ -1,0 +1,33 @@
+"""What a mapper needs besides its resource: pseudonyms and the bundle's other resources."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from socle.ingest.fhir import Coding, optional_reference, reference_id
+from socle.privacy import Pseudonymizer
+
+
+@dataclass
+class MappingContext:
+    """Per-bundle state: resources by id (for references such as medicationReference)."""
+
+    pseudo: Pseudonymizer
+    resources_by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
+    codings: set[Coding] = field(default_factory=set)
+
+    def person_id(self, subject: Any, field: str = "subject") -> int:
+        return self.pseudo.id("Patient", reference_id(subject, field))
+
+    def visit_id(self, encounter: Any) -> int | None:
+        ref = optional_reference(encounter)
+        return self.pseudo.id("Encounter", ref) if ref else None
+
+    def record_id(self, resource: dict[str, Any], suffix: str = "") -> int:
+        return self.pseudo.id(resource["resourceType"], f"{resource['id']}{suffix}")
+
+    def remember(self, coding: Coding) -> Coding:
+        """Keep a coding for the source-code dictionary (code labels, no free text)."""
+        self.codings.add(coding)
+        return coding

@@ -1,0 +1,17 @@
+"""Errors of the ingest context."""
+
+from socle.errors import SocleError
+
+
+class IngestError(SocleError):
+    """Base of ingest errors."""
+
+
+class NoInputError(IngestError):
+    """The input path does not exist or holds no FHIR files."""
+
+    exit_code = 2
+
+
+class MappingError(IngestError):
+    """One resource cannot be mapped; it is quarantined with this reason."""

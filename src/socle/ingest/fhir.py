@@ -1,0 +1,80 @@
+"""Small FHIR R4 helpers shared by the mappers: dates, codings, references."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from socle.ingest.errors import MappingError
+
+VOCABULARY = {
+    "http://snomed.info/sct": "SNOMED",
+    "http://loinc.org": "LOINC",
+    "http://www.nlm.nih.gov/research/umls/rxnorm": "RxNorm",
+    "http://hl7.org/fhir/sid/cvx": "CVX",
+    "http://hl7.org/fhir/sid/icd-10-cm": "ICD10CM",
+    "http://hl7.org/fhir/sid/icd-10": "ICD10",
+    "http://unitsofmeasure.org": "UCUM",
+    "http://terminology.hl7.org/CodeSystem/v3-ActCode": "ActCode",
+}
+
+Coding = tuple[str, str, str]  # (vocabulary_id, code, display)
+
+
+def parse_datetime(value: Any, field: str) -> tuple[date, datetime]:
+    """Date (as written, local) and UTC datetime of a FHIR date or dateTime."""
+    if not isinstance(value, str) or len(value) < 4:
+        raise MappingError(f"{field} is missing or not a FHIR dateTime")
+    try:
+        if len(value) <= 10:
+            parts = [int(p) for p in value.split("-")] + [1, 1]
+            d = date(parts[0], parts[1], parts[2])
+            return d, datetime(d.year, d.month, d.day)
+        dt = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise MappingError(f"{field} '{value[:40]}' is not a valid FHIR dateTime") from exc
+    local_day = dt.date()
+    if dt.tzinfo is not None:
+        dt = dt.astimezone(UTC).replace(tzinfo=None)
+    return local_day, dt
+
+
+def optional_datetime(value: Any, field: str) -> tuple[date | None, datetime | None]:
+    return (None, None) if value is None else parse_datetime(value, field)
+
+
+def first_coding(concept: Any, field: str) -> Coding:
+    """The first coding of a CodeableConcept, as (vocabulary, code, display)."""
+    if not isinstance(concept, dict):
+        raise MappingError(f"{field} is missing")
+    for coding in concept.get("coding") or ():
+        if isinstance(coding, dict) and coding.get("code"):
+            system = str(coding.get("system", ""))
+            return VOCABULARY.get(system, system), str(coding["code"]), str(coding.get("display", ""))
+    raise MappingError(f"{field} has no coding with a code")
+
+
+def source_value(coding: Coding) -> str:
+    """The ``*_source_value`` of a coding: ``VOCABULARY|code``."""
+    return f"{coding[0]}|{coding[1]}"
+
+
+def reference_id(ref: Any, field: str) -> str:
+    """The logical id a Reference points to (``urn:uuid:X``, ``Type/X`` or absolute URL)."""
+    if not isinstance(ref, dict) or not isinstance(ref.get("reference"), str):
+        raise MappingError(f"{field} reference is missing")
+    text: str = ref["reference"]
+    if text.startswith("urn:uuid:"):
+        return text[9:]
+    if "?" in text:
+        raise MappingError(f"{field} is a conditional reference, not a patient or record id")
+    return text.rstrip("/").rsplit("/", 1)[-1]
+
+
+def optional_reference(ref: Any) -> str | None:
+    if not isinstance(ref, dict) or not isinstance(ref.get("reference"), str):
+        return None
+    text: str = ref["reference"]
+    if "?" in text:
+        return None
+    return text[9:] if text.startswith("urn:uuid:") else text.rsplit("/", 1)[-1]

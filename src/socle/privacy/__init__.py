@@ -1,0 +1,18 @@
+"""Privacy: pseudonym keys, identity vault, output checking."""
+
+from socle.privacy.errors import PrivacyError, UnsafeSecretError, VaultError
+from socle.privacy.keys import load_or_create_key
+from socle.privacy.output_check import CheckedTable, check_aggregate
+from socle.privacy.pseudonym import Pseudonymizer
+from socle.privacy.vault import IdentityVault
+
+__all__ = [
+    "CheckedTable",
+    "IdentityVault",
+    "PrivacyError",
+    "Pseudonymizer",
+    "UnsafeSecretError",
+    "VaultError",
+    "check_aggregate",
+    "load_or_create_key",
+]

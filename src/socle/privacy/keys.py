@@ -1,0 +1,36 @@
+"""Per-deployment secrets: created on first run, mode 0600, outside the warehouse."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import stat
+from pathlib import Path
+
+from socle.privacy.errors import UnsafeSecretError
+
+KEY_BYTES = 32
+
+
+def load_or_create_key(path: Path) -> bytes:
+    """Return the 32-byte key at ``path``, creating it (0600, in a 0700 folder) if absent.
+
+    A key readable by group or others is refused: a leaked pseudonym key lets
+    anyone with a list of source identifiers re-identify the warehouse.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(secrets.token_bytes(KEY_BYTES))
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise UnsafeSecretError(
+            f"secret {path} has mode {mode:o}; it must be readable by its owner only "
+            f"(run: chmod 600 {path})"
+        )
+    key = path.read_bytes()
+    if len(key) != KEY_BYTES:
+        raise UnsafeSecretError(f"secret {path} holds {len(key)} bytes, expected {KEY_BYTES}")
+    return key

@@ -1,0 +1,29 @@
+"""Warehouse: the OMOP CDM v5.4 store on DuckDB, with one checked read path."""
+
+from socle.warehouse.errors import ScopeError, WarehouseError
+from socle.warehouse.profile import (
+    ColumnProfile,
+    age_sex_pyramid,
+    column_profiles,
+    implausible_counts,
+    temporal_coverage,
+)
+from socle.warehouse.schema import CDM
+from socle.warehouse.scope import GrantScope, PersonFilter
+from socle.warehouse.warehouse import BatchWriter, ScopedReader, Warehouse
+
+__all__ = [
+    "CDM",
+    "BatchWriter",
+    "ColumnProfile",
+    "GrantScope",
+    "PersonFilter",
+    "ScopeError",
+    "ScopedReader",
+    "Warehouse",
+    "WarehouseError",
+    "age_sex_pyramid",
+    "column_profiles",
+    "implausible_counts",
+    "temporal_coverage",
+]

@@ -1,0 +1,179 @@
+"""The clinical warehouse: an OMOP CDM database in one DuckDB file.
+
+Writes come from ingestion through :meth:`Warehouse.loading` (one transaction
+per load). Reads for a purpose go only through :meth:`Warehouse.scoped`,
+which demands a grant scope and a consent filter. Stewards get aggregate
+profiles (:mod:`socle.warehouse.profile`), never rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from socle.warehouse.errors import ScopeError, WarehouseError
+from socle.warehouse.schema import CDM, EVENT_DATE, arrow_schema, ddl, upsert_key
+from socle.warehouse.scope import GrantScope, PersonFilter
+
+
+class Warehouse:
+    """Owner of the DuckDB connection; nothing outside this package touches it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(str(path))
+        except duckdb.Error as exc:
+            raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
+        for statement in ddl():
+            self._con.execute(statement)
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing -----------------------------------------------------------------
+
+    @contextmanager
+    def loading(self) -> Iterator[BatchWriter]:
+        """One atomic load: everything written inside commits together or not at all."""
+        self._con.execute("BEGIN TRANSACTION")
+        writer = BatchWriter(self._con)
+        try:
+            yield writer
+            writer.derive_observation_periods()
+            self._con.execute("COMMIT")
+        except BaseException:
+            self._con.execute("ROLLBACK")
+            raise
+
+    # -- steward aggregates ---------------------------------------------------------
+
+    def table_counts(self) -> dict[str, int]:
+        return {t: self._scalar(f"SELECT count(*) FROM {t}") for t in CDM}
+
+    def _scalar(self, sql: str, params: Sequence[Any] = ()) -> int:
+        row = self._con.execute(sql, list(params)).fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def aggregate(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run a steward aggregate query (used by quality and catalog profiles)."""
+        return self._con.execute(sql, list(params)).fetchall()
+
+    # -- purposeful reads --------------------------------------------------------------
+
+    @contextmanager
+    def scoped(self, grant: GrantScope, persons: PersonFilter) -> Iterator[ScopedReader]:
+        """A reader that sees only granted columns, in the granted period, of consenting persons."""
+        if not isinstance(grant, GrantScope) or not isinstance(persons, PersonFilter):
+            raise ScopeError("a read needs both an active grant and a consent filter")
+        if grant.purpose != persons.purpose:
+            raise ScopeError(
+                f"grant {grant.grant_id} is for purpose '{grant.purpose}' but the consent "
+                f"filter is for '{persons.purpose}'"
+            )
+        cursor = self._con.cursor()
+        try:
+            yield ScopedReader(cursor, grant, persons)
+        finally:
+            cursor.close()
+
+
+class BatchWriter:
+    """Appends Arrow batches into the open load transaction (upsert by primary key)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._con = con
+
+    def write(self, table: str, rows: list[dict[str, Any]]) -> int:
+        if not rows:
+            return 0
+        batch = pa.Table.from_pylist(rows, schema=arrow_schema(table))
+        self._con.register("_batch", batch)
+        key = upsert_key(table)
+        try:
+            if key is None:
+                self._con.execute(f"INSERT INTO {table} SELECT * FROM _batch")
+            else:
+                self._con.execute(
+                    f"DELETE FROM {table} WHERE ({key}) IN (SELECT ({key}) FROM _batch)"
+                )
+                self._con.execute(
+                    f"INSERT INTO {table} SELECT DISTINCT ON ({key}) * FROM _batch"
+                )
+        finally:
+            self._con.unregister("_batch")
+        return len(rows)
+
+    def derive_observation_periods(self) -> None:
+        """One observation period per person: first to last dated event (or birth)."""
+        spans = " UNION ALL ".join(
+            f"SELECT person_id, {col} AS d FROM {table}" for table, col in EVENT_DATE.items()
+        )
+        self._con.execute("DELETE FROM observation_period")
+        self._con.execute(
+            f"""
+            INSERT INTO observation_period
+            SELECT person_id, person_id, min(d), max(d), 32817
+            FROM ({spans}) WHERE d IS NOT NULL GROUP BY person_id
+            """
+        )
+
+
+class ScopedReader:
+    """Runs workspace SQL against ``scoped_<table>`` views and nothing else."""
+
+    def __init__(
+        self, cursor: duckdb.DuckDBPyConnection, grant: GrantScope, persons: PersonFilter
+    ) -> None:
+        self._cursor = cursor
+        self.grant = grant
+        excluded = pa.table({"person_id": pa.array(sorted(persons.excluded_person_ids), pa.int64())})
+        cursor.register("_excluded", excluded)
+        for table, columns in grant.columns.items():
+            if table not in CDM:
+                raise ScopeError(f"grant {grant.grant_id} names unknown table '{table}'")
+            unknown = set(columns) - set(CDM[table])
+            if unknown:
+                raise ScopeError(
+                    f"grant {grant.grant_id} names unknown columns {sorted(unknown)} of '{table}'"
+                )
+            cols = ", ".join(dict.fromkeys(("person_id", *columns)))
+            where = ["person_id NOT IN (SELECT person_id FROM _excluded)"]
+            date_col = EVENT_DATE.get(table)
+            if date_col and grant.period_start:
+                where.append(f"{date_col} >= DATE '{grant.period_start.isoformat()}'")
+            if date_col and grant.period_end:
+                where.append(f"{date_col} <= DATE '{grant.period_end.isoformat()}'")
+            cursor.execute(
+                f"CREATE OR REPLACE TEMP VIEW scoped_{table} AS "
+                f"SELECT {cols} FROM main.{table} WHERE {' AND '.join(where)}"
+            )
+
+    def require(self, table: str, columns: Sequence[str]) -> None:
+        """Refuse a query that needs a column the grant does not include."""
+        granted = set(self.grant.columns.get(table, ())) | {"person_id"}
+        missing = [c for c in columns if c not in granted]
+        if table not in self.grant.columns or missing:
+            raise ScopeError(
+                f"grant {self.grant.grant_id} does not include {table}."
+                f"{', '.join(missing) or '*'}; ask for an amendment of the request"
+            )
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
+        """Run SQL that must read only ``scoped_*`` views; returns an Arrow table."""
+        try:
+            return self._cursor.execute(sql, list(params)).fetch_arrow_table()
+        except duckdb.Error as exc:
+            raise ScopeError(f"workspace query failed: {exc}") from exc
