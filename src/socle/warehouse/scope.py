@@ -26,8 +26,13 @@ class GrantScope:
 
 @dataclass(frozen=True)
 class PersonFilter:
-    """Persons whose current consent state excludes the purpose, as of a date."""
+    """Persons whose consent state excludes the purpose on a date.
+
+    For an opt-out purpose, ``excluded_person_ids`` lists the objectors; for an
+    opt-in purpose, ``included_only`` lists the only persons who may be read.
+    """
 
     purpose: str
     as_of: date
     excluded_person_ids: frozenset[int] = field(default_factory=frozenset)
+    included_only: frozenset[int] | None = None  # set for opt-in purposes

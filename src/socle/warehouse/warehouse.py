@@ -139,8 +139,8 @@ class ScopedReader:
     ) -> None:
         self._cursor = cursor
         self.grant = grant
-        excluded = pa.table({"person_id": pa.array(sorted(persons.excluded_person_ids), pa.int64())})
-        cursor.register("_excluded", excluded)
+        cursor.register("_excluded", _ids(persons.excluded_person_ids))
+        cursor.register("_included", _ids(persons.included_only or frozenset()))
         for table, columns in grant.columns.items():
             if table not in CDM:
                 raise ScopeError(f"grant {grant.grant_id} names unknown table '{table}'")
@@ -151,6 +151,8 @@ class ScopedReader:
                 )
             cols = ", ".join(dict.fromkeys(("person_id", *columns)))
             where = ["person_id NOT IN (SELECT person_id FROM _excluded)"]
+            if persons.included_only is not None:
+                where.append("person_id IN (SELECT person_id FROM _included)")
             date_col = EVENT_DATE.get(table)
             if date_col and grant.period_start:
                 where.append(f"{date_col} >= DATE '{grant.period_start.isoformat()}'")
@@ -177,3 +179,7 @@ class ScopedReader:
             return self._cursor.execute(sql, list(params)).fetch_arrow_table()
         except duckdb.Error as exc:
             raise ScopeError(f"workspace query failed: {exc}") from exc
+
+
+def _ids(ids: frozenset[int]) -> pa.Table:
+    return pa.table({"person_id": pa.array(sorted(ids), pa.int64())})

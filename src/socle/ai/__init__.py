@@ -1,0 +1,17 @@
+"""AI: training sets through the workspace, training, evaluation, notices, registry."""
+
+from socle.ai.dataset import FEATURES, TARGET_LABEL, TrainingSet, build_training_set
+from socle.ai.registry import ModelRegistry, TrainedModel
+from socle.ai.training import Evaluation, ModelError, explain
+
+__all__ = [
+    "FEATURES",
+    "TARGET_LABEL",
+    "Evaluation",
+    "ModelError",
+    "ModelRegistry",
+    "TrainedModel",
+    "TrainingSet",
+    "build_training_set",
+    "explain",
+]

@@ -1,0 +1,97 @@
+"""One Socle node: the stores of a deployment and the services wired on them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from socle.ai import ModelRegistry
+from socle.audit import AuditLog
+from socle.catalog import Catalog
+from socle.config import Settings
+from socle.consent import ConsentRegistry, Taxonomy, load_taxonomy
+from socle.governance import Governance
+from socle.guarantee import HumanGuarantee
+from socle.ingest import LoadSummary, ingest
+from socle.quality import QualityReport, build_report
+from socle.privacy import IdentityVault, Pseudonymizer, load_or_create_key
+from socle.store import open_engine
+from socle.warehouse import Warehouse
+from socle.workspace import Workspace
+
+
+@dataclass
+class Node:
+    settings: Settings
+    engine: Engine
+    audit: AuditLog
+    warehouse: Warehouse
+    pseudo: Pseudonymizer
+    vault: IdentityVault
+    taxonomy: Taxonomy
+    catalog: Catalog
+    consent: ConsentRegistry
+    governance: Governance
+    workspace: Workspace
+    models: ModelRegistry
+    guarantee: HumanGuarantee
+
+    @classmethod
+    def open(cls, settings: Settings) -> Node:
+        settings.ensure_dirs()
+        engine = open_engine(settings.governance_db_url)
+        audit = AuditLog(engine)
+        warehouse = Warehouse(settings.warehouse_path)
+        pseudo = Pseudonymizer(load_or_create_key(settings.secrets_dir / "pseudonym.key"))
+        vault = IdentityVault(
+            settings.vault_path, load_or_create_key(settings.secrets_dir / "vault.key"), pseudo
+        )
+        taxonomy = load_taxonomy()
+        catalog = Catalog(engine, audit, settings.small_cell_threshold)
+        consent = ConsentRegistry(engine, audit, taxonomy)
+        governance = Governance(engine, audit, taxonomy, catalog)
+        workspace = Workspace(
+            warehouse, governance, consent, audit, settings.reports_dir / "releases",
+            threshold=settings.small_cell_threshold, rounding_base=settings.rounding_base,
+        )  # fmt: skip
+        models = ModelRegistry(engine, audit, settings.models_dir)
+        guarantee = HumanGuarantee(engine, audit, models)
+        return cls(
+            settings, engine, audit, warehouse, pseudo, vault, taxonomy, catalog, consent,
+            governance, workspace, models, guarantee,
+        )  # fmt: skip
+
+    def load(self, path: Path, *, actor: str, on_file: Callable[[Path, int], None] | None = None) -> LoadSummary:
+        """Ingest FHIR input atomically and audit the load (counts only)."""
+        summary = ingest(path, self.warehouse, self.pseudo, self.vault, on_file=on_file)
+        self.audit.record(
+            actor=actor, role="data_steward", action="warehouse.load", object=summary.load_id,
+            details={"files": summary.files, "persons": summary.persons, **summary.totals()},
+        )  # fmt: skip
+        return summary
+
+    def quality_report(self, *, actor: str) -> QualityReport:
+        report = build_report(self.warehouse, self.reports)
+        self.audit.record(
+            actor=actor, role="data_steward", action="quality.report", object=report.html_path.name,
+            outcome="ok" if report.passed else "issues",
+            details={"implausible": sum(report.implausible.values())},
+        )  # fmt: skip
+        return report
+
+    def person_id(self, source_patient_id: str) -> int:
+        """The pseudonymous person id of a patient known to the vault (by source id)."""
+        self.vault.pseudonym_for_source(source_patient_id)
+        return self.pseudo.id("Patient", source_patient_id)
+
+    def close(self) -> None:
+        self.vault.close()
+        self.warehouse.close()
+        self.engine.dispose()
+
+    @property
+    def reports(self) -> Path:
+        return self.settings.reports_dir

@@ -1,0 +1,120 @@
+"""The data-quality report of a load (Kahn framework: conformance, completeness, plausibility).
+
+Written as JSON (for machines) and as one self-contained HTML page with
+plots (for the steward). Only aggregates appear; no row leaves the warehouse.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import orjson
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from socle.warehouse import (
+    Warehouse,
+    age_sex_pyramid,
+    column_profiles,
+    implausible_counts,
+    temporal_coverage,
+)
+
+# Key fields whose completeness is reported (table, column).
+KEY_FIELDS = [
+    ("person", "year_of_birth"),
+    ("person", "gender_concept_id"),
+    ("visit_occurrence", "visit_end_date"),
+    ("condition_occurrence", "condition_source_value"),
+    ("condition_occurrence", "visit_occurrence_id"),
+    ("measurement", "value_as_number"),
+    ("measurement", "unit_source_value"),
+    ("drug_exposure", "drug_source_value"),
+]
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    generated_at: str
+    row_counts: dict[str, int]
+    completeness: dict[str, float]
+    implausible: dict[str, int]
+    coverage: tuple[str | None, str | None]
+    pyramid: list[tuple[str, str, int]]
+    html_path: Path
+    json_path: Path
+
+    @property
+    def passed(self) -> bool:
+        return not any(self.implausible.values())
+
+
+def build_report(wh: Warehouse, out_dir: Path, as_of: date | None = None) -> QualityReport:
+    """Compute the checks and write ``quality.json`` and ``quality.html`` under ``out_dir``."""
+    as_of = as_of or datetime.now(UTC).date()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    profiles = {(p.table, p.column): p for p in column_profiles(wh)}
+    completeness = {f"{t}.{c}": round(profiles[(t, c)].completeness, 4) for t, c in KEY_FIELDS}
+    first, last = temporal_coverage(wh)
+    pyramid = age_sex_pyramid(wh, as_of)
+    report = QualityReport(
+        generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        row_counts=wh.table_counts(),
+        completeness=completeness,
+        implausible=implausible_counts(wh, as_of),
+        coverage=(first.isoformat() if first else None, last.isoformat() if last else None),
+        pyramid=pyramid,
+        html_path=out_dir / "quality.html",
+        json_path=out_dir / "quality.json",
+    )
+    summary = {k: v for k, v in asdict(report).items() if not k.endswith("_path")}
+    report.json_path.write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2))
+    env = Environment(loader=PackageLoader("socle.quality"), autoescape=select_autoescape())
+    html = env.get_template("quality.html.j2").render(
+        report=report,
+        pyramid_png=_png(_pyramid_figure(pyramid)),
+        completeness_png=_png(_completeness_figure(completeness)),
+    )
+    report.html_path.write_text(html)
+    return report
+
+
+def _png(fig: Any) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90)
+    plt.close(fig)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def _pyramid_figure(pyramid: list[tuple[str, str, int]]) -> Any:
+    bands = sorted({band for band, _, _ in pyramid})
+    counts = {(band, sex): n for band, sex, n in pyramid}
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.barh(bands, [-counts.get((b, "M"), 0) for b in bands], color="#4477aa", label="male")
+    ax.barh(bands, [counts.get((b, "F"), 0) for b in bands], color="#cc6677", label="female")
+    ax.set_xlabel("persons (male left, female right)")
+    ax.set_title("Age/sex pyramid of living persons")
+    ax.legend()
+    ticks = ax.get_xticks()
+    ax.set_xticks(ticks, [str(abs(int(t))) for t in ticks])
+    fig.tight_layout()
+    return fig
+
+
+def _completeness_figure(completeness: dict[str, float]) -> Any:
+    fig, ax = plt.subplots(figsize=(6, 4))
+    names = list(completeness)
+    ax.barh(names, [100 * completeness[n] for n in names], color="#228833")
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("% of rows filled")
+    ax.set_title("Completeness of key fields")
+    fig.tight_layout()
+    return fig
