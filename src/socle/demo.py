@@ -12,10 +12,15 @@ import numpy as np
 from socle.ai import FEATURES, build_training_set
 from socle.consent import ConsentEvent
 from socle.governance import ProjectRequest, RequestedVariable
-from socle.ingest.reader import input_files, read_file
+from socle.ingest import input_files, read_file
 from socle.node import Node
 
-STEWARD, RESEARCHER, CHAIR, CLINICIAN = "steward@hospital", "researcher@lab", "chair@committee", "dr.house@hospital"
+STEWARD, RESEARCHER, CHAIR, CLINICIAN = (
+    "steward@hospital",
+    "researcher@lab",
+    "chair@committee",
+    "dr.house@hospital",
+)
 DEMO_CONDITION = "SNOMED|73595000"  # Stress (finding): common enough to show released cells
 OBJECTOR_EVERY = 8  # every 8th patient (by source id) objects to research
 
@@ -62,7 +67,9 @@ def source_patient_ids(path: Path) -> list[str]:
     return sorted(ids)
 
 
-def run_demo(node: Node, sample: Path, report: Callable[[StepResult], None] = lambda r: None) -> DemoRun:
+def run_demo(
+    node: Node, sample: Path, report: Callable[[StepResult], None] = lambda r: None
+) -> DemoRun:
     run = DemoRun()
 
     def done(step: str, summary: str, *paths: Path) -> None:
@@ -135,7 +142,9 @@ def run_demo(node: Node, sample: Path, report: Callable[[StepResult], None] = la
         reasons="Clear public interest; variables proportionate to the aims.",
         conditions="Aggregates only; model outputs reviewed before use in care.", actor=CHAIR,
     )  # fmt: skip
-    grant = node.governance.issue_grant(request_id, expires=today + timedelta(days=365), actor=CHAIR)
+    grant = node.governance.issue_grant(
+        request_id, expires=today + timedelta(days=365), actor=CHAIR
+    )
     run.grant_id = grant.id
     done(
         "request",
@@ -146,9 +155,7 @@ def run_demo(node: Node, sample: Path, report: Callable[[StepResult], None] = la
 
     # 6. Workspace: checked releases (by sex; by age band and sex, where cells are small)
     for dims in (("sex",), ("age_band", "sex")):
-        release = node.workspace.condition_counts(
-            grant.id, DEMO_CONDITION, dims, actor=RESEARCHER
-        )
+        release = node.workspace.condition_counts(grant.id, DEMO_CONDITION, dims, actor=RESEARCHER)
         run.releases.append(release.csv_path)
         done(
             "workspace",
@@ -192,7 +199,10 @@ def run_demo(node: Node, sample: Path, report: Callable[[StepResult], None] = la
 
     # 9. Audit
     verification = node.audit.verify()
-    done("audit", f"{verification.events} events, chain verified, head {verification.head_hash[:16]}…")
+    done(
+        "audit",
+        f"{verification.events} events, chain verified, head {verification.head_hash[:16]}…",
+    )
     return run
 
 

@@ -16,8 +16,8 @@ from socle.consent import ConsentRegistry, Taxonomy, load_taxonomy
 from socle.governance import Governance
 from socle.guarantee import HumanGuarantee
 from socle.ingest import LoadSummary, ingest
-from socle.quality import QualityReport, build_report
 from socle.privacy import IdentityVault, Pseudonymizer, load_or_create_key
+from socle.quality import QualityReport, build_report
 from socle.store import open_engine
 from socle.warehouse import Warehouse
 from socle.workspace import Workspace
@@ -64,7 +64,9 @@ class Node:
             governance, workspace, models, guarantee,
         )  # fmt: skip
 
-    def load(self, path: Path, *, actor: str, on_file: Callable[[Path, int], None] | None = None) -> LoadSummary:
+    def load(
+        self, path: Path, *, actor: str, on_file: Callable[[Path, int], None] | None = None
+    ) -> LoadSummary:
         """Ingest FHIR input atomically and audit the load (counts only)."""
         summary = ingest(path, self.warehouse, self.pseudo, self.vault, on_file=on_file)
         self.audit.record(

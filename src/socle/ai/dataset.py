@@ -74,9 +74,7 @@ def build_training_set(ws: ScopedReader) -> TrainingSet:
         ORDER BY l.person_id, l.landmark
         """
     )
-    X = np.column_stack(
-        [np.asarray(table.column(f).to_pylist(), dtype=float) for f in FEATURES]
-    )
+    X = np.column_stack([np.asarray(table.column(f).to_pylist(), dtype=float) for f in FEATURES])
     y = np.asarray(table.column("label").to_pylist(), dtype=int)
     groups = np.asarray(table.column("person_id").to_pylist(), dtype=np.int64)
     return TrainingSet(X, y, groups, len(set(groups.tolist())))

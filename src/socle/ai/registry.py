@@ -82,7 +82,7 @@ class ModelRegistry:
             row = conn.execute(select(model_version).where(model_version.c.id == model_id)).first()
         if row is None:
             raise ModelError(f"no model '{model_id}' in the registry")
-        pipeline: Pipeline = pickle.loads(Path(row.artifact).read_bytes())  # noqa: S301 - our own artifact
+        pipeline: Pipeline = pickle.loads(Path(row.artifact).read_bytes())
         return pipeline
 
     def features(self) -> tuple[str, ...]:

@@ -51,7 +51,9 @@ def make_pipeline() -> Pipeline:
     )
 
 
-def train_and_evaluate(data: TrainingSet, plot_path: Path, seed: int = 7) -> tuple[Pipeline, Evaluation]:
+def train_and_evaluate(
+    data: TrainingSet, plot_path: Path, seed: int = 7
+) -> tuple[Pipeline, Evaluation]:
     """Fit on 70% of persons, evaluate on the other 30% (no person in both)."""
     if len(data.y) < 20 or data.y.sum() < 2 or data.y.sum() == len(data.y):
         raise ModelError(

@@ -91,7 +91,9 @@ class AuditLog:
     ) -> AuditEvent:
         """Append one event inside ``conn``'s transaction, so it commits with the change."""
         last = conn.execute(
-            select(audit_event.c.seq, audit_event.c.hash).order_by(audit_event.c.seq.desc()).limit(1)
+            select(audit_event.c.seq, audit_event.c.hash)
+            .order_by(audit_event.c.seq.desc())
+            .limit(1)
         ).first()
         seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
         fields: dict[str, Any] = {
@@ -128,7 +130,9 @@ class AuditLog:
         """Sequence number and hash of the last event: anchor it elsewhere to detect truncation."""
         with self.engine.connect() as conn:
             last = conn.execute(
-                select(audit_event.c.seq, audit_event.c.hash).order_by(audit_event.c.seq.desc()).limit(1)
+                select(audit_event.c.seq, audit_event.c.hash)
+                .order_by(audit_event.c.seq.desc())
+                .limit(1)
             ).first()
         return (last.seq, last.hash) if last else (0, GENESIS)
 

@@ -45,5 +45,7 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
     }
     for p in purposes.values():
         if p.rule not in ("opt-out", "opt-in"):
-            raise UnknownPurposeError(f"purpose '{p.code}' has rule '{p.rule}'; use opt-out or opt-in")
+            raise UnknownPurposeError(
+                f"purpose '{p.code}' has rule '{p.rule}'; use opt-out or opt-in"
+            )
     return Taxonomy(purposes, dict(data.get("forbidden", {})))

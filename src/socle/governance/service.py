@@ -214,13 +214,17 @@ class Governance:
             raise GrantError(
                 f"grant {grant_id} allows {', '.join(grant.output_types)}, not {output_type}"
             )
-        return GrantScope(grant.id, grant.purpose, grant.columns, grant.period_start, grant.period_end)
+        return GrantScope(
+            grant.id, grant.purpose, grant.columns, grant.period_start, grant.period_end
+        )
 
     # -- internals ----------------------------------------------------------------
 
     def _row(self, request_id: str) -> Any:
         with self.engine.connect() as conn:
-            row = conn.execute(select(access_request).where(access_request.c.id == request_id)).first()
+            row = conn.execute(
+                select(access_request).where(access_request.c.id == request_id)
+            ).first()
         if row is None:
             raise NotFoundError(f"no request '{request_id}'")
         return row

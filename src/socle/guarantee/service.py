@@ -111,11 +111,15 @@ class HumanGuarantee:
     ) -> Prediction:
         """Record the clinician's decision; a reason is always required."""
         if decision not in ("accepted", "amended", "rejected"):
-            raise GuaranteeError(f"decision must be accepted, amended or rejected, not '{decision}'")
+            raise GuaranteeError(
+                f"decision must be accepted, amended or rejected, not '{decision}'"
+            )
         if not reason.strip():
             raise GuaranteeError(f"prediction {prediction_id}: give a reason for the decision")
         if decision == "amended" and amended_score is None:
-            raise GuaranteeError(f"prediction {prediction_id}: an amendment needs the amended value")
+            raise GuaranteeError(
+                f"prediction {prediction_id}: an amendment needs the amended value"
+            )
         current = self.get(prediction_id)
         if current.status != "pending":
             raise GuaranteeError(

@@ -2,6 +2,7 @@
 
 from socle.ingest.errors import IngestError, MappingError, NoInputError
 from socle.ingest.loader import LoadSummary, QuarantinedRecord, ingest
+from socle.ingest.reader import SourceItem, input_files, read_file
 
 __all__ = [
     "IngestError",
@@ -9,5 +10,8 @@ __all__ = [
     "MappingError",
     "NoInputError",
     "QuarantinedRecord",
+    "SourceItem",
     "ingest",
+    "input_files",
+    "read_file",
 ]

@@ -50,7 +50,11 @@ def first_coding(concept: Any, field: str) -> Coding:
     for coding in concept.get("coding") or ():
         if isinstance(coding, dict) and coding.get("code"):
             system = str(coding.get("system", ""))
-            return VOCABULARY.get(system, system), str(coding["code"]), str(coding.get("display", ""))
+            return (
+                VOCABULARY.get(system, system),
+                str(coding["code"]),
+                str(coding.get("display", "")),
+            )
     raise MappingError(f"{field} has no coding with a code")
 
 

@@ -20,7 +20,7 @@ from socle.ingest.context import MappingContext
 from socle.ingest.errors import MappingError
 from socle.ingest.mappers import Mapped, load_all
 from socle.ingest.r4 import SKIPPED_TYPES
-from socle.ingest.reader import SourceItem, input_files, read_file
+from socle.ingest.reader import input_files, read_file
 from socle.privacy import IdentityVault, Pseudonymizer
 from socle.warehouse import BatchWriter, Warehouse
 

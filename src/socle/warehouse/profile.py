@@ -31,7 +31,9 @@ def column_profiles(wh: Warehouse) -> list[ColumnProfile]:
         row = wh.aggregate(f"SELECT count(*), {exprs} FROM {table}")[0]
         rows = int(row[0])
         for i, (col, typ) in enumerate(cols.items()):
-            out.append(ColumnProfile(table, col, str(typ), rows, int(row[1 + 2 * i]), int(row[2 + 2 * i])))
+            out.append(
+                ColumnProfile(table, col, str(typ), rows, int(row[1 + 2 * i]), int(row[2 + 2 * i]))
+            )
     return out
 
 

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-I, B, S, D, T, F = pa.int32(), pa.int64(), pa.string(), pa.date32(), pa.timestamp("us"), pa.float64()
+I, B, S, D, T, F = (
+    pa.int32(),
+    pa.int64(),
+    pa.string(),
+    pa.date32(),
+    pa.timestamp("us"),
+    pa.float64(),
+)
 
 CDM: dict[str, dict[str, pa.DataType]] = {
     "person": {

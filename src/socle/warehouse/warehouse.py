@@ -109,9 +109,7 @@ class BatchWriter:
                 self._con.execute(
                     f"DELETE FROM {table} WHERE ({key}) IN (SELECT ({key}) FROM _batch)"
                 )
-                self._con.execute(
-                    f"INSERT INTO {table} SELECT DISTINCT ON ({key}) * FROM _batch"
-                )
+                self._con.execute(f"INSERT INTO {table} SELECT DISTINCT ON ({key}) * FROM _batch")
         finally:
             self._con.unregister("_batch")
         return len(rows)

@@ -104,7 +104,9 @@ class Workspace:
                 """,
                 [condition],
             )
-        rows = list(zip(*(result.column(i).to_pylist() for i in range(result.num_columns)), strict=True))
+        rows = list(
+            zip(*(result.column(i).to_pylist() for i in range(result.num_columns)), strict=True)
+        )
         return self.release(
             grant_id, result.column_names, rows, ["persons"], actor=actor,
             description=f"persons with {condition} by {' and '.join(dims)}",
@@ -128,7 +130,9 @@ class Workspace:
         with csv_path.open("w", newline="") as f:
             writer = csv.writer(f)
             writer.writerow(checked.columns)
-            writer.writerows(["suppressed" if c is None else c for c in row] for row in checked.rows)
+            writer.writerows(
+                ["suppressed" if c is None else c for c in row] for row in checked.rows
+            )
         json_path = self.releases_dir / f"{release_id}.json"
         json_path.write_bytes(
             orjson.dumps(

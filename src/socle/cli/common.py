@@ -1,0 +1,40 @@
+"""What every CLI module shares: consoles, common options, opening a node."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from socle.config import Settings
+from socle.errors import InputError
+from socle.node import Node
+
+out = Console()
+err = Console(stderr=True)
+
+Home = Annotated[
+    Path | None, typer.Option("--home", help="Node home (default: $SOCLE_HOME or ./socle-home)")
+]
+Actor = Annotated[str, typer.Option("--actor", help="Who acts (recorded in the audit log)")]
+
+
+@contextmanager
+def open_node(home: Path | None) -> Iterator[Node]:
+    node = Node.open(Settings(home=home) if home else Settings())
+    try:
+        yield node
+    finally:
+        node.close()
+
+
+def parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise InputError(f"'{text}' is not a date; use YYYY-MM-DD") from exc

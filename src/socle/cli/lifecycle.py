@@ -1,0 +1,101 @@
+"""Top-level commands: demo, ingest, quality, catalog."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from socle.cli.common import Actor, Home, err, open_node, out
+from socle.ingest import LoadSummary, input_files
+
+QUARANTINE_EXIT = 3  # loaded, but some resources were quarantined
+
+
+def demo(
+    home: Home = None,
+    sample: Annotated[Path, typer.Option(help="FHIR input of the demo")] = Path("data/sample"),
+) -> None:
+    """Run the whole lifecycle on the bundled Synthea sample."""
+    from socle.demo import run_demo
+
+    with open_node(home) as node:
+        run = run_demo(
+            node, sample, report=lambda r: out.print(f"[bold green]✓ {r.step}[/] {r.summary}")
+        )
+    table = Table(title="Socle demo — what was done")
+    for col in ("step", "result", "reports"):
+        table.add_column(col)
+    for r in run.results:
+        table.add_row(r.step, r.summary, "\n".join(str(p) for p in r.paths))
+    out.print(table)
+
+
+def ingest(path: Path, home: Home = None, actor: Actor = "steward") -> None:
+    """Load FHIR R4 bundles or NDJSON (a file or a directory, .gz allowed) into the warehouse."""
+    files = input_files(path)
+    with open_node(home) as node, Progress(
+        TextColumn("loading"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[resources]} resources"), TimeElapsedColumn(), console=err,
+    ) as bar:  # fmt: skip
+        task = bar.add_task("files", total=len(files), resources=0)
+
+        def advance(_: Path, n: int) -> None:
+            bar.update(task, advance=1, resources=bar.tasks[task].fields["resources"] + n)
+
+        summary = node.load(path, actor=actor, on_file=advance)
+    _print_summary(summary)
+    if summary.quarantine:
+        err.print(
+            f"[yellow]{len(summary.quarantine)} resources quarantined[/]; the rest is loaded. "
+            "Fix them at the source and re-run: the load is idempotent."
+        )
+        raise typer.Exit(QUARANTINE_EXIT)
+
+
+def _print_summary(summary: LoadSummary) -> None:
+    table = Table(title=f"load {summary.load_id}: read = loaded + quarantined + skipped")
+    table.add_column("resource type")
+    for col in ("read", "loaded", "quarantined", "skipped"):
+        table.add_column(col, justify="right")
+    counters = (summary.read, summary.loaded, summary.quarantined, summary.skipped)
+    for kind in sorted(summary.read):
+        table.add_row(kind, *(str(c[kind]) for c in counters))
+    table.add_row("total", *(str(v) for v in summary.totals().values()))
+    out.print(table)
+    for q in summary.quarantine[:20]:
+        out.print(f"[yellow]quarantined[/] {q.file} #{q.position} ({q.resource_type}): {q.reason}")
+    if len(summary.quarantine) > 20:
+        out.print(f"… and {len(summary.quarantine) - 20} more in the warehouse quarantine table")
+
+
+def quality(home: Home = None, actor: Actor = "steward") -> None:
+    """Write the data-quality report (HTML with plots, and JSON)."""
+    with open_node(home) as node:
+        report = node.quality_report(actor=actor)
+    out.print(f"quality report: {report.html_path}  (summary: {report.json_path})")
+    for check, n in report.implausible.items():
+        out.print(f"  {check}: {n}")
+
+
+def catalog(
+    title: Annotated[str, typer.Option()],
+    description: Annotated[str, typer.Option()],
+    publisher: Annotated[str, typer.Option()] = "Socle node",
+    home: Home = None,
+    actor: Actor = "steward",
+) -> None:
+    """Register the warehouse as a catalogue dataset with its variable dictionary."""
+    with open_node(home) as node:
+        ds = node.catalog.register(
+            node.warehouse, title=title, description=description, publisher=publisher, actor=actor
+        )
+    out.print(f"dataset {ds.id}: {ds.population or '<10'} persons, {len(ds.variables)} variables")
+
+
+def register(app: typer.Typer) -> None:
+    for command in (demo, ingest, quality, catalog):
+        app.command(command.__name__)(command)

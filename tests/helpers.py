@@ -1,0 +1,49 @@
+"""Test helpers: an approved grant on a loaded node."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from socle.governance import ProjectRequest, RequestedVariable
+from socle.node import Node
+
+JUSTIFIED = "Needed to answer the declared research question."
+
+
+def make_request(
+    node: Node,
+    dataset_id: str,
+    *,
+    purpose: str = "research",
+    variables: tuple[tuple[str, str], ...] = (
+        ("person", "year_of_birth"),
+        ("person", "gender_concept_id"),
+        ("condition_occurrence", "condition_source_value"),
+    ),
+    justification: str = JUSTIFIED,
+    output_types: tuple[str, ...] = ("aggregates",),
+) -> ProjectRequest:
+    return ProjectRequest(
+        title="Test project",
+        sponsor="Test sponsor",
+        team=("researcher",),
+        purpose=purpose,
+        public_interest="Better care for everyone.",
+        dataset_id=dataset_id,
+        variables=tuple(RequestedVariable(t, c, justification) for t, c in variables),
+        output_types=output_types,  # type: ignore[arg-type]
+    )
+
+
+def approved_grant(node: Node, **kwargs: object) -> str:
+    """Register the warehouse, file a request, pass checks and review, and issue a grant."""
+    dataset = node.catalog.register(
+        node.warehouse, title="t", description="d", publisher="p", actor="steward"
+    )
+    request_id = node.governance.create(make_request(node, dataset.id, **kwargs), actor="r")  # type: ignore[arg-type]
+    checks = node.governance.submit(request_id, actor="r")
+    assert all(c.passed for c in checks), checks
+    node.governance.start_review(request_id, actor="chair")
+    node.governance.decide(request_id, "approved", reviewers=["chair"], reasons="ok", actor="chair")
+    expires = datetime.now(UTC).date() + timedelta(days=30)
+    return node.governance.issue_grant(request_id, expires=expires, actor="chair").id

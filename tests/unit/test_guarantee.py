@@ -1,0 +1,74 @@
+"""Human guarantee: every prediction is pending until a clinician decides, with a reason."""
+
+from __future__ import annotations
+
+import pytest
+
+from socle.ai import FEATURES
+from socle.guarantee import GuaranteeError
+from socle.node import Node
+from tests.conftest import SAMPLE
+from tests.helpers import approved_grant
+
+VARIABLES = (
+    ("person", "year_of_birth"), ("person", "gender_concept_id"),
+    ("condition_occurrence", "condition_source_value"), ("condition_occurrence", "condition_start_date"),
+    ("measurement", "measurement_source_value"), ("measurement", "value_as_number"),
+    ("measurement", "measurement_date"), ("observation_period", "observation_period_start_date"),
+    ("observation_period", "observation_period_end_date"),
+)  # fmt: skip
+INPUTS = {"age": 52.0, "male": 1.0, "bmi": 31.0, "systolic_bp": 138.0, "glucose": None}
+
+
+@pytest.fixture(scope="module")
+def model_node(tmp_path_factory: pytest.TempPathFactory) -> Node:
+    from socle.config import Settings
+
+    node = Node.open(Settings(home=tmp_path_factory.mktemp("guarantee")))
+    node.load(SAMPLE, actor="steward")
+    grant = approved_grant(node, variables=VARIABLES, output_types=("model_training",))
+    node.model_id = node.models.train(node.workspace, grant, actor="r").id  # type: ignore[attr-defined]
+    return node
+
+
+def test_prediction_is_pending_until_decided(model_node: Node) -> None:
+    p = model_node.guarantee.predict(
+        model_node.model_id,
+        "person-1",
+        INPUTS,
+        clinician="dr",
+        care_context="c",  # type: ignore[attr-defined]
+    )
+    assert p.status == "pending"
+    assert set(p.explanation) == set(FEATURES)
+    before = model_node.guarantee.status_report()["pending"]
+    decided = model_node.guarantee.decide(
+        p.id, "rejected", clinician="dr", reason="recent normal BP"
+    )
+    assert decided.status == "rejected" and decided.decision_reason == "recent normal BP"
+    assert model_node.guarantee.status_report()["pending"] == before - 1
+
+
+def test_decision_needs_a_reason_and_happens_once(model_node: Node) -> None:
+    p = model_node.guarantee.predict(
+        model_node.model_id,
+        "person-2",
+        INPUTS,
+        clinician="dr",
+        care_context="c",  # type: ignore[attr-defined]
+    )
+    with pytest.raises(GuaranteeError, match="reason"):
+        model_node.guarantee.decide(p.id, "accepted", clinician="dr", reason=" ")
+    with pytest.raises(GuaranteeError, match="amended value"):
+        model_node.guarantee.decide(p.id, "amended", clinician="dr", reason="x")
+    model_node.guarantee.decide(p.id, "amended", clinician="dr", reason="x", amended_score=0.3)
+    with pytest.raises(GuaranteeError, match="already amended"):
+        model_node.guarantee.decide(p.id, "accepted", clinician="dr", reason="x")
+
+
+def test_model_metrics_and_notice_are_recorded(model_node: Node) -> None:
+    metrics = model_node.models.metrics(model_node.model_id)  # type: ignore[attr-defined]
+    assert 0.0 <= metrics["brier"] <= 1.0
+    assert metrics["train_persons"] > metrics["test_persons"] > 0
+    events = [e for e in model_node.audit.events("model.train")]
+    assert events and events[0].details["persons"] > 0
