@@ -57,7 +57,7 @@ class DemoRun:
 
 def source_patient_ids(path: Path) -> list[str]:
     """Patient ids in the input, as the patients themselves would give them at the portal."""
-    ids = []
+    ids: list[str] = []
     for file in input_files(path):
         ids.extend(
             str(item.resource["id"])
