@@ -18,7 +18,7 @@ demo: $(STAMP)
 	$(BIN)/socle demo
 
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest --cov=socle --cov-branch --cov-report=term:skip-covered
 
 check: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
