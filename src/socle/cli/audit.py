@@ -48,7 +48,8 @@ def verify(
         v = node.audit.verify(expected_head=head, anchors=anchors)
     out.print(
         f"audit log verified: {v.events} events, head {v.head_hash}"
-        + (f", {len(anchors)} anchor(s) found" if anchors else "")
+        + (f", {len(anchors)} anchor(s) found" if anchors else ""),
+        soft_wrap=True,
     )
 
 
@@ -57,7 +58,7 @@ def head(home: Home = None) -> None:
     """Print the head (sequence, hash) to anchor elsewhere, so truncation is detected."""
     with open_node(home) as node:
         seq, digest = node.audit.head()
-    out.print(orjson.dumps({"seq": seq, "hash": digest}).decode())
+    typer.echo(orjson.dumps({"seq": seq, "hash": digest}).decode())  # one line, never wrapped
 
 
 @app.command("export")
@@ -72,4 +73,4 @@ def export(path: Path, home: Home = None) -> None:
 def verify_export(path: Path, anchor: AnchorOpt = None) -> None:
     """Verify an exported JSON Lines log without the node (what an outside auditor runs)."""
     v = verify_jsonl(path, anchors=_anchors(anchor))
-    out.print(f"export verified: {v.events} events, head {v.head_hash}")
+    out.print(f"export verified: {v.events} events, head {v.head_hash}", soft_wrap=True)

@@ -491,6 +491,32 @@ class Governance:
                 {"reason": reason},
             )  # fmt: skip
 
+    def expire_due(self, *, on: date | None = None, actor: str = "socle") -> list[str]:
+        """Move every active request whose grant has expired to *expired*; return their ids.
+
+        Access already stops at expiry (:meth:`grant_scope`); this records it in
+        the request's state and the audit log.
+        """
+        today = on or datetime.now(UTC).date()
+        with self.engine.connect() as conn:
+            due = conn.execute(
+                select(access_grant.c.request_id)
+                .join(access_request, access_request.c.id == access_grant.c.request_id)
+                .where(access_request.c.state == "active", access_grant.c.expires < today)
+            ).scalars()
+            request_ids = sorted(set(due))
+        with self.engine.begin() as conn:
+            for request_id in request_ids:
+                self._move(conn, request_id, "expired", actor, "system")
+        return request_ids
+
+    def close(self, request_id: str, *, actor: str, reason: str) -> None:
+        """Close a project for good (from active, suspended or expired)."""
+        with self.engine.begin() as conn:
+            self._move(
+                conn, request_id, "closed", actor, "committee_member", details={"reason": reason}
+            )
+
     def grant(self, grant_id: str) -> Grant:
         with self.engine.connect() as conn:
             row = conn.execute(select(access_grant).where(access_grant.c.id == grant_id)).first()
