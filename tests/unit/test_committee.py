@@ -181,5 +181,5 @@ def test_criteria_file_with_bad_scale_is_refused(tmp_path: Path) -> None:
         "[scale]\nmin = 5\nmax = 1\n[decision]\nmin_reviews = 1\napprove_at = 3\n"
         'reject_below = 2\nfloor = 1\n[criteria.a]\ntitle = "A"\nquestion = "?"\n'
     )
-    with pytest.raises(ReviewError, match="scale.min"):
+    with pytest.raises(ReviewError, match=r"scale\.min"):
         load_criteria(path)
