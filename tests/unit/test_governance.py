@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
@@ -115,3 +115,28 @@ def test_grant_carries_only_the_requested_columns_period_and_purpose(loaded: Nod
         ]
         with pytest.raises(ScopeError):
             ws.query("SELECT gender_concept_id FROM scoped_person")
+
+
+def test_incomplete_file_names_each_missing_part(loaded: Node) -> None:
+    req = make_request(loaded, _dataset(loaded))
+    req = type(req)(**{**req.__dict__, "team": (), "output_types": ("everything",),
+                       "period_start": date(2020, 1, 1), "period_end": date(2019, 1, 1)})  # fmt: skip
+    rid = loaded.governance.create(req, actor="r")
+    reason = {c.name: c for c in loaded.governance.submit(rid, actor="r")}["file_complete"].reason
+    assert "team" in reason and "['everything']" in reason and "starts before it ends" in reason
+    assert loaded.governance.request(rid)[1] == "rejected"
+
+
+def test_request_for_a_dataset_not_in_the_catalogue_fails_its_check(loaded: Node) -> None:
+    rid = loaded.governance.create(make_request(loaded, "no-such-dataset"), actor="r")
+    checks = {c.name: c for c in loaded.governance.submit(rid, actor="r")}
+    assert checks["variables_in_catalogue"].reason == (
+        "dataset 'no-such-dataset' is not in the catalogue"
+    )
+
+
+def test_population_criteria_are_kept_with_the_request(loaded: Node) -> None:
+    req = make_request(loaded, _dataset(loaded))
+    req = type(req)(**{**req.__dict__, "population_criteria": "adults, 5 years of follow-up"})
+    rid = loaded.governance.create(req, actor="r")
+    assert loaded.governance.request(rid)[0].population_criteria == "adults, 5 years of follow-up"

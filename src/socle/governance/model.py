@@ -46,6 +46,7 @@ class ProjectRequest:
     output_types: tuple[OutputType, ...]
     period_start: date | None = None
     period_end: date | None = None
+    population_criteria: str = ""  # e.g. "adults followed at least 5 years"
 
 
 @dataclass(frozen=True)
