@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import sqlite3
 import subprocess
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
 import pytest
 
 from socle.config import Settings
+from socle.governance import GrantError
 from socle.node import Node
 from tests.conftest import REPO
 from tests.e2e.test_demo import SOCLE, socle
@@ -85,12 +87,27 @@ def test_committee_reviews_decides_and_times_the_decision(home: Path) -> None:
                 "--summary", "x", home=home)  # fmt: skip
     assert bad.returncode == 2 and "CRITERION=N" in bad.stderr
     out = _ok(socle("request", "review", rid, "--member", member_id, *scores, "--summary",
-                    "Proportionate.", home=home))  # fmt: skip
+                    "Proportionate.", "--comment", "feasibility=Power computed.", home=home))  # fmt: skip
     assert "recommendation: approved" in out
+    listed = _ok(socle("request", "reviews", rid, home=home))
+    assert f"{member_id} on feasibility: Power computed." in listed
     assert f"{rid}: approved" in _ok(socle("request", "decide", rid, "--reasons", "Sound.",
                                            home=home))  # fmt: skip
     times = _ok(socle("request", "decision-times", home=home))
     assert rid in times and "1 of 1 submitted requests decided; median" in times
+    node = Node.open(Settings(home=home))
+    try:
+        today = datetime.now(UTC).date()
+        grant = node.governance.issue_grant(rid, expires=today + timedelta(days=9), actor="c")
+    finally:
+        node.close()
+    _ok(socle("request", "revoke", grant.id, "--reason", "breach", home=home))
+    node = Node.open(Settings(home=home))
+    try:
+        with pytest.raises(GrantError, match="revoked"):
+            node.governance.grant_scope(grant.id, today, "aggregates")
+    finally:
+        node.close()
 
 
 def test_auditor_anchors_exports_and_detects_tampering(home: Path, tmp_path: Path) -> None:

@@ -80,23 +80,72 @@ def _scores(pairs: list[str]) -> dict[str, int]:
     return scores
 
 
+def _comments(pairs: list[str]) -> dict[str, str]:
+    comments = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep or not text.strip():
+            raise InputError(f"comment '{pair}' must be CRITERION=TEXT")
+        comments[name.strip()] = text.strip()
+    return comments
+
+
 @app.command("review")
 def review(
     request_id: str,
     member: Annotated[str, typer.Option(help="The reviewing member's id")],
     score: Annotated[list[str], typer.Option(help="CRITERION=N, once per criterion")],
     summary: Annotated[str, typer.Option()],
+    comment: Annotated[
+        list[str] | None, typer.Option(help="CRITERION=TEXT, a comment on one criterion")
+    ] = None,
     home: Home = None,
     actor: Actor = "committee",
 ) -> None:
     """Score every published criterion of a request in review."""
     with open_node(home) as node:
         r = node.governance.review(
-            request_id, member, scores=_scores(score), summary=summary, actor=actor
-        )
+            request_id, member, scores=_scores(score), summary=summary,
+            comments=_comments(comment or []), actor=actor,
+        )  # fmt: skip
         rec = node.governance.recommendation(request_id)
     out.print(f"review of {r.request_id} by {r.member_id} recorded (round {r.round})")
     out.print(f"recommendation: {rec.outcome or 'pending'} ({rec.reason})")
+
+
+@app.command("reviews")
+def reviews(request_id: str, home: Home = None) -> None:
+    """Every review of a request, by round, and the current recommendation."""
+    with open_node(home) as node:
+        found = node.governance.reviews(request_id)
+        rec = node.governance.recommendation(request_id)
+        codes = list(node.governance.criteria.criteria)
+    table = Table(title=f"reviews of {request_id}")
+    for col in ("round", "member", *codes, "summary"):
+        table.add_column(col)
+    for r in found:
+        table.add_row(
+            str(r.round), r.member_id,
+            *(f"{r.scores[c]}" + (" *" if c in r.comments else "") for c in codes), r.summary,
+        )  # fmt: skip
+    out.print(table)
+    for r in found:
+        for c, text in r.comments.items():
+            out.print(f"  * {r.member_id} on {c}: {text}")
+    out.print(f"recommendation: {rec.outcome or 'pending'} ({rec.reason})")
+
+
+@app.command("revoke")
+def revoke(
+    grant_id: str,
+    reason: Annotated[str, typer.Option()],
+    home: Home = None,
+    actor: Actor = "chair",
+) -> None:
+    """Revoke a grant: every access under it stops at once."""
+    with open_node(home) as node:
+        node.governance.revoke_grant(grant_id, actor=actor, reason=reason)
+    out.print(f"{grant_id} revoked")
 
 
 @app.command("decide")
