@@ -52,7 +52,6 @@ def approved_grant(node: Node, **kwargs: object) -> str:
 
 def review_favourably(node: Node, request_id: str, member: str = "chair") -> None:
     """A committee member (appointed if new) scores every published criterion 4 of 5."""
-    found = [m for m in node.governance.members() if m.name == member]
-    m = found[0] if found else node.governance.add_member(member, expertise="methods", actor="s")
+    m = node.governance.ensure_member(member, expertise="methods", actor="s")
     scores = dict.fromkeys(node.governance.criteria.criteria, 4)
     node.governance.review(request_id, m.id, scores=scores, summary="Sound.", actor=member)

@@ -183,3 +183,11 @@ def test_criteria_file_with_bad_scale_is_refused(tmp_path: Path) -> None:
     )
     with pytest.raises(ReviewError, match=r"scale\.min"):
         load_criteria(path)
+
+
+def test_appointing_twice_under_one_name_is_refused_but_ensure_reuses(loaded: Node) -> None:
+    first = _member(loaded, "hana")
+    with pytest.raises(ReviewError, match="already exists"):
+        _member(loaded, "hana")
+    assert loaded.governance.ensure_member("hana", expertise="x", actor="c") == first
+    assert [e.object for e in loaded.audit.events("committee.member_add")] == [first.id]

@@ -304,6 +304,13 @@ class Governance:
             self._audit(conn, actor, "committee_chair", "committee.member_add", member_id, "")
         return Member(member_id, name, expertise, True)
 
+    def ensure_member(self, name: str, *, expertise: str, actor: str) -> Member:
+        """The member with this name, appointed first if new (re-runnable set-ups)."""
+        for m in self.members():
+            if m.name == name:
+                return m
+        return self.add_member(name, expertise=expertise, actor=actor)
+
     def members(self) -> list[Member]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(committee_member).order_by(committee_member.c.name)).all()
