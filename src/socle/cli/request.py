@@ -167,8 +167,12 @@ def decide(
 def _duration(seconds: float | None) -> str:
     if seconds is None:
         return "-"
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    if seconds < 3600:
+        return f"{seconds / 60:.1f}min"
     days, rest = divmod(seconds, 86400)
-    return f"{int(days)}d {rest / 3600:04.1f}h" if days else f"{seconds / 3600:.2f}h"
+    return f"{int(days)}d {rest / 3600:04.1f}h" if days else f"{seconds / 3600:.1f}h"
 
 
 @app.command("decision-times")
