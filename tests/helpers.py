@@ -44,6 +44,14 @@ def approved_grant(node: Node, **kwargs: object) -> str:
     checks = node.governance.submit(request_id, actor="r")
     assert all(c.passed for c in checks), checks
     node.governance.start_review(request_id, actor="chair")
+    review_favourably(node, request_id)
     node.governance.decide(request_id, "approved", reviewers=["chair"], reasons="ok", actor="chair")
     expires = datetime.now(UTC).date() + timedelta(days=30)
     return node.governance.issue_grant(request_id, expires=expires, actor="chair").id
+
+
+def review_favourably(node: Node, request_id: str, member: str = "chair") -> None:
+    """A committee member (appointed if new) scores every published criterion 4 of 5."""
+    m = node.governance.ensure_member(member, expertise="methods", actor="s")
+    scores = dict.fromkeys(node.governance.criteria.criteria, 4)
+    node.governance.review(request_id, m.id, scores=scores, summary="Sound.", actor=member)

@@ -137,6 +137,12 @@ def run_demo(
     request_id = node.governance.create(request, actor=RESEARCHER)
     checks = node.governance.submit(request_id, actor=RESEARCHER)
     node.governance.start_review(request_id, actor=CHAIR)
+    for name, score in ((CHAIR, 4), ("member2@committee", 5)):
+        member = node.governance.ensure_member(name, expertise="epidemiology", actor=CHAIR)
+        node.governance.review(
+            request_id, member.id, scores=dict.fromkeys(node.governance.criteria.criteria, score),
+            summary="Proportionate request with a clear public interest.", actor=name,
+        )  # fmt: skip
     node.governance.decide(
         request_id, "approved", reviewers=[CHAIR, "member2@committee"],
         reasons="Clear public interest; variables proportionate to the aims.",

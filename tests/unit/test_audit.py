@@ -8,7 +8,7 @@ import orjson
 import pytest
 from sqlalchemy import text
 
-from socle.audit import AuditLog, TamperedLogError
+from socle.audit import Anchor, AuditError, AuditLog, TamperedLogError, verify_jsonl
 from socle.store import open_engine
 
 
@@ -84,3 +84,94 @@ def test_append_rolls_back_with_the_state_change(log: AuditLog) -> None:
         log.append(conn, actor="a", role="r", action="doomed", object="o")
         raise RuntimeError("the state change failed")
     assert log.verify().events == 5
+
+
+def test_anchor_still_verifies_after_the_log_grows(log: AuditLog) -> None:
+    anchor = log.anchor()
+    log.record(actor="later", role="researcher", action="test.step", object="obj5")
+    assert log.verify(anchors=[anchor]).events == 6
+
+
+def test_truncation_below_an_anchor_is_detected(log: AuditLog) -> None:
+    anchor = log.anchor()
+    log.record(actor="later", role="researcher", action="test.step", object="obj5")
+    _sql(log, "DELETE FROM audit_event WHERE seq >= 4")
+    with pytest.raises(TamperedLogError, match=r"3 events but event #5 was anchored"):
+        log.verify(anchors=[anchor])
+
+
+def test_rewritten_tail_is_detected_against_an_anchor(log: AuditLog) -> None:
+    anchor = log.anchor()
+    _sql(log, "DELETE FROM audit_event WHERE seq = 5")
+    log.record(actor="forger", role="researcher", action="test.step", object="rewritten")
+    with pytest.raises(TamperedLogError, match=r"event #5 .*anchored hash"):
+        log.verify(anchors=[anchor])
+
+
+@pytest.mark.parametrize("text", ["", "5", "x:abc", '{"seq": 1}', "3:" + "g" * 64])
+def test_malformed_anchor_is_refused_with_the_expected_form(text: str) -> None:
+    with pytest.raises(AuditError, match="seq"):
+        Anchor.parse(text)
+
+
+def test_anchor_parses_what_head_prints(log: AuditLog) -> None:
+    seq, digest = log.head()
+    printed = orjson.dumps({"seq": seq, "hash": digest}).decode()
+    assert Anchor.parse(printed) == Anchor.parse(f"{seq}:{digest}") == log.anchor()
+
+
+def test_append_many_continues_the_chain_in_one_transaction(log: AuditLog) -> None:
+    batch = [
+        {"actor": "bulk", "role": "system", "action": "test.bulk", "object": f"o{i}"}
+        for i in range(50)
+    ]
+    with log.engine.begin() as conn:
+        seq, digest = log.append_many(conn, batch)
+    assert (seq, digest) == log.head() and seq == 55
+    assert log.verify().events == 55
+
+
+def test_append_many_is_all_or_nothing(log: AuditLog) -> None:
+    batch = [{"actor": "bulk", "role": "system", "action": "test.bulk", "object": "o"}, {}]
+    with (
+        pytest.raises(AuditError, match="event #2 of the batch lacks actor"),
+        log.engine.begin() as conn,
+    ):
+        log.append_many(conn, batch)
+    assert log.verify().events == 5
+
+
+def _export(log: AuditLog, tmp_path: Path) -> tuple[Path, list[bytes]]:
+    path = tmp_path / "audit.jsonl"
+    log.export_jsonl(path)
+    return path, path.read_bytes().splitlines()
+
+
+def test_outside_auditor_verifies_an_untouched_export(log: AuditLog, tmp_path: Path) -> None:
+    path, _ = _export(log, tmp_path)
+    assert verify_jsonl(path, anchors=[log.anchor()]).head_hash == log.head()[1]
+
+
+def test_outside_auditor_detects_an_edited_export(log: AuditLog, tmp_path: Path) -> None:
+    path, lines = _export(log, tmp_path)
+    lines[1] = lines[1].replace(b'"user1"', b'"mallory"')
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    with pytest.raises(TamperedLogError, match=r"event #2 .*altered"):
+        verify_jsonl(path)
+
+
+def test_outside_auditor_detects_a_removed_or_swapped_line(log: AuditLog, tmp_path: Path) -> None:
+    path, lines = _export(log, tmp_path)
+    path.write_bytes(b"\n".join([lines[0], lines[2], lines[1], *lines[3:]]) + b"\n")
+    with pytest.raises(TamperedLogError, match=r"event #3 .*expected event #2"):
+        verify_jsonl(path)
+    path.write_bytes(b"\n".join(lines[:-1]) + b"\n")
+    with pytest.raises(TamperedLogError, match="truncated"):
+        verify_jsonl(path, anchors=[log.anchor()])
+
+
+def test_export_that_is_not_json_names_the_line(log: AuditLog, tmp_path: Path) -> None:
+    path, lines = _export(log, tmp_path)
+    path.write_bytes(b"\n".join([*lines[:3], b"{oops"]) + b"\n")
+    with pytest.raises(TamperedLogError, match="line 4 is not JSON"):
+        verify_jsonl(path)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,9 +12,18 @@ from typing import Any
 import orjson
 from sqlalchemy import Column, Connection, Engine, Integer, String, Table, Text, select
 
-from socle.audit.chain import GENESIS, event_hash
-from socle.errors import SocleError
+from socle.audit.chain import (
+    FIELDS,
+    GENESIS,
+    Anchor,
+    AuditError,
+    TamperedLogError,
+    Verification,
+    verify_chain,
+)
 from socle.store import metadata
+
+__all__ = ["AuditError", "AuditEvent", "AuditLog", "TamperedLogError", "Verification"]
 
 audit_event = Table(
     "audit_event",
@@ -31,15 +41,8 @@ audit_event = Table(
     Column("hash", String(64), nullable=False),
 )
 
-
-class AuditError(SocleError):
-    """Base of audit errors."""
-
-
-class TamperedLogError(AuditError):
-    """The chain does not verify; the message names the first bad event."""
-
-    exit_code = 3
+_REQUIRED = ("actor", "role", "action", "object")
+_READ_BATCH = 20_000
 
 
 @dataclass(frozen=True)
@@ -62,14 +65,6 @@ class AuditEvent:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class Verification:
-    """Result of a full verification."""
-
-    events: int
-    head_hash: str
-
-
 class AuditLog:
     """Append and verify the chain. Appends join the caller's transaction."""
 
@@ -90,28 +85,35 @@ class AuditLog:
         at: datetime | None = None,
     ) -> AuditEvent:
         """Append one event inside ``conn``'s transaction, so it commits with the change."""
-        last = conn.execute(
-            select(audit_event.c.seq, audit_event.c.hash)
-            .order_by(audit_event.c.seq.desc())
-            .limit(1)
-        ).first()
-        seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
-        fields: dict[str, Any] = {
-            "seq": seq,
-            "at": (at or datetime.now(UTC)).isoformat(timespec="microseconds"),
-            "actor": actor,
-            "role": role,
-            "action": action,
-            "object": object,
-            "purpose": purpose,
-            "outcome": outcome,
-            "details": details or {},
-            "prev_hash": prev,
-        }
-        fields["hash"] = event_hash(fields)
-        row = dict(fields, details=orjson.dumps(fields["details"]).decode())
-        conn.execute(audit_event.insert().values(**row))
+        seq, prev = self._last(conn)
+        fields = _chain_fields(
+            seq + 1, prev, actor=actor, role=role, action=action, object=object,
+            purpose=purpose, outcome=outcome, details=details, at=at,
+        )  # fmt: skip
+        conn.execute(audit_event.insert().values(**_row(fields)))
         return AuditEvent(**fields)
+
+    def append_many(self, conn: Connection, events: Iterable[Mapping[str, Any]]) -> tuple[int, str]:
+        """Append many events in ``conn``'s transaction (one read of the head, one insert).
+
+        Each mapping has the keyword arguments of :meth:`append`. Returns the new
+        head (sequence, hash). All events commit or roll back together.
+        """
+        seq, prev = self._last(conn)
+        rows: list[dict[str, Any]] = []
+        for e in events:
+            missing = [k for k in _REQUIRED if not e.get(k)]
+            if missing:
+                raise AuditError(
+                    f"audit event #{len(rows) + 1} of the batch lacks {', '.join(missing)}"
+                )
+            seq += 1
+            fields = _chain_fields(seq, prev, **e)
+            prev = fields["hash"]
+            rows.append(_row(fields))
+        if rows:
+            conn.execute(audit_event.insert(), rows)
+        return seq, prev
 
     def record(self, **kwargs: Any) -> AuditEvent:
         """Append one event in a transaction of its own."""
@@ -129,60 +131,118 @@ class AuditLog:
     def head(self) -> tuple[int, str]:
         """Sequence number and hash of the last event: anchor it elsewhere to detect truncation."""
         with self.engine.connect() as conn:
-            last = conn.execute(
-                select(audit_event.c.seq, audit_event.c.hash)
-                .order_by(audit_event.c.seq.desc())
-                .limit(1)
-            ).first()
-        return (last.seq, last.hash) if last else (0, GENESIS)
+            return self._last(conn)
 
-    def verify(self, expected_head: str | None = None) -> Verification:
-        """Check the chain end to end; raise :class:`TamperedLogError` at the first bad event."""
-        prev, expected_seq, count = GENESIS, 1, 0
-        for event in self._raw_events():
-            where = f"event #{event.seq} ({event.action} on {event.object} at {event.at})"
-            if event.seq != expected_seq:
-                raise TamperedLogError(
-                    f"audit log broken at {where}: expected event #{expected_seq} "
-                    "(an event was deleted, inserted or reordered)"
-                )
-            if event.prev_hash != prev:
-                raise TamperedLogError(
-                    f"audit log broken at {where}: its previous-hash does not match event "
-                    f"#{expected_seq - 1} (an event before it was changed, removed or reordered)"
-                )
-            if event_hash(event.fields()) != event.hash:
-                raise TamperedLogError(
-                    f"audit log broken at {where}: its content does not match its hash "
-                    "(the event was altered)"
-                )
-            prev, expected_seq, count = event.hash, expected_seq + 1, count + 1
-        if expected_head is not None and expected_head != prev:
-            raise TamperedLogError(
-                f"audit log head {prev[:16]}… after {count} events does not match the anchored "
-                f"head {expected_head[:16]}… (the log was truncated or rewritten)"
-            )
-        return Verification(events=count, head_hash=prev)
+    def anchor(self) -> Anchor:
+        """The current head as an :class:`Anchor`, to print, sign or publish elsewhere."""
+        return Anchor(*self.head())
+
+    def verify(
+        self, expected_head: str | None = None, anchors: Iterable[Anchor] = ()
+    ) -> Verification:
+        """Check the chain end to end; raise :class:`TamperedLogError` at the first bad event.
+
+        ``expected_head``: the log must end at this hash. ``anchors``: each
+        anchored (seq, hash) must still be in the log (it may have grown since).
+        """
+        return verify_chain(self._raw_fields(), expected_head=expected_head, anchors=anchors)
 
     def export_jsonl(self, path: Path) -> int:
         """Write every event as one JSON line for an outside auditor; return the count."""
         n = 0
         with path.open("wb") as out:
-            for event in self._raw_events():
-                out.write(orjson.dumps(event.fields(), option=orjson.OPT_SORT_KEYS) + b"\n")
+            for fields in self._raw_fields():
+                out.write(orjson.dumps(fields, option=orjson.OPT_SORT_KEYS) + b"\n")
                 n += 1
         return n
 
-    def _raw_events(self) -> Iterator[AuditEvent]:
+    def _last(self, conn: Connection) -> tuple[int, str]:
+        last = conn.execute(
+            select(audit_event.c.seq, audit_event.c.hash)
+            .order_by(audit_event.c.seq.desc())
+            .limit(1)
+        ).first()
+        return (int(last.seq), str(last.hash)) if last else (0, GENESIS)
+
+    def _raw_fields(self) -> Iterator[dict[str, Any]]:
+        """Every event as a plain dict, streamed in batches (the verification hot path)."""
+        columns = [audit_event.c[name] for name in (*FIELDS, "hash")]
+        names = (*FIELDS, "hash")
+        details_at = names.index("details")
         with self.engine.connect() as conn:
-            for row in conn.execute(select(audit_event).order_by(audit_event.c.seq)):
-                yield _to_event(row._mapping)
+            result = conn.execution_options(yield_per=_READ_BATCH).execute(
+                select(*columns).order_by(audit_event.c.seq)
+            )
+            for row in result:
+                values = list(row)
+                values[details_at] = _load_details(values[details_at])
+                yield dict(zip(names, values, strict=True))
+
+
+def verify_jsonl(
+    path: Path, expected_head: str | None = None, anchors: Iterable[Anchor] = ()
+) -> Verification:
+    """Verify an exported log without access to the node: what an outside auditor runs."""
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise AuditError(f"cannot read audit export {path}: {exc.strerror}") from exc
+
+    def lines() -> Iterator[dict[str, Any]]:
+        with handle:
+            for number, line in enumerate(handle, start=1):
+                try:
+                    event = orjson.loads(line)
+                except orjson.JSONDecodeError as exc:
+                    raise TamperedLogError(f"{path.name} line {number} is not JSON") from exc
+                if not isinstance(event, dict) or not set(FIELDS) <= event.keys():
+                    raise TamperedLogError(f"{path.name} line {number} is not an audit event")
+                yield event
+
+    return verify_chain(lines(), expected_head=expected_head, anchors=anchors)
+
+
+def _chain_fields(
+    seq: int,
+    prev: str,
+    *,
+    actor: str,
+    role: str,
+    action: str,
+    object: str,
+    purpose: str = "",
+    outcome: str = "ok",
+    details: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "seq": seq,
+        "at": (at or datetime.now(UTC)).isoformat(timespec="microseconds"),
+        "actor": actor,
+        "role": role,
+        "action": action,
+        "object": object,
+        "purpose": purpose,
+        "outcome": outcome,
+        "details": details or {},
+        "prev_hash": prev,
+    }
+    fields["hash"] = hashlib.sha256(orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return fields
+
+
+def _row(fields: dict[str, Any]) -> dict[str, Any]:
+    return dict(fields, details=orjson.dumps(fields["details"]).decode())
+
+
+def _load_details(text: str) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return {"unreadable": text}
 
 
 def _to_event(row: Any) -> AuditEvent:
     values = dict(row)
-    try:
-        values["details"] = orjson.loads(values["details"])
-    except orjson.JSONDecodeError:
-        values["details"] = {"unreadable": values["details"]}
+    values["details"] = _load_details(values["details"])
     return AuditEvent(**values)

@@ -1,5 +1,25 @@
-"""Catalogue: datasets, metadata, variable dictionary."""
+"""Catalogue: datasets, metadata, variable dictionary, counts, DCAT export and search."""
 
-from socle.catalog.catalog import Catalog, CatalogError, Dataset, Variable
+from socle.catalog.catalog import (
+    ACCESS_RIGHTS,
+    FREQUENCIES,
+    Catalog,
+    CatalogError,
+    Counts,
+    Dataset,
+    Variable,
+)
+from socle.catalog.dcat import to_jsonld
+from socle.catalog.dictionary import describe
 
-__all__ = ["Catalog", "CatalogError", "Dataset", "Variable"]
+__all__ = [
+    "ACCESS_RIGHTS",
+    "FREQUENCIES",
+    "Catalog",
+    "CatalogError",
+    "Counts",
+    "Dataset",
+    "Variable",
+    "describe",
+    "to_jsonld",
+]

@@ -1,22 +1,33 @@
 """The catalogue: datasets with standard metadata and a variable dictionary.
 
 Metadata follows the HealthDCAT-AP vocabulary (title, description, publisher,
-temporal and population coverage); the dictionary is derived from the
-warehouse profile. Published counts below the small-cell threshold are hidden.
+contact, theme, temporal and population coverage, legal basis, access rights,
+update frequency); the dictionary is derived from the warehouse profile. The
+metadata is steward-level. Counts *for a purpose* are read through the
+consent filter and the warehouse's checked read path, and small cells are
+hidden.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
+import orjson
 from sqlalchemy import Column, Date, Engine, Float, Integer, String, Table, Text, select
 
 from socle.audit import AuditLog
+from socle.catalog.dictionary import describe
+from socle.consent import ConsentRegistry
 from socle.errors import SocleError
 from socle.store import metadata
-from socle.warehouse import Warehouse, column_profiles, temporal_coverage
+from socle.warehouse import CDM, GrantScope, Warehouse, column_profiles, temporal_coverage
+
+ACCESS_RIGHTS = ("public", "restricted", "non-public")  # EU access-right vocabulary
+FREQUENCIES = ("continuous", "daily", "weekly", "monthly", "quarterly", "annual", "irregular")
 
 dataset = Table(
     "catalog_dataset",
@@ -29,6 +40,15 @@ dataset = Table(
     Column("coverage_start", Date),
     Column("coverage_end", Date),
     Column("registered_at", String(40), nullable=False),
+    Column("contact", String(200), nullable=False, default=""),
+    Column("themes", Text, nullable=False, default="[]"),
+    Column("keywords", Text, nullable=False, default="[]"),
+    Column("legal_basis", Text, nullable=False, default=""),
+    Column("access_rights", String(20), nullable=False, default="restricted"),
+    Column("update_frequency", String(20), nullable=False, default="irregular"),
+    Column("population_coverage", Text, nullable=False, default=""),
+    Column("quality", Text),
+    Column("quality_at", String(40)),
 )
 
 variable = Table(
@@ -40,11 +60,14 @@ variable = Table(
     Column("type", String(40), nullable=False),
     Column("completeness", Float, nullable=False),
     Column("distinct_values", Integer),
+    Column("description", Text, nullable=False, default=""),
 )
 
 
 class CatalogError(SocleError):
     """Base of catalogue errors."""
+
+    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -54,6 +77,7 @@ class Variable:
     type: str
     completeness: float
     distinct_values: int | None
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -66,6 +90,34 @@ class Dataset:
     coverage_start: date | None
     coverage_end: date | None
     variables: tuple[Variable, ...]
+    contact: str = ""
+    themes: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    legal_basis: str = ""
+    access_rights: str = "restricted"
+    update_frequency: str = "irregular"
+    population_coverage: str = ""
+    quality: dict[str, Any] | None = None
+    quality_at: str | None = None
+    registered_at: str = ""
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Persons per table for one purpose, consent applied; ``None`` marks a hidden small cell."""
+
+    dataset_id: str
+    purpose: str
+    as_of: date
+    threshold: int
+    persons: int | None
+    by_table: dict[str, int | None] = field(default_factory=dict)
+    by_sex: dict[str, int | None] = field(default_factory=dict)
+
+    @property
+    def suppressed(self) -> int:
+        cells = [self.persons, *self.by_table.values(), *self.by_sex.values()]
+        return sum(c is None for c in cells)
 
 
 class Catalog:
@@ -73,9 +125,31 @@ class Catalog:
         self.engine, self.audit, self.threshold = engine, audit, small_cell_threshold
 
     def register(
-        self, wh: Warehouse, *, title: str, description: str, publisher: str, actor: str
+        self,
+        wh: Warehouse,
+        *,
+        title: str,
+        description: str,
+        publisher: str,
+        actor: str,
+        contact: str = "",
+        themes: Sequence[str] = ("HEAL",),
+        keywords: Sequence[str] = (),
+        legal_basis: str = "",
+        access_rights: str = "restricted",
+        update_frequency: str = "irregular",
+        population_coverage: str = "",
     ) -> Dataset:
         """Register the warehouse content as a dataset, with its dictionary."""
+        _require(title=title, description=description, publisher=publisher)
+        if access_rights not in ACCESS_RIGHTS:
+            raise CatalogError(
+                f"access rights '{access_rights}' unknown; use {', '.join(ACCESS_RIGHTS)}"
+            )
+        if update_frequency not in FREQUENCIES:
+            raise CatalogError(
+                f"update frequency '{update_frequency}' unknown; use {', '.join(FREQUENCIES)}"
+            )
         profiles = column_profiles(wh)
         start, end = temporal_coverage(wh)
         population = wh.table_counts()["person"]
@@ -86,6 +160,9 @@ class Catalog:
                     id=dataset_id, title=title, description=description, publisher=publisher,
                     population=population, coverage_start=start, coverage_end=end,
                     registered_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                    contact=contact, themes=_json(themes), keywords=_json(keywords),
+                    legal_basis=legal_basis, access_rights=access_rights,
+                    update_frequency=update_frequency, population_coverage=population_coverage,
                 )
             )  # fmt: skip
             conn.execute(
@@ -94,7 +171,7 @@ class Catalog:
                     {
                         "dataset_id": dataset_id, "table_name": p.table, "column_name": p.column,
                         "type": p.type, "completeness": p.completeness,
-                        "distinct_values": p.distinct,
+                        "distinct_values": p.distinct, "description": describe(p.table, p.column),
                     }
                     for p in profiles
                 ],
@@ -106,24 +183,152 @@ class Catalog:
             )  # fmt: skip
         return self.get(dataset_id)
 
+    def attach_quality(self, dataset_id: str, summary: dict[str, Any], *, actor: str) -> Dataset:
+        """Publish the latest data-quality summary (counts only) with the dataset."""
+        self.get(dataset_id)
+        at = datetime.now(UTC).isoformat(timespec="seconds")
+        with self.engine.begin() as conn:
+            conn.execute(
+                dataset.update()
+                .where(dataset.c.id == dataset_id)
+                .values(quality=orjson.dumps(summary).decode(), quality_at=at)
+            )
+            self.audit.append(
+                conn, actor=actor, role="data_steward", action="catalog.quality",
+                object=f"dataset {dataset_id}", details={"measures": len(summary)},
+            )  # fmt: skip
+        return self.get(dataset_id)
+
     def get(self, dataset_id: str) -> Dataset:
         with self.engine.connect() as conn:
             row = conn.execute(select(dataset).where(dataset.c.id == dataset_id)).first()
             if row is None:
                 raise CatalogError(f"no dataset '{dataset_id}' in the catalogue")
             variables = tuple(
-                Variable(v.table_name, v.column_name, v.type, v.completeness, v.distinct_values)
+                Variable(
+                    v.table_name, v.column_name, v.type, v.completeness, v.distinct_values,
+                    v.description,
+                )
                 for v in conn.execute(
                     select(variable)
                     .where(variable.c.dataset_id == dataset_id)
                     .order_by(variable.c.table_name, variable.c.column_name)
                 )
-            )
-        population = row.population if row.population >= self.threshold else None
-        return Dataset(
-            row.id, row.title, row.description, row.publisher, population,
-            row.coverage_start, row.coverage_end, variables,
-        )  # fmt: skip
+            )  # fmt: skip
+        return self._dataset(row, variables)
+
+    def datasets(self) -> list[Dataset]:
+        with self.engine.connect() as conn:
+            ids = conn.execute(select(dataset.c.id).order_by(dataset.c.registered_at)).scalars()
+            return [self.get(i) for i in list(ids)]
 
     def has_variable(self, dataset_id: str, table: str, column: str) -> bool:
         return any(v.table == table and v.column == column for v in self.get(dataset_id).variables)
+
+    def search(
+        self,
+        keyword: str | None = None,
+        theme: str | None = None,
+        variable: str | None = None,
+    ) -> list[Dataset]:
+        """Datasets matching every criterion given (case-insensitive).
+
+        ``keyword`` is looked for in title, description and keywords; ``theme``
+        must be one of the dataset's themes; ``variable`` is ``table.column``,
+        a column name, or a word of a variable's description.
+        """
+        found = []
+        for ds in self.datasets():
+            if keyword and not _contains(keyword, [ds.title, ds.description, *ds.keywords]):
+                continue
+            if theme and theme.lower() not in {t.lower() for t in ds.themes}:
+                continue
+            if variable and not any(_variable_matches(variable, v) for v in ds.variables):
+                continue
+            found.append(ds)
+        return found
+
+    def counts(
+        self,
+        dataset_id: str,
+        *,
+        warehouse: Warehouse,
+        consent: ConsentRegistry,
+        purpose: str,
+        actor: str,
+        on: date | None = None,
+    ) -> Counts:
+        """Persons per table for ``purpose``: consent filter applied, small cells hidden.
+
+        Reads only ``person_id`` (and sex) through :meth:`Warehouse.scoped`, like
+        any purposeful read; only counts leave this method.
+        """
+        self.get(dataset_id)
+        today = on or datetime.now(UTC).date()
+        persons = consent.person_filter(purpose, today)
+        columns: dict[str, tuple[str, ...]] = {
+            t: () for t, cols in CDM.items() if "person_id" in cols
+        }
+        columns["person"] = ("gender_concept_id",)
+        scope = GrantScope(f"catalogue:{dataset_id}", purpose, columns)
+        with warehouse.scoped(scope, persons) as reader:
+            counts = reader.query(
+                "SELECT "
+                + ", ".join(
+                    f"(SELECT count(DISTINCT person_id) FROM scoped_{t}) AS {t}" for t in columns
+                )
+            ).to_pylist()[0]
+            sexes = reader.query(
+                "SELECT CASE gender_concept_id WHEN 8507 THEN 'M' WHEN 8532 THEN 'F' ELSE 'U' END "
+                "AS sex, count(*) AS n FROM scoped_person GROUP BY ALL ORDER BY ALL"
+            ).to_pylist()
+        result = Counts(
+            dataset_id, purpose, today, self.threshold, self._hide(counts.pop("person")),
+            {t: self._hide(n) for t, n in counts.items()},
+            {r["sex"]: self._hide(r["n"]) for r in sexes},
+        )  # fmt: skip
+        self.audit.record(
+            actor=actor, role="data_steward", action="catalog.counts",
+            object=f"dataset {dataset_id}", purpose=purpose,
+            details={
+                "excluded_by_consent": len(persons.excluded_person_ids),
+                "cells": len(result.by_table) + len(result.by_sex) + 1,
+                "suppressed": result.suppressed,
+            },
+        )  # fmt: skip
+        return result
+
+    def _hide(self, n: int) -> int | None:
+        return int(n) if n >= self.threshold else None
+
+    def _dataset(self, row: Any, variables: tuple[Variable, ...]) -> Dataset:
+        population = row.population if row.population >= self.threshold else None
+        return Dataset(
+            row.id, row.title, row.description, row.publisher, population,
+            row.coverage_start, row.coverage_end, variables, row.contact,
+            tuple(orjson.loads(row.themes)), tuple(orjson.loads(row.keywords)), row.legal_basis,
+            row.access_rights, row.update_frequency, row.population_coverage,
+            orjson.loads(row.quality) if row.quality else None, row.quality_at, row.registered_at,
+        )  # fmt: skip
+
+
+def _require(**values: str) -> None:
+    missing = [name for name, value in values.items() if not value.strip()]
+    if missing:
+        raise CatalogError(f"a dataset needs a {', '.join(missing)}")
+
+
+def _json(values: Iterable[str]) -> str:
+    return orjson.dumps([v.strip() for v in values if v.strip()]).decode()
+
+
+def _contains(needle: str, haystack: Iterable[str]) -> bool:
+    n = needle.lower()
+    return any(n in h.lower() for h in haystack)
+
+
+def _variable_matches(query: str, v: Variable) -> bool:
+    q = query.lower()
+    if "." in q:
+        return q == f"{v.table}.{v.column}"
+    return q == v.column or q in v.description.lower()

@@ -8,20 +8,49 @@ from typing import Annotated
 import orjson
 import typer
 
+from socle.audit import Anchor, verify_jsonl
 from socle.cli.common import Home, open_node, out
+from socle.errors import InputError
 
 app = typer.Typer(no_args_is_help=True)
+
+AnchorOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--anchor",
+        help='An anchored head, {"seq": N, "hash": "..."} or N:HASH, or @FILE holding one '
+        "(repeatable); the log must still contain it",
+    ),
+]
+
+
+def _anchors(values: list[str] | None) -> list[Anchor]:
+    anchors = []
+    for value in values or []:
+        if value.startswith("@"):
+            path = Path(value[1:])
+            if not path.is_file():
+                raise InputError(f"anchor file {path} does not exist")
+            value = path.read_text()
+        anchors.append(Anchor.parse(value))
+    return anchors
 
 
 @app.command("verify")
 def verify(
     home: Home = None,
-    head: Annotated[str | None, typer.Option(help="Anchored head hash to compare with")] = None,
+    head: Annotated[str | None, typer.Option(help="The log must end at this hash")] = None,
+    anchor: AnchorOpt = None,
 ) -> None:
     """Check the hash chain end to end; names the first bad event."""
+    anchors = _anchors(anchor)
     with open_node(home) as node:
-        v = node.audit.verify(expected_head=head)
-    out.print(f"audit log verified: {v.events} events, head {v.head_hash}")
+        v = node.audit.verify(expected_head=head, anchors=anchors)
+    out.print(
+        f"audit log verified: {v.events} events, head {v.head_hash}"
+        + (f", {len(anchors)} anchor(s) found" if anchors else ""),
+        soft_wrap=True,
+    )
 
 
 @app.command("head")
@@ -29,7 +58,7 @@ def head(home: Home = None) -> None:
     """Print the head (sequence, hash) to anchor elsewhere, so truncation is detected."""
     with open_node(home) as node:
         seq, digest = node.audit.head()
-    out.print(orjson.dumps({"seq": seq, "hash": digest}).decode())
+    typer.echo(orjson.dumps({"seq": seq, "hash": digest}).decode())  # one line, never wrapped
 
 
 @app.command("export")
@@ -38,3 +67,10 @@ def export(path: Path, home: Home = None) -> None:
     with open_node(home) as node:
         n = node.audit.export_jsonl(path)
     out.print(f"{n} events written to {path}")
+
+
+@app.command("verify-export")
+def verify_export(path: Path, anchor: AnchorOpt = None) -> None:
+    """Verify an exported JSON Lines log without the node (what an outside auditor runs)."""
+    v = verify_jsonl(path, anchors=_anchors(anchor))
+    out.print(f"export verified: {v.events} events, head {v.head_hash}", soft_wrap=True)

@@ -1,4 +1,4 @@
-"""Top-level commands: demo, ingest, quality, catalog."""
+"""Top-level commands: demo, ingest, quality."""
 
 from __future__ import annotations
 
@@ -81,21 +81,6 @@ def quality(home: Home = None, actor: Actor = "steward") -> None:
         out.print(f"  {check}: {n}")
 
 
-def catalog(
-    title: Annotated[str, typer.Option()],
-    description: Annotated[str, typer.Option()],
-    publisher: Annotated[str, typer.Option()] = "Socle node",
-    home: Home = None,
-    actor: Actor = "steward",
-) -> None:
-    """Register the warehouse as a catalogue dataset with its variable dictionary."""
-    with open_node(home) as node:
-        ds = node.catalog.register(
-            node.warehouse, title=title, description=description, publisher=publisher, actor=actor
-        )
-    out.print(f"dataset {ds.id}: {ds.population or '<10'} persons, {len(ds.variables)} variables")
-
-
 def register(app: typer.Typer) -> None:
-    for command in (demo, ingest, quality, catalog):
+    for command in (demo, ingest, quality):
         app.command(command.__name__)(command)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from socle.catalog import Catalog
+from typing import get_args
+
+from socle.catalog import Catalog, CatalogError
 from socle.consent import Taxonomy
-from socle.governance.model import CheckResult, ProjectRequest
+from socle.governance.model import CheckResult, OutputType, ProjectRequest
 
 MIN_JUSTIFICATION = 15
+OUTPUT_TYPES: tuple[OutputType, ...] = get_args(OutputType)
 
 
 def run_checks(request: ProjectRequest, taxonomy: Taxonomy, catalog: Catalog) -> list[CheckResult]:
@@ -40,18 +43,29 @@ def run_checks(request: ProjectRequest, taxonomy: Taxonomy, catalog: Catalog) ->
             f"justify each variable in a sentence: {', '.join(unjustified)}" if unjustified else "",
         )
     )
-    unknown = [
-        f"{v.table}.{v.column}"
-        for v in request.variables
-        if not catalog.has_variable(request.dataset_id, v.table, v.column)
-    ]
-    results.append(
-        CheckResult(
-            "variables_in_catalogue",
-            not unknown,
-            f"not in dataset {request.dataset_id}: {', '.join(unknown)}" if unknown else "",
+    try:
+        dataset = catalog.get(request.dataset_id)
+    except CatalogError:
+        results.append(
+            CheckResult(
+                "variables_in_catalogue", False,
+                f"dataset '{request.dataset_id}' is not in the catalogue",
+            )
+        )  # fmt: skip
+    else:
+        known_vars = {(v.table, v.column) for v in dataset.variables}
+        unknown = [
+            f"{v.table}.{v.column}"
+            for v in request.variables
+            if (v.table, v.column) not in known_vars
+        ]
+        results.append(
+            CheckResult(
+                "variables_in_catalogue",
+                not unknown,
+                f"not in dataset {request.dataset_id}: {', '.join(unknown)}" if unknown else "",
+            )
         )
-    )
     missing = [
         name
         for name, value in (
@@ -63,6 +77,15 @@ def run_checks(request: ProjectRequest, taxonomy: Taxonomy, catalog: Catalog) ->
     ]
     if not request.variables:
         missing.append("variables")
+    if not request.team:
+        missing.append("team")
+    if not request.output_types:
+        missing.append("output type")
+    unknown_outputs = sorted(set(request.output_types) - set(OUTPUT_TYPES))
+    if unknown_outputs:
+        missing.append(f"a known output type ({', '.join(OUTPUT_TYPES)}), not {unknown_outputs}")
+    if request.period_start and request.period_end and request.period_start > request.period_end:
+        missing.append("a period that starts before it ends")
     results.append(
         CheckResult(
             "file_complete",

@@ -19,3 +19,11 @@ class GrantError(GovernanceError):
 
 class NotFoundError(GovernanceError):
     """No project, request or grant with this id."""
+
+
+class ReviewError(GovernanceError):
+    """A committee review, member or conflict declaration is invalid."""
+
+
+class ConflictOfInterestError(ReviewError):
+    """A member with a declared conflict of interest may not review or decide this request."""

@@ -46,6 +46,7 @@ class ProjectRequest:
     output_types: tuple[OutputType, ...]
     period_start: date | None = None
     period_end: date | None = None
+    population_criteria: str = ""  # e.g. "adults followed at least 5 years"
 
 
 @dataclass(frozen=True)
@@ -67,3 +68,55 @@ class Grant:
     revoked: bool
     period_start: date | None
     period_end: date | None
+
+
+@dataclass(frozen=True)
+class Decision:
+    request_id: str
+    outcome: str
+    conditions: str
+    reasons: str
+    reviewers: tuple[str, ...]
+    decided_at: str
+    recommendation: str | None
+
+
+@dataclass(frozen=True)
+class DecisionTime:
+    """Time from a request's first submission to its latest decision (``None``: pending)."""
+
+    request_id: str
+    state: str
+    submitted_at: str
+    decided_at: str | None
+    seconds: float | None
+
+
+@dataclass(frozen=True)
+class DecisionTimeSummary:
+    """Distribution of submission-to-decision times, in seconds, over decided requests."""
+
+    submitted: int
+    decided: int
+    median: float | None
+    p75: float | None
+    p90: float | None
+    max: float | None
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    """Linear-interpolated percentile (``q`` in 0..100) of a sorted, non-empty list."""
+    position = (len(sorted_values) - 1) * q / 100
+    low = int(position)
+    high = min(low + 1, len(sorted_values) - 1)
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
+
+
+def summarise_decision_times(times: list[DecisionTime]) -> DecisionTimeSummary:
+    values = sorted(t.seconds for t in times if t.seconds is not None)
+    if not values:
+        return DecisionTimeSummary(len(times), 0, None, None, None, None)
+    return DecisionTimeSummary(
+        len(times), len(values), percentile(values, 50), percentile(values, 75),
+        percentile(values, 90), values[-1],
+    )  # fmt: skip

@@ -8,20 +8,50 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Boolean, Column, Connection, Date, Engine, String, Table, Text, select
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    Engine,
+    Integer,
+    String,
+    Table,
+    Text,
+    func,
+    select,
+)
 
 from socle.audit import AuditLog
 from socle.catalog import Catalog
 from socle.consent import Taxonomy
 from socle.governance.checks import run_checks
-from socle.governance.errors import GrantError, NotFoundError, TransitionError
+from socle.governance.committee import (
+    Criteria,
+    Member,
+    Recommendation,
+    Review,
+    load_criteria,
+    recommend,
+)
+from socle.governance.errors import (
+    ConflictOfInterestError,
+    GrantError,
+    NotFoundError,
+    ReviewError,
+    TransitionError,
+)
 from socle.governance.model import (
     TRANSITIONS,
     CheckResult,
+    Decision,
+    DecisionTime,
+    DecisionTimeSummary,
     Grant,
     Outcome,
     ProjectRequest,
     RequestedVariable,
+    summarise_decision_times,
 )
 from socle.store import metadata
 from socle.warehouse import GrantScope
@@ -41,12 +71,46 @@ access_request = Table(
 committee_decision = Table(
     "committee_decision",
     metadata,
-    Column("request_id", String(40), primary_key=True),
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("request_id", String(40), nullable=False, index=True),
     Column("outcome", String(30), nullable=False),
     Column("conditions", Text, nullable=False),
     Column("reasons", Text, nullable=False),
     Column("reviewers", Text, nullable=False),
     Column("decided_at", String(40), nullable=False),
+    Column("recommendation", String(30)),
+)
+
+committee_member = Table(
+    "committee_member",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("expertise", String(200), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+)
+
+conflict_of_interest = Table(
+    "conflict_of_interest",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("member_id", String(40), nullable=False, index=True),
+    Column("request_id", String(40)),
+    Column("sponsor", String(300)),
+    Column("statement", Text, nullable=False),
+    Column("declared_at", String(40), nullable=False),
+)
+
+committee_review = Table(
+    "committee_review",
+    metadata,
+    Column("request_id", String(40), primary_key=True),
+    Column("member_id", String(40), primary_key=True),
+    Column("round", Integer, primary_key=True),
+    Column("scores", Text, nullable=False),
+    Column("comments", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("submitted_at", String(40), nullable=False),
 )
 
 access_grant = Table(
@@ -66,7 +130,7 @@ access_grant = Table(
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def _decode_request(body: str) -> ProjectRequest:
@@ -82,8 +146,16 @@ def _decode_request(body: str) -> ProjectRequest:
 class Governance:
     """Service API of the access procedure; every transition is checked and audited."""
 
-    def __init__(self, engine: Engine, audit: AuditLog, taxonomy: Taxonomy, catalog: Catalog):
+    def __init__(
+        self,
+        engine: Engine,
+        audit: AuditLog,
+        taxonomy: Taxonomy,
+        catalog: Catalog,
+        criteria: Criteria | None = None,
+    ):
         self.engine, self.audit, self.taxonomy, self.catalog = engine, audit, taxonomy, catalog
+        self.criteria = criteria or load_criteria()
 
     # -- requests ---------------------------------------------------------------
 
@@ -106,10 +178,13 @@ class Governance:
 
     def submit(self, request_id: str, *, actor: str) -> list[CheckResult]:
         """Submit and run the automatic checks: passing moves to *checked*, else *rejected*."""
-        request, _ = self.request(request_id)
+        row = self._row(request_id)
+        request = _decode_request(row.body)
         results = run_checks(request, self.taxonomy, self.catalog)
+        # Time to decision runs from the first submission, across rounds of changes.
+        first: dict[str, Any] = {} if row.submitted_at else {"submitted_at": _now()}
         with self.engine.begin() as conn:
-            self._move(conn, request_id, "submitted", actor, "researcher", submitted_at=_now())
+            self._move(conn, request_id, "submitted", actor, "researcher", **first)
             outcome = "checked" if all(r.passed for r in results) else "rejected"
             self._move(
                 conn, request_id, outcome, "socle", "system",
@@ -127,26 +202,260 @@ class Governance:
         request_id: str,
         outcome: Outcome,
         *,
-        reviewers: list[str],
+        reviewers: list[str] | None = None,
         reasons: str,
         conditions: str = "",
         actor: str,
     ) -> None:
-        """Record the committee's decision, its reasons and conditions."""
+        """Record the committee's decision, its reasons and conditions.
+
+        No approval without the required scored reviews of the current round;
+        no member with a declared conflict of interest may decide. ``reviewers``
+        defaults to the members who reviewed this round.
+        """
+        request, _ = self.request(request_id)
+        recommendation = self.recommendation(request_id)
+        if outcome == "approved" and recommendation.outcome is None:
+            raise TransitionError(
+                f"request {request_id} cannot be approved without review: {recommendation.reason}"
+            )
+        if not reasons.strip():
+            raise TransitionError(f"request {request_id}: a decision must give its reasons")
+        round_reviews = self.reviews(request_id, current_round=True)
+        reviewers = reviewers or [r.member_id for r in round_reviews]
         if not reviewers:
             raise TransitionError(f"request {request_id}: a decision needs at least one reviewer")
+        conflicted = self._conflicted(request_id, request.sponsor)
+        barred = sorted(
+            m.id
+            for m in self.members()
+            if m.id in conflicted and {m.id, m.name} & {actor, *reviewers}
+        )
+        if barred:
+            raise ConflictOfInterestError(
+                f"request {request_id}: member(s) {', '.join(barred)} declared a conflict of "
+                "interest and may not take part in the decision"
+            )
         with self.engine.begin() as conn:
             self._move(
                 conn, request_id, outcome, actor, "committee_member", decided_at=_now(),
-                details={"reviewers": len(reviewers)},
+                details={
+                    "reviewers": len(reviewers), "reviews": recommendation.reviews,
+                    "recommendation": recommendation.outcome,
+                    "weighted_mean": recommendation.weighted_mean,
+                },
             )  # fmt: skip
             conn.execute(
                 committee_decision.insert().values(
                     request_id=request_id, outcome=outcome, conditions=conditions,
                     reasons=reasons, reviewers=orjson.dumps(reviewers).decode(),
-                    decided_at=_now(),
+                    decided_at=_now(), recommendation=recommendation.outcome,
                 )
             )  # fmt: skip
+
+    def decide_from_reviews(
+        self, request_id: str, *, reasons: str, conditions: str = "", actor: str
+    ) -> Outcome:
+        """Decide as the scored reviews recommend (see ``criteria.toml``); return the outcome."""
+        recommendation = self.recommendation(request_id)
+        if recommendation.outcome is None:
+            raise TransitionError(
+                f"request {request_id} has no recommendation yet: {recommendation.reason}"
+            )
+        self.decide(
+            request_id, recommendation.outcome, reasons=f"{reasons} ({recommendation.reason})",
+            conditions=conditions, actor=actor,
+        )  # fmt: skip
+        return recommendation.outcome
+
+    def decisions(self, request_id: str) -> list[Decision]:
+        """Every decision on a request, oldest first (one per round of review)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(committee_decision)
+                .where(committee_decision.c.request_id == request_id)
+                .order_by(committee_decision.c.id)
+            ).all()
+        return [
+            Decision(
+                r.request_id, r.outcome, r.conditions, r.reasons,
+                tuple(orjson.loads(r.reviewers)), r.decided_at, r.recommendation,
+            )
+            for r in rows
+        ]  # fmt: skip
+
+    # -- committee ------------------------------------------------------------------
+
+    def add_member(self, name: str, *, expertise: str, actor: str) -> Member:
+        """Appoint a committee member (their id, not their name, goes in the audit log)."""
+        if not name.strip() or not expertise.strip():
+            raise ReviewError("a committee member needs a name and an expertise")
+        member_id = "mbr-" + uuid.uuid4().hex[:8]
+        with self.engine.begin() as conn:
+            if conn.execute(
+                select(committee_member.c.id).where(committee_member.c.name == name)
+            ).first():
+                raise ReviewError(f"a committee member named '{name}' already exists")
+            conn.execute(
+                committee_member.insert().values(
+                    id=member_id, name=name, expertise=expertise, active=True
+                )
+            )
+            self._audit(conn, actor, "committee_chair", "committee.member_add", member_id, "")
+        return Member(member_id, name, expertise, True)
+
+    def ensure_member(self, name: str, *, expertise: str, actor: str) -> Member:
+        """The member with this name, appointed first if new (re-runnable set-ups)."""
+        for m in self.members():
+            if m.name == name:
+                return m
+        return self.add_member(name, expertise=expertise, actor=actor)
+
+    def members(self) -> list[Member]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(committee_member).order_by(committee_member.c.name)).all()
+        return [Member(r.id, r.name, r.expertise, bool(r.active)) for r in rows]
+
+    def declare_conflict(
+        self,
+        member_id: str,
+        *,
+        statement: str,
+        actor: str,
+        request_id: str | None = None,
+        sponsor: str | None = None,
+    ) -> None:
+        """Declare a member's interest in one request, or in every request of a sponsor."""
+        self._member(member_id)
+        if (request_id is None) == (sponsor is None):
+            raise ReviewError("declare a conflict on exactly one of a request or a sponsor")
+        if not statement.strip():
+            raise ReviewError(f"member {member_id}: state the nature of the conflict of interest")
+        if request_id is not None:
+            self._row(request_id)
+        with self.engine.begin() as conn:
+            conn.execute(
+                conflict_of_interest.insert().values(
+                    member_id=member_id, request_id=request_id, sponsor=sponsor,
+                    statement=statement, declared_at=_now(),
+                )
+            )  # fmt: skip
+            self._audit(
+                conn, actor, "committee_member", "committee.conflict_declare", member_id, "",
+                {"request": request_id, "on_sponsor": sponsor is not None},
+            )  # fmt: skip
+
+    def eligible_reviewers(self, request_id: str) -> list[Member]:
+        """Active members with no declared conflict of interest on this request or its sponsor."""
+        request, _ = self.request(request_id)
+        conflicted = self._conflicted(request_id, request.sponsor)
+        return [m for m in self.members() if m.active and m.id not in conflicted]
+
+    def review(
+        self,
+        request_id: str,
+        member_id: str,
+        *,
+        scores: dict[str, int],
+        summary: str,
+        comments: dict[str, str] | None = None,
+        actor: str,
+    ) -> Review:
+        """Record one member's scores on every published criterion, with comments."""
+        request, state = self.request(request_id)
+        member = self._member(member_id)
+        if state != "in_review":
+            raise TransitionError(
+                f"request {request_id} is '{state}'; reviews are taken only 'in_review'"
+            )
+        if not member.active:
+            raise ReviewError(f"member {member_id} is not an active committee member")
+        if member_id in self._conflicted(request_id, request.sponsor):
+            raise ConflictOfInterestError(
+                f"member {member_id} declared a conflict of interest and is excluded from "
+                f"request {request_id}"
+            )
+        self.criteria.check_scores(request_id, scores)
+        if not summary.strip():
+            raise ReviewError(f"review of {request_id} by {member_id}: add a summary comment")
+        comments = comments or {}
+        unknown = sorted(set(comments) - set(self.criteria.criteria))
+        if unknown:
+            raise ReviewError(f"review of {request_id}: comments on unknown {', '.join(unknown)}")
+        review = Review(
+            request_id, member_id, len(self.decisions(request_id)), dict(scores),
+            dict(comments), summary, _now(),
+        )  # fmt: skip
+        with self.engine.begin() as conn:
+            if conn.execute(
+                select(committee_review.c.member_id).where(
+                    committee_review.c.request_id == request_id,
+                    committee_review.c.member_id == member_id,
+                    committee_review.c.round == review.round,
+                )
+            ).first():
+                raise ReviewError(f"member {member_id} already reviewed request {request_id}")
+            conn.execute(
+                committee_review.insert().values(
+                    request_id=request_id, member_id=member_id, round=review.round,
+                    scores=orjson.dumps(review.scores).decode(),
+                    comments=orjson.dumps(review.comments).decode(), summary=summary,
+                    submitted_at=review.submitted_at,
+                )
+            )  # fmt: skip
+            self._audit(
+                conn, actor, "committee_member", "review.submit", request_id, request.purpose,
+                {"member": member_id, "round": review.round, "scores": review.scores},
+            )  # fmt: skip
+        return review
+
+    def reviews(self, request_id: str, *, current_round: bool = False) -> list[Review]:
+        query = select(committee_review).where(committee_review.c.request_id == request_id)
+        if current_round:
+            query = query.where(committee_review.c.round == len(self.decisions(request_id)))
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                query.order_by(committee_review.c.round, committee_review.c.submitted_at)
+            ).all()
+        return [
+            Review(
+                r.request_id, r.member_id, r.round, orjson.loads(r.scores),
+                orjson.loads(r.comments), r.summary, r.submitted_at,
+            )
+            for r in rows
+        ]  # fmt: skip
+
+    def recommendation(self, request_id: str) -> Recommendation:
+        """What this round's scored reviews recommend, by the published rule."""
+        return recommend(self.criteria, self.reviews(request_id, current_round=True))
+
+    # -- time to decision -------------------------------------------------------------
+
+    def decision_times(self) -> list[DecisionTime]:
+        """Per submitted request: first submission, latest decision, and the time between."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    access_request.c.id, access_request.c.state,
+                    access_request.c.submitted_at, access_request.c.decided_at,
+                )
+                .where(access_request.c.submitted_at.is_not(None))
+                .order_by(access_request.c.submitted_at)
+            ).all()  # fmt: skip
+        times = []
+        for r in rows:
+            seconds = None
+            if r.decided_at:
+                delta = datetime.fromisoformat(r.decided_at) - datetime.fromisoformat(
+                    r.submitted_at
+                )
+                seconds = delta.total_seconds()
+            times.append(DecisionTime(r.id, r.state, r.submitted_at, r.decided_at, seconds))
+        return times
+
+    def decision_time_summary(self) -> DecisionTimeSummary:
+        """Median and percentiles of submission-to-decision time over decided requests."""
+        return summarise_decision_times(self.decision_times())
 
     # -- grants -------------------------------------------------------------------
 
@@ -189,6 +498,32 @@ class Governance:
                 {"reason": reason},
             )  # fmt: skip
 
+    def expire_due(self, *, on: date | None = None, actor: str = "socle") -> list[str]:
+        """Move every active request whose grant has expired to *expired*; return their ids.
+
+        Access already stops at expiry (:meth:`grant_scope`); this records it in
+        the request's state and the audit log.
+        """
+        today = on or datetime.now(UTC).date()
+        with self.engine.connect() as conn:
+            due = conn.execute(
+                select(access_grant.c.request_id)
+                .join(access_request, access_request.c.id == access_grant.c.request_id)
+                .where(access_request.c.state == "active", access_grant.c.expires < today)
+            ).scalars()
+            request_ids = sorted(set(due))
+        with self.engine.begin() as conn:
+            for request_id in request_ids:
+                self._move(conn, request_id, "expired", actor, "system")
+        return request_ids
+
+    def close(self, request_id: str, *, actor: str, reason: str) -> None:
+        """Close a project for good (from active, suspended or expired)."""
+        with self.engine.begin() as conn:
+            self._move(
+                conn, request_id, "closed", actor, "committee_member", details={"reason": reason}
+            )
+
     def grant(self, grant_id: str) -> Grant:
         with self.engine.connect() as conn:
             row = conn.execute(select(access_grant).where(access_grant.c.id == grant_id)).first()
@@ -219,6 +554,24 @@ class Governance:
         )
 
     # -- internals ----------------------------------------------------------------
+
+    def _member(self, member_id: str) -> Member:
+        for m in self.members():
+            if m.id == member_id:
+                return m
+        raise NotFoundError(f"no committee member '{member_id}'")
+
+    def _conflicted(self, request_id: str, sponsor: str) -> set[str]:
+        """Members who declared an interest in this request or in its sponsor."""
+        with self.engine.connect() as conn:
+            return set(
+                conn.execute(
+                    select(conflict_of_interest.c.member_id).where(
+                        (conflict_of_interest.c.request_id == request_id)
+                        | (func.lower(conflict_of_interest.c.sponsor) == sponsor.lower())
+                    )
+                ).scalars()
+            )
 
     def _row(self, request_id: str) -> Any:
         with self.engine.connect() as conn:
