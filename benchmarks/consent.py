@@ -11,7 +11,7 @@ them, by age band and sex):
 * scoped, no objection: through ``Warehouse.scoped`` with an empty filter;
 * scoped, 5% objections: through ``Warehouse.scoped`` with the derived filter.
 
-Prints best-of-N seconds and the ratio filtered / raw (goal: under 1.2x).
+Prints the best of N interleaved rounds and the ratios (goal: under 1.2x).
 Run: ``python benchmarks/run.py consent`` (sizes: ``SOCLE_BENCH_PERSONS``).
 """
 

@@ -133,7 +133,7 @@ class ConsentRegistry:
             self.check(e, labels[i] if labels else f"event {i + 1}", today=today)
         if not events:
             return 0
-        now = datetime.now(UTC).isoformat(timespec="seconds")
+        now = datetime.now(UTC).isoformat(timespec="microseconds")
         with self.engine.begin() as conn:
             for start in range(0, len(events), BATCH):
                 conn.execute(
@@ -243,12 +243,25 @@ class ConsentRegistry:
             return frozenset(int(p) for (p,) in conn.execute(query))
 
 
-def included(rule: str, history: Iterable[ConsentEvent], purpose: str, as_of: date) -> bool:
-    """Replay one person's history (in effective order) for ``purpose`` up to ``as_of``."""
+def included(
+    rule: str,
+    history: Iterable[ConsentEvent],
+    purpose: str,
+    as_of: date,
+    known_at: datetime | None = None,
+) -> bool:
+    """Replay one person's history (in effective order) for ``purpose`` up to ``as_of``.
+
+    With ``known_at``, only events already recorded at that instant count: the
+    state a read started then actually enforced.
+    """
     state = rule == "opt-out"
     for e in history:
-        if e.purpose == purpose and e.effective <= as_of:
-            state = INCLUDES[e.kind]
+        if e.purpose != purpose or e.effective > as_of:
+            continue
+        if known_at is not None and datetime.fromisoformat(e.recorded_at) > known_at:
+            continue
+        state = INCLUDES[e.kind]
     return state
 
 

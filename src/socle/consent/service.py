@@ -57,7 +57,7 @@ class ConsentService:
     def __init__(
         self, registry: ConsentRegistry, resolve: Resolver, projects: ProjectDirectory
     ) -> None:
-        self.registry, self._resolve, self.projects = registry, resolve, projects
+        self.registry, self._resolve, self.directory = registry, resolve, projects
         self.taxonomy = registry.taxonomy
 
     @classmethod
@@ -90,7 +90,7 @@ class ConsentService:
     def projects(self, source_patient_id: str) -> list[ProjectUse]:
         """Every project that used the patient's data while their choice allowed it."""
         history = self.registry.history(self.person(source_patient_id))
-        return projects_used(self.taxonomy, history, uses(self.registry.audit), self.projects)
+        return projects_used(self.taxonomy, history, uses(self.registry.audit), self.directory)
 
     def impact_report(self, *, actor: str, on: date | None = None) -> list[ImpactedProject]:
         """Outputs already released for persons since excluded, per project (audited)."""
@@ -101,7 +101,7 @@ class ConsentService:
             if (h := self.registry.excluded_histories(code, today))
         }
         report = impacted_projects(
-            self.taxonomy, excluded, uses(self.registry.audit), self.projects
+            self.taxonomy, excluded, uses(self.registry.audit), self.directory
         )
         self.registry.audit.record(
             actor=actor, role="data_steward", action="consent.impact_report",

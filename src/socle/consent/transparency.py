@@ -3,8 +3,9 @@
 *Uses* of data are read from the audit log — ``workspace.open`` (object: the
 grant), ``workspace.release`` and ``model.train`` (details: the grant) — and
 described through the governance public API (grant → request → title,
-sponsor). A use counts for a patient when their derived state included the
-use's purpose on the day of the use. The *impact report* lists outputs
+sponsor). A use counts for a patient when their state, as recorded at the
+instant of the use, included the use's purpose on that day — exactly what the
+consent filter enforced for that read. The *impact report* lists outputs
 already released under a purpose for patients who have since been excluded
 from it, so the committee can decide what to do with them.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from socle.audit import AuditEvent, AuditLog
@@ -50,9 +51,13 @@ class Use:
     action: str
     grant_id: str
     purpose: str
-    on: date
+    at: datetime
     output_type: str
     object: str
+
+    @property
+    def on(self) -> date:
+        return self.at.date()
 
 
 @dataclass(frozen=True)
@@ -73,7 +78,7 @@ class ReleasedOutput:
     id: str
     output_type: str
     on: date
-    excluded_since: int  # persons included that day and excluded now
+    excluded_since: int  # persons included when it was released and excluded now
 
 
 @dataclass(frozen=True)
@@ -110,11 +115,11 @@ def uses(audit: AuditLog) -> list[Use]:
     for action in ("workspace.open", *OUTPUT_TYPE):
         for event in audit.events(action):
             found.append(_use(event))
-    return sorted(found, key=lambda u: (u.on, u.grant_id, u.action))
+    return sorted(found, key=lambda u: (u.at, u.grant_id, u.action))
 
 
 def _use(event: AuditEvent) -> Use:
-    on = date.fromisoformat(event.at[:10])
+    on = datetime.fromisoformat(event.at)
     if event.action == "workspace.open":
         return Use(
             event.action, event.object, event.purpose, on,
@@ -129,11 +134,11 @@ def _use(event: AuditEvent) -> Use:
 def projects_used(
     taxonomy: Taxonomy, history: list[ConsentEvent], all_uses: list[Use], projects: ProjectDirectory
 ) -> list[ProjectUse]:
-    """Projects whose uses fell on days the person's state included the purpose."""
+    """Projects whose uses happened while the person's state (as then recorded) included the purpose."""
     by_grant: dict[str, list[Use]] = defaultdict(list)
     for use in all_uses:
         if use.purpose in taxonomy.purposes and included(
-            taxonomy.get(use.purpose).rule, history, use.purpose, use.on
+            taxonomy.get(use.purpose).rule, history, use.purpose, use.on, use.at
         ):
             by_grant[use.grant_id].append(use)
     result = []
@@ -155,7 +160,7 @@ def impacted_projects(
     all_uses: list[Use],
     projects: ProjectDirectory,
 ) -> list[ImpactedProject]:
-    """Released outputs whose purpose now excludes persons who were included on release day.
+    """Released outputs whose purpose now excludes persons who were included when released.
 
     ``excluded_histories`` maps purpose → person → history (for that purpose)
     of every person whose current state excludes the purpose.
@@ -170,7 +175,7 @@ def impacted_projects(
         hit = {
             p
             for p, history in excluded_histories[use.purpose].items()
-            if included(rule, history, use.purpose, use.on)
+            if included(rule, history, use.purpose, use.on, use.at)
         }
         if hit:
             outputs[use.grant_id].append(
