@@ -34,7 +34,7 @@ from socle.warehouse import GrantScope, PersonFilter, Warehouse
 
 REPO = Path(__file__).resolve().parents[1]
 PERSONS = int(os.environ.get("SOCLE_BENCH_PERSONS", "1000000"))
-REPEAT = 9
+REPEAT = 15
 COHORT = """
 SELECT CASE WHEN year(current_date) - p.year_of_birth < 18 THEN '0-17'
             WHEN year(current_date) - p.year_of_birth < 65 THEN '18-64' ELSE '65+' END AS age_band,
