@@ -101,3 +101,13 @@ def test_failure_while_writing_rolls_everything_back(
             _csv(tmp_path / "b.csv", "patient", rows), purposes=["research"], actor="s"
         )
     assert _events(loaded) == 0
+
+
+def test_line_without_any_purpose_is_refused(
+    loaded: Node, small_sample: Path, tmp_path: Path
+) -> None:
+    a, *_ = source_patient_ids(small_sample)
+    with pytest.raises(MalformedConsentError, match="line 2: no purpose"):
+        ConsentService.for_node(loaded).bulk_load(
+            _csv(tmp_path / "b.csv", "patient", [a]), purposes=[], actor="s"
+        )

@@ -183,7 +183,12 @@ class ConsentService:
             where = f"{path.name} line {line}"
             person = self.person(row["patient"], where)
             row_when = _bulk_date(row.get("effective"), where) or when
-            for code in [row["purpose"]] if row.get("purpose") else purposes:
+            codes = [row["purpose"]] if row.get("purpose") else purposes
+            if not codes:
+                raise MalformedConsentError(
+                    f"{where}: no purpose; give one with --purpose or in a 'purpose' column"
+                )
+            for code in codes:
                 events.append(
                     ConsentEvent(
                         person, code, row.get("kind") or kind, row_when, channel, actor,  # type: ignore[arg-type]
