@@ -6,7 +6,13 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from socle.consent import ConsentError, ConsentEvent, UnknownPurposeError
+from socle.consent import (
+    ConsentError,
+    ConsentEvent,
+    FutureDateError,
+    InvalidConsentEventError,
+    UnknownPurposeError,
+)
 from socle.node import Node
 from tests.helpers import approved_grant
 
@@ -86,3 +92,85 @@ def test_future_withdrawal_is_refused(loaded: Node) -> None:
     )
     with pytest.raises(ConsentError, match="future"):
         loaded.consent.record([future], actor="p", role="patient")
+
+
+def test_future_objection_is_refused_and_nothing_recorded(loaded: Node) -> None:
+    person = _persons(loaded)[0]
+    good = ConsentEvent(person, "research", "objection", TODAY, "portal", "patient")
+    future = ConsentEvent(
+        person, "ai_training", "objection", TODAY + timedelta(days=1), "portal", "patient"
+    )
+    with pytest.raises(FutureDateError, match=r"event 2.*future"):
+        loaded.consent.record([good, future], actor="p", role="patient")
+    assert loaded.consent.history(person) == []
+
+
+@pytest.mark.parametrize(
+    ("purpose", "kind", "channel", "by", "needle"),
+    [
+        ("research", "opt_in", "portal", "patient", "opt-out"),
+        ("industrial_research", "objection", "portal", "patient", "opt-in"),
+        ("research", "objection", "carrier_pigeon", "patient", "channel"),
+        ("research", "objection", "portal", " ", "who recorded"),
+        ("research", "shrug", "portal", "patient", "kind"),
+    ],
+)
+def test_invalid_event_is_refused_with_reason(
+    loaded: Node, purpose: str, kind: str, channel: str, by: str, needle: str
+) -> None:
+    person = _persons(loaded)[0]
+    event = ConsentEvent(person, purpose, kind, TODAY, channel, by)  # type: ignore[arg-type]
+    with pytest.raises(InvalidConsentEventError, match=needle):
+        loaded.consent.record([event], actor="p", role="patient")
+    assert loaded.consent.history(person) == []
+
+
+def test_recording_is_audited_with_counts_only(loaded: Node) -> None:
+    persons = _persons(loaded)
+    loaded.consent.record(
+        [ConsentEvent(p, "research", "objection", TODAY, "registry_sync", "s") for p in persons],
+        actor="steward", role="data_steward",
+    )  # fmt: skip
+    (event,) = loaded.audit.events("consent.record")
+    assert event.details["events"] == event.details["persons"] == len(persons)
+    assert not any(str(p) in str(event.details) + event.object for p in persons)
+    loaded.audit.verify()
+
+
+def test_filter_follows_latest_effective_event_not_recording_order(loaded: Node) -> None:
+    person = _persons(loaded)[0]
+    loaded.consent.record(
+        [ConsentEvent(person, "research", "withdraw_objection", TODAY, "portal", "patient")],
+        actor="p", role="patient",
+    )  # fmt: skip
+    # A paper form signed earlier, recorded later, does not override the later withdrawal.
+    loaded.consent.record(
+        [
+            ConsentEvent(
+                person, "research", "objection", TODAY - timedelta(days=9), "paper_form", "clerk"
+            )
+        ],
+        actor="clerk", role="data_steward",
+    )  # fmt: skip
+    assert person not in loaded.consent.person_filter("research", TODAY).excluded_person_ids
+    assert (
+        person
+        in loaded.consent.person_filter("research", TODAY - timedelta(days=1)).excluded_person_ids
+    )
+    assert loaded.consent.state(person, "research", TODAY)
+
+
+def test_opt_in_filter_lists_only_current_opt_ins(loaded: Node) -> None:
+    a, b, *_ = _persons(loaded)
+    loaded.consent.record(
+        [
+            ConsentEvent(a, "industrial_research", "opt_in", TODAY - timedelta(days=3), "portal", "a"),
+            ConsentEvent(b, "industrial_research", "opt_in", TODAY - timedelta(days=3), "portal", "b"),
+            ConsentEvent(b, "industrial_research", "withdraw_opt_in", TODAY, "portal", "b"),
+        ],
+        actor="p", role="patient",
+    )  # fmt: skip
+    assert loaded.consent.person_filter("industrial_research", TODAY).included_only == {a}
+    assert loaded.consent.person_filter(
+        "industrial_research", TODAY - timedelta(days=1)
+    ).included_only == {a, b}

@@ -3,43 +3,62 @@
 Events are never updated or deleted. The state of a patient for a purpose at
 a date is the purpose's default (opt-out: included; opt-in: excluded),
 changed by each event whose effective date is on or before that date, in
-order.
+order of effective date then recording order. The derivation runs in SQL
+(one window query per purpose) so a filter over a million events stays fast.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Literal
 
-from sqlalchemy import BigInteger, Column, Date, Engine, Integer, String, Table, select
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    Engine,
+    Index,
+    Integer,
+    String,
+    Table,
+    and_,
+    func,
+    select,
+)
 
 from socle.audit import AuditLog
-from socle.consent.errors import ConsentError
+from socle.consent.errors import FutureDateError, InvalidConsentEventError
 from socle.consent.purposes import Taxonomy
 from socle.store import metadata
 from socle.warehouse import PersonFilter
 
 Kind = Literal["objection", "withdraw_objection", "opt_in", "withdraw_opt_in"]
 Channel = Literal["portal", "paper_form", "fhir_import", "registry_sync"]
+CHANNELS: tuple[str, ...] = ("portal", "paper_form", "fhir_import", "registry_sync")
 INCLUDES: dict[str, bool] = {
     "objection": False,
     "withdraw_objection": True,
     "opt_in": True,
     "withdraw_opt_in": False,
 }
+EXCLUDING_KINDS = tuple(k for k, inc in INCLUDES.items() if not inc)
+INCLUDING_KINDS = tuple(k for k, inc in INCLUDES.items() if inc)
+BATCH = 20_000
 
 consent_event = Table(
     "consent_event",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("person_id", BigInteger, nullable=False, index=True),
-    Column("purpose", String(60), nullable=False, index=True),
+    Column("purpose", String(60), nullable=False),
     Column("kind", String(30), nullable=False),
     Column("effective", Date, nullable=False),
     Column("recorded_at", String(40), nullable=False),
     Column("channel", String(30), nullable=False),
     Column("recorded_by", String(200), nullable=False),
+    Index("ix_consent_event_purpose_person", "purpose", "person_id", "effective", "id"),
 )
 
 
@@ -54,41 +73,86 @@ class ConsentEvent:
     recorded_at: str = ""
 
 
+Progress = Callable[[int, int], None]
+
+
 class ConsentRegistry:
     """Records consent events and derives who may be read for a purpose."""
 
     def __init__(self, engine: Engine, audit: AuditLog, taxonomy: Taxonomy) -> None:
         self.engine, self.audit, self.taxonomy = engine, audit, taxonomy
 
-    def record(self, events: list[ConsentEvent], *, actor: str, role: str) -> int:
-        """Append events in one transaction (all or none), each checked first."""
-        today = datetime.now(UTC).date()
-        for e in events:
-            self.taxonomy.get(e.purpose)
-            if e.kind not in INCLUDES:
-                raise ConsentError(f"unknown consent event kind '{e.kind}'")
-            if e.effective > today and e.kind in ("withdraw_objection", "withdraw_opt_in"):
-                raise ConsentError(
-                    f"a withdrawal for person {e.person_id} cannot take effect in the future "
-                    f"({e.effective})"
-                )
-        now = datetime.now(UTC).isoformat(timespec="seconds")
-        with self.engine.begin() as conn:
-            conn.execute(
-                consent_event.insert(),
-                [
-                    {
-                        "person_id": e.person_id,
-                        "purpose": e.purpose,
-                        "kind": e.kind,
-                        "effective": e.effective,
-                        "recorded_at": now,
-                        "channel": e.channel,
-                        "recorded_by": e.recorded_by,
-                    }
-                    for e in events
-                ],
+    def check(self, event: ConsentEvent, where: str = "", *, today: date | None = None) -> None:
+        """Refuse an event that cannot be recorded; ``where`` names the record in the message."""
+        at = f"{where}: " if where else ""
+        today = today or datetime.now(UTC).date()
+        purpose = self.taxonomy.get(event.purpose)
+        if event.kind not in INCLUDES:
+            raise InvalidConsentEventError(
+                f"{at}unknown consent event kind '{event.kind}'; use {', '.join(INCLUDES)}"
             )
+        if event.channel not in CHANNELS:
+            raise InvalidConsentEventError(
+                f"{at}unknown channel '{event.channel}'; use {', '.join(CHANNELS)}"
+            )
+        if not event.recorded_by.strip():
+            raise InvalidConsentEventError(f"{at}the event does not say who recorded it")
+        opt_in_kind = event.kind in ("opt_in", "withdraw_opt_in")
+        if opt_in_kind != (purpose.rule == "opt-in"):
+            expected = (
+                "opt_in or withdraw_opt_in"
+                if purpose.rule == "opt-in"
+                else "objection or withdraw_objection"
+            )
+            raise InvalidConsentEventError(
+                f"{at}purpose '{event.purpose}' is {purpose.rule}: record {expected}, "
+                f"not {event.kind}"
+            )
+        if event.effective > today:
+            raise FutureDateError(
+                f"{at}a {event.kind} for person {event.person_id} cannot take effect in the "
+                f"future ({event.effective}, today is {today}); record it once it is made"
+            )
+
+    def record(
+        self,
+        events: Sequence[ConsentEvent],
+        *,
+        actor: str,
+        role: str,
+        on_progress: Progress | None = None,
+        labels: Sequence[str] | None = None,
+    ) -> int:
+        """Append events in one transaction (all or none), each checked first.
+
+        ``labels`` name each event's source record (e.g. ``line 12``) in errors;
+        ``on_progress(done, total)`` is called after each batch insert.
+        """
+        today = datetime.now(UTC).date()
+        for i, e in enumerate(events):
+            self.check(e, labels[i] if labels else f"event {i + 1}", today=today)
+        if not events:
+            return 0
+        now = datetime.now(UTC).isoformat(timespec="microseconds")
+        with self.engine.begin() as conn:
+            for start in range(0, len(events), BATCH):
+                conn.execute(
+                    consent_event.insert(),
+                    [
+                        {
+                            "person_id": e.person_id,
+                            "purpose": e.purpose,
+                            "kind": e.kind,
+                            "effective": e.effective,
+                            "recorded_at": now,
+                            "channel": e.channel,
+                            "recorded_by": e.recorded_by,
+                        }
+                        for e in events[start : start + BATCH]
+                    ],
+                )
+                if on_progress:
+                    on_progress(min(start + BATCH, len(events)), len(events))
             purposes = sorted({e.purpose for e in events})
             self.audit.append(
                 conn,
@@ -100,6 +164,7 @@ class ConsentRegistry:
                 details={
                     "events": len(events),
                     "kinds": sorted({e.kind for e in events}),
+                    "channels": sorted({e.channel for e in events}),
                     "persons": len({e.person_id for e in events}),
                 },
             )
@@ -123,26 +188,85 @@ class ConsentRegistry:
 
     def state(self, person_id: int, purpose: str, as_of: date) -> bool:
         """Whether the person's data may be used for ``purpose`` on ``as_of``."""
-        included = self.taxonomy.get(purpose).rule == "opt-out"
-        for e in self.history(person_id):
-            if e.purpose == purpose and e.effective <= as_of:
-                included = INCLUDES[e.kind]
-        return included
+        return included(self.taxonomy.get(purpose).rule, self.history(person_id), purpose, as_of)
 
     def person_filter(self, purpose: str, as_of: date) -> PersonFilter:
         """The filter every purposeful read goes through (see :mod:`socle.warehouse.scope`)."""
         rule = self.taxonomy.get(purpose).rule
+        if rule == "opt-out":
+            return PersonFilter(
+                purpose, as_of, excluded_person_ids=self._latest(purpose, as_of, EXCLUDING_KINDS)
+            )
+        return PersonFilter(
+            purpose, as_of, included_only=self._latest(purpose, as_of, INCLUDING_KINDS)
+        )
+
+    def excluded_histories(self, purpose: str, as_of: date) -> dict[int, list[ConsentEvent]]:
+        """Per person now excluded from ``purpose`` (by an event), their events for it."""
+        persons = self._latest(purpose, as_of, EXCLUDING_KINDS)
+        if not persons:
+            return {}
         query = (
-            select(consent_event.c.person_id, consent_event.c.kind)
+            select(consent_event)
             .where(consent_event.c.purpose == purpose, consent_event.c.effective <= as_of)
             .order_by(consent_event.c.effective, consent_event.c.id)
         )
-        latest: dict[int, bool] = {}
         with self.engine.connect() as conn:
-            for person_id, kind in conn.execute(query):
-                latest[person_id] = INCLUDES[kind]
-        if rule == "opt-out":
-            excluded = frozenset(p for p, inc in latest.items() if not inc)
-            return PersonFilter(purpose, as_of, excluded_person_ids=excluded)
-        included = frozenset(p for p, inc in latest.items() if inc)
-        return PersonFilter(purpose, as_of, included_only=included)
+            rows = [
+                ConsentEvent(
+                    r.person_id, r.purpose, r.kind, r.effective, r.channel, r.recorded_by,
+                    r.recorded_at,
+                )
+                for r in conn.execute(query)
+                if r.person_id in persons
+            ]  # fmt: skip
+        return _group(rows)
+
+    def _latest(self, purpose: str, as_of: date, kinds: Iterable[str]) -> frozenset[int]:
+        """Persons whose latest event for ``purpose`` on ``as_of`` is one of ``kinds``."""
+        ranked = (
+            select(
+                consent_event.c.person_id,
+                consent_event.c.kind,
+                func.row_number()
+                .over(
+                    partition_by=consent_event.c.person_id,
+                    order_by=(consent_event.c.effective.desc(), consent_event.c.id.desc()),
+                )
+                .label("rn"),
+            )
+            .where(and_(consent_event.c.purpose == purpose, consent_event.c.effective <= as_of))
+            .subquery()
+        )
+        query = select(ranked.c.person_id).where(ranked.c.rn == 1, ranked.c.kind.in_(list(kinds)))
+        with self.engine.connect() as conn:
+            return frozenset(int(p) for (p,) in conn.execute(query))
+
+
+def included(
+    rule: str,
+    history: Iterable[ConsentEvent],
+    purpose: str,
+    as_of: date,
+    known_at: datetime | None = None,
+) -> bool:
+    """Replay one person's history (in effective order) for ``purpose`` up to ``as_of``.
+
+    With ``known_at``, only events already recorded at that instant count: the
+    state a read started then actually enforced.
+    """
+    state = rule == "opt-out"
+    for e in history:
+        if e.purpose != purpose or e.effective > as_of:
+            continue
+        if known_at is not None and datetime.fromisoformat(e.recorded_at) > known_at:
+            continue
+        state = INCLUDES[e.kind]
+    return state
+
+
+def _group(rows: Iterable[ConsentEvent]) -> dict[int, list[ConsentEvent]]:
+    grouped: dict[int, list[ConsentEvent]] = {}
+    for e in rows:
+        grouped.setdefault(e.person_id, []).append(e)
+    return grouped

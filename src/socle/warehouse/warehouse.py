@@ -148,7 +148,11 @@ class ScopedReader:
                     f"grant {grant.grant_id} names unknown columns {sorted(unknown)} of '{table}'"
                 )
             cols = ", ".join(dict.fromkeys(("person_id", *columns)))
-            where = ["person_id NOT IN (SELECT person_id FROM _excluded)"]
+            source = f"main.{table}"
+            if persons.excluded_person_ids:
+                # A plain hash anti-join: cheaper than NOT IN's null-aware mark join.
+                source += " ANTI JOIN _excluded USING (person_id)"
+            where = ["TRUE"]
             if persons.included_only is not None:
                 where.append("person_id IN (SELECT person_id FROM _included)")
             date_col = EVENT_DATE.get(table)
@@ -158,7 +162,7 @@ class ScopedReader:
                 where.append(f"{date_col} <= DATE '{grant.period_end.isoformat()}'")
             cursor.execute(
                 f"CREATE OR REPLACE TEMP VIEW scoped_{table} AS "
-                f"SELECT {cols} FROM main.{table} WHERE {' AND '.join(where)}"
+                f"SELECT {cols} FROM {source} WHERE {' AND '.join(where)}"
             )
 
     def require(self, table: str, columns: Sequence[str]) -> None:
