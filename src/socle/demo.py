@@ -176,7 +176,7 @@ def run_demo(
     run.model_id = trained.id
     ev = trained.evaluation
     auroc = f"{ev.auroc:.2f}" if ev.auroc is not None else "n/a"
-    cv = f"{ev.cv_auroc:.2f}" if ev.cv_auroc is not None else "n/a"
+    cv = f"{ev.cv_auroc:.2f}"
     done(
         "model",
         f"{trained.id}: {ev.train_rows} training / {ev.test_rows} held-out landmarks, "

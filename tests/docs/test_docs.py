@@ -20,7 +20,9 @@ def test_the_two_commands_are_make_targets_and_ci_runs_the_test_one() -> None:
     for target in ("demo", "test"):
         assert f"make {target}" in readme
         assert re.search(rf"^{target}:", makefile, re.M)
-    ci = [line for line in (REPO / ".ci" / "run").read_text().splitlines() if line and line[0] != "#"]
+    ci = [
+        line for line in (REPO / ".ci" / "run").read_text().splitlines() if line and line[0] != "#"
+    ]
     assert "make test" in ci
 
 

@@ -8,7 +8,7 @@ from socle.ai.training import Evaluation
 
 def render_notice(model_id: str, grant_id: str, purpose: str, ev: Evaluation) -> str:
     auroc = f"{ev.auroc:.2f}" if ev.auroc is not None else "not computable (one class in test set)"
-    cv = f"{ev.cv_auroc:.2f}" if ev.cv_auroc is not None else "not computable"
+    cv = f"{ev.cv_auroc:.2f}"
     return f"""# User notice — model {model_id}
 
 ## Intended use

@@ -14,7 +14,7 @@ from sklearn.calibration import calibration_curve
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
-from sklearn.model_selection import GroupKFold, GroupShuffleSplit, cross_val_predict
+from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -34,7 +34,7 @@ class Evaluation:
     test_persons: int
     prevalence: float
     auroc: float | None
-    cv_auroc: float | None
+    cv_auroc: float
     brier: float
     mean_predicted: float
     observed_rate: float
@@ -54,13 +54,18 @@ def make_pipeline() -> Pipeline:
 def train_and_evaluate(
     data: TrainingSet, plot_path: Path, seed: int = 7
 ) -> tuple[Pipeline, Evaluation]:
-    """Fit on 70% of persons, evaluate on the other 30% (no person in both)."""
-    if len(data.y) < 20 or data.y.sum() < 2 or data.y.sum() == len(data.y):
+    """Fit on two thirds of persons, evaluate on the other third (no person in both).
+
+    The split is stratified on the label across persons, so both sides hold events whatever
+    the pseudonyms (and so the person ids) of a deployment are.
+    """
+    event_persons = len(set(data.groups[data.y == 1].tolist()))
+    if len(data.y) < 20 or event_persons < 3 or data.y.sum() == len(data.y):
         raise ModelError(
             f"not enough data to train: {len(data.y)} landmarks, {int(data.y.sum())} events "
-            "(need at least 20 landmarks and 2 events of each class)"
+            f"in {event_persons} persons (need at least 20 landmarks and events in 3 persons)"
         )
-    split = GroupShuffleSplit(n_splits=1, test_size=0.3, random_state=seed)
+    split = StratifiedGroupKFold(n_splits=3, shuffle=True, random_state=seed)
     train, test = next(split.split(data.X, data.y, data.groups))
     pipeline = make_pipeline().fit(data.X[train], data.y[train])
     p = pipeline.predict_proba(data.X[test])[:, 1]
@@ -83,14 +88,13 @@ def train_and_evaluate(
     )
 
 
-def _grouped_cv_auroc(data: TrainingSet, folds: int = 5) -> float | None:
+def _grouped_cv_auroc(data: TrainingSet, folds: int = 5) -> float:
     """AUROC of out-of-fold predictions, persons never split across folds: steadier on small data."""
-    if len(set(data.groups.tolist())) < folds:
-        return None
+    folds = min(folds, len(set(data.groups[data.y == 1].tolist())))
+    cv = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=0)
     p = cross_val_predict(
-        make_pipeline(), data.X, data.y, groups=data.groups, cv=GroupKFold(folds),
-        method="predict_proba",
-    )[:, 1]  # fmt: skip
+        make_pipeline(), data.X, data.y, groups=data.groups, cv=cv, method="predict_proba"
+    )[:, 1]
     return float(roc_auc_score(data.y, p))
 
 

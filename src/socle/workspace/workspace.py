@@ -81,7 +81,12 @@ class Workspace:
             yield reader
 
     def condition_counts(
-        self, grant_id: str, condition: str, dims: Sequence[str] = ("age_band", "sex"), *, actor: str
+        self,
+        grant_id: str,
+        condition: str,
+        dims: Sequence[str] = ("age_band", "sex"),
+        *,
+        actor: str,
     ) -> Release:
         """Persons with a condition (``VOCAB|code``) by ``dims`` (age_band, sex), checked for release."""
         unknown = [d for d in dims if d not in DIMENSIONS]
