@@ -27,7 +27,7 @@ from socle.api.routers import (
     quality,
     workspace,
 )
-from socle.api.runner import NodeRunner
+from socle.api.runner import NodeRunner, set_sqlite_synchronous
 from socle.api.settings import ApiSettings, jwt_secret
 from socle.api.users import UserStore
 from socle.config import Settings
@@ -48,6 +48,7 @@ def create_app(
             secret = jwt_secret(options, node_settings.secrets_dir)
             issuer = LocalIssuer(secret, options.jwt_issuer, options.token_minutes)
             app.state.runner, app.state.issuer, app.state.verifier = runner, issuer, issuer
+            runner.call_sync(lambda n: set_sqlite_synchronous(n.engine, options.sqlite_synchronous))
             app.state.users = runner.call_sync(lambda n: UserStore(n.engine, n.audit))
             app.state.import_dir = options.import_dir or node_settings.home / "inbox"
             yield

@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import Literal, TypeVar
+
+from sqlalchemy import Engine, event
 
 from socle.config import Settings
 from socle.node import Node
@@ -34,3 +36,17 @@ class NodeRunner:
     def close(self) -> None:
         self._pool.submit(self.node.close).result()
         self._pool.shutdown()
+
+
+def set_sqlite_synchronous(engine: Engine, mode: Literal["full", "normal"]) -> None:
+    """Choose how SQLite syncs commits (an operator's durability/throughput trade-off)."""
+    if engine.dialect.name != "sqlite" or mode == "full":
+        return
+
+    def pragma(dbapi_conn: object, _record: object) -> None:
+        cursor = dbapi_conn.cursor()  # type: ignore[attr-defined]
+        cursor.execute(f"PRAGMA synchronous={mode.upper()}")
+        cursor.close()
+
+    event.listen(engine, "connect", pragma)
+    engine.dispose()  # connections opened before now reconnect with the pragma

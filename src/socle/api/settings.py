@@ -11,6 +11,7 @@ import os
 import secrets
 import stat
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,6 +33,9 @@ class ApiSettings(BaseSettings):
     jwt_issuer: str = "socle-local"
     token_minutes: int = Field(default=60, ge=1, le=24 * 60)
     import_dir: Path | None = None  # where FHIR input for /ingest/loads must live
+    # SQLite governance store only: "full" syncs every commit to disk (default, durable);
+    # "normal" (WAL) cannot corrupt the store but may lose the last commits on power loss.
+    sqlite_synchronous: Literal["full", "normal"] = "full"
 
 
 def jwt_secret(settings: ApiSettings, secrets_dir: Path) -> str:
