@@ -58,3 +58,24 @@ def test_serve_refuses_a_default_secret(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "known default" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_user_add_creates_an_account_that_can_sign_in(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    result = subprocess.run(
+        [*SOCLE, "user-add", "ann", "--role", "auditor", "--home", str(home)],
+        cwd=REPO, env=_env(SOCLE_USER_PASSWORD="a long enough password"), capture_output=True,
+        text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "user 'ann' created with roles auditor" in result.stdout
+    from socle.api import UserStore
+    from socle.config import Settings
+    from socle.node import Node
+
+    node = Node.open(Settings(home=home))
+    try:
+        principal = UserStore(node.engine, node.audit).authenticate("ann", "a long enough password")
+        assert principal.roles == {"auditor"}
+    finally:
+        node.close()
