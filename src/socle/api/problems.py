@@ -6,6 +6,7 @@ detail is the error's own message, which never carries patient data.
 
 from __future__ import annotations
 
+import json
 import logging
 from http import HTTPStatus
 from typing import Any
@@ -23,6 +24,16 @@ from socle.governance import GrantError, NotFoundError, TransitionError
 log = logging.getLogger("socle.api")
 
 MEDIA_TYPE = "application/problem+json"
+
+
+class ProblemResponse(JSONResponse):
+    """problem+json, ASCII-escaped so that any text a client sent can be echoed safely."""
+
+    media_type = MEDIA_TYPE
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
 
 # Most specific first; any other Socle error is a request the service cannot process (422).
 STATUS: list[tuple[type[SocleError], int]] = [
@@ -51,7 +62,7 @@ def problem(status: int, detail: str, request: Request, **extra: Any) -> JSONRes
         **extra,
     }
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+    return ProblemResponse(body, status_code=status, headers=headers)
 
 
 async def _socle_error(request: Request, exc: Exception) -> JSONResponse:

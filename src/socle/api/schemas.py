@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from socle.api.roles import Role
 
@@ -14,8 +14,34 @@ Text = Field(min_length=1, max_length=2000)
 Name = Field(min_length=1, max_length=200, pattern=r"^[\w.@+-]+$")
 
 
+def _check_text(value: Any) -> None:
+    """Refuse text no store can keep: NUL characters and lone UTF-16 surrogates."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("text may not contain NUL characters")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValueError("text must be valid Unicode (it holds a lone surrogate)") from exc
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _check_text(k)
+            _check_text(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _check_text(v)
+
+
 class Strict(BaseModel):
+    """Base of request bodies: unknown fields and unstorable text are refused (422)."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable_text(cls, data: Any) -> Any:
+        _check_text(data)
+        return data
 
 
 class Page(BaseModel, Generic[T]):

@@ -60,10 +60,14 @@ def create_user(node: Node, users: UserStore, who: Principal, body: s.UserCreate
 def load(node: Node, who: Principal, import_dir: Path, body: s.LoadCreate) -> s.LoadPublic:
     """Load FHIR input found under the import directory, never elsewhere on the server."""
     root = import_dir.resolve()
-    path = (root / body.path).resolve()
+    try:
+        path = (root / body.path).resolve()
+        exists = path.exists()
+    except (OSError, ValueError) as exc:
+        raise InputError(f"'{body.path}' is not a usable path ({exc})") from exc
     if not path.is_relative_to(root):
         raise InputError(f"'{body.path}' is outside the import directory; give a relative path")
-    if not path.exists():
+    if not exists:
         raise InputError(f"'{body.path}' does not exist in the import directory")
     summary = node.load(path, actor=who.subject)
     return s.LoadPublic(
