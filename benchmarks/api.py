@@ -39,6 +39,10 @@ INPUTS = {"age": 58.0, "male": 1.0, "bmi": 31.2, "systolic_bp": 142.0, "glucose"
 
 def prepare(home: Path) -> tuple[str, list[int]]:
     """The demo lifecycle on the sample, plus a steward and a clinician account."""
+    secrets_dir = home / "secrets"  # a fixed pseudonym key: the same train/test split every run
+    secrets_dir.mkdir(parents=True, mode=0o700)
+    (secrets_dir / "pseudonym.key").write_bytes(bytes(range(32)))
+    (secrets_dir / "pseudonym.key").chmod(0o600)
     node = Node.open(Settings(home=home))
     try:
         run = run_demo(node, REPO / "data" / "sample")

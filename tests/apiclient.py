@@ -64,3 +64,15 @@ def served(app: Any, port: int) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+def fixed_pseudonym_key(home: Path, key: bytes = bytes(range(32))) -> None:
+    """Pin the node's pseudonym key so person ids, hence the model's train/test split by
+    person, are the same on every run (a fresh random key may leave one class in a split)."""
+    import os
+
+    secrets_dir = home / "secrets"
+    secrets_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(secrets_dir / "pseudonym.key", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(key)

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from socle.api import Role
 from socle.demo import DEMO_CONDITION, OBJECTOR_EVERY, VARIABLES, source_patient_ids
-from tests.apiclient import PASSWORD, add_user, api_client, sign_in
+from tests.apiclient import PASSWORD, add_user, api_client, fixed_pseudonym_key, sign_in
 from tests.conftest import SAMPLE
 
 TODAY = datetime.now(UTC).date()
@@ -29,6 +29,7 @@ def lifecycle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
     """Run the lifecycle once; the tests below read what it left."""
     home = tmp_path_factory.mktemp("api") / "home"
     shutil.copytree(SAMPLE, home / "inbox" / "sample")
+    fixed_pseudonym_key(home)
     with api_client(home) as client:
         yield _run(client)
 
