@@ -63,7 +63,7 @@ def start_server(home: Path, port: int, synchronous: str) -> subprocess.Popen[by
     server = subprocess.Popen(
         [sys.executable, "-c", "from socle.cli import main; main()", "serve", "--home", str(home),
          "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env, stdout=subprocess.DEVNULL, stderr=(home.parent / "server.log").open("ab"),
     )  # fmt: skip
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -107,6 +107,7 @@ async def measure(
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = start_server(home, port, synchronous)
+    print(f"socle serve on 127.0.0.1:{port} (log: {home.parent / 'server.log'})")
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
     try:
         async with httpx.AsyncClient(
@@ -115,6 +116,7 @@ async def measure(
             tokens = {}
             for user in ("steward", "clinician"):
                 r = await c.post("/auth/token", json={"username": user, "password": PASSWORD})
+                assert r.status_code == 200, (r.text, (home.parent / "server.log").read_text())
                 tokens[user] = {"Authorization": f"Bearer {r.json()['access_token']}"}
             pending = []
             body = {"model_id": model_id, "patient": "person-bench", "care_context": "gp-clinic",

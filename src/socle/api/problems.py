@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import traceback
 from http import HTTPStatus
 from typing import Any
 
@@ -87,7 +88,12 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
+    # Type and place only: an unexpected error's message may quote data.
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    where = f"{frame.filename}:{frame.lineno}" if frame else "?"
+    log.error(
+        "unexpected %s at %s on %s %s", type(exc).__name__, where, request.method, request.url.path
+    )
     return problem(500, "an unexpected error occurred; it was logged for the operators", request)
 
 
