@@ -1,4 +1,7 @@
-"""``Annotated`` dependencies shared by the routers."""
+"""``Annotated`` dependencies shared by the routers.
+
+All are ``async``: none blocks, and FastAPI would otherwise run each in a worker thread.
+"""
 
 from __future__ import annotations
 
@@ -14,17 +17,17 @@ from socle.api.runner import NodeRunner
 _bearer = HTTPBearer(auto_error=False, description="A token from POST /auth/token")
 
 
-def runner(request: Request) -> NodeRunner:
+async def runner(request: Request) -> NodeRunner:
     node_runner: NodeRunner = request.app.state.runner
     return node_runner
 
 
-def verifier(request: Request) -> TokenVerifier:
+async def verifier(request: Request) -> TokenVerifier:
     token_verifier: TokenVerifier = request.app.state.verifier
     return token_verifier
 
 
-def current_principal(
+async def current_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     token_verifier: Annotated[TokenVerifier, Depends(verifier)],
 ) -> Principal:

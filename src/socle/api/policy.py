@@ -72,7 +72,7 @@ def allowed_roles(route_name: str) -> frozenset[Role]:
     return POLICY.get(route_name, frozenset())
 
 
-def authorize(
+async def authorize(
     request: Request, principal: Annotated[Principal, Depends(current_principal)]
 ) -> Principal:
     """Router-wide dependency: the caller must hold one of the route's declared roles."""
