@@ -77,6 +77,10 @@ def _run(c: TestClient) -> dict[str, Any]:
             "patient_source_id": sources[1]}  # fmt: skip
     run["patient_user"] = _ok(c.post("/users", json=body, headers=admin), 201)
     run["patient"] = sign_in(c, "patient-1")
+    body = {"username": "objector", "password": PASSWORD, "roles": ["patient"],
+            "patient_source_id": sources[0]}  # fmt: skip
+    _ok(c.post("/users", json=body, headers=admin), 201)
+    run["objector"] = sign_in(c, "objector")
     run["objectors"] = objectors
 
     # 5. request, checks, committee, grant
@@ -185,6 +189,16 @@ def test_patient_sees_and_changes_only_their_own_consent(lifecycle: dict[str, An
         c.get(f"/consent/check?person_id={other}&purpose=research", headers=patient).status_code
         == 403
     )
+
+
+def test_patient_sees_which_approved_projects_used_their_data(lifecycle: dict[str, Any]) -> None:
+    c = lifecycle["client"]
+    uses = _ok(c.get("/consent/me/uses", headers=lifecycle["patient"]))
+    assert [u["request_id"] for u in uses["items"]] == [lifecycle["request"]["id"]]
+    assert uses["items"][0]["title"] == "Stress and cardiovascular risk"
+    assert uses["items"][0]["uses"] >= 2  # the release and the model's training set
+    objector = _ok(c.get("/consent/me/uses", headers=lifecycle["objector"]))
+    assert objector == {"items": [], "total": 0, "limit": 50, "offset": 0}
 
 
 def test_every_state_change_is_audited_with_the_authenticated_actor(

@@ -31,6 +31,7 @@ MATRIX: dict[str, set[str]] = {
     "consent.person": {S},
     "consent.mine": {P},
     "consent.my_choice": {P},
+    "consent.my_uses": {P},
     "requests.create": {R},
     "requests.get": {R, C, A},
     "requests.submit": {R},

@@ -43,6 +43,7 @@ POLICY: dict[str, frozenset[Role]] = {
     "consent.person": frozenset({STEWARD}),
     "consent.mine": frozenset({PATIENT}),
     "consent.my_choice": frozenset({PATIENT}),
+    "consent.my_uses": frozenset({PATIENT}),
     # governance
     "requests.create": frozenset({RESEARCHER}),
     "requests.get": frozenset({RESEARCHER, COMMITTEE, AUDITOR}),

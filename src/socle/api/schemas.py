@@ -199,6 +199,18 @@ class ConsentViewPublic(BaseModel):
     history: Page[ConsentEventPublic]
 
 
+class ProjectUsePublic(BaseModel):
+    """An approved project that read the patient's data, and when."""
+
+    request_id: str
+    title: str
+    sponsor: str
+    purpose: str
+    first_used: date
+    last_used: date
+    uses: int
+
+
 # -- governance -----------------------------------------------------------------------
 
 OutputType = Literal["aggregates", "pseudonymised_extract", "federated_training", "model_training"]

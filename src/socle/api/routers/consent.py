@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 
@@ -61,3 +61,9 @@ async def my_choice(
 ) -> s.ConsentViewPublic:
     """The signed-in patient objects, opts in, or withdraws, effective today."""
     return await run.call(lambda n: services.my_choice(n, user, body))
+
+
+@router.get("/me/uses", name="consent.my_uses", response_model=s.Page[s.ProjectUsePublic])
+async def my_uses(user: Authorized, run: Runner, limit: Limit = 50, offset: Offset = 0) -> Any:
+    """Transparency: the approved projects that used the signed-in patient's data."""
+    return await run.call(lambda n: services.my_uses(n, user, limit, offset))
