@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test check bench clean install
+.PHONY: demo test check bench clean install system-deps
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -14,10 +14,13 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
+system-deps:
+	sh scripts/install-system-deps.sh
+
 demo: $(STAMP)
 	$(BIN)/socle demo
 
-test: $(STAMP)
+test: $(STAMP) system-deps
 	$(BIN)/pytest --cov=socle --cov-branch --cov-report=term:skip-covered
 
 check: $(STAMP)

@@ -13,6 +13,7 @@ import click
 import typer
 
 from socle.cli import audit, catalog, consent, guarantee, lifecycle, request
+from socle.cli import serve as serve_cli
 from socle.cli.common import err
 from socle.errors import SocleError
 
@@ -22,6 +23,7 @@ app = typer.Typer(
     help="Socle: a platform of trust for health data and AI. Run `socle demo` for the whole lifecycle.",
 )
 lifecycle.register(app)
+serve_cli.register(app)
 app.add_typer(consent.app, name="consent", help="Record and read patients' consent.")
 app.add_typer(request.app, name="request", help="Access requests, decisions and grants.")
 app.add_typer(guarantee.app, name="guarantee", help="Predictions under human guarantee.")

@@ -60,6 +60,7 @@ class Prediction:
     status: str
     decided_by: str | None = None
     decision_reason: str | None = None
+    care_context: str = ""
 
 
 class HumanGuarantee:
@@ -98,7 +99,9 @@ class HumanGuarantee:
                 object=pred_id, purpose="care",
                 details={"model": model_id, "patient": patient, "score": round(score, 4)},
             )  # fmt: skip
-        return Prediction(pred_id, model_id, patient, score, why, "pending")
+        return Prediction(
+            pred_id, model_id, patient, score, why, "pending", care_context=care_context
+        )
 
     def decide(
         self,
@@ -146,7 +149,7 @@ class HumanGuarantee:
             raise GuaranteeError(f"no prediction '{prediction_id}'")
         return Prediction(
             row.id, row.model_id, row.patient, row.score, orjson.loads(row.explanation),
-            row.status, row.decided_by, row.decision_reason,
+            row.status, row.decided_by, row.decision_reason, row.care_context,
         )  # fmt: skip
 
     def status_report(self) -> dict[str, int]:

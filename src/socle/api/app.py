@@ -1,0 +1,91 @@
+"""The FastAPI application: one node per process, one router per context.
+
+At start-up the lifespan opens the node on its own thread
+(:class:`~socle.api.runner.NodeRunner`), loads the JWT secret (refusing a
+default one) and the user store; at shutdown it closes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from socle.api import problems
+from socle.api.auth import LocalIssuer
+from socle.api.routers import (
+    ai,
+    audit,
+    auth,
+    catalog,
+    consent,
+    governance,
+    guarantee,
+    ingest,
+    quality,
+    workspace,
+)
+from socle.api.runner import NodeRunner, set_sqlite_synchronous
+from socle.api.settings import ApiSettings, jwt_secret
+from socle.api.users import UserStore
+from socle.config import Settings
+
+ROUTERS = (auth, ingest, quality, catalog, consent, governance, workspace, ai, guarantee, audit)
+
+
+def create_app(
+    settings: Settings | None = None, api_settings: ApiSettings | None = None
+) -> FastAPI:
+    node_settings = settings or Settings()
+    options = api_settings or ApiSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runner = NodeRunner(node_settings)
+        try:
+            secret = jwt_secret(options, node_settings.secrets_dir)
+            issuer = LocalIssuer(secret, options.jwt_issuer, options.token_minutes)
+            app.state.runner, app.state.issuer, app.state.verifier = runner, issuer, issuer
+            runner.call_sync(lambda n: set_sqlite_synchronous(n.engine, options.sqlite_synchronous))
+            app.state.users = runner.call_sync(lambda n: UserStore(n.engine, n.audit))
+            app.state.import_dir = options.import_dir or node_settings.home / "inbox"
+            yield
+        finally:
+            runner.close()
+
+    app = FastAPI(
+        title="Socle",
+        version="0.1.0",
+        summary="A platform of trust for health data and AI.",
+        description="Every route declares the roles it allows; anything else is denied. "
+        "Errors are problem+json (RFC 9457). Sign in at POST /auth/token.",
+        lifespan=lifespan,
+        generate_unique_id_function=lambda route: route.name,  # operationId = policy name
+    )
+    problems.install(app)
+
+    @app.get("/health", name="health", tags=["health"])
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app.include_router(auth.public)
+    for module in ROUTERS:
+        app.include_router(module.router)
+    return app
+
+
+def api_routes(app: FastAPI) -> list[APIRoute]:
+    """Every operation of the app, including those of included routers."""
+    found: list[APIRoute] = []
+
+    def walk(routes: list[object]) -> None:
+        for route in routes:
+            if isinstance(route, APIRoute):
+                found.append(route)
+            elif hasattr(route, "original_router"):
+                walk(route.original_router.routes)
+
+    walk(list(app.routes))
+    return found

@@ -1,0 +1,89 @@
+"""Who may call what: every route's allowed roles, in one place. Deny by default.
+
+A route is known by its name (``name=`` on the route). A route that is not
+declared here, and not public, is refused to everyone; the authorisation
+matrix test enumerates the app's routes against this table.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from socle.api.auth import Principal
+from socle.api.deps import current_principal
+from socle.api.errors import PermissionDeniedError
+from socle.api.roles import ALL_ROLES, Role
+
+R = Role
+STEWARD, RESEARCHER, COMMITTEE = R.DATA_STEWARD, R.RESEARCHER, R.COMMITTEE_MEMBER
+CLINICIAN, PATIENT, COLLEGE = R.CLINICIAN, R.PATIENT, R.COLLEGE_MEMBER
+AUDITOR, ADMIN = R.AUDITOR, R.ADMINISTRATOR
+
+# Routes anyone may call, signed in or not.
+PUBLIC: frozenset[str] = frozenset(
+    {"health", "auth.token", "openapi", "swagger_ui_html", "swagger_ui_redirect", "redoc_html"}
+)
+
+POLICY: dict[str, frozenset[Role]] = {
+    "auth.me": ALL_ROLES,
+    "users.create": frozenset({ADMIN}),
+    # ingest and quality
+    "ingest.load": frozenset({STEWARD}),
+    "quality.report": frozenset({STEWARD}),
+    # catalogue
+    "catalog.register": frozenset({STEWARD}),
+    "catalog.dataset": frozenset({STEWARD, RESEARCHER, COMMITTEE, AUDITOR, ADMIN}),
+    "catalog.variables": frozenset({STEWARD, RESEARCHER, COMMITTEE, AUDITOR, ADMIN}),
+    # consent
+    "consent.purposes": ALL_ROLES,
+    "consent.record": frozenset({STEWARD}),
+    "consent.check": frozenset({STEWARD}),
+    "consent.person": frozenset({STEWARD}),
+    "consent.mine": frozenset({PATIENT}),
+    "consent.my_choice": frozenset({PATIENT}),
+    "consent.my_uses": frozenset({PATIENT}),
+    # governance
+    "requests.create": frozenset({RESEARCHER}),
+    "requests.get": frozenset({RESEARCHER, COMMITTEE, AUDITOR}),
+    "requests.submit": frozenset({RESEARCHER}),
+    "requests.review": frozenset({COMMITTEE}),
+    "requests.decide": frozenset({COMMITTEE}),
+    "requests.grant": frozenset({COMMITTEE}),
+    "grants.get": frozenset({RESEARCHER, COMMITTEE, AUDITOR}),
+    "grants.revoke": frozenset({COMMITTEE}),
+    # workspace and AI
+    "workspace.condition_counts": frozenset({RESEARCHER}),
+    "models.train": frozenset({RESEARCHER}),
+    "models.get": frozenset({RESEARCHER, CLINICIAN, COLLEGE, AUDITOR}),
+    # human guarantee
+    "predictions.create": frozenset({CLINICIAN}),
+    "predictions.get": frozenset({CLINICIAN, COLLEGE}),
+    "predictions.decide": frozenset({CLINICIAN}),
+    "guarantee.status": frozenset({COLLEGE, AUDITOR, ADMIN}),
+    # audit
+    "audit.events": frozenset({AUDITOR}),
+    "audit.verify": frozenset({AUDITOR, ADMIN}),
+}
+
+
+def allowed_roles(route_name: str) -> frozenset[Role]:
+    """The roles a route allows; none for an undeclared route."""
+    return POLICY.get(route_name, frozenset())
+
+
+async def authorize(
+    request: Request, principal: Annotated[Principal, Depends(current_principal)]
+) -> Principal:
+    """Router-wide dependency: the caller must hold one of the route's declared roles."""
+    route = request.scope.get("route")
+    name = getattr(route, "name", "")
+    if not principal.has_any(allowed_roles(name)):
+        raise PermissionDeniedError(
+            f"your roles ({', '.join(sorted(principal.roles)) or 'none'}) may not call {name}"
+        )
+    return principal
+
+
+Authorized = Annotated[Principal, Depends(authorize)]

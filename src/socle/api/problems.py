@@ -1,0 +1,104 @@
+"""Errors as problem+json (RFC 9457): a status, a title, and a detail a person can act on.
+
+Only this module knows how a typed Socle error becomes an HTTP status. The
+detail is the error's own message, which never carries patient data.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from socle.api.errors import AuthenticationError, PermissionDeniedError, UserExistsError
+from socle.audit import TamperedLogError
+from socle.errors import SocleError
+from socle.governance import GrantError, NotFoundError, TransitionError
+
+log = logging.getLogger("socle.api")
+
+MEDIA_TYPE = "application/problem+json"
+
+
+class ProblemResponse(JSONResponse):
+    """problem+json, ASCII-escaped so that any text a client sent can be echoed safely."""
+
+    media_type = MEDIA_TYPE
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
+# Most specific first; any other Socle error is a request the service cannot process (422).
+STATUS: list[tuple[type[SocleError], int]] = [
+    (AuthenticationError, 401),
+    (PermissionDeniedError, 403),
+    (GrantError, 403),
+    (NotFoundError, 404),
+    (UserExistsError, 409),
+    (TransitionError, 409),
+    (TamperedLogError, 409),
+]
+
+
+def status_of(exc: SocleError) -> int:
+    return next((code for cls, code in STATUS if isinstance(exc, cls)), 422)
+
+
+def problem(status: int, detail: str, request: Request, **extra: Any) -> JSONResponse:
+    slug = HTTPStatus(status).phrase.lower().replace(" ", "-")
+    body = {
+        "type": f"https://socle.dev/problems/{slug}",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        **extra,
+    }
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return ProblemResponse(body, status_code=status, headers=headers)
+
+
+async def _socle_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, SocleError)
+    return problem(status_of(exc), exc.message, request, error=type(exc).__name__)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"where": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg", "")}
+        for e in exc.errors()
+    ]
+    summary = "; ".join(f"{e['where']}: {e['problem']}" for e in errors[:5])
+    return problem(422, f"the request is not valid: {summary}", request, errors=errors)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    return problem(exc.status_code, detail, request)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # Type and place only: an unexpected error's message may quote data.
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    where = f"{frame.filename}:{frame.lineno}" if frame else "?"
+    log.error(
+        "unexpected %s at %s on %s %s", type(exc).__name__, where, request.method, request.url.path
+    )
+    return problem(500, "an unexpected error occurred; it was logged for the operators", request)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(SocleError, _socle_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,19 @@
+"""The roles of Socle's users: each route allows some of them, and denies the rest."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    DATA_STEWARD = "data_steward"
+    RESEARCHER = "researcher"
+    COMMITTEE_MEMBER = "committee_member"
+    CLINICIAN = "clinician"
+    PATIENT = "patient"
+    COLLEGE_MEMBER = "college_member"  # the human-guarantee college
+    AUDITOR = "auditor"
+    ADMINISTRATOR = "administrator"
+
+
+ALL_ROLES: frozenset[Role] = frozenset(Role)

@@ -1,0 +1,41 @@
+"""The catalogue: datasets and their variable dictionary."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from socle.api import schemas as s
+from socle.api import services
+from socle.api.deps import Limit, Offset, Runner
+from socle.api.policy import Authorized, authorize
+
+router = APIRouter(prefix="/catalog", tags=["catalog"], dependencies=[Depends(authorize)])
+DatasetId = Annotated[str, Path(min_length=1, max_length=40)]
+
+
+@router.post("/datasets", name="catalog.register", response_model=s.DatasetPublic, status_code=201)
+async def register(body: s.DatasetCreate, user: Authorized, run: Runner) -> s.DatasetPublic:
+    """Register the warehouse content as a dataset, with its dictionary."""
+    return await run.call(lambda n: services.register_dataset(n, user, body))
+
+
+@router.get("/datasets/{dataset_id}", name="catalog.dataset", response_model=s.DatasetPublic)
+async def dataset(dataset_id: DatasetId, user: Authorized, run: Runner) -> s.DatasetPublic:
+    return await run.call(lambda n: services.dataset(n, dataset_id))
+
+
+@router.get(
+    "/datasets/{dataset_id}/variables", name="catalog.variables",
+    response_model=s.Page[s.VariablePublic],
+)  # fmt: skip
+async def variables(
+    dataset_id: DatasetId,
+    user: Authorized,
+    run: Runner,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    table: Annotated[str | None, Query(max_length=80, description="Only this CDM table")] = None,
+) -> Any:
+    return await run.call(lambda n: services.variables(n, dataset_id, table, limit, offset))

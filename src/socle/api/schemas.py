@@ -1,0 +1,360 @@
+"""Request and response bodies. ``XCreate`` comes in, ``XPublic`` goes out: no secret leaves."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from socle.api.roles import Role
+
+T = TypeVar("T")
+Text = Field(min_length=1, max_length=2000)
+Name = Field(min_length=1, max_length=200, pattern=r"^[\w.@+-]+$")
+
+
+def _check_text(value: Any) -> None:
+    """Refuse text no store can keep: NUL characters and lone UTF-16 surrogates."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("text may not contain NUL characters")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValueError("text must be valid Unicode (it holds a lone surrogate)") from exc
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _check_text(k)
+            _check_text(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _check_text(v)
+
+
+class Strict(BaseModel):
+    """Base of request bodies: unknown fields and unstorable text are refused (422)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable_text(cls, data: Any) -> Any:
+        _check_text(data)
+        return data
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list: ``items`` from ``offset``, ``total`` in all."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+# -- auth and users -------------------------------------------------------------
+
+
+class TokenRequest(Strict):
+    username: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=1000)
+
+
+class TokenPublic(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+
+
+class UserCreate(Strict):
+    username: str = Name
+    password: str = Field(min_length=12, max_length=1000)
+    roles: list[Role] = Field(min_length=1)
+    patient_source_id: str | None = Field(
+        default=None, max_length=200, description="For a patient: the id the hospital knows"
+    )
+    care_contexts: list[str] = Field(default_factory=list, max_length=50)
+
+
+class UserPublic(BaseModel):
+    """A user as the API shows it: never the password or its hash."""
+
+    username: str
+    roles: list[Role]
+    person_id: int | None
+    care_contexts: list[str]
+
+
+# -- ingest, quality, catalogue -------------------------------------------------
+
+
+class LoadCreate(Strict):
+    path: str = Field(
+        min_length=1, max_length=500, description="File or folder inside the import directory"
+    )
+
+
+class LoadPublic(BaseModel):
+    load_id: str
+    files: int
+    persons: int
+    read: int
+    loaded: int
+    quarantined: int
+    skipped: int
+
+
+class QualityPublic(BaseModel):
+    generated_at: str
+    passed: bool
+    row_counts: dict[str, int]
+    completeness: dict[str, float]
+    implausible: dict[str, int]
+    report: str
+
+
+class DatasetCreate(Strict):
+    title: str = Field(min_length=1, max_length=300)
+    description: str = Text
+    publisher: str = Field(min_length=1, max_length=200)
+
+
+class VariablePublic(BaseModel):
+    table: str
+    column: str
+    type: str
+    completeness: float
+    distinct_values: int | None
+
+
+class DatasetPublic(BaseModel):
+    id: str
+    title: str
+    description: str
+    publisher: str
+    population: int | None
+    coverage_start: date | None
+    coverage_end: date | None
+    variables: int
+
+
+# -- consent ----------------------------------------------------------------------
+
+Kind = Literal["objection", "withdraw_objection", "opt_in", "withdraw_opt_in"]
+Channel = Literal["portal", "paper_form", "fhir_import", "registry_sync"]
+
+
+class PurposePublic(BaseModel):
+    code: str
+    title: str
+    rule: str
+
+
+class ConsentEventCreate(Strict):
+    person_id: int = Field(ge=0, le=2**63 - 1)
+    purpose: str = Field(min_length=1, max_length=60)
+    kind: Kind
+    effective: date
+    channel: Channel = "paper_form"
+
+
+class ConsentBatchCreate(Strict):
+    events: list[ConsentEventCreate] = Field(min_length=1, max_length=10_000)
+
+
+class RecordedPublic(BaseModel):
+    recorded: int
+
+
+class ConsentChoiceCreate(Strict):
+    purpose: str = Field(min_length=1, max_length=60)
+    kind: Kind
+
+
+class ConsentEventPublic(BaseModel):
+    purpose: str
+    kind: str
+    effective: date
+    channel: str
+    recorded_at: str
+
+
+class ConsentCheckPublic(BaseModel):
+    person_id: int
+    purpose: str
+    on: date
+    included: bool
+
+
+class PurposeStatePublic(BaseModel):
+    purpose: str
+    rule: str
+    included: bool
+
+
+class ConsentViewPublic(BaseModel):
+    person_id: int
+    states: list[PurposeStatePublic]
+    history: Page[ConsentEventPublic]
+
+
+class ProjectUsePublic(BaseModel):
+    """An approved project that read the patient's data, and when."""
+
+    request_id: str
+    title: str
+    sponsor: str
+    purpose: str
+    first_used: date
+    last_used: date
+    uses: int
+
+
+# -- governance -----------------------------------------------------------------------
+
+OutputType = Literal["aggregates", "pseudonymised_extract", "federated_training", "model_training"]
+
+
+class VariableRequest(Strict):
+    table: str = Field(min_length=1, max_length=80)
+    column: str = Field(min_length=1, max_length=80)
+    justification: str = Field(max_length=2000)
+
+
+class RequestCreate(Strict):
+    title: str = Field(min_length=1, max_length=300)
+    sponsor: str = Field(min_length=1, max_length=300)
+    team: list[str] = Field(default_factory=list, max_length=50)
+    purpose: str = Field(min_length=1, max_length=60)
+    public_interest: str = Text
+    dataset_id: str = Field(min_length=1, max_length=40)
+    variables: list[VariableRequest] = Field(min_length=1, max_length=200)
+    output_types: list[OutputType] = Field(min_length=1)
+    period_start: date | None = None
+    period_end: date | None = None
+
+
+class RequestPublic(BaseModel):
+    id: str
+    state: str
+    title: str
+    sponsor: str
+    team: list[str]
+    purpose: str
+    dataset_id: str
+    variables: list[VariableRequest]
+    output_types: list[str]
+
+
+class CheckPublic(BaseModel):
+    name: str
+    passed: bool
+    reason: str
+
+
+class SubmissionPublic(BaseModel):
+    id: str
+    state: str
+    checks: list[CheckPublic]
+
+
+class DecisionCreate(Strict):
+    outcome: Literal["approved", "rejected", "changes_requested"]
+    reviewers: list[str] = Field(min_length=1, max_length=50)
+    reasons: str = Text
+    conditions: str = Field(default="", max_length=2000)
+
+
+class GrantCreate(Strict):
+    expires: date
+
+
+class GrantPublic(BaseModel):
+    id: str
+    request_id: str
+    purpose: str
+    columns: dict[str, list[str]]
+    output_types: list[str]
+    starts: date
+    expires: date
+    revoked: bool
+
+
+class RevokeCreate(Strict):
+    reason: str = Text
+
+
+class StatePublic(BaseModel):
+    id: str
+    state: str
+
+
+# -- workspace, models, guarantee, audit ------------------------------------------------
+
+
+class CountsCreate(Strict):
+    condition: str = Field(min_length=3, max_length=120, description="VOCABULARY|code")
+    dims: list[Literal["age_band", "sex"]] = Field(default=["age_band", "sex"], min_length=1)
+
+
+class ReleasePublic(BaseModel):
+    id: str
+    grant_id: str
+    columns: list[str]
+    rows: list[list[Any]]
+    suppressed_cells: int
+    threshold: int
+    rounding_base: int
+
+
+class ModelCreate(Strict):
+    grant_id: str = Field(min_length=1, max_length=40)
+
+
+class ModelPublic(BaseModel):
+    id: str
+    metrics: dict[str, Any]
+
+
+class PredictionCreate(Strict):
+    model_id: str = Field(min_length=1, max_length=40)
+    patient: str = Field(min_length=1, max_length=64, description="The patient's pseudonym")
+    care_context: str = Field(min_length=1, max_length=120)
+    inputs: dict[str, float | None]
+
+
+class PredictionPublic(BaseModel):
+    id: str
+    model_id: str
+    patient: str
+    care_context: str
+    score: float
+    explanation: dict[str, float]
+    status: str
+    decided_by: str | None
+    decision_reason: str | None
+
+
+class PredictionDecisionCreate(Strict):
+    decision: Literal["accepted", "amended", "rejected"]
+    reason: str = Text
+    amended_score: float | None = Field(default=None, ge=0, le=1)
+
+
+class AuditEventPublic(BaseModel):
+    seq: int
+    at: str
+    actor: str
+    role: str
+    action: str
+    object: str
+    purpose: str
+    outcome: str
+    details: dict[str, Any]
+    hash: str
+
+
+class VerificationPublic(BaseModel):
+    events: int
+    head_hash: str

@@ -1,0 +1,379 @@
+"""What each route does: one function per operation, run on the node's thread.
+
+Each function checks the caller's scope (:mod:`socle.api.access`), calls the
+owning context's service with the authenticated subject as the audited
+actor, and returns the public schema. Routes only parse and await these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from socle.api import access
+from socle.api import schemas as s
+from socle.api.auth import Principal
+from socle.api.errors import PermissionDeniedError
+from socle.api.roles import Role
+from socle.api.users import UserStore
+from socle.consent import ConsentEvent
+from socle.errors import InputError
+from socle.governance import ProjectRequest, RequestedVariable
+from socle.guarantee import Prediction
+from socle.node import Node
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def page(items: list[Any], limit: int, offset: int) -> dict[str, Any]:
+    return {"items": items[offset : offset + limit], "total": len(items), "limit": limit,
+            "offset": offset}  # fmt: skip
+
+
+# -- users ----------------------------------------------------------------------------
+
+
+def create_user(node: Node, users: UserStore, who: Principal, body: s.UserCreate) -> s.UserPublic:
+    roles = frozenset(body.roles)
+    person_id = None
+    if Role.PATIENT in roles:
+        if not body.patient_source_id:
+            raise InputError("a patient account needs patient_source_id (the hospital's id)")
+        person_id = node.person_id(body.patient_source_id)
+    user = users.create(
+        body.username, body.password, roles, person_id=person_id,
+        care_contexts=tuple(body.care_contexts), actor=who.subject,
+    )  # fmt: skip
+    return s.UserPublic(
+        username=user.subject, roles=sorted(user.roles), person_id=user.person_id,
+        care_contexts=list(user.care_contexts),
+    )  # fmt: skip
+
+
+# -- ingest, quality, catalogue --------------------------------------------------------
+
+
+def load(node: Node, who: Principal, import_dir: Path, body: s.LoadCreate) -> s.LoadPublic:
+    """Load FHIR input found under the import directory, never elsewhere on the server."""
+    root = import_dir.resolve()
+    try:
+        path = (root / body.path).resolve()
+        exists = path.exists()
+    except (OSError, ValueError) as exc:
+        raise InputError(f"'{body.path}' is not a usable path ({exc})") from exc
+    if not path.is_relative_to(root):
+        raise InputError(f"'{body.path}' is outside the import directory; give a relative path")
+    if not exists:
+        raise InputError(f"'{body.path}' does not exist in the import directory")
+    summary = node.load(path, actor=who.subject)
+    return s.LoadPublic(
+        load_id=summary.load_id, files=summary.files, persons=summary.persons,
+        **summary.totals(),
+    )  # fmt: skip
+
+
+def quality_report(node: Node, who: Principal) -> s.QualityPublic:
+    report = node.quality_report(actor=who.subject)
+    return s.QualityPublic(
+        generated_at=report.generated_at, passed=report.passed, row_counts=report.row_counts,
+        completeness=report.completeness, implausible=report.implausible,
+        report=report.html_path.name,
+    )  # fmt: skip
+
+
+def _dataset(d: Any) -> s.DatasetPublic:
+    return s.DatasetPublic(
+        id=d.id, title=d.title, description=d.description, publisher=d.publisher,
+        population=d.population, coverage_start=d.coverage_start, coverage_end=d.coverage_end,
+        variables=len(d.variables),
+    )  # fmt: skip
+
+
+def register_dataset(node: Node, who: Principal, body: s.DatasetCreate) -> s.DatasetPublic:
+    return _dataset(
+        node.catalog.register(
+            node.warehouse,
+            title=body.title,
+            description=body.description,
+            publisher=body.publisher,
+            actor=who.subject,
+        )
+    )
+
+
+def dataset(node: Node, dataset_id: str) -> s.DatasetPublic:
+    return _dataset(node.catalog.get(dataset_id))
+
+
+def variables(
+    node: Node, dataset_id: str, table: str | None, limit: int, offset: int
+) -> dict[str, Any]:
+    found = [
+        s.VariablePublic(**asdict(v))
+        for v in node.catalog.get(dataset_id).variables
+        if table is None or v.table == table
+    ]
+    return page(found, limit, offset)
+
+
+# -- consent -------------------------------------------------------------------------------
+
+
+def purposes(node: Node) -> list[s.PurposePublic]:
+    return [
+        s.PurposePublic(code=code, title=p.title, rule=p.rule)
+        for code, p in node.taxonomy.purposes.items()
+    ]
+
+
+def record_consent(node: Node, who: Principal, body: s.ConsentBatchCreate) -> s.RecordedPublic:
+    events = [
+        ConsentEvent(e.person_id, e.purpose, e.kind, e.effective, e.channel, who.subject)
+        for e in body.events
+    ]
+    return s.RecordedPublic(
+        recorded=node.consent.record(events, actor=who.subject, role=Role.DATA_STEWARD)
+    )
+
+
+def check_consent(
+    node: Node, person_id: int, purpose: str, on: date | None
+) -> s.ConsentCheckPublic:
+    when = on or _today()
+    included = node.consent.state(person_id, purpose, when)
+    return s.ConsentCheckPublic(person_id=person_id, purpose=purpose, on=when, included=included)
+
+
+def consent_view(node: Node, person_id: int, limit: int, offset: int) -> s.ConsentViewPublic:
+    """A person's current choice for every purpose, and their history of events."""
+    today = _today()
+    states = [
+        s.PurposeStatePublic(
+            purpose=code, rule=p.rule, included=node.consent.state(person_id, code, today)
+        )
+        for code, p in node.taxonomy.purposes.items()
+    ]
+    history = [
+        s.ConsentEventPublic(
+            purpose=e.purpose,
+            kind=e.kind,
+            effective=e.effective,
+            channel=e.channel,
+            recorded_at=e.recorded_at,
+        )
+        for e in node.consent.history(person_id)
+    ]
+    return s.ConsentViewPublic(
+        person_id=person_id, states=states,
+        history=s.Page[s.ConsentEventPublic](**page(history, limit, offset)),
+    )  # fmt: skip
+
+
+def my_consent(node: Node, who: Principal, limit: int, offset: int) -> s.ConsentViewPublic:
+    return consent_view(node, access.own_person(who), limit, offset)
+
+
+def my_choice(node: Node, who: Principal, body: s.ConsentChoiceCreate) -> s.ConsentViewPublic:
+    """A patient records their own choice at the portal, effective today."""
+    person = access.own_person(who)
+    event = ConsentEvent(person, body.purpose, body.kind, _today(), "portal", who.subject)
+    node.consent.record([event], actor=who.subject, role=Role.PATIENT)
+    return consent_view(node, person, 50, 0)
+
+
+def my_uses(node: Node, who: Principal, limit: int, offset: int) -> dict[str, Any]:
+    """The approved projects whose workspaces read the patient's data (transparency view).
+
+    A workspace opened under a grant read every person its consent filter let
+    through that day: the patient counts when their consent state for the
+    grant's purpose on that date included them.
+    """
+    person = access.own_person(who)
+    uses: dict[str, dict[str, Any]] = {}
+    for event in node.audit.events("workspace.open"):
+        on = date.fromisoformat(event.at[:10])
+        grant = node.governance.grant(event.object)
+        if not node.consent.state(person, grant.purpose, on):
+            continue
+        use = uses.get(grant.request_id)
+        if use is None:
+            request, _ = node.governance.request(grant.request_id)
+            use = uses[grant.request_id] = {
+                "request_id": grant.request_id, "title": request.title,
+                "sponsor": request.sponsor, "purpose": grant.purpose, "first_used": on,
+                "last_used": on, "uses": 0,
+            }  # fmt: skip
+        use["last_used"], use["uses"] = on, use["uses"] + 1
+    return page([s.ProjectUsePublic(**u) for u in uses.values()], limit, offset)
+
+
+# -- governance ----------------------------------------------------------------------------------
+
+
+def _request(request_id: str, state: str, r: ProjectRequest) -> s.RequestPublic:
+    return s.RequestPublic(
+        id=request_id, state=state, title=r.title, sponsor=r.sponsor, team=list(r.team),
+        purpose=r.purpose, dataset_id=r.dataset_id,
+        variables=[s.VariableRequest(**asdict(v)) for v in r.variables],
+        output_types=list(r.output_types),
+    )  # fmt: skip
+
+
+def create_request(node: Node, who: Principal, body: s.RequestCreate) -> s.RequestPublic:
+    """File a request; the researcher filing it is always on its team."""
+    team = (who.subject, *(m for m in body.team if m != who.subject))
+    request = ProjectRequest(
+        title=body.title, sponsor=body.sponsor, team=team, purpose=body.purpose,
+        public_interest=body.public_interest, dataset_id=body.dataset_id,
+        variables=tuple(RequestedVariable(v.table, v.column, v.justification) for v in body.variables),
+        output_types=tuple(body.output_types), period_start=body.period_start,
+        period_end=body.period_end,
+    )  # fmt: skip
+    request_id = node.governance.create(request, actor=who.subject)
+    return _request(request_id, "draft", request)
+
+
+def get_request(node: Node, who: Principal, request_id: str) -> s.RequestPublic:
+    request = access.project_request(node, who, request_id)
+    return _request(request_id, node.governance.request(request_id)[1], request)
+
+
+def submit_request(node: Node, who: Principal, request_id: str) -> s.SubmissionPublic:
+    access.project_request(node, who, request_id)
+    checks = node.governance.submit(request_id, actor=who.subject)
+    return s.SubmissionPublic(
+        id=request_id, state=node.governance.request(request_id)[1],
+        checks=[s.CheckPublic(**asdict(c)) for c in checks],
+    )  # fmt: skip
+
+
+def start_review(node: Node, who: Principal, request_id: str) -> s.StatePublic:
+    node.governance.start_review(request_id, actor=who.subject)
+    return s.StatePublic(id=request_id, state=node.governance.request(request_id)[1])
+
+
+def decide_request(
+    node: Node, who: Principal, request_id: str, body: s.DecisionCreate
+) -> s.StatePublic:
+    node.governance.decide(
+        request_id, body.outcome, reviewers=body.reviewers, reasons=body.reasons,
+        conditions=body.conditions, actor=who.subject,
+    )  # fmt: skip
+    return s.StatePublic(id=request_id, state=node.governance.request(request_id)[1])
+
+
+def _grant(g: Any) -> s.GrantPublic:
+    return s.GrantPublic(
+        id=g.id, request_id=g.request_id, purpose=g.purpose,
+        columns={t: list(c) for t, c in g.columns.items()}, output_types=list(g.output_types),
+        starts=g.starts, expires=g.expires, revoked=g.revoked,
+    )  # fmt: skip
+
+
+def issue_grant(node: Node, who: Principal, request_id: str, body: s.GrantCreate) -> s.GrantPublic:
+    return _grant(node.governance.issue_grant(request_id, expires=body.expires, actor=who.subject))
+
+
+def get_grant(node: Node, who: Principal, grant_id: str) -> s.GrantPublic:
+    return _grant(access.team_grant(node, who, grant_id))
+
+
+def revoke_grant(node: Node, who: Principal, grant_id: str, body: s.RevokeCreate) -> s.GrantPublic:
+    node.governance.revoke_grant(grant_id, actor=who.subject, reason=body.reason)
+    return _grant(node.governance.grant(grant_id))
+
+
+# -- workspace and models --------------------------------------------------------------------------
+
+
+def condition_counts(
+    node: Node, who: Principal, grant_id: str, body: s.CountsCreate
+) -> s.ReleasePublic:
+    access.own_grant(node, who, grant_id)
+    release = node.workspace.condition_counts(
+        grant_id, body.condition, body.dims, actor=who.subject
+    )
+    t = release.table
+    return s.ReleasePublic(
+        id=release.id, grant_id=grant_id, columns=list(t.columns),
+        rows=[list(r) for r in t.rows], suppressed_cells=t.suppressed_cells,
+        threshold=t.threshold, rounding_base=t.rounding_base,
+    )  # fmt: skip
+
+
+def train_model(node: Node, who: Principal, body: s.ModelCreate) -> s.ModelPublic:
+    access.own_grant(node, who, body.grant_id)
+    trained = node.models.train(node.workspace, body.grant_id, actor=who.subject)
+    return s.ModelPublic(id=trained.id, metrics=node.models.metrics(trained.id))
+
+
+def get_model(node: Node, model_id: str) -> s.ModelPublic:
+    return s.ModelPublic(id=model_id, metrics=node.models.metrics(model_id))
+
+
+# -- human guarantee ---------------------------------------------------------------------------------
+
+
+def _prediction(p: Prediction) -> s.PredictionPublic:
+    return s.PredictionPublic(
+        id=p.id, model_id=p.model_id, patient=p.patient, care_context=p.care_context,
+        score=p.score, explanation=p.explanation, status=p.status, decided_by=p.decided_by,
+        decision_reason=p.decision_reason,
+    )  # fmt: skip
+
+
+def predict(node: Node, who: Principal, body: s.PredictionCreate) -> s.PredictionPublic:
+    access.care_context(who, body.care_context)
+    return _prediction(
+        node.guarantee.predict(
+            body.model_id,
+            body.patient,
+            body.inputs,
+            clinician=who.subject,
+            care_context=body.care_context,
+        )
+    )
+
+
+def get_prediction(node: Node, who: Principal, prediction_id: str) -> s.PredictionPublic:
+    return _prediction(access.visible_prediction(who, node.guarantee.get(prediction_id)))
+
+
+def decide_prediction(
+    node: Node, who: Principal, prediction_id: str, body: s.PredictionDecisionCreate
+) -> s.PredictionPublic:
+    access.visible_prediction(who, node.guarantee.get(prediction_id))
+    if Role.CLINICIAN not in who.roles:
+        raise PermissionDeniedError("only a clinician decides on a prediction")
+    return _prediction(
+        node.guarantee.decide(
+            prediction_id,
+            body.decision,
+            clinician=who.subject,
+            reason=body.reason,
+            amended_score=body.amended_score,
+        )
+    )
+
+
+# -- audit ---------------------------------------------------------------------------------------------
+
+
+def audit_events(
+    node: Node, action: str | None, actor: str | None, limit: int, offset: int
+) -> dict[str, Any]:
+    events = [
+        s.AuditEventPublic(**{k: v for k, v in e.fields().items() if k != "prev_hash"})
+        for e in node.audit.events(action)
+        if actor is None or e.actor == actor
+    ]
+    return page(events, limit, offset)
+
+
+def verify_audit(node: Node) -> s.VerificationPublic:
+    v = node.audit.verify()
+    return s.VerificationPublic(events=v.events, head_hash=v.head_hash)

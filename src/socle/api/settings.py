@@ -1,0 +1,72 @@
+"""API settings, and the JWT signing secret: never a default, never empty.
+
+The secret comes from ``SOCLE_JWT_SECRET`` or, when unset, from
+``<home>/secrets/jwt.key``, generated on first start (mode 0600) like the
+pseudonym key. A known default, an empty or a short secret is refused.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import stat
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from socle.errors import ConfigError
+
+MIN_SECRET_CHARS = 32
+KNOWN_DEFAULTS = frozenset(
+    {"", "changethis", "changeme", "secret", "jwt-secret", "your-secret-key", "socle", "test"}
+)
+
+
+class ApiSettings(BaseSettings):
+    """Read from ``SOCLE_*`` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="SOCLE_", frozen=True)
+
+    jwt_secret: SecretStr | None = None
+    jwt_issuer: str = "socle-local"
+    token_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    import_dir: Path | None = None  # where FHIR input for /ingest/loads must live
+    # SQLite governance store only: "full" syncs every commit to disk (default, durable);
+    # "normal" (WAL) cannot corrupt the store but may lose the last commits on power loss.
+    sqlite_synchronous: Literal["full", "normal"] = "full"
+
+
+def jwt_secret(settings: ApiSettings, secrets_dir: Path) -> str:
+    """The signing secret: from the environment if set (and safe), else from the node's secrets."""
+    if settings.jwt_secret is not None:
+        return _checked(settings.jwt_secret.get_secret_value(), "SOCLE_JWT_SECRET")
+    path = secrets_dir / "jwt.key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise ConfigError(
+            f"secret {path} has mode {mode:o}; it must be readable by its owner only "
+            f"(run: chmod 600 {path})"
+        )
+    return _checked(path.read_text().strip(), str(path))
+
+
+def _checked(value: str, source: str) -> str:
+    if value.strip().lower() in KNOWN_DEFAULTS:
+        raise ConfigError(
+            f"the JWT secret from {source} is empty or a known default; unset it to let Socle "
+            "generate one, or set a random value of at least 32 characters"
+        )
+    if len(value) < MIN_SECRET_CHARS:
+        raise ConfigError(
+            f"the JWT secret from {source} has {len(value)} characters; use at least "
+            f"{MIN_SECRET_CHARS} random characters"
+        )
+    return value

@@ -1,0 +1,96 @@
+"""User accounts of the embedded issuer: argon2 password hashes, roles, scope.
+
+The table lives in the governance store (SQLite or PostgreSQL) and belongs
+to the API context. A patient account holds the patient's pseudonymous
+person id (never a source id or a name); a clinician account its care
+contexts. Creating an account is audited.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import orjson
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import BigInteger, Column, Engine, String, Table, Text, select
+
+from socle.api.auth import Principal
+from socle.api.errors import AuthenticationError, UserExistsError
+from socle.api.roles import Role
+from socle.audit import AuditLog
+from socle.store import metadata
+
+api_user = Table(
+    "api_user",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("username", String(200), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("roles", Text, nullable=False),
+    Column("person_id", BigInteger),
+    Column("care_contexts", Text, nullable=False),
+    Column("created_at", String(40), nullable=False),
+)
+
+# A hash to verify against when the user is unknown, so timing does not reveal who exists.
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("socle-no-such-user")
+
+
+class UserStore:
+    def __init__(self, engine: Engine, audit: AuditLog) -> None:
+        self.engine, self.audit = engine, audit
+        api_user.create(engine, checkfirst=True)
+
+    def create(
+        self,
+        username: str,
+        password: str,
+        roles: frozenset[Role],
+        *,
+        person_id: int | None = None,
+        care_contexts: tuple[str, ...] = (),
+        actor: str,
+    ) -> Principal:
+        """Create an account; its password is kept only as an argon2 hash."""
+        with self.engine.begin() as conn:
+            exists = conn.execute(
+                select(api_user.c.id).where(api_user.c.username == username)
+            ).first()
+            if exists is not None:
+                raise UserExistsError(f"a user named '{username}' already exists")
+            user_id = "user-" + uuid.uuid4().hex[:10]
+            conn.execute(
+                api_user.insert().values(
+                    id=user_id, username=username, password_hash=_hasher.hash(password),
+                    roles=orjson.dumps(sorted(roles)).decode(), person_id=person_id,
+                    care_contexts=orjson.dumps(list(care_contexts)).decode(),
+                    created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                )
+            )  # fmt: skip
+            self.audit.append(
+                conn, actor=actor, role=Role.ADMINISTRATOR, action="user.create",
+                object=user_id, details={"roles": sorted(roles)},
+            )  # fmt: skip
+        return Principal(username, roles, person_id, care_contexts)
+
+    def authenticate(self, username: str, password: str) -> Principal:
+        """The principal for a correct password; one message for every failure."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(api_user).where(api_user.c.username == username)).first()
+        try:
+            _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError) as exc:
+            raise AuthenticationError("unknown user or wrong password") from exc
+        if row is None:
+            raise AuthenticationError("unknown user or wrong password")
+        return Principal(
+            row.username, frozenset(Role(r) for r in orjson.loads(row.roles)), row.person_id,
+            tuple(orjson.loads(row.care_contexts)),
+        )  # fmt: skip
+
+    def count(self) -> int:
+        with self.engine.connect() as conn:
+            return len(conn.execute(select(api_user.c.id)).all())

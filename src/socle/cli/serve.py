@@ -1,0 +1,50 @@
+"""``socle serve`` (the REST API) and ``socle user-add`` (accounts of the embedded issuer)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from socle.api import ApiSettings, Role, UserStore, create_app, jwt_secret
+from socle.cli.common import Actor, Home, open_node, out
+from socle.config import Settings
+
+
+def serve(
+    home: Home = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+) -> None:
+    """Start the REST API (OpenAPI at /openapi.json, browsable docs at /docs)."""
+    import uvicorn
+
+    settings = Settings(home=home) if home else Settings()
+    jwt_secret(ApiSettings(), settings.secrets_dir)  # refuse an unsafe secret before listening
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+def user_add(
+    username: Annotated[str, typer.Argument(help="Login name")],
+    role: Annotated[list[Role], typer.Option("--role", help="Repeat for several roles")],
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, envvar="SOCLE_USER_PASSWORD")
+    ],
+    care_context: Annotated[list[str] | None, typer.Option(help="For a clinician")] = None,
+    patient: Annotated[str | None, typer.Option(help="For a patient: the hospital's id")] = None,
+    home: Home = None,
+    actor: Actor = "administrator",
+) -> None:
+    """Create a user of the embedded token issuer (password kept as an argon2 hash)."""
+    with open_node(home) as node:
+        person_id = node.person_id(patient) if patient else None
+        UserStore(node.engine, node.audit).create(
+            username, password, frozenset(role), person_id=person_id,
+            care_contexts=tuple(care_context or ()), actor=actor,
+        )  # fmt: skip
+    out.print(f"user '{username}' created with roles {', '.join(sorted(role))}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+    app.command("user-add")(user_add)

@@ -1,0 +1,249 @@
+"""The demo's lifecycle through HTTP: every step by the role that owns it, every change audited."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from socle.api import Role
+from socle.demo import DEMO_CONDITION, OBJECTOR_EVERY, VARIABLES, source_patient_ids
+from tests.apiclient import PASSWORD, add_user, api_client, fixed_pseudonym_key, sign_in
+from tests.conftest import SAMPLE
+
+TODAY = datetime.now(UTC).date()
+INPUTS = {"age": 58.0, "male": 1.0, "bmi": 31.2, "systolic_bp": 142.0, "glucose": None}
+
+
+def _ok(response: Any, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+@pytest.fixture(scope="module")
+def lifecycle(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Run the lifecycle once; the tests below read what it left."""
+    home = tmp_path_factory.mktemp("api") / "home"
+    shutil.copytree(SAMPLE, home / "inbox" / "sample")
+    fixed_pseudonym_key(home)
+    with api_client(home) as client:
+        yield _run(client)
+
+
+def _run(c: TestClient) -> dict[str, Any]:
+    add_user(c, "admin", {Role.ADMINISTRATOR})
+    admin = sign_in(c, "admin")
+    for name, role, extra in [
+        ("steward", "data_steward", {}),
+        ("alice", "researcher", {}),
+        ("bob", "researcher", {}),
+        ("chair", "committee_member", {}),
+        ("dr.house", "clinician", {"care_contexts": ["gp-clinic"]}),
+        ("dr.grey", "clinician", {"care_contexts": ["surgery"]}),
+        ("college", "college_member", {}),
+        ("auditor", "auditor", {}),
+    ]:
+        body = {"username": name, "password": PASSWORD, "roles": [role], **extra}
+        created = _ok(c.post("/users", json=body, headers=admin), 201)
+        assert "password" not in str(created) and "hash" not in str(created)
+    steward, alice, bob, chair = (sign_in(c, u) for u in ("steward", "alice", "bob", "chair"))
+    house, grey, auditor = (sign_in(c, u) for u in ("dr.house", "dr.grey", "auditor"))
+    run: dict[str, Any] = {"client": c, "auditor": auditor, "alice": alice, "bob": bob}
+
+    # 1-3. collect, qualify, catalogue
+    run["load"] = _ok(c.post("/ingest/loads", json={"path": "sample"}, headers=steward), 201)
+    run["quality"] = _ok(c.post("/quality/reports", headers=steward), 201)
+    dataset = _ok(
+        c.post("/catalog/datasets", headers=steward,
+               json={"title": "Synthea sample", "description": "FHIR R4", "publisher": "demo"}),
+        201,
+    )  # fmt: skip
+    run["dataset"] = dataset
+
+    # 4. consent: objectors recorded by the steward; one patient uses the portal
+    sources = source_patient_ids(SAMPLE)
+    runner = c.app.state.runner  # type: ignore[attr-defined]
+    objectors = [runner.call_sync(lambda n, s=s: n.person_id(s)) for s in sources[::OBJECTOR_EVERY]]
+    events = [
+        {"person_id": p, "purpose": "research", "kind": "objection", "effective": str(TODAY)}
+        for p in objectors
+    ]
+    _ok(c.post("/consent/events", json={"events": events}, headers=steward), 201)
+    body = {"username": "patient-1", "password": PASSWORD, "roles": ["patient"],
+            "patient_source_id": sources[1]}  # fmt: skip
+    run["patient_user"] = _ok(c.post("/users", json=body, headers=admin), 201)
+    run["patient"] = sign_in(c, "patient-1")
+    body = {"username": "objector", "password": PASSWORD, "roles": ["patient"],
+            "patient_source_id": sources[0]}  # fmt: skip
+    _ok(c.post("/users", json=body, headers=admin), 201)
+    run["objector"] = sign_in(c, "objector")
+    run["objectors"] = objectors
+
+    # 5. request, checks, committee, grant
+    request = {
+        "title": "Stress and cardiovascular risk", "sponsor": "University hospital",
+        "purpose": "research", "public_interest": "Earlier detection of hypertension.",
+        "dataset_id": dataset["id"], "output_types": ["aggregates", "model_training"],
+        "variables": [{"table": t, "column": col, "justification": j} for t, col, j in VARIABLES],
+    }  # fmt: skip
+    req = _ok(c.post("/requests", json=request, headers=alice), 201)
+    run["request"] = req
+    run["submission"] = _ok(c.post(f"/requests/{req['id']}/submission", headers=alice))
+    _ok(c.post(f"/requests/{req['id']}/review", headers=chair))
+    decision = {
+        "outcome": "approved",
+        "reviewers": ["chair", "member2"],
+        "reasons": "Proportionate.",
+    }
+    _ok(c.post(f"/requests/{req['id']}/decision", json=decision, headers=chair))
+    expires = str(TODAY + timedelta(days=365))
+    grant = _ok(
+        c.post(f"/requests/{req['id']}/grant", json={"expires": expires}, headers=chair), 201
+    )
+    run["grant"] = grant
+
+    # 6-7. workspace and model
+    counts = {"condition": DEMO_CONDITION, "dims": ["sex"]}
+    run["release"] = _ok(
+        c.post(f"/workspaces/{grant['id']}/condition-counts", json=counts, headers=alice), 201
+    )
+    run["bob_counts"] = c.post(
+        f"/workspaces/{grant['id']}/condition-counts", json=counts, headers=bob
+    )
+    model = _ok(c.post("/models", json={"grant_id": grant["id"]}, headers=alice), 201)
+    run["model"] = model
+
+    # 8. human guarantee
+    pred = {"model_id": model["id"], "patient": "person-demo-1", "care_context": "gp-clinic",
+            "inputs": INPUTS}  # fmt: skip
+    first = _ok(c.post("/predictions", json=pred, headers=house), 201)
+    run["first"] = first
+    run["grey_create"] = c.post("/predictions", json=pred, headers=grey)
+    run["grey_read"] = c.get(f"/predictions/{first['id']}", headers=grey)
+    verdict = {"decision": "accepted", "reason": "Consistent with the recent trend."}
+    run["decided"] = _ok(
+        c.post(f"/predictions/{first['id']}/decision", json=verdict, headers=house)
+    )
+    run["again"] = c.post(f"/predictions/{first['id']}/decision", json=verdict, headers=house)
+    run["second"] = _ok(c.post("/predictions", json=pred, headers=house), 201)
+    run["status"] = _ok(c.get("/guarantee/status", headers=auditor))
+    return run
+
+
+def test_load_through_the_api_reconciles(lifecycle: dict[str, Any]) -> None:
+    load = lifecycle["load"]
+    assert load["files"] == len(list(SAMPLE.iterdir())) and load["persons"] == 50
+    assert load["read"] == load["loaded"] + load["quarantined"] + load["skipped"]
+    assert lifecycle["quality"]["row_counts"]["person"] == 50
+
+
+def test_request_passes_checks_and_grant_is_scoped(lifecycle: dict[str, Any]) -> None:
+    assert lifecycle["request"]["team"] == ["alice"]
+    assert lifecycle["submission"]["state"] == "checked"
+    assert all(ch["passed"] for ch in lifecycle["submission"]["checks"])
+    assert lifecycle["grant"]["columns"]["person"] == ["year_of_birth", "gender_concept_id"]
+
+
+def test_release_is_checked_and_only_team_members_reach_the_workspace(
+    lifecycle: dict[str, Any],
+) -> None:
+    release = lifecycle["release"]
+    assert release["columns"] == ["sex", "persons"]
+    for _, persons in release["rows"]:
+        assert persons is None or persons % release["rounding_base"] == 0
+    bob = lifecycle["bob_counts"]
+    assert bob.status_code == 403
+    assert "not issued to a project of yours" in bob.json()["detail"]
+
+
+def test_clinicians_reach_only_their_care_context(lifecycle: dict[str, Any]) -> None:
+    assert lifecycle["first"]["status"] == "pending"
+    assert lifecycle["decided"]["status"] == "accepted"
+    assert lifecycle["decided"]["decided_by"] == "dr.house"
+    assert lifecycle["grey_create"].status_code == 403
+    assert lifecycle["grey_read"].status_code == 403
+    assert lifecycle["again"].status_code == 422
+    assert "already accepted" in lifecycle["again"].json()["detail"]
+    assert lifecycle["status"] == {"pending": 1, "accepted": 1, "amended": 0, "rejected": 0}
+
+
+def test_patient_sees_and_changes_only_their_own_consent(lifecycle: dict[str, Any]) -> None:
+    c, patient = lifecycle["client"], lifecycle["patient"]
+    person_id = lifecycle["patient_user"]["person_id"]
+    mine = _ok(c.get("/consent/me", headers=patient))
+    assert mine["person_id"] == person_id
+    assert {s["purpose"]: s["included"] for s in mine["states"]}["research"] is True
+    after = _ok(
+        c.post("/consent/me/choices", json={"purpose": "ai_training", "kind": "objection"},
+               headers=patient)
+    )  # fmt: skip
+    assert {s["purpose"]: s["included"] for s in after["states"]}["ai_training"] is False
+    assert after["history"]["total"] == 1
+    other = lifecycle["objectors"][0]
+    assert c.get(f"/consent/persons/{other}", headers=patient).status_code == 403
+    assert (
+        c.get(f"/consent/check?person_id={other}&purpose=research", headers=patient).status_code
+        == 403
+    )
+
+
+def test_patient_sees_which_approved_projects_used_their_data(lifecycle: dict[str, Any]) -> None:
+    c = lifecycle["client"]
+    uses = _ok(c.get("/consent/me/uses", headers=lifecycle["patient"]))
+    assert [u["request_id"] for u in uses["items"]] == [lifecycle["request"]["id"]]
+    assert uses["items"][0]["title"] == "Stress and cardiovascular risk"
+    assert uses["items"][0]["uses"] >= 2  # the release and the model's training set
+    objector = _ok(c.get("/consent/me/uses", headers=lifecycle["objector"]))
+    assert objector == {"items": [], "total": 0, "limit": 50, "offset": 0}
+
+
+def test_every_state_change_is_audited_with_the_authenticated_actor(
+    lifecycle: dict[str, Any],
+) -> None:
+    c, auditor = lifecycle["client"], lifecycle["auditor"]
+    verification = _ok(c.get("/audit/verification", headers=auditor))
+    assert verification["events"] > 20
+
+    def actions(actor: str) -> set[str]:
+        page = _ok(c.get(f"/audit/events?actor={actor}&limit=500", headers=auditor))
+        assert page["total"] == len(page["items"])
+        return {e["action"] for e in page["items"]}
+
+    assert {"warehouse.load", "quality.report", "catalog.register", "consent.record"} <= actions(
+        "steward"
+    )
+    assert {"request.create", "request.submitted", "workspace.release", "model.train"} <= actions(
+        "alice"
+    )
+    assert {"request.in_review", "request.approved", "grant.issue"} <= actions("chair")
+    assert {"prediction.create", "prediction.accepted"} <= actions("dr.house")
+    assert {"user.create"} <= actions("admin")
+    assert {"consent.record"} <= actions("patient-1")
+
+
+def test_audit_events_paginate_and_filter(lifecycle: dict[str, Any]) -> None:
+    c, auditor = lifecycle["client"], lifecycle["auditor"]
+    first = _ok(c.get("/audit/events?limit=5&offset=0", headers=auditor))
+    second = _ok(c.get("/audit/events?limit=5&offset=5", headers=auditor))
+    assert len(first["items"]) == 5 and first["total"] == second["total"] > 10
+    assert [e["seq"] for e in first["items"] + second["items"]] == list(range(1, 11))
+    loads = _ok(c.get("/audit/events?action=warehouse.load", headers=auditor))
+    assert loads["total"] == 1
+
+
+def test_errors_are_problem_json_a_person_can_act_on(lifecycle: dict[str, Any]) -> None:
+    c, alice = lifecycle["client"], lifecycle["alice"]
+    missing = c.get("/requests/req-nope", headers=alice)
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+    assert missing.json()["detail"] == "no request 'req-nope'"
+    bad = c.post("/requests", json={"title": ""}, headers=alice)
+    assert bad.status_code == 422 and "body.title" in bad.json()["detail"]
+    wrong = c.post("/auth/token", json={"username": "alice", "password": "wrong password"})
+    assert wrong.status_code == 401 and wrong.json()["detail"] == "unknown user or wrong password"
+    outside = c.post("/ingest/loads", json={"path": "../../etc"}, headers=sign_in(c, "steward"))
+    assert outside.status_code == 422 and "outside the import directory" in outside.json()["detail"]
