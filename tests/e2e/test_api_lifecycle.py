@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from socle.api import Role
 from socle.demo import DEMO_CONDITION, OBJECTOR_EVERY, VARIABLES, source_patient_ids
+from socle.governance import load_criteria
 from tests.apiclient import PASSWORD, add_user, api_client, fixed_pseudonym_key, sign_in
 from tests.conftest import SAMPLE
 
@@ -94,6 +95,13 @@ def _run(c: TestClient) -> dict[str, Any]:
     run["request"] = req
     run["submission"] = _ok(c.post(f"/requests/{req['id']}/submission", headers=alice))
     _ok(c.post(f"/requests/{req['id']}/review", headers=chair))
+    member = {"name": "chair", "expertise": "epidemiology"}
+    _ok(c.post("/committee/members", json=member, headers=admin), 201)
+    scores = {name: 4 for name in load_criteria().criteria}
+    review = {"scores": scores, "summary": "Clear benefit, proportionate request."}
+    _ok(c.post(f"/requests/{req['id']}/reviews", json=review, headers=chair), 201)
+    again = c.post(f"/requests/{req['id']}/reviews", json=review, headers=chair)
+    assert again.status_code == 422, again.text  # one review per member per round
     decision = {
         "outcome": "approved",
         "reviewers": ["chair", "member2"],

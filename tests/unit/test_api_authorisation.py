@@ -37,6 +37,8 @@ MATRIX: dict[str, set[str]] = {
     "requests.submit": {R},
     "requests.review": {C},
     "requests.decide": {C},
+    "requests.reviews.create": {C},
+    "committee.members.create": {ADM},
     "requests.grant": {C},
     "grants.get": {R, C, A},
     "grants.revoke": {C},

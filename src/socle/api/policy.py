@@ -50,6 +50,8 @@ POLICY: dict[str, frozenset[Role]] = {
     "requests.submit": frozenset({RESEARCHER}),
     "requests.review": frozenset({COMMITTEE}),
     "requests.decide": frozenset({COMMITTEE}),
+    "requests.reviews.create": frozenset({COMMITTEE}),
+    "committee.members.create": frozenset({ADMIN}),
     "requests.grant": frozenset({COMMITTEE}),
     "grants.get": frozenset({RESEARCHER, COMMITTEE, AUDITOR}),
     "grants.revoke": frozenset({COMMITTEE}),

@@ -266,6 +266,33 @@ class DecisionCreate(Strict):
     conditions: str = Field(default="", max_length=2000)
 
 
+class MemberCreate(Strict):
+    name: str = Name
+    expertise: str = Text
+
+
+class MemberPublic(BaseModel):
+    id: str
+    name: str
+    expertise: str
+
+
+class ReviewCreate(Strict):
+    """One member's scores (every published criterion, on the published scale) and comments."""
+
+    scores: dict[str, int] = Field(min_length=1, max_length=20)
+    summary: str = Text
+    comments: dict[str, str] = Field(default_factory=dict, max_length=20)
+
+
+class ReviewPublic(BaseModel):
+    request_id: str
+    member_id: str
+    round: int
+    scores: dict[str, int]
+    summary: str
+
+
 class GrantCreate(Strict):
     expires: date
 

@@ -256,6 +256,29 @@ def start_review(node: Node, who: Principal, request_id: str) -> s.StatePublic:
     return s.StatePublic(id=request_id, state=node.governance.request(request_id)[1])
 
 
+def appoint_member(node: Node, who: Principal, body: s.MemberCreate) -> s.MemberPublic:
+    """Appoint a committee member; the name is the user name they sign in with."""
+    m = node.governance.add_member(body.name, expertise=body.expertise, actor=who.subject)
+    return s.MemberPublic(id=m.id, name=m.name, expertise=m.expertise)
+
+
+def review_request(
+    node: Node, who: Principal, request_id: str, body: s.ReviewCreate
+) -> s.ReviewPublic:
+    """Record the signed-in member's scored review (conflicts of interest are refused)."""
+    member = next((m for m in node.governance.members() if m.name == who.subject), None)
+    if member is None:
+        raise PermissionDeniedError(f"{who.subject} is not an appointed committee member")
+    r = node.governance.review(
+        request_id, member.id, scores=body.scores, summary=body.summary,
+        comments=body.comments, actor=who.subject,
+    )  # fmt: skip
+    return s.ReviewPublic(
+        request_id=r.request_id, member_id=r.member_id, round=r.round, scores=r.scores,
+        summary=r.summary,
+    )  # fmt: skip
+
+
 def decide_request(
     node: Node, who: Principal, request_id: str, body: s.DecisionCreate
 ) -> s.StatePublic:

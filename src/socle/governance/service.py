@@ -213,7 +213,12 @@ class Governance:
         no member with a declared conflict of interest may decide. ``reviewers``
         defaults to the members who reviewed this round.
         """
-        request, _ = self.request(request_id)
+        request, state = self.request(request_id)
+        if outcome not in TRANSITIONS[state]:
+            raise TransitionError(
+                f"request {request_id} is '{state}' and cannot become '{outcome}' "
+                "(decisions are taken on requests 'in_review')"
+            )
         recommendation = self.recommendation(request_id)
         if outcome == "approved" and recommendation.outcome is None:
             raise TransitionError(

@@ -40,6 +40,25 @@ async def review(request_id: RequestId, user: Authorized, run: Runner) -> s.Stat
 
 
 @router.post(
+    "/committee/members", name="committee.members.create", response_model=s.MemberPublic,
+    status_code=201,
+)  # fmt: skip
+async def appoint(body: s.MemberCreate, user: Authorized, run: Runner) -> s.MemberPublic:
+    return await run.call(lambda n: services.appoint_member(n, user, body))
+
+
+@router.post(
+    "/requests/{request_id}/reviews", name="requests.reviews.create",
+    response_model=s.ReviewPublic, status_code=201,
+)  # fmt: skip
+async def score(
+    request_id: RequestId, body: s.ReviewCreate, user: Authorized, run: Runner
+) -> s.ReviewPublic:
+    """Score every published criterion of a request under review (one review per member)."""
+    return await run.call(lambda n: services.review_request(n, user, request_id, body))
+
+
+@router.post(
     "/requests/{request_id}/decision", name="requests.decide", response_model=s.StatePublic
 )
 async def decide(
