@@ -121,6 +121,12 @@ def ingest(
                         mapped = mappers[kind](item.resource or {}, ctx)
                     except MappingError as exc:
                         reason = exc.message
+                    except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
+                        # A field of the wrong JSON shape: quarantine, naming the error type
+                        # only (its message may quote patient data).
+                        reason = (
+                            f"not FHIR R4: a field has the wrong structure ({type(exc).__name__})"
+                        )
                     else:
                         batch.add(mapped)
                         summary.loaded[kind] += 1
