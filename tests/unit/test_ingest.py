@@ -121,9 +121,9 @@ def test_no_direct_identifier_reaches_the_warehouse(node: Node, small_sample: Pa
         needles.append(p["id"])
         needles.extend(i["value"] for i in p.get("identifier", []))
         for name in p.get("name", []):
-            needles.extend(name.get("given", []) + [name.get("family", "")])
+            needles.extend([*name.get("given", []), name.get("family", "")])
         for a in p.get("address", []):
-            needles.extend(a.get("line", []) + [a.get("postalCode", "")])
+            needles.extend([*a.get("line", []), a.get("postalCode", "")])
         needles.extend(t["value"] for t in p.get("telecom", []))
         needles.append(p["birthDate"])
     needles = [n for n in needles if n and len(n) > 3]

@@ -12,7 +12,7 @@ import sys
 import click
 import typer
 
-from socle.cli import audit, consent, guarantee, lifecycle, request
+from socle.cli import audit, consent, guarantee, lifecycle, request, warehouse
 from socle.cli.common import err
 from socle.errors import SocleError
 
@@ -26,6 +26,7 @@ app.add_typer(consent.app, name="consent", help="Record and read patients' conse
 app.add_typer(request.app, name="request", help="Access requests, decisions and grants.")
 app.add_typer(guarantee.app, name="guarantee", help="Predictions under human guarantee.")
 app.add_typer(audit.app, name="audit", help="Verify and export the audit log.")
+app.add_typer(warehouse.app, name="warehouse", help="Vocabularies and pseudonym-key rotation.")
 
 
 def main() -> None:

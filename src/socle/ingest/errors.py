@@ -15,3 +15,9 @@ class NoInputError(IngestError):
 
 class MappingError(IngestError):
     """One resource cannot be mapped; it is quarantined with this reason."""
+
+
+class KeyRotationError(IngestError):
+    """A pseudonym-key rotation cannot run safely; nothing was changed."""
+
+    exit_code = 2

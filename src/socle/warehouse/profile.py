@@ -90,7 +90,7 @@ def implausible_counts(wh: Warehouse, as_of: date) -> dict[str, int]:
         "WHERE visit_end_date < visit_start_date",
         "negative_measurement_value": "SELECT count(*) FROM measurement WHERE value_as_number < 0",
     }
-    params = {
+    params: dict[str, list[object]] = {
         "negative_or_over_120_age": [as_of.year, as_of.year],
         "event_in_future": [as_of] * len(EVENT_DATE),
     }

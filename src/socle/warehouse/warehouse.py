@@ -16,9 +16,10 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from socle.warehouse.errors import ScopeError, WarehouseError
+from socle.warehouse.errors import RekeyError, ScopeError, WarehouseError
 from socle.warehouse.schema import CDM, EVENT_DATE, arrow_schema, ddl, upsert_key
 from socle.warehouse.scope import GrantScope, PersonFilter
+from socle.warehouse.vocabulary import apply_vocabulary, load_vocabulary
 
 
 class Warehouse:
@@ -52,11 +53,98 @@ class Warehouse:
         writer = BatchWriter(self._con)
         try:
             yield writer
+            apply_vocabulary(self._con)
             writer.derive_observation_periods()
             self._con.execute("COMMIT")
         except BaseException:
             self._con.execute("ROLLBACK")
             raise
+
+    def load_vocabulary(self, folder: Path) -> dict[str, int]:
+        """Load an Athena vocabulary export and map every stored source code, atomically."""
+        self._con.execute("BEGIN TRANSACTION")
+        try:
+            counts = load_vocabulary(self._con, folder)
+            counts["mapped_rows"] = apply_vocabulary(self._con)
+            self._con.execute("COMMIT")
+        except BaseException:
+            self._con.execute("ROLLBACK")
+            raise
+        return counts
+
+    @contextmanager
+    def rekeying(self, ids: dict[int, int], tokens: dict[str, str]) -> Iterator[dict[str, int]]:
+        """Replace every id and person token by its new pseudonym, atomically.
+
+        ``ids`` maps each old integer id to the new one, ``tokens`` each old
+        ``person_source_value`` token to the new one. An id or token of the
+        warehouse that the maps do not cover aborts the whole re-key (its
+        record would keep a pseudonym of the retired key). The body of the
+        ``with`` runs inside the transaction (re-key the vault there), so a
+        failure in it rolls the warehouse back too.
+        """
+        self._con.execute("BEGIN TRANSACTION")
+        try:
+            self._con.register(
+                "_id_map",
+                pa.table(
+                    {
+                        "old": pa.array(list(ids), pa.int64()),
+                        "new": pa.array(list(ids.values()), pa.int64()),
+                    }
+                ),
+            )
+            self._con.register(
+                "_token_map",
+                pa.table(
+                    {"old": list(tokens), "new": list(tokens.values())},
+                    schema=pa.schema([("old", pa.string()), ("new", pa.string())]),
+                ),
+            )
+            counts = self._rekey_tables()
+            yield counts
+            BatchWriter(self._con).derive_observation_periods()
+            self._con.execute("COMMIT")
+        except BaseException:
+            self._con.execute("ROLLBACK")
+            raise
+        finally:
+            for view in ("_id_map", "_token_map"):
+                self._con.unregister(view)
+
+    def _rekey_tables(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for table, cols in CDM.items():
+            if table == "observation_period":
+                continue  # derived from the re-keyed events at commit
+            id_cols = [c for c, typ in cols.items() if typ == pa.int64()]
+            for col in id_cols:
+                missing = self._scalar(
+                    f"SELECT count(*) FROM {table} WHERE {col} IS NOT NULL "
+                    f"AND {col} NOT IN (SELECT old FROM _id_map)"
+                )
+                if missing:
+                    raise RekeyError(
+                        f"{missing} rows of {table} have a {col} that the given sources do not "
+                        "produce; pass every input loaded into this warehouse"
+                    )
+            if table == "person":
+                missing = self._scalar(
+                    "SELECT count(*) FROM person WHERE person_source_value NOT IN "
+                    "(SELECT old FROM _token_map)"
+                )
+                if missing:
+                    raise RekeyError(f"{missing} persons have no identity in the vault")
+                self._con.execute(
+                    "UPDATE person SET person_source_value = m.new FROM _token_map m "
+                    "WHERE person.person_source_value = m.old"
+                )
+            for col in id_cols:
+                self._con.execute(
+                    f"UPDATE {table} SET {col} = m.new FROM _id_map m WHERE {table}.{col} = m.old"
+                )
+            counts[table] = self._scalar(f"SELECT count(*) FROM {table}")
+        return counts
 
     # -- steward aggregates ---------------------------------------------------------
 
