@@ -17,6 +17,7 @@ import gzip
 import json
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -77,6 +78,8 @@ def load_child(folder: Path) -> None:
     warehouse.close()
     vault.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    size = (home / "warehouse.duckdb").stat().st_size / 2**20
+    shutil.rmtree(home)
     print(
         json.dumps(
             {
@@ -85,7 +88,7 @@ def load_child(folder: Path) -> None:
                 "quarantined": summary.totals()["quarantined"],
                 "persons": summary.persons,
                 "peak_rss_mib": peak,
-                "warehouse_mib": (home / "warehouse.duckdb").stat().st_size / 2**20,
+                "warehouse_mib": size,
             }
         )
     )
@@ -114,11 +117,22 @@ def measure(label: str, folder: Path) -> dict[str, float]:
     return {**fig, "parse_s": parse_s, "ratio": ratio}
 
 
+def _cloned(source: Path, folder: Path, patients: int) -> None:
+    if folder.is_dir() and len(list(folder.glob("clone-*.json.gz"))) == patients:
+        print(f"reusing {patients} cloned patients in {folder}")
+        return
+    shutil.rmtree(folder, ignore_errors=True)
+    started = time.perf_counter()
+    clone(source, folder, patients)
+    print(f"cloned {patients} patients in {time.perf_counter() - started:.0f} s")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
     parser.add_argument("--patients", type=int, default=5000, help="cloned patients (0: skip)")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--clones", type=Path, help="keep the clones in this folder (reused)")
     args = parser.parse_args()
     if args.child:
         load_child(args.child)
@@ -127,11 +141,12 @@ def main() -> int:
         print(f"source folder {args.source} not found; pass --source", file=sys.stderr)
         return 2
     measure(f"Synthea set ({args.source})", args.source)
-    if args.patients:
+    if args.patients and args.clones:
+        _cloned(args.source, args.clones, args.patients)
+        measure(f"{args.patients} cloned patients", args.clones)
+    elif args.patients:
         with tempfile.TemporaryDirectory(prefix="socle-clones-") as tmp:
-            started = time.perf_counter()
-            clone(args.source, Path(tmp), args.patients)
-            print(f"cloned {args.patients} patients in {time.perf_counter() - started:.0f} s")
+            _cloned(args.source, Path(tmp), args.patients)
             measure(f"{args.patients} cloned patients", Path(tmp))
     return 0
 

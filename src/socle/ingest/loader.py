@@ -67,12 +67,14 @@ class _Batch:
     def __init__(self, writer: BatchWriter, vault: IdentityVault, limit: int) -> None:
         self.writer, self.vault, self.limit = writer, vault, limit
         self.rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.counts: Counter[str] = Counter()
         self.identities: list[tuple[str, str, dict[str, Any]]] = []
         self.pending = 0
 
     def add(self, mapped: Mapped) -> None:
         for table, row in mapped.rows:
             self.rows[table].append(row)
+            self.counts[table] += 1
         if mapped.identity:
             self.identities.append(mapped.identity)
         self.pending += len(mapped.rows)
@@ -130,10 +132,8 @@ def ingest(
                     else:
                         batch.add(mapped)
                         summary.loaded[kind] += 1
-                        for table, row in mapped.rows:
-                            summary.rows[table] += 1
-                            if table == "person":
-                                persons.add(row["person_id"])
+                        if kind == "Patient":
+                            persons.add(mapped.rows[0][1]["person_id"])
                         continue
                 elif reason is None and kind in SKIPPED_TYPES:
                     summary.skipped[kind] += 1
@@ -151,6 +151,7 @@ def ingest(
             if on_file:
                 on_file(file, len(items))
         batch.flush()
+        summary.rows.update(batch.counts)
         writer.write(
             "quarantine",
             [

@@ -21,15 +21,19 @@ from socle.warehouse.schema import CDM, EVENT_DATE, arrow_schema, ddl, upsert_ke
 from socle.warehouse.scope import GrantScope, PersonFilter
 from socle.warehouse.vocabulary import apply_vocabulary, load_vocabulary
 
+MEMORY_LIMIT = "512MB"
+
 
 class Warehouse:
     """Owner of the DuckDB connection; nothing outside this package touches it."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, memory_limit: str = MEMORY_LIMIT) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._con = duckdb.connect(str(path))
+            # A load is one transaction; past this limit DuckDB spills its uncommitted
+            # rows to a temporary folder beside the database, so memory stays bounded.
+            self._con = duckdb.connect(str(path), config={"memory_limit": memory_limit})
         except duckdb.Error as exc:
             raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
         for statement in ddl():
