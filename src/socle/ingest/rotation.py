@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from socle.ingest.context import MappingContext
-from socle.ingest.errors import MappingError
-from socle.ingest.mappers import load_all
+from socle.ingest.errors import MappingError, UnresolvedReferenceError
+from socle.ingest.mappers import Mapper, load_all
 from socle.ingest.reader import input_files, read_file
 from socle.privacy import (
     IdentityVault,
@@ -57,17 +58,31 @@ class _Recorder(Pseudonymizer):
 def _replay(files: list[Path], recorder: _Recorder) -> None:
     """Map every input resource again, so the recorder sees every id it produces."""
     mappers = load_all()
+    shared: dict[str, dict[str, Any]] = {}
+    deferred: list[dict[str, Any]] = []
     for file in files:
-        items = [i for i in read_file(file) if i.resource is not None and i.error is None]
-        ctx = MappingContext(recorder, {i.resource["id"]: i.resource for i in items if i.resource})
-        for item in items:
-            mapper = mappers.get(item.resource_type)
-            if mapper is None or item.resource is None:
-                continue
-            try:
-                mapper(item.resource, ctx)
-            except (MappingError, AttributeError, TypeError, ValueError, KeyError, IndexError):
-                continue  # was quarantined at load: it has no row to re-key
+        resources = [i.resource for i in read_file(file) if i.resource and i.error is None]
+        if ".ndjson" in file.name:
+            shared.update((r["id"], r) for r in resources if r["resourceType"] == "Medication")
+        ctx = MappingContext(recorder, {r["id"]: r for r in resources}, shared=shared)
+        deferred.extend(r for r in resources if not _replayed(r, mappers, ctx))
+    late = MappingContext(recorder, shared=shared)
+    for resource in deferred:
+        _replayed(resource, mappers, late)
+
+
+def _replayed(resource: dict[str, Any], mappers: dict[str, Mapper], ctx: MappingContext) -> bool:
+    """Map one resource for its ids; False if it waits for a reference of another file."""
+    mapper = mappers.get(str(resource.get("resourceType")))
+    if mapper is None:
+        return True
+    try:
+        mapper(resource, ctx)
+    except UnresolvedReferenceError:
+        return False
+    except (MappingError, AttributeError, TypeError, ValueError, KeyError, IndexError):
+        pass  # was quarantined at load: it has no row to re-key
+    return True
 
 
 def rotate_pseudonym_key(
