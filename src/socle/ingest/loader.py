@@ -8,6 +8,7 @@ re-run upserts the same rows instead of adding duplicates.
 
 from __future__ import annotations
 
+import gc
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -120,7 +121,29 @@ def ingest(
     batch_rows: int = 50_000,
     on_file: Callable[[Path, int], None] | None = None,
 ) -> LoadSummary:
-    """Load every FHIR file under ``path`` in one transaction; return the reconciled summary."""
+    """Load every FHIR file under ``path`` in one transaction; return the reconciled summary.
+
+    Python's cyclic garbage collector is paused during the load: parsed bundles
+    allocate millions of short-lived, acyclic objects that reference counting
+    frees, and the collector's passes over them took a third of the load time.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _ingest(path, warehouse, pseudo, vault, batch_rows, on_file)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _ingest(
+    path: Path,
+    warehouse: Warehouse,
+    pseudo: Pseudonymizer,
+    vault: IdentityVault,
+    batch_rows: int,
+    on_file: Callable[[Path, int], None] | None,
+) -> LoadSummary:
     files = input_files(path)
     summary = LoadSummary(load_id=uuid.uuid4().hex[:12], files=len(files))
     mappers = load_all()
