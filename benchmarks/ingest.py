@@ -96,12 +96,12 @@ def load_child(folder: Path) -> None:
 
 def measure(label: str, folder: Path) -> dict[str, float]:
     parse_s, resources = parse_only(folder)
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", str(folder)],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    child = subprocess.run(
+        [sys.executable, __file__, "--child", str(folder)], capture_output=True, text=True
+    )
+    if child.returncode != 0:
+        raise SystemExit(f"the load of {label} failed:\n{child.stderr[-3000:]}")
+    out = child.stdout
     fig = json.loads(out.strip().splitlines()[-1])
     ratio = fig["seconds"] / parse_s
     print(

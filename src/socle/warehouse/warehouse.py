@@ -17,7 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from socle.warehouse.errors import RekeyError, ScopeError, WarehouseError
-from socle.warehouse.schema import CDM, EVENT_DATE, arrow_schema, ddl, upsert_key
+from socle.warehouse.schema import CDM, EVENT_DATE, SUPPORT, arrow_schema, ddl, upsert_key
 from socle.warehouse.scope import GrantScope, PersonFilter
 from socle.warehouse.vocabulary import apply_vocabulary, load_vocabulary
 
@@ -52,17 +52,42 @@ class Warehouse:
 
     @contextmanager
     def loading(self) -> Iterator[BatchWriter]:
-        """One atomic load: everything written inside commits together or not at all."""
-        self._con.execute("BEGIN TRANSACTION")
-        writer = BatchWriter(self._con)
+        """One atomic load: everything written inside commits together or not at all.
+
+        Batches go first to a staging database beside the warehouse
+        (``<name>.staging.duckdb``), committed as they come so memory stays
+        bounded; the warehouse itself changes only in the final transaction,
+        which upserts the staged rows by primary key. A load killed at any
+        point before that commit leaves the warehouse as it was (the staging
+        file is discarded by the next load).
+        """
+        stage = self.path.with_name(self.path.name + ".staging")
+        self._discard(stage)
+        self._con.execute(f"ATTACH '{stage}' AS stage")
         try:
+            for statement in ddl():
+                self._con.execute(statement.replace("IF NOT EXISTS ", "IF NOT EXISTS stage.", 1))
+            writer = BatchWriter(self._con, "stage")
             yield writer
-            apply_vocabulary(self._con)
-            writer.derive_observation_periods()
-            self._con.execute("COMMIT")
-        except BaseException:
-            self._con.execute("ROLLBACK")
-            raise
+            self._con.execute("BEGIN TRANSACTION")
+            try:
+                for table in (*CDM, *SUPPORT):
+                    if table != "observation_period":
+                        _merge(self._con, table)
+                apply_vocabulary(self._con)
+                BatchWriter(self._con).derive_observation_periods()
+                self._con.execute("COMMIT")
+            except BaseException:
+                self._con.execute("ROLLBACK")
+                raise
+        finally:
+            self._con.execute("DETACH DATABASE IF EXISTS stage")
+            self._discard(stage)
+
+    @staticmethod
+    def _discard(stage: Path) -> None:
+        for leftover in (stage, stage.with_name(stage.name + ".wal")):
+            leftover.unlink(missing_ok=True)
 
     def load_vocabulary(self, folder: Path) -> dict[str, int]:
         """Load an Athena vocabulary export and map every stored source code, atomically."""
@@ -183,25 +208,19 @@ class Warehouse:
 
 
 class BatchWriter:
-    """Appends Arrow batches into the open load transaction (upsert by primary key)."""
+    """Appends Arrow batches to the tables of one database (``main`` or the load's ``stage``)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, database: str = "main") -> None:
         self._con = con
+        self._database = database
 
     def write(self, table: str, rows: list[dict[str, Any]]) -> int:
         if not rows:
             return 0
         batch = pa.Table.from_pylist(rows, schema=arrow_schema(table))
         self._con.register("_batch", batch)
-        key = upsert_key(table)
         try:
-            if key is None:
-                self._con.execute(f"INSERT INTO {table} SELECT * FROM _batch")
-            else:
-                self._con.execute(
-                    f"DELETE FROM {table} WHERE ({key}) IN (SELECT ({key}) FROM _batch)"
-                )
-                self._con.execute(f"INSERT INTO {table} SELECT DISTINCT ON ({key}) * FROM _batch")
+            self._con.execute(f"INSERT INTO {self._database}.{table} SELECT * FROM _batch")
         finally:
             self._con.unregister("_batch")
         return len(rows)
@@ -269,6 +288,20 @@ class ScopedReader:
             return self._cursor.execute(sql, list(params)).fetch_arrow_table()
         except duckdb.Error as exc:
             raise ScopeError(f"workspace query failed: {exc}") from exc
+
+
+def _merge(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Upsert the staged rows of ``table`` into the warehouse (delete-then-insert by key).
+
+    DuckDB 1.4.1 ``INSERT OR REPLACE`` crashes, hence delete-then-insert; of
+    rows staged twice under one key, one is kept.
+    """
+    key = upsert_key(table)
+    if key is None:
+        con.execute(f"INSERT INTO main.{table} SELECT * FROM stage.{table}")
+        return
+    con.execute(f"DELETE FROM main.{table} WHERE ({key}) IN (SELECT ({key}) FROM stage.{table})")
+    con.execute(f"INSERT INTO main.{table} SELECT DISTINCT ON ({key}) * FROM stage.{table}")
 
 
 def _ids(ids: frozenset[int]) -> pa.Table:
