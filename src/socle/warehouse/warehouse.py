@@ -31,8 +31,8 @@ class Warehouse:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            # A load is one transaction; past this limit DuckDB spills its uncommitted
-            # rows to a temporary folder beside the database, so memory stays bounded.
+            # Past this limit DuckDB spills to a temporary folder beside the database (the
+            # final merge of a large load needs it), so memory stays bounded.
             self._con = duckdb.connect(str(path), config={"memory_limit": memory_limit})
         except duckdb.Error as exc:
             raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
