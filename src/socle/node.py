@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -15,7 +16,13 @@ from socle.config import Settings
 from socle.consent import ConsentRegistry, Taxonomy, load_taxonomy
 from socle.governance import Governance
 from socle.guarantee import HumanGuarantee
-from socle.ingest import LoadSummary, ingest
+from socle.ingest import (
+    KeyRotationError,
+    LoadSummary,
+    RotationSummary,
+    ingest,
+    rotate_pseudonym_key,
+)
 from socle.privacy import IdentityVault, Pseudonymizer, load_or_create_key
 from socle.quality import QualityReport, build_report
 from socle.store import open_engine
@@ -72,6 +79,39 @@ class Node:
         self.audit.record(
             actor=actor, role="data_steward", action="warehouse.load", object=summary.load_id,
             details={"files": summary.files, "persons": summary.persons, **summary.totals()},
+        )  # fmt: skip
+        return summary
+
+    def load_vocabulary(self, folder: Path, *, actor: str) -> dict[str, int]:
+        """Load an Athena vocabulary export and map stored source codes; audit the counts."""
+        counts = self.warehouse.load_vocabulary(folder)
+        self.audit.record(
+            actor=actor, role="data_steward", action="warehouse.vocabulary",
+            object="vocabulary", details=counts,
+        )  # fmt: skip
+        return counts
+
+    def rotate_pseudonym_key(self, sources: list[Path], *, actor: str) -> RotationSummary:
+        """Move every pseudonym (warehouse ids, person tokens, vault) to a fresh key."""
+        held = [
+            purpose
+            for purpose in self.taxonomy.purposes
+            if (f := self.consent.person_filter(purpose, date.max)).excluded_person_ids
+            or f.included_only
+        ]
+        if held:
+            raise KeyRotationError(
+                f"the consent registry holds choices keyed by person_id for {', '.join(held)}; "
+                "it has no re-key operation yet, so rotating would detach them from their "
+                "patients. See docs/pseudonyms.md."
+            )
+        summary, self.pseudo = rotate_pseudonym_key(
+            self.settings.secrets_dir / "pseudonym.key", sources, self.warehouse, self.vault,
+            self.pseudo,
+        )  # fmt: skip
+        self.audit.record(
+            actor=actor, role="data_steward", action="privacy.rotate_key", object="pseudonym.key",
+            details={"files": summary.files, "ids": summary.ids, "persons": summary.persons},
         )  # fmt: skip
         return summary
 

@@ -12,7 +12,7 @@ import sys
 import click
 import typer
 
-from socle.cli import audit, catalog, consent, guarantee, lifecycle, request
+from socle.cli import audit, catalog, consent, guarantee, lifecycle, request, warehouse
 from socle.cli import serve as serve_cli
 from socle.cli.common import err
 from socle.errors import SocleError
@@ -29,6 +29,7 @@ app.add_typer(request.app, name="request", help="Access requests, decisions and 
 app.add_typer(guarantee.app, name="guarantee", help="Predictions under human guarantee.")
 app.add_typer(audit.app, name="audit", help="Verify and export the audit log.")
 app.add_typer(catalog.app, name="catalog", help="The catalogue: datasets, search, DCAT, counts.")
+app.add_typer(warehouse.app, name="warehouse", help="Vocabularies and pseudonym-key rotation.")
 
 
 def main() -> None:

@@ -39,12 +39,16 @@ def ingest(path: Path, home: Home = None, actor: Actor = "steward") -> None:
     files = input_files(path)
     with open_node(home) as node, Progress(
         TextColumn("loading"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[resources]} resources"), TimeElapsedColumn(), console=err,
+        TextColumn("{task.fields[resources]:,} resources"), TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(), console=err,
     ) as bar:  # fmt: skip
-        task = bar.add_task("files", total=len(files), resources=0)
+        task = bar.add_task("files", total=len(files), resources=0, rate="")
 
         def advance(_: Path, n: int) -> None:
-            bar.update(task, advance=1, resources=bar.tasks[task].fields["resources"] + n)
+            done = bar.tasks[task].fields["resources"] + n
+            elapsed = bar.tasks[task].elapsed or 0.0
+            rate = f"{done / elapsed:,.0f} resources/s" if elapsed > 0 else ""
+            bar.update(task, advance=1, resources=done, rate=rate)
 
         summary = node.load(path, actor=actor, on_file=advance)
     _print_summary(summary)

@@ -1,17 +1,21 @@
 """Ingest: FHIR R4 readers, resource → OMOP CDM mappers, quarantine."""
 
-from socle.ingest.errors import IngestError, MappingError, NoInputError
+from socle.ingest.errors import IngestError, KeyRotationError, MappingError, NoInputError
 from socle.ingest.loader import LoadSummary, QuarantinedRecord, ingest
 from socle.ingest.reader import SourceItem, input_files, read_file
+from socle.ingest.rotation import RotationSummary, rotate_pseudonym_key
 
 __all__ = [
     "IngestError",
+    "KeyRotationError",
     "LoadSummary",
     "MappingError",
     "NoInputError",
     "QuarantinedRecord",
+    "RotationSummary",
     "SourceItem",
     "ingest",
     "input_files",
     "read_file",
+    "rotate_pseudonym_key",
 ]

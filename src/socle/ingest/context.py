@@ -15,6 +15,7 @@ class MappingContext:
 
     pseudo: Pseudonymizer
     resources_by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
+    shared: dict[str, dict[str, Any]] = field(default_factory=dict)  # load-wide, by id
     codings: set[Coding] = field(default_factory=set)
 
     def person_id(self, subject: Any, field: str = "subject") -> int:
@@ -26,6 +27,10 @@ class MappingContext:
 
     def record_id(self, resource: dict[str, Any], suffix: str = "") -> int:
         return self.pseudo.id(resource["resourceType"], f"{resource['id']}{suffix}")
+
+    def resolve(self, reference_id: str) -> dict[str, Any] | None:
+        """A resource of this file, else one kept for the whole load (NDJSON Medications)."""
+        return self.resources_by_id.get(reference_id) or self.shared.get(reference_id)
 
     def remember(self, coding: Coding) -> Coding:
         """Keep a coding for the source-code dictionary (code labels, no free text)."""

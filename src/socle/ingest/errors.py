@@ -15,3 +15,13 @@ class NoInputError(IngestError):
 
 class MappingError(IngestError):
     """One resource cannot be mapped; it is quarantined with this reason."""
+
+
+class UnresolvedReferenceError(MappingError):
+    """A reference to another resource of the input (e.g. a Medication) is not found (yet)."""
+
+
+class KeyRotationError(IngestError):
+    """A pseudonym-key rotation cannot run safely; nothing was changed."""
+
+    exit_code = 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 from socle.ingest.errors import MappingError
@@ -25,6 +26,11 @@ def parse_datetime(value: Any, field: str) -> tuple[date, datetime]:
     """Date (as written, local) and UTC datetime of a FHIR date or dateTime."""
     if not isinstance(value, str) or len(value) < 4:
         raise MappingError(f"{field} is missing or not a FHIR dateTime")
+    return _parse(value, field)
+
+
+@lru_cache(maxsize=16_384)  # events of one encounter share their timestamps
+def _parse(value: str, field: str) -> tuple[date, datetime]:
     try:
         if len(value) <= 10:
             parts = [int(p) for p in value.split("-")] + [1, 1]

@@ -1,4 +1,4 @@
-"""Reading FHIR R4 input: Bundles (.json), Bulk Data NDJSON (.ndjson), gzipped or not.
+"""Reading input: FHIR Bundles (.json), Bulk Data NDJSON (.ndjson), Synthea CSV; gzipped or not.
 
 The reader never raises on bad content: an unreadable file or line becomes a
 :class:`SourceItem` with an ``error``, so the loader can quarantine it and go on.
@@ -15,8 +15,10 @@ from typing import Any
 import orjson
 
 from socle.ingest.errors import NoInputError
+from socle.ingest.synthea_csv import CONVERTERS, csv_rows
 
 SUFFIXES = (".json", ".json.gz", ".ndjson", ".ndjson.gz")
+CSV_NAMES = frozenset(CONVERTERS) | frozenset(f"{n}.gz" for n in CONVERTERS)
 
 
 @dataclass(frozen=True)
@@ -40,10 +42,15 @@ def input_files(path: Path) -> list[Path]:
         raise NoInputError(f"input path {path} does not exist")
     if path.is_file():
         return [path]
-    files = sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(SUFFIXES))
+    files = sorted(
+        p
+        for p in path.rglob("*")
+        if p.is_file() and (p.name.endswith(SUFFIXES) or p.name in CSV_NAMES)
+    )
     if not files:
         raise NoInputError(
-            f"input directory {path} holds no FHIR files (expected {', '.join(SUFFIXES)})"
+            f"input directory {path} holds no FHIR files (expected {', '.join(SUFFIXES)}) "
+            "nor Synthea CSV files (patients.csv, ...)"
         )
     return files
 
@@ -55,7 +62,10 @@ def read_file(path: Path) -> Iterator[SourceItem]:
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         yield SourceItem(0, None, f"cannot read file: {exc}")
         return
-    if ".ndjson" in path.name:
+    if path.name in CSV_NAMES:
+        for line, resource, error in csv_rows(path.name.removesuffix(".gz"), raw):
+            yield SourceItem(line, None, error) if error else _checked(line, resource)
+    elif ".ndjson" in path.name:
         yield from _ndjson(raw)
     else:
         yield from _json(raw)

@@ -1,7 +1,7 @@
 """Privacy: pseudonym keys, identity vault, output checking."""
 
 from socle.privacy.errors import PrivacyError, UnsafeSecretError, VaultError
-from socle.privacy.keys import load_or_create_key
+from socle.privacy.keys import create_next_key, install_next_key, load_or_create_key
 from socle.privacy.output_check import CheckedTable, check_aggregate
 from socle.privacy.pseudonym import Pseudonymizer
 from socle.privacy.vault import IdentityVault
@@ -14,5 +14,7 @@ __all__ = [
     "UnsafeSecretError",
     "VaultError",
     "check_aggregate",
+    "create_next_key",
+    "install_next_key",
     "load_or_create_key",
 ]

@@ -34,3 +34,28 @@ def load_or_create_key(path: Path) -> bytes:
     if len(key) != KEY_BYTES:
         raise UnsafeSecretError(f"secret {path} holds {len(key)} bytes, expected {KEY_BYTES}")
     return key
+
+
+def create_next_key(path: Path) -> tuple[Path, bytes]:
+    """Write a fresh key beside ``path`` as ``<name>.next`` (0600), for a rotation.
+
+    An existing ``.next`` file means an earlier rotation did not finish; it is
+    refused rather than overwritten, so no half-applied key is lost.
+    """
+    nxt = path.with_name(path.name + ".next")
+    if nxt.exists():
+        raise UnsafeSecretError(
+            f"{nxt} exists: an earlier key rotation did not finish; restore the node "
+            "from its backup, delete that file, and rotate again"
+        )
+    fd = os.open(nxt, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(secrets.token_bytes(KEY_BYTES))
+        f.flush()
+        os.fsync(f.fileno())
+    return nxt, load_or_create_key(nxt)
+
+
+def install_next_key(path: Path) -> None:
+    """Make ``<name>.next`` the key at ``path`` (atomic rename); the old key is gone."""
+    os.replace(path.with_name(path.name + ".next"), path)

@@ -50,12 +50,16 @@ class IdentityVault:
 
     def put_many(self, entries: Iterable[tuple[str, str, dict[str, Any]]]) -> int:
         """Upsert ``(pseudonym, source_id, identity)`` entries in one transaction."""
+        with self._db:
+            return self._insert(entries)
+
+    def _insert(self, entries: Iterable[tuple[str, str, dict[str, Any]]]) -> int:
         rows = []
         for pseudonym, source_id, identity in entries:
             nonce = os.urandom(12)
             blob = self._aead.encrypt(nonce, orjson.dumps(identity), pseudonym.encode())
             rows.append((pseudonym, self._lookup(source_id), nonce, blob))
-        with self._db:
+        if rows:
             self._db.executemany(
                 "INSERT INTO identity VALUES (?, ?, ?, ?) ON CONFLICT(pseudonym) DO UPDATE SET "
                 "source_lookup=excluded.source_lookup, nonce=excluded.nonce, "
@@ -87,6 +91,32 @@ class IdentityVault:
         if row is None:
             raise VaultError("no patient with this source identifier in the vault")
         return str(row[0])
+
+    def source_ids(self) -> dict[str, str]:
+        """Pseudonym → source patient id of every entry (decrypted; for key rotation only)."""
+        rows = self._db.execute("SELECT pseudonym FROM identity").fetchall()
+        return {str(p): str(self.get(str(p))["source_id"]) for (p,) in rows}
+
+    def rekey(self, new: Pseudonymizer) -> int:
+        """Re-key every entry to ``new``'s pseudonyms and lookups, in one transaction.
+
+        The entries are re-encrypted because the pseudonym is their associated
+        data. After this, the vault answers with ``new`` only.
+        """
+        entries = []
+        for (pseudonym,) in self._db.execute("SELECT pseudonym FROM identity").fetchall():
+            identity = self.get(str(pseudonym))
+            source_id = str(identity["source_id"])
+            entries.append((new.token("Patient", source_id), source_id, identity))
+        old, self._pseudo = self._pseudo, new
+        try:
+            with self._db:
+                self._db.execute("DELETE FROM identity")
+                self._insert(entries)
+        except BaseException:
+            self._pseudo = old
+            raise
+        return len(entries)
 
     def count(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM identity").fetchone()[0])

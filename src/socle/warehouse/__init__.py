@@ -1,6 +1,6 @@
 """Warehouse: the OMOP CDM v5.4 store on DuckDB, with one checked read path."""
 
-from socle.warehouse.errors import ScopeError, WarehouseError
+from socle.warehouse.errors import RekeyError, ScopeError, VocabularyError, WarehouseError
 from socle.warehouse.profile import (
     ColumnProfile,
     age_sex_pyramid,
@@ -18,8 +18,10 @@ __all__ = [
     "ColumnProfile",
     "GrantScope",
     "PersonFilter",
+    "RekeyError",
     "ScopeError",
     "ScopedReader",
+    "VocabularyError",
     "Warehouse",
     "WarehouseError",
     "age_sex_pyramid",

@@ -11,3 +11,15 @@ class ScopeError(WarehouseError):
     """A read was attempted outside a grant and consent filter, or beyond their scope."""
 
     exit_code = 4
+
+
+class VocabularyError(WarehouseError):
+    """A vocabulary export is missing or malformed."""
+
+    exit_code = 2
+
+
+class RekeyError(WarehouseError):
+    """A key rotation would leave records under the retired key; nothing was changed."""
+
+    exit_code = 2

@@ -124,6 +124,19 @@ SUPPORT: dict[str, dict[str, pa.DataType]] = {
 
 SUPPORT_KEYS = {"source_code": "vocabulary_id, code"}
 
+# OMOP standardised vocabulary tables (the subset an Athena export needs for mapping).
+VOCABULARY: dict[str, dict[str, pa.DataType]] = {
+    "concept": {
+        "concept_id": I, "concept_name": S, "domain_id": S, "vocabulary_id": S,
+        "concept_class_id": S, "standard_concept": S, "concept_code": S,
+        "valid_start_date": D, "valid_end_date": D, "invalid_reason": S,
+    },
+    "concept_relationship": {
+        "concept_id_1": I, "concept_id_2": I, "relationship_id": S, "valid_start_date": D,
+        "valid_end_date": D, "invalid_reason": S,
+    },
+}  # fmt: skip
+
 _DUCK = {I: "INTEGER", B: "BIGINT", S: "VARCHAR", D: "DATE", T: "TIMESTAMP", F: "DOUBLE"}
 
 
@@ -145,7 +158,7 @@ def ddl() -> list[str]:
     one transaction.
     """
     statements = []
-    for table, cols in {**CDM, **SUPPORT}.items():
+    for table, cols in {**CDM, **SUPPORT, **VOCABULARY}.items():
         body = ", ".join(f"{name} {_DUCK[typ]}" for name, typ in cols.items())
         statements.append(f"CREATE TABLE IF NOT EXISTS {table} ({body})")
     return statements

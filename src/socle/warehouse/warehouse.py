@@ -16,19 +16,24 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from socle.warehouse.errors import ScopeError, WarehouseError
-from socle.warehouse.schema import CDM, EVENT_DATE, arrow_schema, ddl, upsert_key
+from socle.warehouse.errors import RekeyError, ScopeError, WarehouseError
+from socle.warehouse.schema import CDM, EVENT_DATE, SUPPORT, arrow_schema, ddl, upsert_key
 from socle.warehouse.scope import GrantScope, PersonFilter
+from socle.warehouse.vocabulary import apply_vocabulary, load_vocabulary
+
+MEMORY_LIMIT = "512MB"
 
 
 class Warehouse:
     """Owner of the DuckDB connection; nothing outside this package touches it."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, memory_limit: str = MEMORY_LIMIT) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._con = duckdb.connect(str(path))
+            # Past this limit DuckDB spills to a temporary folder beside the database (the
+            # final merge of a large load needs it), so memory stays bounded.
+            self._con = duckdb.connect(str(path), config={"memory_limit": memory_limit})
         except duckdb.Error as exc:
             raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
         for statement in ddl():
@@ -47,16 +52,128 @@ class Warehouse:
 
     @contextmanager
     def loading(self) -> Iterator[BatchWriter]:
-        """One atomic load: everything written inside commits together or not at all."""
-        self._con.execute("BEGIN TRANSACTION")
-        writer = BatchWriter(self._con)
+        """One atomic load: everything written inside commits together or not at all.
+
+        Batches go first to a staging database beside the warehouse
+        (``<name>.staging.duckdb``), committed as they come so memory stays
+        bounded; the warehouse itself changes only in the final transaction,
+        which upserts the staged rows by primary key. A load killed at any
+        point before that commit leaves the warehouse as it was (the staging
+        file is discarded by the next load).
+        """
+        stage = self.path.with_name(self.path.name + ".staging")
+        self._discard(stage)
+        self._con.execute(f"ATTACH '{stage}' AS stage")
         try:
+            for statement in ddl():
+                self._con.execute(statement.replace("IF NOT EXISTS ", "IF NOT EXISTS stage.", 1))
+            writer = BatchWriter(self._con, "stage")
             yield writer
-            writer.derive_observation_periods()
+            self._con.execute("BEGIN TRANSACTION")
+            try:
+                for table in (*CDM, *SUPPORT):
+                    if table != "observation_period":
+                        _merge(self._con, table)
+                apply_vocabulary(self._con)
+                BatchWriter(self._con).derive_observation_periods()
+                self._con.execute("COMMIT")
+            except BaseException:
+                self._con.execute("ROLLBACK")
+                raise
+        finally:
+            self._con.execute("DETACH DATABASE IF EXISTS stage")
+            self._discard(stage)
+
+    @staticmethod
+    def _discard(stage: Path) -> None:
+        for leftover in (stage, stage.with_name(stage.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+
+    def load_vocabulary(self, folder: Path) -> dict[str, int]:
+        """Load an Athena vocabulary export and map every stored source code, atomically."""
+        self._con.execute("BEGIN TRANSACTION")
+        try:
+            counts = load_vocabulary(self._con, folder)
+            counts["mapped_rows"] = apply_vocabulary(self._con)
             self._con.execute("COMMIT")
         except BaseException:
             self._con.execute("ROLLBACK")
             raise
+        return counts
+
+    @contextmanager
+    def rekeying(self, ids: dict[int, int], tokens: dict[str, str]) -> Iterator[dict[str, int]]:
+        """Replace every id and person token by its new pseudonym, atomically.
+
+        ``ids`` maps each old integer id to the new one, ``tokens`` each old
+        ``person_source_value`` token to the new one. An id or token of the
+        warehouse that the maps do not cover aborts the whole re-key (its
+        record would keep a pseudonym of the retired key). The body of the
+        ``with`` runs inside the transaction (re-key the vault there), so a
+        failure in it rolls the warehouse back too.
+        """
+        self._con.execute("BEGIN TRANSACTION")
+        try:
+            self._con.register(
+                "_id_map",
+                pa.table(
+                    {
+                        "old": pa.array(list(ids), pa.int64()),
+                        "new": pa.array(list(ids.values()), pa.int64()),
+                    }
+                ),
+            )
+            self._con.register(
+                "_token_map",
+                pa.table(
+                    {"old": list(tokens), "new": list(tokens.values())},
+                    schema=pa.schema([("old", pa.string()), ("new", pa.string())]),
+                ),
+            )
+            counts = self._rekey_tables()
+            yield counts
+            BatchWriter(self._con).derive_observation_periods()
+            self._con.execute("COMMIT")
+        except BaseException:
+            self._con.execute("ROLLBACK")
+            raise
+        finally:
+            for view in ("_id_map", "_token_map"):
+                self._con.unregister(view)
+
+    def _rekey_tables(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for table, cols in CDM.items():
+            if table == "observation_period":
+                continue  # derived from the re-keyed events at commit
+            id_cols = [c for c, typ in cols.items() if typ == pa.int64()]
+            for col in id_cols:
+                missing = self._scalar(
+                    f"SELECT count(*) FROM {table} WHERE {col} IS NOT NULL "
+                    f"AND {col} NOT IN (SELECT old FROM _id_map)"
+                )
+                if missing:
+                    raise RekeyError(
+                        f"{missing} rows of {table} have a {col} that the given sources do not "
+                        "produce; pass every input loaded into this warehouse"
+                    )
+            if table == "person":
+                missing = self._scalar(
+                    "SELECT count(*) FROM person WHERE person_source_value NOT IN "
+                    "(SELECT old FROM _token_map)"
+                )
+                if missing:
+                    raise RekeyError(f"{missing} persons have no identity in the vault")
+                self._con.execute(
+                    "UPDATE person SET person_source_value = m.new FROM _token_map m "
+                    "WHERE person.person_source_value = m.old"
+                )
+            for col in id_cols:
+                self._con.execute(
+                    f"UPDATE {table} SET {col} = m.new FROM _id_map m WHERE {table}.{col} = m.old"
+                )
+            counts[table] = self._scalar(f"SELECT count(*) FROM {table}")
+        return counts
 
     # -- steward aggregates ---------------------------------------------------------
 
@@ -91,25 +208,19 @@ class Warehouse:
 
 
 class BatchWriter:
-    """Appends Arrow batches into the open load transaction (upsert by primary key)."""
+    """Appends Arrow batches to the tables of one database (``main`` or the load's ``stage``)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, database: str = "main") -> None:
         self._con = con
+        self._database = database
 
     def write(self, table: str, rows: list[dict[str, Any]]) -> int:
         if not rows:
             return 0
         batch = pa.Table.from_pylist(rows, schema=arrow_schema(table))
         self._con.register("_batch", batch)
-        key = upsert_key(table)
         try:
-            if key is None:
-                self._con.execute(f"INSERT INTO {table} SELECT * FROM _batch")
-            else:
-                self._con.execute(
-                    f"DELETE FROM {table} WHERE ({key}) IN (SELECT ({key}) FROM _batch)"
-                )
-                self._con.execute(f"INSERT INTO {table} SELECT DISTINCT ON ({key}) * FROM _batch")
+            self._con.execute(f"INSERT INTO {self._database}.{table} SELECT * FROM _batch")
         finally:
             self._con.unregister("_batch")
         return len(rows)
@@ -181,6 +292,20 @@ class ScopedReader:
             return self._cursor.execute(sql, list(params)).fetch_arrow_table()
         except duckdb.Error as exc:
             raise ScopeError(f"workspace query failed: {exc}") from exc
+
+
+def _merge(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Upsert the staged rows of ``table`` into the warehouse (delete-then-insert by key).
+
+    DuckDB 1.4.1 ``INSERT OR REPLACE`` crashes, hence delete-then-insert; of
+    rows staged twice under one key, one is kept.
+    """
+    key = upsert_key(table)
+    if key is None:
+        con.execute(f"INSERT INTO main.{table} SELECT * FROM stage.{table}")
+        return
+    con.execute(f"DELETE FROM main.{table} WHERE ({key}) IN (SELECT ({key}) FROM stage.{table})")
+    con.execute(f"INSERT INTO main.{table} SELECT DISTINCT ON ({key}) * FROM stage.{table}")
 
 
 def _ids(ids: frozenset[int]) -> pa.Table:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from socle.ingest.context import MappingContext
-from socle.ingest.errors import MappingError
+from socle.ingest.errors import UnresolvedReferenceError
 from socle.ingest.fhir import (
     Coding,
     first_coding,
@@ -27,9 +27,11 @@ def _medication_coding(resource: dict[str, Any], ctx: MappingContext) -> Coding:
     if "medicationCodeableConcept" in resource:
         return first_coding(resource["medicationCodeableConcept"], "medicationCodeableConcept")
     ref = optional_reference(resource.get("medicationReference"))
-    medication = ctx.resources_by_id.get(ref or "")
+    medication = ctx.resolve(ref or "")
     if medication is None:
-        raise MappingError("medicationReference does not resolve to a Medication in the input")
+        raise UnresolvedReferenceError(
+            "medicationReference does not resolve to a Medication in the input"
+        )
     return first_coding(medication.get("code"), "Medication.code")
 
 
