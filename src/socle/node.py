@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -93,15 +92,10 @@ class Node:
 
     def rotate_pseudonym_key(self, sources: list[Path], *, actor: str) -> RotationSummary:
         """Move every pseudonym (warehouse ids, person tokens, vault) to a fresh key."""
-        held = [
-            purpose
-            for purpose in self.taxonomy.purposes
-            if (f := self.consent.person_filter(purpose, date.max)).excluded_person_ids
-            or f.included_only
-        ]
+        held = self.consent.persons_with_choices()
         if held:
             raise KeyRotationError(
-                f"the consent registry holds choices keyed by person_id for {', '.join(held)}; "
+                f"the consent registry holds choices of {held} persons keyed by person_id; "
                 "it has no re-key operation yet, so rotating would detach them from their "
                 "patients. See docs/pseudonyms.md."
             )

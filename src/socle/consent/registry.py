@@ -186,6 +186,12 @@ class ConsentRegistry:
                 for r in conn.execute(query)
             ]  # fmt: skip
 
+    def persons_with_choices(self) -> int:
+        """How many persons have recorded at least one consent event (any purpose)."""
+        with self.engine.connect() as conn:
+            n = conn.execute(select(func.count(func.distinct(consent_event.c.person_id)))).scalar()
+        return int(n or 0)
+
     def state(self, person_id: int, purpose: str, as_of: date) -> bool:
         """Whether the person's data may be used for ``purpose`` on ``as_of``."""
         return included(self.taxonomy.get(purpose).rule, self.history(person_id), purpose, as_of)
