@@ -202,9 +202,10 @@ def test_patient_sees_and_changes_only_their_own_consent(lifecycle: dict[str, An
 def test_patient_sees_which_approved_projects_used_their_data(lifecycle: dict[str, Any]) -> None:
     c = lifecycle["client"]
     uses = _ok(c.get("/consent/me/uses", headers=lifecycle["patient"]))
-    assert [u["request_id"] for u in uses["items"]] == [lifecycle["request"]["id"]]
+    assert [u["grant_id"] for u in uses["items"]] == [lifecycle["grant"]["id"]]
     assert uses["items"][0]["title"] == "Stress and cardiovascular risk"
-    assert uses["items"][0]["uses"] >= 2  # the release and the model's training set
+    # the release and the model's training set
+    assert {"aggregates", "model_training"} <= set(uses["items"][0]["output_types"])
     objector = _ok(c.get("/consent/me/uses", headers=lifecycle["objector"]))
     assert objector == {"items": [], "total": 0, "limit": 50, "offset": 0}
 

@@ -202,13 +202,13 @@ class ConsentViewPublic(BaseModel):
 class ProjectUsePublic(BaseModel):
     """An approved project that read the patient's data, and when."""
 
-    request_id: str
+    grant_id: str
     title: str
     sponsor: str
     purpose: str
     first_used: date
     last_used: date
-    uses: int
+    output_types: list[str]
 
 
 # -- governance -----------------------------------------------------------------------

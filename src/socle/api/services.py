@@ -18,7 +18,7 @@ from socle.api.auth import Principal
 from socle.api.errors import PermissionDeniedError
 from socle.api.roles import Role
 from socle.api.users import UserStore
-from socle.consent import ConsentEvent
+from socle.consent import ConsentEvent, ConsentService
 from socle.errors import InputError
 from socle.governance import ProjectRequest, RequestedVariable
 from socle.guarantee import Prediction
@@ -186,29 +186,19 @@ def my_choice(node: Node, who: Principal, body: s.ConsentChoiceCreate) -> s.Cons
 
 
 def my_uses(node: Node, who: Principal, limit: int, offset: int) -> dict[str, Any]:
-    """The approved projects whose workspaces read the patient's data (transparency view).
-
-    A workspace opened under a grant read every person its consent filter let
-    through that day: the patient counts when their consent state for the
-    grant's purpose on that date included them.
-    """
-    person = access.own_person(who)
-    uses: dict[str, dict[str, Any]] = {}
-    for event in node.audit.events("workspace.open"):
-        on = date.fromisoformat(event.at[:10])
-        grant = node.governance.grant(event.object)
-        if not node.consent.state(person, grant.purpose, on):
-            continue
-        use = uses.get(grant.request_id)
-        if use is None:
-            request, _ = node.governance.request(grant.request_id)
-            use = uses[grant.request_id] = {
-                "request_id": grant.request_id, "title": request.title,
-                "sponsor": request.sponsor, "purpose": grant.purpose, "first_used": on,
-                "last_used": on, "uses": 0,
-            }  # fmt: skip
-        use["last_used"], use["uses"] = on, use["uses"] + 1
-    return page([s.ProjectUsePublic(**u) for u in uses.values()], limit, offset)
+    """The approved projects that used the patient's data while their choice allowed it."""
+    used = ConsentService.for_node(node).projects_of_person(access.own_person(who))
+    return page(
+        [
+            s.ProjectUsePublic(
+                grant_id=u.grant_id, title=u.title, sponsor=u.sponsor, purpose=u.purpose,
+                first_used=u.first_used, last_used=u.last_used, output_types=list(u.output_types),
+            )
+            for u in used
+        ],
+        limit,
+        offset,
+    )  # fmt: skip
 
 
 # -- governance ----------------------------------------------------------------------------------

@@ -89,7 +89,11 @@ class ConsentService:
 
     def projects(self, source_patient_id: str) -> list[ProjectUse]:
         """Every project that used the patient's data while their choice allowed it."""
-        history = self.registry.history(self.person(source_patient_id))
+        return self.projects_of_person(self.person(source_patient_id))
+
+    def projects_of_person(self, person_id: int) -> list[ProjectUse]:
+        """:meth:`projects` for a person already identified (e.g. a signed-in patient account)."""
+        history = self.registry.history(person_id)
         return projects_used(self.taxonomy, history, uses(self.registry.audit), self.directory)
 
     def impact_report(self, *, actor: str, on: date | None = None) -> list[ImpactedProject]:
