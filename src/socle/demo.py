@@ -14,6 +14,7 @@ from socle.consent import ConsentEvent
 from socle.governance import ProjectRequest, RequestedVariable
 from socle.ingest import input_files, read_file
 from socle.node import Node
+from socle.quality import QualityReport
 
 STEWARD, RESEARCHER, CHAIR, CLINICIAN = (
     "steward@hospital",
@@ -103,10 +104,11 @@ def run_demo(
         publisher="Socle demo hospital",
         actor=STEWARD,
     )
+    node.catalog.attach_quality(dataset.id, _quality_summary(quality), actor=STEWARD)
     done(
         "catalog",
         f"dataset {dataset.id}: {dataset.population} persons, {dataset.coverage_start} to "
-        f"{dataset.coverage_end}, {len(dataset.variables)} variables",
+        f"{dataset.coverage_end}, {len(dataset.variables)} variables, quality summary attached",
     )
 
     # 4. Consent: some patients object to research (data-donation model: opt-out)
@@ -121,7 +123,15 @@ def run_demo(
         actor="patient-portal",
         role="patient",
     )
-    done("consent", f"{len(run.objectors)} patients objected to 'research'")
+    counts = node.catalog.counts(
+        dataset.id, warehouse=node.warehouse, consent=node.consent, purpose="research",
+        actor=STEWARD,
+    )  # fmt: skip
+    done(
+        "consent",
+        f"{len(run.objectors)} patients objected to 'research'; the catalogue now counts "
+        f"{counts.persons} persons available for research",
+    )
 
     # 5. Request, checks, committee, grant
     request = ProjectRequest(
@@ -210,6 +220,16 @@ def run_demo(
         f"{verification.events} events, chain verified, head {verification.head_hash[:16]}…",
     )
     return run
+
+
+def _quality_summary(report: QualityReport) -> dict[str, object]:
+    """The counts-only summary of a quality report that the catalogue publishes."""
+    return {
+        "rows": sum(report.row_counts.values()),
+        "implausible": sum(report.implausible.values()),
+        "completeness": report.completeness,
+        "coverage": list(report.coverage),
+    }
 
 
 def _latest_inputs(node: Node, grant_id: str) -> dict[str, float | None]:

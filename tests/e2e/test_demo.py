@@ -44,6 +44,8 @@ def test_demo_counts_reconcile(demo_home: Path) -> None:
         assert d["read"] == d["loaded"] + d["quarantined"] + d["skipped"] > 30_000
         assert d["persons"] == 50
         assert node.warehouse.table_counts()["person"] == 50
+        actions = {e.action for e in node.audit.events()}
+        assert {"catalog.register", "catalog.quality", "consent.record", "model.train"} <= actions
     finally:
         node.close()
 
