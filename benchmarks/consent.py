@@ -35,6 +35,7 @@ from socle.consent import ConsentEvent, ConsentService
 from socle.demo import source_patient_ids
 from socle.node import Node
 from socle.warehouse import GrantScope, PersonFilter, Warehouse
+from socle.warehouse.warehouse import MEMORY_LIMIT
 
 REPO = Path(__file__).resolve().parents[1]
 PERSONS = int(os.environ.get("SOCLE_BENCH_PERSONS", "1000000"))
@@ -165,7 +166,10 @@ def main() -> int:
               f"({excluded:,} persons excluded)", flush=True)  # fmt: skip
 
         wh = Warehouse(node.settings.warehouse_path)
-        raw_con = duckdb.connect(str(node.settings.warehouse_path))  # same database, no checkpoint
+        # Same database, no checkpoint; DuckDB wants the same configuration as the open one.
+        raw_con = duckdb.connect(
+            str(node.settings.warehouse_path), config={"memory_limit": MEMORY_LIMIT}
+        )
         raw_sql = COHORT.format(person="person", condition="condition_occurrence")
         runs: dict[str, Callable[[], int]] = {
             "raw": lambda: sum(int(r[2]) for r in raw_con.execute(raw_sql, [code]).fetchall()),
