@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from socle.governance import ProjectRequest, RequestedVariable
+from socle.governance import Population, ProjectRequest, RequestedVariable, TeamMember
 from socle.node import Node
 
 JUSTIFIED = "Needed to answer the declared research question."
@@ -22,16 +22,18 @@ def make_request(
     ),
     justification: str = JUSTIFIED,
     output_types: tuple[str, ...] = ("aggregates",),
+    population: Population | None = None,
 ) -> ProjectRequest:
     return ProjectRequest(
         title="Test project",
         sponsor="Test sponsor",
-        team=("researcher",),
+        team=(TeamMember("researcher", "principal_investigator"),),
         purpose=purpose,
         public_interest="Better care for everyone.",
         dataset_id=dataset_id,
         variables=tuple(RequestedVariable(t, c, justification) for t, c in variables),
         output_types=output_types,  # type: ignore[arg-type]
+        population=population,
     )
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from socle.ai import FEATURES, build_training_set
 from socle.consent import ConsentEvent
-from socle.governance import ProjectRequest, RequestedVariable
+from socle.governance import ProjectRequest, RequestedVariable, TeamMember
 from socle.ingest import input_files, read_file
 from socle.node import Node
 from socle.quality import QualityReport
@@ -137,7 +137,7 @@ def run_demo(
     request = ProjectRequest(
         title="Stress and cardiovascular risk in primary care",
         sponsor="University hospital research department",
-        team=(RESEARCHER,),
+        team=(TeamMember(RESEARCHER, "principal_investigator"),),
         purpose="research",
         public_interest="Earlier detection of hypertension in adults followed in primary care.",
         dataset_id=dataset.id,

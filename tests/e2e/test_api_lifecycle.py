@@ -90,6 +90,8 @@ def _run(c: TestClient) -> dict[str, Any]:
         "purpose": "research", "public_interest": "Earlier detection of hypertension.",
         "dataset_id": dataset["id"], "output_types": ["aggregates", "model_training"],
         "variables": [{"table": t, "column": col, "justification": j} for t, col, j in VARIABLES],
+        "team": [{"name": "alice", "role": "principal_investigator"},
+                 {"name": "carol", "role": "statistician"}],
     }  # fmt: skip
     req = _ok(c.post("/requests", json=request, headers=alice), 201)
     run["request"] = req
@@ -150,7 +152,10 @@ def test_load_through_the_api_reconciles(lifecycle: dict[str, Any]) -> None:
 
 
 def test_request_passes_checks_and_grant_is_scoped(lifecycle: dict[str, Any]) -> None:
-    assert lifecycle["request"]["team"] == ["alice"]
+    assert lifecycle["request"]["team"] == [
+        {"name": "alice", "role": "principal_investigator"},
+        {"name": "carol", "role": "statistician"},
+    ]
     assert lifecycle["submission"]["state"] == "checked"
     assert all(ch["passed"] for ch in lifecycle["submission"]["checks"])
     assert lifecycle["grant"]["columns"]["person"] == ["year_of_birth", "gender_concept_id"]

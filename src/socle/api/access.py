@@ -21,7 +21,7 @@ OVERSIGHT = frozenset({Role.COMMITTEE_MEMBER, Role.AUDITOR})
 def project_request(node: Node, who: Principal, request_id: str) -> ProjectRequest:
     """The request, if ``who`` oversees requests or is on its team."""
     request, _ = node.governance.request(request_id)
-    if not who.has_any(OVERSIGHT) and who.subject not in request.team:
+    if not who.has_any(OVERSIGHT) and not request.on_team(who.subject):
         raise PermissionDeniedError(f"you are not on the team of request {request_id}")
     return request
 
@@ -30,7 +30,7 @@ def team_grant(node: Node, who: Principal, grant_id: str) -> Grant:
     """The grant, if ``who`` oversees grants or is on the team of the project it was issued to."""
     grant = node.governance.grant(grant_id)
     request, _ = node.governance.request(grant.request_id)
-    if not who.has_any(OVERSIGHT) and who.subject not in request.team:
+    if not who.has_any(OVERSIGHT) and not request.on_team(who.subject):
         raise PermissionDeniedError(f"grant {grant_id} was not issued to a project of yours")
     return grant
 
@@ -39,7 +39,7 @@ def own_grant(node: Node, who: Principal, grant_id: str) -> Grant:
     """A grant of ``who``'s own project: workspaces open only for team members."""
     grant = node.governance.grant(grant_id)
     request, _ = node.governance.request(grant.request_id)
-    if who.subject not in request.team:
+    if not request.on_team(who.subject):
         raise PermissionDeniedError(f"grant {grant_id} was not issued to a project of yours")
     return grant
 

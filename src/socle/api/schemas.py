@@ -222,10 +222,25 @@ class VariableRequest(Strict):
     justification: str = Field(max_length=2000)
 
 
+class TeamMemberIn(Strict):
+    """A team member and their role (one of the published roles; checked at submission)."""
+
+    name: str = Name
+    role: str = Field(min_length=1, max_length=60)
+
+
+class PopulationIn(Strict):
+    """Row restriction: age range at the grant's start and sex (checked at submission)."""
+
+    min_age: int | None = Field(default=None, ge=-1000, le=1000)
+    max_age: int | None = Field(default=None, ge=-1000, le=1000)
+    sex: Literal["M", "F"] | None = None
+
+
 class RequestCreate(Strict):
     title: str = Field(min_length=1, max_length=300)
     sponsor: str = Field(min_length=1, max_length=300)
-    team: list[str] = Field(default_factory=list, max_length=50)
+    team: list[TeamMemberIn] = Field(default_factory=list, max_length=50)
     purpose: str = Field(min_length=1, max_length=60)
     public_interest: str = Text
     dataset_id: str = Field(min_length=1, max_length=40)
@@ -233,6 +248,18 @@ class RequestCreate(Strict):
     output_types: list[OutputType] = Field(min_length=1)
     period_start: date | None = None
     period_end: date | None = None
+    population: PopulationIn | None = None
+
+
+class TeamMemberPublic(BaseModel):
+    name: str
+    role: str
+
+
+class PopulationPublic(BaseModel):
+    min_age: int | None
+    max_age: int | None
+    sex: str | None
 
 
 class RequestPublic(BaseModel):
@@ -240,11 +267,12 @@ class RequestPublic(BaseModel):
     state: str
     title: str
     sponsor: str
-    team: list[str]
+    team: list[TeamMemberPublic]
     purpose: str
     dataset_id: str
     variables: list[VariableRequest]
     output_types: list[str]
+    population: PopulationPublic | None = None
 
 
 class CheckPublic(BaseModel):
@@ -306,6 +334,7 @@ class GrantPublic(BaseModel):
     starts: date
     expires: date
     revoked: bool
+    population: PopulationPublic | None = None
 
 
 class RevokeCreate(Strict):

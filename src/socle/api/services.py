@@ -20,7 +20,7 @@ from socle.api.roles import Role
 from socle.api.users import UserStore
 from socle.consent import ConsentEvent, ConsentService
 from socle.errors import InputError
-from socle.governance import ProjectRequest, RequestedVariable
+from socle.governance import Population, ProjectRequest, RequestedVariable, TeamMember
 from socle.guarantee import Prediction
 from socle.node import Node
 
@@ -206,22 +206,31 @@ def my_uses(node: Node, who: Principal, limit: int, offset: int) -> dict[str, An
 
 def _request(request_id: str, state: str, r: ProjectRequest) -> s.RequestPublic:
     return s.RequestPublic(
-        id=request_id, state=state, title=r.title, sponsor=r.sponsor, team=list(r.team),
+        id=request_id, state=state, title=r.title, sponsor=r.sponsor,
+        team=[s.TeamMemberPublic(**asdict(m)) for m in r.team],
         purpose=r.purpose, dataset_id=r.dataset_id,
         variables=[s.VariableRequest(**asdict(v)) for v in r.variables],
         output_types=list(r.output_types),
+        population=s.PopulationPublic(**asdict(r.population)) if r.population else None,
     )  # fmt: skip
 
 
 def create_request(node: Node, who: Principal, body: s.RequestCreate) -> s.RequestPublic:
-    """File a request; the researcher filing it is always on its team."""
-    team = (who.subject, *(m for m in body.team if m != who.subject))
+    """File a request; the researcher filing it is always on its team.
+
+    The filer keeps the role they list themselves with, else the published
+    filer role (``researcher``).
+    """
+    listed = [TeamMember(m.name, m.role) for m in body.team]
+    if not any(m.name == who.subject for m in listed):
+        listed.insert(0, TeamMember(who.subject, node.governance.team_roles.filer))
+    population = Population(**body.population.model_dump()) if body.population else None
     request = ProjectRequest(
-        title=body.title, sponsor=body.sponsor, team=team, purpose=body.purpose,
+        title=body.title, sponsor=body.sponsor, team=tuple(listed), purpose=body.purpose,
         public_interest=body.public_interest, dataset_id=body.dataset_id,
         variables=tuple(RequestedVariable(v.table, v.column, v.justification) for v in body.variables),
         output_types=tuple(body.output_types), period_start=body.period_start,
-        period_end=body.period_end,
+        period_end=body.period_end, population=population,
     )  # fmt: skip
     request_id = node.governance.create(request, actor=who.subject)
     return _request(request_id, "draft", request)
@@ -284,6 +293,7 @@ def _grant(g: Any) -> s.GrantPublic:
         id=g.id, request_id=g.request_id, purpose=g.purpose,
         columns={t: list(c) for t, c in g.columns.items()}, output_types=list(g.output_types),
         starts=g.starts, expires=g.expires, revoked=g.revoked,
+        population=s.PopulationPublic(**asdict(g.population)) if g.population else None,
     )  # fmt: skip
 
 

@@ -24,8 +24,11 @@ from socle.governance.model import (
     Grant,
     ProjectRequest,
     RequestedVariable,
+    TeamMember,
 )
 from socle.governance.service import Governance
+from socle.governance.team import TeamRoles, load_team_roles
+from socle.warehouse import Population
 
 __all__ = [
     "CheckResult",
@@ -41,11 +44,15 @@ __all__ = [
     "GrantError",
     "Member",
     "NotFoundError",
+    "Population",
     "ProjectRequest",
     "Recommendation",
     "RequestedVariable",
     "Review",
     "ReviewError",
+    "TeamMember",
+    "TeamRoles",
     "TransitionError",
     "load_criteria",
+    "load_team_roles",
 ]

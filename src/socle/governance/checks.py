@@ -7,14 +7,30 @@ from typing import get_args
 from socle.catalog import Catalog, CatalogError
 from socle.consent import Taxonomy
 from socle.governance.model import CheckResult, OutputType, ProjectRequest
+from socle.governance.team import TeamRoles, load_team_roles
 
 MIN_JUSTIFICATION = 15
 OUTPUT_TYPES: tuple[OutputType, ...] = get_args(OutputType)
 
 
-def run_checks(request: ProjectRequest, taxonomy: Taxonomy, catalog: Catalog) -> list[CheckResult]:
+def run_checks(
+    request: ProjectRequest,
+    taxonomy: Taxonomy,
+    catalog: Catalog,
+    roles: TeamRoles | None = None,
+) -> list[CheckResult]:
     """Each check says whether it passed and, if not, what to change."""
     results = []
+    team_problems = (roles or load_team_roles()).problems(request.team)
+    results.append(CheckResult("team_roles", not team_problems, "; ".join(team_problems)))
+    population_problems = request.population.problems() if request.population else []
+    results.append(
+        CheckResult(
+            "population_valid",
+            not population_problems,
+            f"population: {'; '.join(population_problems)}" if population_problems else "",
+        )
+    )
     forbidden = taxonomy.forbidden.get(request.purpose)
     results.append(
         CheckResult(

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from socle.warehouse import Population
+
 OutputType = Literal["aggregates", "pseudonymised_extract", "federated_training", "model_training"]
 Outcome = Literal["approved", "rejected", "changes_requested"]
 
@@ -33,12 +35,20 @@ class RequestedVariable:
 
 
 @dataclass(frozen=True)
+class TeamMember:
+    """A person on a project team and their role (one of ``roles.toml``)."""
+
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
 class ProjectRequest:
     """What a project declares when it asks for data."""
 
     title: str
     sponsor: str
-    team: tuple[str, ...]
+    team: tuple[TeamMember, ...]
     purpose: str
     public_interest: str
     dataset_id: str
@@ -47,6 +57,10 @@ class ProjectRequest:
     period_start: date | None = None
     period_end: date | None = None
     population_criteria: str = ""  # e.g. "adults followed at least 5 years"
+    population: Population | None = None  # row restriction copied into the grant
+
+    def on_team(self, name: str) -> bool:
+        return any(m.name == name for m in self.team)
 
 
 @dataclass(frozen=True)
@@ -68,6 +82,7 @@ class Grant:
     revoked: bool
     period_start: date | None
     period_end: date | None
+    population: Population | None = None
 
 
 @dataclass(frozen=True)

@@ -51,10 +51,12 @@ from socle.governance.model import (
     Outcome,
     ProjectRequest,
     RequestedVariable,
+    TeamMember,
     summarise_decision_times,
 )
+from socle.governance.team import TeamRoles, load_team_roles
 from socle.store import metadata
-from socle.warehouse import GrantScope
+from socle.warehouse import GrantScope, Population
 
 access_request = Table(
     "access_request",
@@ -125,6 +127,7 @@ access_grant = Table(
     Column("expires", Date, nullable=False),
     Column("period_start", Date),
     Column("period_end", Date),
+    Column("population", Text),  # JSON of the request's Population, or NULL: everyone
     Column("revoked", Boolean, nullable=False, default=False),
 )
 
@@ -136,11 +139,16 @@ def _now() -> str:
 def _decode_request(body: str) -> ProjectRequest:
     data: dict[str, Any] = orjson.loads(body)
     data["variables"] = tuple(RequestedVariable(**v) for v in data["variables"])
-    data["team"] = tuple(data["team"])
+    data["team"] = tuple(TeamMember(**m) for m in data["team"])
+    data["population"] = _decode_population(data.get("population"))
     data["output_types"] = tuple(data["output_types"])
     for key in ("period_start", "period_end"):
         data[key] = date.fromisoformat(data[key]) if data[key] else None
     return ProjectRequest(**data)
+
+
+def _decode_population(data: dict[str, Any] | None) -> Population | None:
+    return Population(**data) if data is not None else None
 
 
 class Governance:
@@ -153,9 +161,11 @@ class Governance:
         taxonomy: Taxonomy,
         catalog: Catalog,
         criteria: Criteria | None = None,
+        team_roles: TeamRoles | None = None,
     ):
         self.engine, self.audit, self.taxonomy, self.catalog = engine, audit, taxonomy, catalog
         self.criteria = criteria or load_criteria()
+        self.team_roles = team_roles or load_team_roles()
 
     # -- requests ---------------------------------------------------------------
 
@@ -180,7 +190,7 @@ class Governance:
         """Submit and run the automatic checks: passing moves to *checked*, else *rejected*."""
         row = self._row(request_id)
         request = _decode_request(row.body)
-        results = run_checks(request, self.taxonomy, self.catalog)
+        results = run_checks(request, self.taxonomy, self.catalog, self.team_roles)
         # Time to decision runs from the first submission, across rounds of changes.
         first: dict[str, Any] = {} if row.submitted_at else {"submitted_at": _now()}
         with self.engine.begin() as conn:
@@ -483,6 +493,10 @@ class Governance:
                     output_types=orjson.dumps(request.output_types).decode(),
                     starts=today, expires=expires, period_start=request.period_start,
                     period_end=request.period_end, revoked=False,
+                    population=(
+                        orjson.dumps(asdict(request.population)).decode()
+                        if request.population else None
+                    ),
                 )
             )  # fmt: skip
             self._audit(
@@ -539,6 +553,7 @@ class Governance:
             {t: tuple(c) for t, c in orjson.loads(row.columns).items()},
             tuple(orjson.loads(row.output_types)), row.starts, row.expires, bool(row.revoked),
             row.period_start, row.period_end,
+            _decode_population(orjson.loads(row.population) if row.population else None),
         )  # fmt: skip
 
     def grant_scope(self, grant_id: str, on: date, output_type: str) -> GrantScope:
@@ -555,8 +570,9 @@ class Governance:
                 f"grant {grant_id} allows {', '.join(grant.output_types)}, not {output_type}"
             )
         return GrantScope(
-            grant.id, grant.purpose, grant.columns, grant.period_start, grant.period_end
-        )
+            grant.id, grant.purpose, grant.columns, grant.period_start, grant.period_end,
+            grant.population, grant.starts,
+        )  # fmt: skip
 
     # -- internals ----------------------------------------------------------------
 

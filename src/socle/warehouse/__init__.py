@@ -9,7 +9,7 @@ from socle.warehouse.profile import (
     temporal_coverage,
 )
 from socle.warehouse.schema import CDM
-from socle.warehouse.scope import GrantScope, PersonFilter
+from socle.warehouse.scope import GrantScope, PersonFilter, Population
 from socle.warehouse.warehouse import BatchWriter, ScopedReader, Warehouse
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "ColumnProfile",
     "GrantScope",
     "PersonFilter",
+    "Population",
     "RekeyError",
     "ScopeError",
     "ScopedReader",

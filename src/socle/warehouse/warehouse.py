@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from socle.warehouse.errors import RekeyError, ScopeError, WarehouseError
 from socle.warehouse.schema import CDM, EVENT_DATE, SUPPORT, arrow_schema, ddl, upsert_key
-from socle.warehouse.scope import GrantScope, PersonFilter
+from socle.warehouse.scope import GENDER_CONCEPT, GrantScope, PersonFilter
 from socle.warehouse.vocabulary import apply_vocabulary, load_vocabulary
 
 MEMORY_LIMIT = "512MB"
@@ -192,7 +192,8 @@ class Warehouse:
 
     @contextmanager
     def scoped(self, grant: GrantScope, persons: PersonFilter) -> Iterator[ScopedReader]:
-        """A reader that sees only granted columns, in the granted period, of consenting persons."""
+        """A reader that sees only granted columns, in the granted period, of consenting persons
+        of the granted population."""
         if not isinstance(grant, GrantScope) or not isinstance(persons, PersonFilter):
             raise ScopeError("a read needs both an active grant and a consent filter")
         if grant.purpose != persons.purpose:
@@ -250,6 +251,7 @@ class ScopedReader:
         self.grant = grant
         cursor.register("_excluded", _ids(persons.excluded_person_ids))
         cursor.register("_included", _ids(persons.included_only or frozenset()))
+        population = _population_condition(grant)
         for table, columns in grant.columns.items():
             if table not in CDM:
                 raise ScopeError(f"grant {grant.grant_id} names unknown table '{table}'")
@@ -266,6 +268,9 @@ class ScopedReader:
             where = ["TRUE"]
             if persons.included_only is not None:
                 where.append("person_id IN (SELECT person_id FROM _included)")
+            if population:
+                # On every table, person columns granted or not: the restriction is on rows.
+                where.append(f"person_id IN (SELECT person_id FROM main.person WHERE {population})")
             date_col = EVENT_DATE.get(table)
             if date_col and grant.period_start:
                 where.append(f"{date_col} >= DATE '{grant.period_start.isoformat()}'")
@@ -292,6 +297,27 @@ class ScopedReader:
             return self._cursor.execute(sql, list(params)).fetch_arrow_table()
         except duckdb.Error as exc:
             raise ScopeError(f"workspace query failed: {exc}") from exc
+
+
+def _population_condition(grant: GrantScope) -> str:
+    """SQL condition on ``main.person`` selecting the grant's population ('' if unrestricted)."""
+    population = grant.population
+    if population is None:
+        return ""
+    problems = population.problems()
+    if problems:
+        raise ScopeError(f"grant {grant.grant_id} has an invalid population: {'; '.join(problems)}")
+    if grant.starts is None:
+        raise ScopeError(f"grant {grant.grant_id} restricts ages but gives no start date")
+    earliest, latest = population.birth_years(grant.starts)
+    where = []
+    if earliest is not None:
+        where.append(f"year_of_birth >= {int(earliest)}")
+    if latest is not None:
+        where.append(f"year_of_birth <= {int(latest)}")
+    if population.sex is not None:
+        where.append(f"gender_concept_id = {GENDER_CONCEPT[population.sex]}")
+    return " AND ".join(where) or "TRUE"
 
 
 def _merge(con: duckdb.DuckDBPyConnection, table: str) -> None:
