@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from socle.governance import Population, ProjectRequest, RequestedVariable, TeamMember
 from socle.node import Node
@@ -57,3 +57,8 @@ def review_favourably(node: Node, request_id: str, member: str = "chair") -> Non
     m = node.governance.ensure_member(member, expertise="methods", actor="s")
     scores = dict.fromkeys(node.governance.criteria.criteria, 4)
     node.governance.review(request_id, m.id, scores=scores, summary="Sound.", actor=member)
+
+
+def today() -> date:
+    """Today's date (UTC), read when called: a module-level constant goes stale at midnight."""
+    return datetime.now(UTC).date()

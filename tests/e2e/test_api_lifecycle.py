@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,8 +15,8 @@ from socle.demo import DEMO_CONDITION, OBJECTOR_EVERY, VARIABLES, source_patient
 from socle.governance import load_criteria
 from tests.apiclient import PASSWORD, add_user, api_client, fixed_pseudonym_key, sign_in
 from tests.conftest import SAMPLE
+from tests.helpers import today
 
-TODAY = datetime.now(UTC).date()
 INPUTS = {"age": 58.0, "male": 1.0, "bmi": 31.2, "systolic_bp": 142.0, "glucose": None}
 
 
@@ -70,7 +70,7 @@ def _run(c: TestClient) -> dict[str, Any]:
     runner = c.app.state.runner  # type: ignore[attr-defined]
     objectors = [runner.call_sync(lambda n, s=s: n.person_id(s)) for s in sources[::OBJECTOR_EVERY]]
     events = [
-        {"person_id": p, "purpose": "research", "kind": "objection", "effective": str(TODAY)}
+        {"person_id": p, "purpose": "research", "kind": "objection", "effective": str(today())}
         for p in objectors
     ]
     _ok(c.post("/consent/events", json={"events": events}, headers=steward), 201)
@@ -110,7 +110,7 @@ def _run(c: TestClient) -> dict[str, Any]:
         "reasons": "Proportionate.",
     }
     _ok(c.post(f"/requests/{req['id']}/decision", json=decision, headers=chair))
-    expires = str(TODAY + timedelta(days=365))
+    expires = str(today() + timedelta(days=365))
     grant = _ok(
         c.post(f"/requests/{req['id']}/grant", json={"expires": expires}, headers=chair), 201
     )

@@ -4,7 +4,7 @@ the audit chain, consent events, access-request transitions and API user account
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,9 +17,7 @@ from socle.consent import ConsentError, ConsentEvent
 from socle.governance import GrantError, TransitionError
 from socle.node import Node
 from tests.conftest import SAMPLE
-from tests.helpers import approved_grant, make_request
-
-TODAY = datetime.now(UTC).date()
+from tests.helpers import approved_grant, make_request, today
 
 
 @pytest.fixture
@@ -45,28 +43,28 @@ def test_audit_chain_verifies_and_detects_an_altered_event(store_node: Node) -> 
 
 def test_consent_events_derive_state_and_filter(store_node: Node) -> None:
     person = 2**62 + 17  # pseudonymous ids use the full 63-bit range
-    yesterday = TODAY - timedelta(days=1)
+    yesterday = today() - timedelta(days=1)
     store_node.consent.record(
         [ConsentEvent(person, "research", "objection", yesterday, "portal", "patient")],
         actor="portal", role="patient",
     )  # fmt: skip
-    assert store_node.consent.state(person, "research", TODAY) is False
+    assert store_node.consent.state(person, "research", today()) is False
     assert store_node.consent.state(person, "research", yesterday - timedelta(days=1)) is True
     store_node.consent.record(
-        [ConsentEvent(person, "research", "withdraw_objection", TODAY, "portal", "patient")],
+        [ConsentEvent(person, "research", "withdraw_objection", today(), "portal", "patient")],
         actor="portal", role="patient",
     )  # fmt: skip
-    assert store_node.consent.state(person, "research", TODAY) is True
+    assert store_node.consent.state(person, "research", today()) is True
     assert [e.kind for e in store_node.consent.history(person)] == [
         "objection",
         "withdraw_objection",
     ]
-    assert person not in store_node.consent.person_filter("research", TODAY).excluded_person_ids
+    assert person not in store_node.consent.person_filter("research", today()).excluded_person_ids
 
 
 def test_consent_batch_is_all_or_nothing(store_node: Node) -> None:
-    good = ConsentEvent(5, "research", "objection", TODAY, "portal", "patient")
-    bad = ConsentEvent(6, "no_such_purpose", "objection", TODAY, "portal", "patient")
+    good = ConsentEvent(5, "research", "objection", today(), "portal", "patient")
+    bad = ConsentEvent(6, "no_such_purpose", "objection", today(), "portal", "patient")
     with pytest.raises(ConsentError):
         store_node.consent.record([good, bad], actor="portal", role="patient")
     assert store_node.consent.history(5) == []
@@ -80,7 +78,7 @@ def test_request_transitions_are_enforced_and_audited(store_node: Node) -> None:
         store_node.governance.start_review(grant.request_id, actor="chair")
     store_node.governance.revoke_grant(grant_id, actor="chair", reason="test")
     with pytest.raises(GrantError, match="revoked"):
-        store_node.governance.grant_scope(grant_id, TODAY, "aggregates")
+        store_node.governance.grant_scope(grant_id, today(), "aggregates")
     actions = [e.action for e in store_node.audit.events()]
     assert [
         a for a in actions if a.startswith(("request.", "grant.issue"))

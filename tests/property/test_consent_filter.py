@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -24,8 +24,8 @@ from socle.node import Node
 from socle.store import open_engine
 from socle.warehouse import GrantScope
 from tests.conftest import SAMPLE
+from tests.helpers import today
 
-TODAY = datetime.now(UTC).date()
 TAXONOMY = load_taxonomy()
 PURPOSES = sorted(TAXONOMY.purposes)
 SCOPE_COLUMNS = {
@@ -136,14 +136,14 @@ def test_output_holds_exactly_the_included_patients_of_the_cohort(
     events = [
         ConsentEvent(
             world.persons[i % len(world.persons)], p, _kind(p, inc),  # type: ignore[arg-type]
-            TODAY - timedelta(days=d), "portal", "patient",
+            today() - timedelta(days=d), "portal", "patient",
         )
         for i, p, inc, d in history
     ]  # fmt: skip
     # Recorded in several calls, as they would arrive over time.
     for start in range(0, len(events), 7):
         registry.record(events[start : start + 7], actor="p", role="patient")
-    as_of = TODAY - timedelta(days=as_of_days)
+    as_of = today() - timedelta(days=as_of_days)
 
     kind, condition_index, min_year, sex = query
     condition = world.conditions[condition_index % len(world.conditions)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -14,9 +14,7 @@ from socle.consent import (
     UnknownPurposeError,
 )
 from socle.node import Node
-from tests.helpers import approved_grant
-
-TODAY = datetime.now(UTC).date()
+from tests.helpers import approved_grant, today
 
 
 def _persons(node: Node) -> list[int]:
@@ -33,7 +31,7 @@ def test_objection_removes_patient_from_every_later_read(loaded: Node) -> None:
     first, *others = _persons(loaded)
     assert _visible(loaded, grant_id) == {first, *others}
     loaded.consent.record(
-        [ConsentEvent(first, "research", "objection", TODAY, "portal", "patient")],
+        [ConsentEvent(first, "research", "objection", today(), "portal", "patient")],
         actor="p",
         role="patient",
     )
@@ -44,21 +42,21 @@ def test_withdrawn_objection_includes_again(loaded: Node) -> None:
     person = _persons(loaded)[0]
     events = [
         ConsentEvent(
-            person, "research", "objection", TODAY - timedelta(days=5), "portal", "patient"
+            person, "research", "objection", today() - timedelta(days=5), "portal", "patient"
         ),
-        ConsentEvent(person, "research", "withdraw_objection", TODAY, "portal", "patient"),
+        ConsentEvent(person, "research", "withdraw_objection", today(), "portal", "patient"),
     ]
     loaded.consent.record(events, actor="p", role="patient")
-    assert loaded.consent.state(person, "research", TODAY)
-    assert not loaded.consent.state(person, "research", TODAY - timedelta(days=1))
+    assert loaded.consent.state(person, "research", today())
+    assert not loaded.consent.state(person, "research", today() - timedelta(days=1))
     assert [e.kind for e in loaded.consent.history(person)] == ["objection", "withdraw_objection"]
 
 
 def test_opt_in_purpose_excludes_by_default(loaded: Node) -> None:
     persons = _persons(loaded)
-    assert not loaded.consent.state(persons[0], "industrial_research", TODAY)
+    assert not loaded.consent.state(persons[0], "industrial_research", today())
     loaded.consent.record(
-        [ConsentEvent(persons[0], "industrial_research", "opt_in", TODAY, "portal", "patient")],
+        [ConsentEvent(persons[0], "industrial_research", "opt_in", today(), "portal", "patient")],
         actor="p", role="patient",
     )  # fmt: skip
     grant_id = approved_grant(loaded, purpose="industrial_research")
@@ -68,18 +66,18 @@ def test_opt_in_purpose_excludes_by_default(loaded: Node) -> None:
 def test_objection_for_one_purpose_leaves_others(loaded: Node) -> None:
     person = _persons(loaded)[0]
     loaded.consent.record(
-        [ConsentEvent(person, "ai_training", "objection", TODAY, "portal", "patient")],
+        [ConsentEvent(person, "ai_training", "objection", today(), "portal", "patient")],
         actor="p",
         role="patient",
     )
-    assert loaded.consent.state(person, "research", TODAY)
-    assert not loaded.consent.state(person, "ai_training", TODAY)
+    assert loaded.consent.state(person, "research", today())
+    assert not loaded.consent.state(person, "ai_training", today())
 
 
 def test_unknown_purpose_records_nothing(loaded: Node) -> None:
     person = _persons(loaded)[0]
-    good = ConsentEvent(person, "research", "objection", TODAY, "portal", "patient")
-    bad = ConsentEvent(person, "astrology", "objection", TODAY, "portal", "patient")
+    good = ConsentEvent(person, "research", "objection", today(), "portal", "patient")
+    bad = ConsentEvent(person, "astrology", "objection", today(), "portal", "patient")
     with pytest.raises(UnknownPurposeError, match="astrology"):
         loaded.consent.record([good, bad], actor="p", role="patient")
     assert loaded.consent.history(person) == []
@@ -96,9 +94,9 @@ def test_future_withdrawal_is_refused(loaded: Node) -> None:
 
 def test_future_objection_is_refused_and_nothing_recorded(loaded: Node) -> None:
     person = _persons(loaded)[0]
-    good = ConsentEvent(person, "research", "objection", TODAY, "portal", "patient")
+    good = ConsentEvent(person, "research", "objection", today(), "portal", "patient")
     future = ConsentEvent(
-        person, "ai_training", "objection", TODAY + timedelta(days=1), "portal", "patient"
+        person, "ai_training", "objection", today() + timedelta(days=1), "portal", "patient"
     )
     with pytest.raises(FutureDateError, match=r"event 2.*future"):
         loaded.consent.record([good, future], actor="p", role="patient")
@@ -119,7 +117,7 @@ def test_invalid_event_is_refused_with_reason(
     loaded: Node, purpose: str, kind: str, channel: str, by: str, needle: str
 ) -> None:
     person = _persons(loaded)[0]
-    event = ConsentEvent(person, purpose, kind, TODAY, channel, by)  # type: ignore[arg-type]
+    event = ConsentEvent(person, purpose, kind, today(), channel, by)  # type: ignore[arg-type]
     with pytest.raises(InvalidConsentEventError, match=needle):
         loaded.consent.record([event], actor="p", role="patient")
     assert loaded.consent.history(person) == []
@@ -128,7 +126,7 @@ def test_invalid_event_is_refused_with_reason(
 def test_recording_is_audited_with_counts_only(loaded: Node) -> None:
     persons = _persons(loaded)
     loaded.consent.record(
-        [ConsentEvent(p, "research", "objection", TODAY, "registry_sync", "s") for p in persons],
+        [ConsentEvent(p, "research", "objection", today(), "registry_sync", "s") for p in persons],
         actor="steward", role="data_steward",
     )  # fmt: skip
     (event,) = loaded.audit.events("consent.record")
@@ -140,37 +138,37 @@ def test_recording_is_audited_with_counts_only(loaded: Node) -> None:
 def test_filter_follows_latest_effective_event_not_recording_order(loaded: Node) -> None:
     person = _persons(loaded)[0]
     loaded.consent.record(
-        [ConsentEvent(person, "research", "withdraw_objection", TODAY, "portal", "patient")],
+        [ConsentEvent(person, "research", "withdraw_objection", today(), "portal", "patient")],
         actor="p", role="patient",
     )  # fmt: skip
     # A paper form signed earlier, recorded later, does not override the later withdrawal.
     loaded.consent.record(
         [
             ConsentEvent(
-                person, "research", "objection", TODAY - timedelta(days=9), "paper_form", "clerk"
+                person, "research", "objection", today() - timedelta(days=9), "paper_form", "clerk"
             )
         ],
         actor="clerk", role="data_steward",
     )  # fmt: skip
-    assert person not in loaded.consent.person_filter("research", TODAY).excluded_person_ids
+    assert person not in loaded.consent.person_filter("research", today()).excluded_person_ids
     assert (
         person
-        in loaded.consent.person_filter("research", TODAY - timedelta(days=1)).excluded_person_ids
+        in loaded.consent.person_filter("research", today() - timedelta(days=1)).excluded_person_ids
     )
-    assert loaded.consent.state(person, "research", TODAY)
+    assert loaded.consent.state(person, "research", today())
 
 
 def test_opt_in_filter_lists_only_current_opt_ins(loaded: Node) -> None:
     a, b, *_ = _persons(loaded)
     loaded.consent.record(
         [
-            ConsentEvent(a, "industrial_research", "opt_in", TODAY - timedelta(days=3), "portal", "a"),
-            ConsentEvent(b, "industrial_research", "opt_in", TODAY - timedelta(days=3), "portal", "b"),
-            ConsentEvent(b, "industrial_research", "withdraw_opt_in", TODAY, "portal", "b"),
+            ConsentEvent(a, "industrial_research", "opt_in", today() - timedelta(days=3), "portal", "a"),
+            ConsentEvent(b, "industrial_research", "opt_in", today() - timedelta(days=3), "portal", "b"),
+            ConsentEvent(b, "industrial_research", "withdraw_opt_in", today(), "portal", "b"),
         ],
         actor="p", role="patient",
     )  # fmt: skip
-    assert loaded.consent.person_filter("industrial_research", TODAY).included_only == {a}
+    assert loaded.consent.person_filter("industrial_research", today()).included_only == {a}
     assert loaded.consent.person_filter(
-        "industrial_research", TODAY - timedelta(days=1)
+        "industrial_research", today() - timedelta(days=1)
     ).included_only == {a, b}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,8 +11,8 @@ from socle.consent import ConsentService, MalformedConsentError, UnknownPatientE
 from socle.demo import source_patient_ids
 from socle.errors import SocleError
 from socle.node import Node
+from tests.helpers import today
 
-TODAY = datetime.now(UTC).date()
 LINES = 25_000  # crosses the registry's insert batch size
 
 
@@ -32,7 +32,7 @@ def test_bulk_records_every_line_with_progress(
     loaded: Node, small_sample: Path, tmp_path: Path
 ) -> None:
     ids = source_patient_ids(small_sample)
-    rows = [f"{ids[i % 3]},{(TODAY - timedelta(days=i % 50)).isoformat()}" for i in range(LINES)]
+    rows = [f"{ids[i % 3]},{(today() - timedelta(days=i % 50)).isoformat()}" for i in range(LINES)]
     seen: dict[str, list[tuple[int, int]]] = {}
     n = ConsentService.for_node(loaded).bulk_load(
         _csv(tmp_path / "b.csv", "patient,effective", rows),
@@ -46,7 +46,7 @@ def test_bulk_records_every_line_with_progress(
     assert {e.channel for e in loaded.consent.history(loaded.person_id(ids[0]))} == {
         "registry_sync"
     }
-    assert not loaded.consent.state(loaded.person_id(ids[1]), "ai_training", TODAY)
+    assert not loaded.consent.state(loaded.person_id(ids[1]), "ai_training", today())
 
 
 def test_bulk_line_may_override_purpose_and_kind(
@@ -57,8 +57,8 @@ def test_bulk_line_may_override_purpose_and_kind(
         tmp_path / "b.csv", "patient,purpose,kind", [f"{a},industrial_research,opt_in", f"{b},,"]
     )
     ConsentService.for_node(loaded).bulk_load(path, purposes=["research"], actor="s")
-    assert loaded.consent.state(loaded.person_id(a), "industrial_research", TODAY)
-    assert not loaded.consent.state(loaded.person_id(b), "research", TODAY)
+    assert loaded.consent.state(loaded.person_id(a), "industrial_research", today())
+    assert not loaded.consent.state(loaded.person_id(b), "research", today())
 
 
 @pytest.mark.parametrize(

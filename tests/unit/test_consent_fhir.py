@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +19,7 @@ from socle.consent import (
 )
 from socle.demo import source_patient_ids
 from socle.node import Node
-
-TODAY = datetime.now(UTC).date()
+from tests.helpers import today
 
 
 def consent(
@@ -33,7 +32,7 @@ def consent(
         "scope": {"coding": [{"code": "research"}]},
         "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}],
         "patient": {"reference": f"Patient/{source_id}"},
-        "dateTime": (start or (TODAY - timedelta(days=2)).isoformat()) + "T10:00:00Z",
+        "dateTime": (start or (today() - timedelta(days=2)).isoformat()) + "T10:00:00Z",
         "provision": {
             "type": choice,
             "purpose": [{"system": PURPOSE_SYSTEM, "code": p} for p in purposes],
@@ -83,7 +82,7 @@ def test_ndjson_and_urn_uuid_references_are_read(
 ) -> None:
     service = ConsentService.for_node(loaded)
     a, *_ = source_patient_ids(small_sample)
-    first = consent(a, "deny", "research", start=(TODAY - timedelta(days=5)).isoformat())
+    first = consent(a, "deny", "research", start=(today() - timedelta(days=5)).isoformat())
     second = consent(a, "permit", "research", patient={"reference": f"urn:uuid:{a}"})
     path = tmp_path / "c.ndjson"
     path.write_bytes(orjson.dumps(first) + b"\n" + orjson.dumps(second) + b"\n")
@@ -137,7 +136,7 @@ def test_unknown_patient_and_future_dates_record_nothing(
     with pytest.raises(UnknownPatientError, match="entry 1") as info:
         service.import_fhir(write(tmp_path / "c.json", doc), actor="steward")
     assert "no-such-patient" not in info.value.message
-    future = consent(a, "deny", "research", start=(TODAY + timedelta(days=3)).isoformat())
+    future = consent(a, "deny", "research", start=(today() + timedelta(days=3)).isoformat())
     with pytest.raises(FutureDateError, match="future"):
         service.import_fhir(write(tmp_path / "f.json", bundle(future)), actor="steward")
     with pytest.raises(MalformedConsentError, match="not valid JSON"):
@@ -151,7 +150,7 @@ def test_export_then_import_on_another_node_gives_the_same_choices(
     service = ConsentService.for_node(loaded)
     a, *_ = source_patient_ids(small_sample)
     service.record_choice(a, ["research"], "objection", channel="portal", actor="a", role="patient",
-                          effective=TODAY - timedelta(days=4))  # fmt: skip
+                          effective=today() - timedelta(days=4))  # fmt: skip
     service.record_choice(a, ["industrial_research"], "opt_in", channel="paper_form", actor="s",
                           role="data_steward")  # fmt: skip
     exported = service.export_fhir(a)

@@ -3,7 +3,7 @@ the committee sees outputs already released for patients who objected since."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,9 +11,8 @@ import pytest
 from socle.consent import ConsentService, UnknownPatientError
 from socle.demo import source_patient_ids
 from socle.node import Node
-from tests.helpers import approved_grant
+from tests.helpers import approved_grant, today
 
-TODAY = datetime.now(UTC).date()
 CONDITION_COLUMNS = (
     ("person", "year_of_birth"),
     ("person", "gender_concept_id"),
@@ -32,7 +31,7 @@ def test_patient_sees_choices_history_and_projects(loaded: Node, small_sample: P
     service = ConsentService.for_node(loaded)
     early, late, never = source_patient_ids(small_sample)
     service.record_choice(early, ["research"], "objection", channel="portal", actor="patient",
-                          role="patient", effective=TODAY - timedelta(days=2))  # fmt: skip
+                          role="patient", effective=today() - timedelta(days=2))  # fmt: skip
     grant_id = approved_grant(loaded)
     release_id = _release(loaded, grant_id)
     service.record_choice(late, ["research"], "objection", channel="paper_form", actor="clerk",
@@ -42,14 +41,14 @@ def test_patient_sees_choices_history_and_projects(loaded: Node, small_sample: P
     assert (used.grant_id, used.title, used.sponsor, used.purpose) == (
         grant_id, "Test project", "Test sponsor", "research",
     )  # fmt: skip
-    assert used.first_used == used.last_used == TODAY
+    assert used.first_used == used.last_used == today()
     assert used.output_types == ("aggregates",)
     assert service.projects(early) == []  # objected before: never read
     assert [p.grant_id for p in service.projects(never)] == [grant_id]
 
     choices = {c.purpose: c for c in service.choices(late)}
     assert not choices["research"].included
-    assert (choices["research"].since, choices["research"].channel) == (TODAY, "paper_form")
+    assert (choices["research"].since, choices["research"].channel) == (today(), "paper_form")
     assert choices["ai_training"].included and choices["ai_training"].since is None
     assert not choices["industrial_research"].included  # opt-in by default excluded
     assert [e.kind for e in service.history(late)] == ["objection"]
