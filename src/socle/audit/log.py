@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -19,6 +18,7 @@ from socle.audit.chain import (
     AuditError,
     TamperedLogError,
     Verification,
+    event_hash,
     verify_chain,
 )
 from socle.store import metadata
@@ -227,7 +227,7 @@ def _chain_fields(
         "details": details or {},
         "prev_hash": prev,
     }
-    fields["hash"] = hashlib.sha256(orjson.dumps(fields, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    fields["hash"] = event_hash(fields)
     return fields
 
 
