@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
 import pytest
 
-from socle.ai import FEATURES
+from socle.ai import FEATURES, build_training_set
+from socle.ai.training import train_and_evaluate
 from socle.guarantee import GuaranteeError
 from socle.node import Node
 from tests.conftest import SAMPLE
@@ -28,7 +33,32 @@ def model_node(tmp_path_factory: pytest.TempPathFactory) -> Node:
     node.load(SAMPLE, actor="steward")
     grant = approved_grant(node, variables=VARIABLES, output_types=("model_training",))
     node.model_id = node.models.train(node.workspace, grant, actor="r").id  # type: ignore[attr-defined]
+    node.grant_id = grant  # type: ignore[attr-defined]
     return node
+
+
+def test_training_never_gets_a_one_class_split_whatever_the_pseudonyms(
+    model_node: Node, tmp_path: Path
+) -> None:
+    """Person ids are keyed pseudonyms, random per deployment, and consent removes persons:
+    the person-level split must hold events on both sides for any of them."""
+    with model_node.workspace.session(model_node.grant_id, "model_training", actor="r") as ws:  # type: ignore[attr-defined]
+        data = build_training_set(ws)
+    rng = np.random.default_rng(0)
+    for _ in range(25):
+        persons = np.unique(data.groups)
+        kept = persons[rng.random(len(persons)) > 0.15]  # some persons objected
+        rows = np.isin(data.groups, kept)
+        relabel = {int(p): int(rng.integers(1, 2**62)) for p in kept}
+        sample = replace(
+            data, X=data.X[rows], y=data.y[rows],
+            groups=np.array([relabel[int(g)] for g in data.groups[rows]]),
+        )  # fmt: skip
+        if len(set(sample.groups[sample.y == 1].tolist())) < 3:
+            continue
+        _, ev = train_and_evaluate(sample, tmp_path / "calibration.png")
+        assert ev.train_persons > ev.test_persons > 0
+        assert 0.0 <= ev.cv_auroc <= 1.0
 
 
 def test_prediction_is_pending_until_decided(model_node: Node) -> None:

@@ -14,7 +14,7 @@ from sklearn.calibration import calibration_curve
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
-from sklearn.model_selection import StratifiedGroupKFold, cross_val_predict
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -54,19 +54,14 @@ def make_pipeline() -> Pipeline:
 def train_and_evaluate(
     data: TrainingSet, plot_path: Path, seed: int = 7
 ) -> tuple[Pipeline, Evaluation]:
-    """Fit on two thirds of persons, evaluate on the other third (no person in both).
-
-    The split is stratified on the label across persons, so both sides hold events whatever
-    the pseudonyms (and so the person ids) of a deployment are.
-    """
+    """Fit on two thirds of persons, evaluate on the other third (no person in both)."""
     event_persons = len(set(data.groups[data.y == 1].tolist()))
     if len(data.y) < 20 or event_persons < 3 or data.y.sum() == len(data.y):
         raise ModelError(
             f"not enough data to train: {len(data.y)} landmarks, {int(data.y.sum())} events "
             f"in {event_persons} persons (need at least 20 landmarks and events in 3 persons)"
         )
-    split = StratifiedGroupKFold(n_splits=3, shuffle=True, random_state=seed)
-    train, test = next(split.split(data.X, data.y, data.groups))
+    train, test = _person_folds(data, 3, seed)[0]
     pipeline = make_pipeline().fit(data.X[train], data.y[train])
     p = pipeline.predict_proba(data.X[test])[:, 1]
     y = data.y[test]
@@ -88,10 +83,29 @@ def train_and_evaluate(
     )
 
 
+def _person_folds(
+    data: TrainingSet, n_splits: int, seed: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Row indexes of person-level folds, stratified on whether a person ever has an event.
+
+    Every person's landmarks stay on one side, and every fold's test and training sides hold
+    event persons (at most as many folds as event persons), whatever the pseudonyms (and so
+    the person ids) of a deployment are.
+    """
+    persons = np.unique(data.groups)
+    has_event = np.isin(persons, data.groups[data.y == 1]).astype(int)
+    n_splits = min(n_splits, int(has_event.sum()))
+    folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    return [
+        (np.flatnonzero(~np.isin(data.groups, persons[test])),
+         np.flatnonzero(np.isin(data.groups, persons[test])))
+        for _, test in folds.split(persons, has_event)
+    ]  # fmt: skip
+
+
 def _grouped_cv_auroc(data: TrainingSet, folds: int = 5) -> float:
     """AUROC of out-of-fold predictions, persons never split across folds: steadier on small data."""
-    folds = min(folds, len(set(data.groups[data.y == 1].tolist())))
-    cv = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=0)
+    cv = _person_folds(data, folds, 0)
     p = cross_val_predict(
         make_pipeline(), data.X, data.y, groups=data.groups, cv=cv, method="predict_proba"
     )[:, 1]
