@@ -15,6 +15,25 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "sample"
 
 
+def shared_data(name: str) -> Path:
+    """A folder of ``shared/data`` (beside the repository in CI, ``/work/shared`` for worktrees).
+
+    ``$SOCLE_SHARED_DATA`` overrides. Missing data is an error, never a skip: CI has it.
+    """
+    import os
+
+    candidates = (
+        [Path(os.environ["SOCLE_SHARED_DATA"])] if "SOCLE_SHARED_DATA" in os.environ else []
+    )
+    candidates += [REPO.parent / "shared" / "data", Path("/work/shared/data")]
+    for base in candidates:
+        if (base / name).is_dir():
+            return base / name
+    raise FileNotFoundError(
+        f"shared data folder {name!r} not found in {[str(c) for c in candidates]}"
+    )
+
+
 @pytest.fixture
 def node(tmp_path: Path) -> Iterator[Node]:
     n = Node.open(Settings(home=tmp_path / "home"))
