@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     governance_url: str | None = None
     small_cell_threshold: int = 10
     rounding_base: int = 5
+    release_policy: Path | None = None  # the node's published release policy (TOML)
 
     @property
     def warehouse_path(self) -> Path:

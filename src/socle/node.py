@@ -24,6 +24,7 @@ from socle.ingest import (
 )
 from socle.privacy import IdentityVault, Pseudonymizer, load_or_create_key
 from socle.quality import QualityReport, build_report
+from socle.release import ReleaseDesk, load_policy
 from socle.store import open_engine
 from socle.warehouse import Warehouse
 from socle.workspace import Workspace
@@ -41,6 +42,7 @@ class Node:
     catalog: Catalog
     consent: ConsentRegistry
     governance: Governance
+    desk: ReleaseDesk
     workspace: Workspace
     models: ModelRegistry
     guarantee: HumanGuarantee
@@ -59,15 +61,16 @@ class Node:
         catalog = Catalog(engine, audit, settings.small_cell_threshold)
         consent = ConsentRegistry(engine, audit, taxonomy)
         governance = Governance(engine, audit, taxonomy, catalog)
-        workspace = Workspace(
-            warehouse, governance, consent, audit, settings.reports_dir / "releases",
-            threshold=settings.small_cell_threshold, rounding_base=settings.rounding_base,
+        desk = ReleaseDesk(
+            engine, audit, governance, load_policy(settings.release_policy),
+            settings.reports_dir / "releases",
         )  # fmt: skip
+        workspace = Workspace(warehouse, governance, consent, audit, desk)
         models = ModelRegistry(engine, audit, settings.models_dir)
         guarantee = HumanGuarantee(engine, audit, models)
         return cls(
             settings, engine, audit, warehouse, pseudo, vault, taxonomy, catalog, consent,
-            governance, workspace, models, guarantee,
+            governance, desk, workspace, models, guarantee,
         )  # fmt: skip
 
     def load(

@@ -83,6 +83,8 @@ class Grant:
     period_start: date | None
     period_end: date | None
     population: Population | None = None
+    dp_epsilon: float = 0.0  # privacy budget the committee grants for DP releases (0: none)
+    dp_delta: float = 0.0
 
 
 @dataclass(frozen=True)

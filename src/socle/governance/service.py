@@ -14,6 +14,7 @@ from sqlalchemy import (
     Connection,
     Date,
     Engine,
+    Float,
     Integer,
     String,
     Table,
@@ -129,6 +130,8 @@ access_grant = Table(
     Column("period_end", Date),
     Column("population", Text),  # JSON of the request's Population, or NULL: everyone
     Column("revoked", Boolean, nullable=False, default=False),
+    Column("dp_epsilon", Float, nullable=False, default=0.0),
+    Column("dp_delta", Float, nullable=False, default=0.0),
 )
 
 
@@ -474,8 +477,22 @@ class Governance:
 
     # -- grants -------------------------------------------------------------------
 
-    def issue_grant(self, request_id: str, *, expires: date, actor: str) -> Grant:
-        """Turn an approved request into a grant scoped to exactly what was requested."""
+    def issue_grant(
+        self,
+        request_id: str,
+        *,
+        expires: date,
+        actor: str,
+        dp_epsilon: float = 0.0,
+        dp_delta: float = 0.0,
+    ) -> Grant:
+        """Turn an approved request into a grant scoped to exactly what was requested.
+
+        ``dp_epsilon``/``dp_delta``: the privacy budget of the project's
+        differentially private releases (none by default).
+        """
+        if dp_epsilon < 0 or not 0 <= dp_delta < 1:
+            raise GrantError("a privacy budget needs epsilon >= 0 and 0 <= delta < 1")
         request, _ = self.request(request_id)
         columns: dict[str, list[str]] = {}
         for v in request.variables:
@@ -493,6 +510,7 @@ class Governance:
                     output_types=orjson.dumps(request.output_types).decode(),
                     starts=today, expires=expires, period_start=request.period_start,
                     period_end=request.period_end, revoked=False,
+                    dp_epsilon=dp_epsilon, dp_delta=dp_delta,
                     population=(
                         orjson.dumps(asdict(request.population)).decode()
                         if request.population else None
@@ -501,7 +519,8 @@ class Governance:
             )  # fmt: skip
             self._audit(
                 conn, actor, "committee_member", "grant.issue", grant_id, request.purpose,
-                {"request": request_id, "expires": expires.isoformat()},
+                {"request": request_id, "expires": expires.isoformat(), "dp_epsilon": dp_epsilon,
+                 "dp_delta": dp_delta},
             )  # fmt: skip
         return self.grant(grant_id)
 
@@ -554,6 +573,7 @@ class Governance:
             tuple(orjson.loads(row.output_types)), row.starts, row.expires, bool(row.revoked),
             row.period_start, row.period_end,
             _decode_population(orjson.loads(row.population) if row.population else None),
+            float(row.dp_epsilon or 0.0), float(row.dp_delta or 0.0),
         )  # fmt: skip
 
     def grant_scope(self, grant_id: str, on: date, output_type: str) -> GrantScope:

@@ -1,5 +1,5 @@
-"""Workspace: scoped reads through grant and consent, checked releases."""
+"""Workspace: scoped reads through grant and consent; outputs leave by the release desk."""
 
-from socle.workspace.workspace import Release, Workspace, WorkspaceError
+from socle.workspace.workspace import Workspace, WorkspaceError
 
-__all__ = ["Release", "Workspace", "WorkspaceError"]
+__all__ = ["Workspace", "WorkspaceError"]

@@ -1,27 +1,23 @@
-"""The secure workspace: reads through the checkpoint, releases only checked outputs.
+"""The secure workspace: reads through the checkpoint; outputs leave only by the release desk.
 
 Every read opens a scoped reader from an active grant (governance) and the
 consent filter for the grant's purpose (consent); there is no other way to
-reach warehouse rows from here. Nothing leaves without output checking.
+reach warehouse rows from here. Nothing leaves without the release desk: an
+output becomes an output request, checked automatically and by two output
+checkers, and is written out only when they approve (:mod:`socle.release`).
 """
 
 from __future__ import annotations
 
-import csv
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
-
-import orjson
 
 from socle.audit import AuditLog
 from socle.consent import ConsentRegistry
 from socle.errors import SocleError
 from socle.governance import Governance
-from socle.privacy import CheckedTable, check_aggregate
+from socle.release import Output, OutputRequest, Population, ReleaseDesk, counts_table
 from socle.warehouse import ScopedReader, Warehouse
 
 DIMENSIONS = {
@@ -37,17 +33,6 @@ class WorkspaceError(SocleError):
     exit_code = 2
 
 
-@dataclass(frozen=True)
-class Release:
-    """An output that passed checking and was written out of the workspace."""
-
-    id: str
-    grant_id: str
-    table: CheckedTable
-    csv_path: Path
-    json_path: Path
-
-
 class Workspace:
     def __init__(
         self,
@@ -55,14 +40,10 @@ class Workspace:
         governance: Governance,
         consent: ConsentRegistry,
         audit: AuditLog,
-        releases_dir: Path,
-        *,
-        threshold: int = 10,
-        rounding_base: int = 5,
+        desk: ReleaseDesk,
     ) -> None:
         self.warehouse, self.governance, self.consent = warehouse, governance, consent
-        self.audit, self.releases_dir = audit, releases_dir
-        self.threshold, self.rounding_base = threshold, rounding_base
+        self.audit, self.desk = audit, desk
 
     @contextmanager
     def session(
@@ -87,8 +68,8 @@ class Workspace:
         dims: Sequence[str] = ("age_band", "sex"),
         *,
         actor: str,
-    ) -> Release:
-        """Persons with a condition (``VOCAB|code``) by ``dims`` (age_band, sex), checked for release."""
+    ) -> OutputRequest:
+        """Persons with a condition (``VOCAB|code``) by ``dims``, as a request to the release desk."""
         unknown = [d for d in dims if d not in DIMENSIONS]
         if unknown or not dims:
             raise WorkspaceError(f"count by {', '.join(DIMENSIONS)}; not by {', '.join(unknown)}")
@@ -126,40 +107,32 @@ class Workspace:
         *,
         actor: str,
         description: str,
-    ) -> Release:
-        """Check an aggregate table and write it out; the only exit from the workspace."""
-        checked = check_aggregate(columns, rows, count_columns, self.threshold, self.rounding_base)
-        release_id = "rel-" + uuid.uuid4().hex[:10]
-        self.releases_dir.mkdir(parents=True, exist_ok=True)
-        csv_path = self.releases_dir / f"{release_id}.csv"
-        with csv_path.open("w", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(checked.columns)
-            writer.writerows(
-                ["suppressed" if c is None else c for c in row] for row in checked.rows
-            )
-        json_path = self.releases_dir / f"{release_id}.json"
-        json_path.write_bytes(
-            orjson.dumps(
-                {
-                    "release": release_id, "grant": grant_id, "description": description,
-                    "columns": checked.columns, "rows": checked.rows,
-                    "rules": {
-                        "small_counts_suppressed_below": checked.threshold,
-                        "rounded_to_multiple_of": checked.rounding_base,
-                    },
-                    "suppressed_cells": checked.suppressed_cells,
-                },
-                option=orjson.OPT_INDENT_2,
-            )
-        )  # fmt: skip
+        population: str | None = None,
+    ) -> OutputRequest:
+        """Hand a count table to the release desk: the only exit from the workspace.
+
+        ``columns`` are the table's dimensions and one count column; ``population``
+        defines whom the counts are about (the ledger compares releases by it;
+        default: the grant's population and the description).
+        """
+        if len(count_columns) != 1 or count_columns[0] not in columns:
+            raise WorkspaceError("a count table has exactly one count column among its columns")
+        count_at = columns.index(count_columns[0])
+        dims = [c for i, c in enumerate(columns) if i != count_at]
+        reordered = [(*(r[i] for i in range(len(r)) if i != count_at), r[count_at]) for r in rows]
+        grid = counts_table(dims, reordered, measure=count_columns[0])
         grant = self.governance.grant(grant_id)
-        self.audit.record(
-            actor=actor, role="researcher", action="workspace.release", object=release_id,
-            purpose=grant.purpose,
-            details={
-                "grant": grant_id, "cells": len(rows) * len(count_columns),
-                "suppressed": checked.suppressed_cells, "description": description,
-            },
+        definition = population or f"grant {grant_id} ({grant.purpose}): {description}"
+        output = Output(
+            description[:120], "frequency_table", grid,
+            Population(definition, int(grid.count.sum())),
+            {"grant": grant_id, "source": "workspace.condition_counts"},
         )  # fmt: skip
-        return Release(release_id, grant_id, checked, csv_path, json_path)
+        request = self.desk.request(grant_id, [output], description=description, actor=actor)
+        self.audit.record(
+            actor=actor, role="researcher", action="workspace.release", object=request.id,
+            purpose=grant.purpose,
+            details={"grant": grant_id, "cells": grid.cells, "description": description,
+                     "status": request.items[0].status},
+        )  # fmt: skip
+        return request

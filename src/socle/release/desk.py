@@ -1,0 +1,437 @@
+"""The release desk: output requests, two independent checkers, release with hashes.
+
+A researcher's outputs are checked automatically (:mod:`socle.release.checks`)
+and against the ledger (:mod:`socle.release.differencing`) when the request
+is made; an output that fails is refused unless an exception is asked with a
+justification. Output checkers — appointed, never on the project's team, never
+the requester — each approve, reject with reasons or ask for changes; the
+policy's number of approvals releases it: files written, hashed into the audit
+log (the permit chain), cells recorded in the ledger.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import orjson
+from sqlalchemy import Connection, Engine, select
+
+from socle.audit import AuditLog
+from socle.governance import Governance
+from socle.release import ledger
+from socle.release.checks import Check, CheckReport, check_output
+from socle.release.differencing import find_differencing
+from socle.release.dp import DPResult
+from socle.release.errors import BudgetError, DeskError, NotFoundError
+from socle.release.ledger import Budget, LedgerEntry
+from socle.release.outputs import Output, Population
+from socle.release.policy import ReleasePolicy
+from socle.release.tables import output_checker, output_item, output_request, output_review
+
+Decision = Literal["approved", "rejected", "changes_requested"]
+OPEN = ("submitted", "in_review")
+
+
+@dataclass(frozen=True)
+class Item:
+    name: str
+    kind: str
+    status: str
+    checks: tuple[dict[str, Any], ...]
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    exception: str | None
+    population: str
+    sha256: str | None
+
+
+@dataclass(frozen=True)
+class ReviewRecord:
+    checker: str
+    decision: str
+    reasons: str
+    at: str
+
+
+@dataclass(frozen=True)
+class OutputRequest:
+    id: str
+    grant_id: str
+    project: str
+    requester: str
+    description: str
+    state: str
+    items: tuple[Item, ...]
+    reviews: tuple[ReviewRecord, ...]
+    created_at: str
+    folder: Path | None = None  # where the released files are, once released
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def _csv(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(["suppressed" if v is None else v for v in row] for row in rows)
+    return buffer.getvalue().encode()
+
+
+class ReleaseDesk:
+    """Service API of the release context."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        audit: AuditLog,
+        governance: Governance,
+        policy: ReleasePolicy,
+        releases_dir: Path,
+    ) -> None:
+        self.engine, self.audit, self.governance = engine, audit, governance
+        self.policy, self.releases_dir = policy, releases_dir
+
+    # -- checking -----------------------------------------------------------------------
+
+    def check(self, output: Output, *, project: str | None = None) -> CheckReport:
+        """The automatic checks and the differencing check, as the researcher sees them."""
+        report = check_output(output, self.policy)
+        if report.table is None:
+            return report
+        scope = None if self.policy.ledger_scope == "node" else project
+        with self.engine.connect() as conn:
+            earlier = ledger.earlier_tables(conn, scope)
+        cells = ledger.table_cells(report.table, report.columns[-1])
+        new = ledger.as_ledger_table("", output.population, cells)
+        findings = find_differencing(new, earlier, self.policy.safe_threshold)
+        check = Check(
+            "differencing", "review" if findings else "pass",
+            "; ".join(f"with {f.earlier_release}: {f.reason}" for f in findings)
+            or f"no combination with {len(earlier)} earlier released table(s) reveals a small cell",
+            len(findings), False, "Socle disclosure ledger",
+        )  # fmt: skip
+        return CheckReport(
+            report.output, report.kind, (*report.checks, check), report.columns, report.rows,
+            report.table,
+        )  # fmt: skip
+
+    # -- requests -----------------------------------------------------------------------
+
+    def request(
+        self,
+        grant_id: str,
+        outputs: Sequence[Output],
+        *,
+        description: str,
+        actor: str,
+        exceptions: Mapping[str, str] | None = None,
+    ) -> OutputRequest:
+        """Bundle checked outputs into a request for the checkers; refuse unjustified fails."""
+        grant = self.governance.grant(grant_id)
+        if not outputs or not description.strip():
+            raise DeskError("an output request needs at least one output and a description")
+        names = [o.name for o in outputs]
+        if len(set(names)) != len(names):
+            raise DeskError(f"output names must be unique in a request: {', '.join(names)}")
+        exceptions = {k: v for k, v in (exceptions or {}).items() if v.strip()}
+        reports = [self.check(o, project=grant.request_id) for o in outputs]
+        stopped = [r for r in reports if r.status == "fail" and r.output not in exceptions]
+        if stopped:
+            reasons = "; ".join(
+                f"{r.output}: " + ", ".join(c.reason for c in r.checks if c.status == "fail")
+                for r in stopped
+            )
+            raise DeskError(
+                f"automatic checks stopped {len(stopped)} output(s) — {reasons}. Change the "
+                "output, or ask for an exception with a justification"
+            )
+        request_id = "out-" + uuid.uuid4().hex[:10]
+        with self.engine.begin() as conn:
+            self._insert(conn, request_id, grant_id, grant.request_id, actor, description)
+            for output, report in zip(outputs, reports, strict=True):
+                self._insert_item(
+                    conn,
+                    request_id,
+                    output.name,
+                    output.population,
+                    output.provenance,
+                    report,
+                    exceptions.get(output.name),
+                )
+            self.audit.append(
+                conn, actor=actor, role="researcher", action="release.request", object=request_id,
+                purpose=grant.purpose,
+                details={
+                    "grant": grant_id, "outputs": {r.output: r.status for r in reports},
+                    "exceptions": sorted(exceptions), "provenance": [dict(o.provenance) for o in outputs],
+                },
+            )  # fmt: skip
+        return self.get(request_id)
+
+    def request_dp(
+        self, grant_id: str, name: str, result: DPResult, *, description: str, actor: str,
+        population: Population,
+    ) -> OutputRequest:  # fmt: skip
+        """A differentially private output: its ε is deducted now, refused once spent."""
+        grant = self.governance.grant(grant_id)
+        request_id = "out-" + uuid.uuid4().hex[:10]
+        with self.engine.begin() as conn:
+            eps, delta = ledger.spent(conn, grant_id)
+            if (
+                eps + result.epsilon > grant.dp_epsilon + 1e-9
+                or delta + result.delta > grant.dp_delta + 1e-12
+            ):
+                raise BudgetError(
+                    f"grant {grant_id}: this release needs ε={result.epsilon:g} but "
+                    f"{max(grant.dp_epsilon - eps, 0):g} of the committee's ε={grant.dp_epsilon:g} "
+                    "remains; the privacy budget is spent"
+                )
+            self._insert(conn, request_id, grant_id, grant.request_id, actor, description)
+            check = Check(
+                "privacy_budget", "pass", f"ε={result.epsilon:g} spent ({eps + result.epsilon:g} "
+                f"of {grant.dp_epsilon:g}); {result.confidence:.0%} intervals reported", 0, False,
+                "OpenDP",
+            )  # fmt: skip
+            report = CheckReport(
+                name, f"dp_{result.kind}", (check,), ("label", "value", "ci_low", "ci_high"),
+                tuple(result.rows()),
+            )  # fmt: skip
+            self._insert_item(conn, request_id, name, population, {"dp": result.kind}, report, None)
+            ledger.spend(conn, grant_id, request_id, result.kind, result.epsilon, result.delta)
+            self.audit.append(
+                conn, actor=actor, role="researcher", action="release.request", object=request_id,
+                purpose=grant.purpose,
+                details={"grant": grant_id, "dp": result.kind, "epsilon": result.epsilon,
+                         "spent": eps + result.epsilon, "budget": grant.dp_epsilon},
+            )  # fmt: skip
+        return self.get(request_id)
+
+    # -- checkers -----------------------------------------------------------------------
+
+    def appoint_checker(self, name: str, *, actor: str) -> None:
+        if not name.strip():
+            raise DeskError("an output checker needs a name")
+        with self.engine.begin() as conn:
+            if conn.execute(select(output_checker).where(output_checker.c.name == name)).first():
+                return
+            conn.execute(
+                output_checker.insert().values(name=name, appointed_by=actor, appointed_at=_now())
+            )
+            self.audit.append(
+                conn,
+                actor=actor,
+                role="administrator",
+                action="release.checker_appoint",
+                object=name,
+            )
+
+    def checkers(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    select(output_checker.c.name).order_by(output_checker.c.name)
+                ).scalars()
+            )
+
+    def review(
+        self, request_id: str, decision: Decision, *, reasons: str, actor: str
+    ) -> OutputRequest:
+        """One checker's decision; the policy's number of approvals releases the outputs."""
+        req = self.get(request_id)
+        if decision not in ("approved", "rejected", "changes_requested"):
+            raise DeskError(f"a checker approves, rejects or asks for changes, not {decision!r}")
+        if req.state not in OPEN:
+            raise DeskError(
+                f"output request {request_id} is '{req.state}'; it takes no more reviews"
+            )
+        if actor not in self.checkers():
+            raise DeskError(f"{actor} is not an appointed output checker")
+        project, _ = self.governance.request(req.project)
+        if actor == req.requester or project.on_team(actor):
+            raise DeskError(
+                f"{actor} is on the team of project {req.project}; output checkers must be "
+                "independent of the project they check"
+            )
+        if any(r.checker == actor for r in req.reviews):
+            raise DeskError(f"{actor} already reviewed output request {request_id}")
+        if decision != "approved" and not reasons.strip():
+            raise DeskError("a rejection or a request for changes must give its reasons")
+        approvals = 1 + sum(r.decision == "approved" for r in req.reviews)
+        state = {"rejected": "rejected", "changes_requested": "changes_requested"}.get(
+            decision, "released" if approvals >= self.policy.checkers_required else "in_review"
+        )
+        grant = self.governance.grant(req.grant_id)
+        with self.engine.begin() as conn:
+            conn.execute(
+                output_review.insert().values(
+                    request_id=request_id,
+                    checker=actor,
+                    decision=decision,
+                    reasons=reasons,
+                    at=_now(),
+                )
+            )
+            conn.execute(
+                output_request.update().where(output_request.c.id == request_id).values(
+                    state=state, decided_at=_now() if state not in OPEN else None
+                )
+            )  # fmt: skip
+            self.audit.append(
+                conn, actor=actor, role="output_checker", action=f"release.{decision}",
+                object=request_id, purpose=grant.purpose,
+                details={"approvals": approvals if decision == "approved" else approvals - 1,
+                         "required": self.policy.checkers_required, "reasons": reasons},
+            )  # fmt: skip
+            if state == "released":
+                self._release(conn, req, grant.purpose, [*(r.checker for r in req.reviews), actor])
+        return self.get(request_id)
+
+    # -- reading ------------------------------------------------------------------------
+
+    def get(self, request_id: str) -> OutputRequest:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(output_request).where(output_request.c.id == request_id)
+            ).first()
+            if row is None:
+                raise NotFoundError(f"no output request '{request_id}'")
+            items = conn.execute(
+                select(output_item)
+                .where(output_item.c.request_id == request_id)
+                .order_by(output_item.c.name)
+            ).all()
+            reviews = conn.execute(
+                select(output_review)
+                .where(output_review.c.request_id == request_id)
+                .order_by(output_review.c.id)
+            ).all()
+        folder = self.releases_dir / request_id
+        return OutputRequest(
+            row.id, row.grant_id, row.project, row.requester, row.description, row.state,
+            tuple(
+                Item(i.name, i.kind, i.status, tuple(orjson.loads(i.checks)),
+                     tuple(orjson.loads(i.columns)), tuple(tuple(r) for r in orjson.loads(i.rows)),
+                     i.exception, i.population, i.sha256)
+                for i in items
+            ),
+            tuple(ReviewRecord(r.checker, r.decision, r.reasons, r.at) for r in reviews),
+            row.created_at, folder if row.state == "released" else None,
+        )  # fmt: skip
+
+    def requests(
+        self, *, project: str | None = None, state: str | None = None
+    ) -> list[OutputRequest]:
+        """Requests, newest first: a checker's queue (``state``), a project's history."""
+        query = select(output_request.c.id).order_by(output_request.c.created_at.desc())
+        if project is not None:
+            query = query.where(output_request.c.project == project)
+        if state is not None:
+            query = query.where(output_request.c.state == state)
+        with self.engine.connect() as conn:
+            ids = list(conn.execute(query).scalars())
+        return [self.get(i) for i in ids]
+
+    def history(self, request_id: str) -> list[OutputRequest]:
+        """The project's earlier releases, which a checker sees beside the request."""
+        req = self.get(request_id)
+        return [
+            r for r in self.requests(project=req.project, state="released") if r.id != request_id
+        ]
+
+    def ledger(self, project: str) -> list[LedgerEntry]:
+        with self.engine.connect() as conn:
+            return ledger.entries(conn, project)
+
+    def budget(self, grant_id: str) -> Budget:
+        grant = self.governance.grant(grant_id)
+        with self.engine.connect() as conn:
+            eps, delta = ledger.spent(conn, grant_id)
+        return Budget(grant_id, grant.dp_epsilon, grant.dp_delta, eps, delta)
+
+    def spends(self, grant_id: str) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return ledger.spends(conn, grant_id)
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _insert(
+        self,
+        conn: Connection,
+        request_id: str,
+        grant_id: str,
+        project: str,
+        actor: str,
+        description: str,
+    ) -> None:
+        conn.execute(
+            output_request.insert().values(
+                id=request_id, grant_id=grant_id, project=project, requester=actor,
+                description=description, state="submitted", created_at=_now(),
+            )
+        )  # fmt: skip
+
+    def _insert_item(
+        self,
+        conn: Connection,
+        request_id: str,
+        name: str,
+        population: Population,
+        provenance: Mapping[str, str],
+        report: CheckReport,
+        exception: str | None,
+    ) -> None:
+        cells = None
+        if report.table is not None:
+            cells = orjson.dumps(ledger.table_cells(report.table, report.columns[-1])).decode()
+        conn.execute(
+            output_item.insert().values(
+                request_id=request_id, name=name, kind=report.kind, status=report.status,
+                checks=orjson.dumps([c.as_dict() for c in report.checks]).decode(),
+                columns=orjson.dumps(report.columns).decode(),
+                rows=orjson.dumps(report.rows, option=orjson.OPT_SERIALIZE_NUMPY).decode(),
+                exception=exception, population=population.definition,
+                population_key=population.key, persons=population.persons,
+                provenance=orjson.dumps(dict(provenance)).decode(), ledger=cells,
+            )
+        )  # fmt: skip
+
+    def _release(
+        self, conn: Connection, req: OutputRequest, purpose: str, checkers: list[str]
+    ) -> None:
+        """Write each output, hash it, record its cells; all in the approving transaction."""
+        folder = self.releases_dir / req.id
+        folder.mkdir(parents=True, exist_ok=True)
+        hashes: dict[str, str] = {}
+        items = conn.execute(select(output_item).where(output_item.c.request_id == req.id)).all()
+        for item in items:
+            data = _csv(orjson.loads(item.columns), orjson.loads(item.rows))
+            digest = hashlib.sha256(data).hexdigest()
+            (folder / f"{item.name}.csv").write_bytes(data)
+            hashes[item.name] = digest
+            conn.execute(
+                output_item.update()
+                .where(output_item.c.request_id == req.id, output_item.c.name == item.name)
+                .values(sha256=digest)
+            )
+            if item.ledger:
+                population = Population(item.population, item.persons)
+                table = ledger.as_ledger_table(
+                    f"{req.id}/{item.name}", population, orjson.loads(item.ledger)
+                )
+                ledger.record(conn, req.project, table)
+        self.audit.append(
+            conn, actor="socle", role="system", action="release.released", object=req.id,
+            purpose=purpose,
+            details={"grant": req.grant_id, "files": hashes, "requester": req.requester,
+                     "checkers": checkers},
+        )  # fmt: skip
