@@ -100,7 +100,12 @@ def check_table(grid: Grid, policy: ReleasePolicy) -> tuple[list[Check], Suppres
     primary = small.copy()
     if policy.zeros_are_disclosive:
         checks.append(
-            _flag("zeros", zeros, "equal to zero (a zero discloses that nobody has the attribute)", ACRO)
+            _flag(
+                "zeros",
+                zeros,
+                "equal to zero (a zero discloses that nobody has the attribute)",
+                ACRO,
+            )
         )
         primary |= zeros
     if grid.magnitude:

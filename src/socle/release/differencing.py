@@ -80,7 +80,7 @@ def populations(new: LedgerTable, old: LedgerTable, threshold: int) -> list[Find
     small = [(labels, d) for labels, d in diffs if 0 < abs(d) < threshold]
     if not (nested and small):
         return []
-    labels, _ = min(small, key=lambda x: abs(x[1]))
+    labels, _ = min(small, key=lambda x: (TOTAL in x[0], abs(x[1])))
     return [
         Finding(
             "populations", old.release_id,
