@@ -110,7 +110,7 @@ def test_min_and_max_from_a_single_person_are_withheld() -> None:
     stats = statistics([1.0, 2, 2, 3, 3, 3, 4, 4, 5, 5, 5, 99], variable="bmi")
     report = _check("statistics", stats)
     [row] = report.rows
-    group, n, mean, total, sd, low, high, median = row
+    _, n, mean, _, _, low, high, median = row
     assert n == 12 and mean == pytest.approx(136 / 12)
     assert low is None and high is None  # 1 and 99: one person each
     assert median is None  # 3.5: no person has it (mean of two)
