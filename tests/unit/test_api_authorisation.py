@@ -14,7 +14,8 @@ from tests.apiclient import api_client, token_for
 
 S, R, C, K = "data_steward", "researcher", "committee_member", "clinician"
 P, G, A, ADM = "patient", "college_member", "auditor", "administrator"
-EVERYONE = {S, R, C, K, P, G, A, ADM}
+O = "output_checker"
+EVERYONE = {S, R, C, K, P, G, A, ADM, O}
 
 # The role matrix as published in docs/api.md; the app must enforce exactly this.
 MATRIX: dict[str, set[str]] = {
@@ -43,6 +44,16 @@ MATRIX: dict[str, set[str]] = {
     "grants.get": {R, C, A},
     "grants.revoke": {C},
     "workspace.condition_counts": {R},
+    "workspace.condition_counts_check": {R},
+    "workspace.dp_count": {R},
+    "release.policy": EVERYONE,
+    "release.requests.list": {R, O, A},
+    "release.requests.get": {R, O, A},
+    "release.reviews.create": {O},
+    "release.files.get": {R, O, A},
+    "release.checkers.create": {ADM},
+    "release.ledger": {O, A, C},
+    "release.budget": {R, O, A, C},
     "models.train": {R},
     "models.get": {R, K, G, A},
     "predictions.create": {K},

@@ -25,6 +25,7 @@ from socle.api.routers import (
     guarantee,
     ingest,
     quality,
+    release,
     workspace,
 )
 from socle.api.runner import NodeRunner, set_sqlite_synchronous
@@ -32,7 +33,9 @@ from socle.api.settings import ApiSettings, jwt_secret
 from socle.api.users import UserStore
 from socle.config import Settings
 
-ROUTERS = (auth, ingest, quality, catalog, consent, governance, workspace, ai, guarantee, audit)
+ROUTERS = (
+    auth, ingest, quality, catalog, consent, governance, workspace, release, ai, guarantee, audit,
+)  # fmt: skip
 
 
 def create_app(

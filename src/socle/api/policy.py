@@ -20,6 +20,7 @@ R = Role
 STEWARD, RESEARCHER, COMMITTEE = R.DATA_STEWARD, R.RESEARCHER, R.COMMITTEE_MEMBER
 CLINICIAN, PATIENT, COLLEGE = R.CLINICIAN, R.PATIENT, R.COLLEGE_MEMBER
 AUDITOR, ADMIN = R.AUDITOR, R.ADMINISTRATOR
+CHECKER = R.OUTPUT_CHECKER
 
 # Routes anyone may call, signed in or not.
 PUBLIC: frozenset[str] = frozenset(
@@ -59,6 +60,17 @@ POLICY: dict[str, frozenset[Role]] = {
     "workspace.condition_counts": frozenset({RESEARCHER}),
     "models.train": frozenset({RESEARCHER}),
     "models.get": frozenset({RESEARCHER, CLINICIAN, COLLEGE, AUDITOR}),
+    # release desk
+    "workspace.condition_counts_check": frozenset({RESEARCHER}),
+    "workspace.dp_count": frozenset({RESEARCHER}),
+    "release.policy": ALL_ROLES,
+    "release.requests.list": frozenset({RESEARCHER, CHECKER, AUDITOR}),
+    "release.requests.get": frozenset({RESEARCHER, CHECKER, AUDITOR}),
+    "release.reviews.create": frozenset({CHECKER}),
+    "release.files.get": frozenset({RESEARCHER, CHECKER, AUDITOR}),
+    "release.checkers.create": frozenset({ADMIN}),
+    "release.ledger": frozenset({CHECKER, AUDITOR, COMMITTEE}),
+    "release.budget": frozenset({RESEARCHER, CHECKER, AUDITOR, COMMITTEE}),
     # human guarantee
     "predictions.create": frozenset({CLINICIAN}),
     "predictions.get": frozenset({CLINICIAN, COLLEGE}),

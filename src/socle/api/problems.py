@@ -21,6 +21,8 @@ from socle.api.errors import AuthenticationError, PermissionDeniedError, UserExi
 from socle.audit import TamperedLogError
 from socle.errors import SocleError
 from socle.governance import ConflictOfInterestError, GrantError, NotFoundError, TransitionError
+from socle.release import BudgetError, DeskError
+from socle.release import NotFoundError as OutputNotFoundError
 
 log = logging.getLogger("socle.api")
 
@@ -43,6 +45,9 @@ STATUS: list[tuple[type[SocleError], int]] = [
     (GrantError, 403),
     (ConflictOfInterestError, 403),
     (NotFoundError, 404),
+    (OutputNotFoundError, 404),
+    (BudgetError, 409),
+    (DeskError, 409),
     (UserExistsError, 409),
     (TransitionError, 409),
     (TamperedLogError, 409),

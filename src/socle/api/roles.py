@@ -13,6 +13,7 @@ class Role(StrEnum):
     PATIENT = "patient"
     COLLEGE_MEMBER = "college_member"  # the human-guarantee college
     AUDITOR = "auditor"
+    OUTPUT_CHECKER = "output_checker"  # reviews outputs at the release desk
     ADMINISTRATOR = "administrator"
 
 

@@ -354,16 +354,6 @@ class CountsCreate(Strict):
     dims: list[Literal["age_band", "sex"]] = Field(default=["age_band", "sex"], min_length=1)
 
 
-class ReleasePublic(BaseModel):
-    id: str
-    grant_id: str
-    columns: list[str]
-    rows: list[list[Any]]
-    suppressed_cells: int
-    threshold: int
-    rounding_base: int
-
-
 class ModelCreate(Strict):
     grant_id: str = Field(min_length=1, max_length=40)
 

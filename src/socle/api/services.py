@@ -313,21 +313,6 @@ def revoke_grant(node: Node, who: Principal, grant_id: str, body: s.RevokeCreate
 # -- workspace and models --------------------------------------------------------------------------
 
 
-def condition_counts(
-    node: Node, who: Principal, grant_id: str, body: s.CountsCreate
-) -> s.ReleasePublic:
-    access.own_grant(node, who, grant_id)
-    release = node.workspace.condition_counts(
-        grant_id, body.condition, body.dims, actor=who.subject
-    )
-    t = release.table
-    return s.ReleasePublic(
-        id=release.id, grant_id=grant_id, columns=list(t.columns),
-        rows=[list(r) for r in t.rows], suppressed_cells=t.suppressed_cells,
-        threshold=t.threshold, rounding_base=t.rounding_base,
-    )  # fmt: skip
-
-
 def train_model(node: Node, who: Principal, body: s.ModelCreate) -> s.ModelPublic:
     access.own_grant(node, who, body.grant_id)
     trained = node.models.train(node.workspace, body.grant_id, actor=who.subject)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -141,6 +142,9 @@ class ReleaseDesk:
         if not outputs or not description.strip():
             raise DeskError("an output request needs at least one output and a description")
         names = [o.name for o in outputs]
+        bad = [n for n in names if not re.fullmatch(r"[\w.-]{1,80}", n) or n.startswith(".")]
+        if bad:
+            raise DeskError(f"output names are file names (letters, digits, . _ -): {bad[0]!r}")
         if len(set(names)) != len(names):
             raise DeskError(f"output names must be unique in a request: {', '.join(names)}")
         exceptions = {k: v for k, v in (exceptions or {}).items() if v.strip()}

@@ -9,6 +9,7 @@ checkers, and is written out only when they approve (:mod:`socle.release`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -17,7 +18,16 @@ from socle.audit import AuditLog
 from socle.consent import ConsentRegistry
 from socle.errors import SocleError
 from socle.governance import Governance
-from socle.release import Output, OutputRequest, Population, ReleaseDesk, counts_table
+from socle.release import (
+    CheckReport,
+    Output,
+    OutputRequest,
+    Population,
+    ReleaseDesk,
+    counts_table,
+    dp_count,
+    dp_histogram,
+)
 from socle.warehouse import ScopedReader, Warehouse
 
 DIMENSIONS = {
@@ -70,6 +80,67 @@ class Workspace:
         actor: str,
     ) -> OutputRequest:
         """Persons with a condition (``VOCAB|code``) by ``dims``, as a request to the release desk."""
+        columns, rows = self._condition_rows(grant_id, condition, dims, actor=actor)
+        table = self._counts_output(
+            grant_id, columns, rows, ["persons"], self._describe(condition, dims)
+        )
+        return self._hand_over(grant_id, table, actor=actor)
+
+    def check_condition_counts(
+        self,
+        grant_id: str,
+        condition: str,
+        dims: Sequence[str] = ("age_band", "sex"),
+        *,
+        actor: str,
+    ) -> CheckReport:
+        """The check report the researcher sees before asking for release (nothing leaves)."""
+        columns, rows = self._condition_rows(grant_id, condition, dims, actor=actor)
+        table = self._counts_output(
+            grant_id, columns, rows, ["persons"], self._describe(condition, dims)
+        )
+        return self.desk.check(table, project=self.governance.grant(grant_id).request_id)
+
+    @staticmethod
+    def _describe(condition: str, dims: Sequence[str]) -> str:
+        return f"persons with {condition} by {' and '.join(dims)}"
+
+    def dp_condition_count(
+        self,
+        grant_id: str,
+        condition: str,
+        epsilon: float,
+        *,
+        by: str | None = None,
+        actor: str,
+        confidence: float = 0.95,
+    ) -> OutputRequest:
+        """A differentially private count (overall, or by one dimension) spending the grant's ε."""
+        dims = [by] if by else ["sex"]
+        _, rows = self._condition_rows(grant_id, condition, dims, actor=actor)
+        # One row per person: the DP mechanism sees persons, not pre-counted cells.
+        persons = [str(r[0]) for r in rows for _ in range(int(r[1]))]  # type: ignore[call-overload]
+        if by is None:
+            result = dp_count(persons, epsilon, confidence=confidence)
+        else:
+            levels = {"sex": ["F", "M", "U"], "age_band": ["0-17", "18-44", "45-64", "65+"]}[by]
+            result = dp_histogram(persons, levels, epsilon, confidence=confidence)
+        grant = self.governance.grant(grant_id)
+        description = f"DP count of persons with {condition}" + (f" by {by}" if by else "")
+        request = self.desk.request_dp(
+            grant_id, "dp_count", result, description=description, actor=actor,
+            population=Population(f"grant {grant_id} ({grant.purpose}): persons with {condition}", len(persons)),
+        )  # fmt: skip
+        self.audit.record(
+            actor=actor, role="researcher", action="workspace.release", object=request.id,
+            purpose=grant.purpose,
+            details={"grant": grant_id, "dp_epsilon": result.epsilon, "description": description},
+        )  # fmt: skip
+        return request
+
+    def _condition_rows(
+        self, grant_id: str, condition: str, dims: Sequence[str], *, actor: str
+    ) -> tuple[list[str], list[tuple[object, ...]]]:
         unknown = [d for d in dims if d not in DIMENSIONS]
         if unknown or not dims:
             raise WorkspaceError(f"count by {', '.join(DIMENSIONS)}; not by {', '.join(unknown)}")
@@ -93,10 +164,7 @@ class Workspace:
         rows = list(
             zip(*(result.column(i).to_pylist() for i in range(result.num_columns)), strict=True)
         )
-        return self.release(
-            grant_id, result.column_names, rows, ["persons"], actor=actor,
-            description=f"persons with {condition} by {' and '.join(dims)}",
-        )  # fmt: skip
+        return result.column_names, rows
 
     def release(
         self,
@@ -113,8 +181,20 @@ class Workspace:
 
         ``columns`` are the table's dimensions and one count column; ``population``
         defines whom the counts are about (the ledger compares releases by it;
-        default: the grant's population and the description).
+        default: the grant and the description).
         """
+        table = self._counts_output(grant_id, columns, rows, count_columns, description, population)
+        return self._hand_over(grant_id, table, actor=actor)
+
+    def _counts_output(
+        self,
+        grant_id: str,
+        columns: list[str],
+        rows: list[tuple[object, ...]],
+        count_columns: list[str],
+        description: str,
+        population: str | None = None,
+    ) -> Output:
         if len(count_columns) != 1 or count_columns[0] not in columns:
             raise WorkspaceError("a count table has exactly one count column among its columns")
         count_at = columns.index(count_columns[0])
@@ -123,16 +203,21 @@ class Workspace:
         grid = counts_table(dims, reordered, measure=count_columns[0])
         grant = self.governance.grant(grant_id)
         definition = population or f"grant {grant_id} ({grant.purpose}): {description}"
-        output = Output(
-            description[:120], "frequency_table", grid,
+        return Output(
+            re.sub(r"[^\w.-]+", "_", description).strip("_")[:80] or "table", "frequency_table", grid,
             Population(definition, int(grid.count.sum())),
-            {"grant": grant_id, "source": "workspace.condition_counts"},
+            {"grant": grant_id, "source": "workspace"},
         )  # fmt: skip
-        request = self.desk.request(grant_id, [output], description=description, actor=actor)
+
+    def _hand_over(self, grant_id: str, output: Output, *, actor: str) -> OutputRequest:
+        grant = self.governance.grant(grant_id)
+        handed = self.desk.request(
+            grant_id, [output], description=output.name.replace("_", " "), actor=actor
+        )
         self.audit.record(
-            actor=actor, role="researcher", action="workspace.release", object=request.id,
+            actor=actor, role="researcher", action="workspace.release", object=handed.id,
             purpose=grant.purpose,
-            details={"grant": grant_id, "cells": grid.cells, "description": description,
-                     "status": request.items[0].status},
+            details={"grant": grant_id, "description": output.name,
+                     "status": handed.items[0].status},
         )  # fmt: skip
-        return request
+        return handed
