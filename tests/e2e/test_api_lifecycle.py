@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from collections.abc import Iterator
 from datetime import timedelta
@@ -47,6 +48,8 @@ def _run(c: TestClient) -> dict[str, Any]:
         ("dr.grey", "clinician", {"care_contexts": ["surgery"]}),
         ("college", "college_member", {}),
         ("auditor", "auditor", {}),
+        ("oc1", "output_checker", {}),
+        ("oc2", "output_checker", {}),
     ]:
         body = {"username": name, "password": PASSWORD, "roles": [role], **extra}
         created = _ok(c.post("/users", json=body, headers=admin), 201)
@@ -112,8 +115,9 @@ def _run(c: TestClient) -> dict[str, Any]:
     _ok(c.post(f"/requests/{req['id']}/decision", json=decision, headers=chair))
     expires = str(today() + timedelta(days=365))
     grant = _ok(
-        c.post(f"/requests/{req['id']}/grant", json={"expires": expires}, headers=chair), 201
-    )
+        c.post(f"/requests/{req['id']}/grant", json={"expires": expires, "dp_epsilon": 1.0},
+               headers=chair), 201,
+    )  # fmt: skip
     run["grant"] = grant
 
     # 6-7. workspace and model
@@ -123,6 +127,35 @@ def _run(c: TestClient) -> dict[str, Any]:
     )
     run["bob_counts"] = c.post(
         f"/workspaces/{grant['id']}/condition-counts", json=counts, headers=bob
+    )
+    # 6b. the release desk: two output checkers approve; then the team may download
+    oc1, oc2 = sign_in(c, "oc1"), sign_in(c, "oc2")
+    for name in ("oc1", "oc2"):
+        _ok(c.post("/output-checkers", json={"name": name}, headers=admin), 201)
+    out = run["release"]["id"]
+    run["early_file"] = c.get(
+        f"/output-requests/{out}/files/{run['release']['items'][0]['name']}", headers=alice
+    )
+    run["alice_self_review"] = c.post(
+        f"/output-requests/{out}/reviews", json={"decision": "approved"}, headers=alice
+    )
+    run["queue"] = _ok(c.get("/output-requests?state=submitted", headers=oc1))
+    _ok(c.post(f"/output-requests/{out}/reviews", json={"decision": "approved"}, headers=oc1), 201)
+    run["released"] = _ok(
+        c.post(f"/output-requests/{out}/reviews", json={"decision": "approved", "reasons": "ok"},
+               headers=oc2), 201,
+    )  # fmt: skip
+    name = run["released"]["items"][0]["name"]
+    run["file"] = c.get(f"/output-requests/{out}/files/{name}", headers=alice)
+    run["dp"] = _ok(
+        c.post(f"/workspaces/{grant['id']}/dp-counts", json={"condition": DEMO_CONDITION, "epsilon": 0.5},
+               headers=alice), 201,
+    )  # fmt: skip
+    run["budget"] = _ok(c.get(f"/grants/{grant['id']}/privacy-budget", headers=alice))
+    run["overspend"] = c.post(
+        f"/workspaces/{grant['id']}/dp-counts",
+        json={"condition": DEMO_CONDITION, "epsilon": 0.6},
+        headers=alice,
     )
     model = _ok(c.post("/models", json={"grant_id": grant["id"]}, headers=alice), 201)
     run["model"] = model
@@ -165,12 +198,40 @@ def test_release_is_checked_and_only_team_members_reach_the_workspace(
     lifecycle: dict[str, Any],
 ) -> None:
     release = lifecycle["release"]
-    assert release["columns"] == ["sex", "persons"]
-    for _, persons in release["rows"]:
-        assert persons is None or persons % release["rounding_base"] == 0
+    assert release["state"] == "submitted"
+    [item] = release["items"]
+    assert item["columns"] == ["sex", "persons"]
+    assert item["rows"] is None  # nothing leaves before the checkers approve
+    assert {c["name"] for c in item["checks"]} >= {"threshold", "zeros", "differencing"}
     bob = lifecycle["bob_counts"]
     assert bob.status_code == 403
     assert "not issued to a project of yours" in bob.json()["detail"]
+
+
+def test_outputs_leave_only_after_two_output_checkers_approve(lifecycle: dict[str, Any]) -> None:
+    assert lifecycle["early_file"].status_code == 403
+    assert lifecycle["alice_self_review"].status_code == 403  # not an output checker
+    assert lifecycle["release"]["id"] in {r["id"] for r in lifecycle["queue"]["items"]}
+    released = lifecycle["released"]
+    assert released["state"] == "released"
+    assert [r["checker"] for r in released["reviews"]] == ["oc1", "oc2"]
+    file = lifecycle["file"]
+    assert file.status_code == 200
+    lines = file.text.splitlines()
+    assert lines[0] == "sex,persons"
+    for line in lines[1:]:
+        value = line.split(",")[1]
+        assert value == "suppressed" or (int(value) >= 10 and int(value) % 5 == 0)
+    assert hashlib.sha256(file.content).hexdigest() == released["items"][0]["sha256"]
+
+
+def test_dp_count_spends_the_budget_the_committee_granted(lifecycle: dict[str, Any]) -> None:
+    assert lifecycle["dp"]["items"][0]["kind"] == "dp_count"
+    budget = lifecycle["budget"]
+    assert budget["epsilon"] == 1.0
+    assert abs(budget["spent_epsilon"] - 0.5) < 1e-3
+    assert lifecycle["overspend"].status_code == 409
+    assert "budget is spent" in lifecycle["overspend"].json()["detail"]
 
 
 def test_clinicians_reach_only_their_care_context(lifecycle: dict[str, Any]) -> None:
@@ -233,6 +294,7 @@ def test_every_state_change_is_audited_with_the_authenticated_actor(
     assert {"request.create", "request.submitted", "workspace.release", "model.train"} <= actions(
         "alice"
     )
+    assert {"release.approved"} <= actions("oc1")
     assert {"request.in_review", "request.approved", "grant.issue"} <= actions("chair")
     assert {"prediction.create", "prediction.accepted"} <= actions("dr.house")
     assert {"user.create"} <= actions("admin")

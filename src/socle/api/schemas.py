@@ -323,6 +323,10 @@ class ReviewPublic(BaseModel):
 
 class GrantCreate(Strict):
     expires: date
+    dp_epsilon: float = Field(
+        default=0.0, ge=0, le=100, description="Privacy budget (ε) for DP releases"
+    )
+    dp_delta: float = Field(default=0.0, ge=0, lt=1)
 
 
 class GrantPublic(BaseModel):
@@ -335,6 +339,8 @@ class GrantPublic(BaseModel):
     expires: date
     revoked: bool
     population: PopulationPublic | None = None
+    dp_epsilon: float = 0.0
+    dp_delta: float = 0.0
 
 
 class RevokeCreate(Strict):

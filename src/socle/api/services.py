@@ -294,11 +294,20 @@ def _grant(g: Any) -> s.GrantPublic:
         columns={t: list(c) for t, c in g.columns.items()}, output_types=list(g.output_types),
         starts=g.starts, expires=g.expires, revoked=g.revoked,
         population=s.PopulationPublic(**asdict(g.population)) if g.population else None,
+        dp_epsilon=g.dp_epsilon, dp_delta=g.dp_delta,
     )  # fmt: skip
 
 
 def issue_grant(node: Node, who: Principal, request_id: str, body: s.GrantCreate) -> s.GrantPublic:
-    return _grant(node.governance.issue_grant(request_id, expires=body.expires, actor=who.subject))
+    return _grant(
+        node.governance.issue_grant(
+            request_id,
+            expires=body.expires,
+            actor=who.subject,
+            dp_epsilon=body.dp_epsilon,
+            dp_delta=body.dp_delta,
+        )
+    )
 
 
 def get_grant(node: Node, who: Principal, grant_id: str) -> s.GrantPublic:
