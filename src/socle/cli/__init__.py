@@ -12,7 +12,7 @@ import sys
 import click
 import typer
 
-from socle.cli import audit, catalog, consent, guarantee, lifecycle, request, warehouse
+from socle.cli import audit, catalog, consent, guarantee, lifecycle, release, request, warehouse
 from socle.cli import serve as serve_cli
 from socle.cli.common import err
 from socle.errors import SocleError
@@ -30,6 +30,7 @@ app.add_typer(guarantee.app, name="guarantee", help="Predictions under human gua
 app.add_typer(audit.app, name="audit", help="Verify and export the audit log.")
 app.add_typer(catalog.app, name="catalog", help="The catalogue: datasets, search, DCAT, counts.")
 app.add_typer(warehouse.app, name="warehouse", help="Vocabularies and pseudonym-key rotation.")
+app.add_typer(release.app, name="release", help="Output checks, the release desk, the ledger, DP.")
 
 
 def main() -> None:

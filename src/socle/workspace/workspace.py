@@ -84,7 +84,7 @@ class Workspace:
         table = self._counts_output(
             grant_id, columns, rows, ["persons"], self._describe(condition, dims)
         )
-        return self._hand_over(grant_id, table, actor=actor)
+        return self._hand_over(grant_id, table, self._describe(condition, dims), actor=actor)
 
     def check_condition_counts(
         self,
@@ -184,7 +184,7 @@ class Workspace:
         default: the grant and the description).
         """
         table = self._counts_output(grant_id, columns, rows, count_columns, description, population)
-        return self._hand_over(grant_id, table, actor=actor)
+        return self._hand_over(grant_id, table, description, actor=actor)
 
     def _counts_output(
         self,
@@ -209,15 +209,15 @@ class Workspace:
             {"grant": grant_id, "source": "workspace"},
         )  # fmt: skip
 
-    def _hand_over(self, grant_id: str, output: Output, *, actor: str) -> OutputRequest:
+    def _hand_over(
+        self, grant_id: str, output: Output, description: str, *, actor: str
+    ) -> OutputRequest:
         grant = self.governance.grant(grant_id)
-        handed = self.desk.request(
-            grant_id, [output], description=output.name.replace("_", " "), actor=actor
-        )
+        handed = self.desk.request(grant_id, [output], description=description, actor=actor)
         self.audit.record(
             actor=actor, role="researcher", action="workspace.release", object=handed.id,
             purpose=grant.purpose,
-            details={"grant": grant_id, "description": output.name,
+            details={"grant": grant_id, "description": description,
                      "status": handed.items[0].status},
         )  # fmt: skip
         return handed
