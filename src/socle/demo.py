@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -15,6 +16,7 @@ from socle.governance import ProjectRequest, RequestedVariable, TeamMember
 from socle.ingest import input_files, read_file
 from socle.node import Node
 from socle.quality import QualityReport
+from socle.release import DeskError, MetricRow, ModelMetrics, Output, Population
 
 STEWARD, RESEARCHER, CHAIR, CLINICIAN = (
     "steward@hospital",
@@ -22,6 +24,8 @@ STEWARD, RESEARCHER, CHAIR, CLINICIAN = (
     "chair@committee",
     "dr.house@hospital",
 )
+CHECKERS = ("checker1@output-desk", "checker2@output-desk")
+DEMO_EPSILON = 1.0  # the committee's privacy budget for the project's DP releases
 DEMO_CONDITION = "SNOMED|73595000"  # Stress (finding): common enough to show released cells
 OBJECTOR_EVERY = 8  # every 8th patient (by source id) objects to research
 
@@ -159,7 +163,7 @@ def run_demo(
         conditions="Aggregates only; model outputs reviewed before use in care.", actor=CHAIR,
     )  # fmt: skip
     grant = node.governance.issue_grant(
-        request_id, expires=today + timedelta(days=365), actor=CHAIR
+        request_id, expires=today + timedelta(days=365), actor=CHAIR, dp_epsilon=DEMO_EPSILON
     )
     run.grant_id = grant.id
     done(
@@ -169,17 +173,26 @@ def run_demo(
         f"until {grant.expires}",
     )
 
-    # 6. Workspace: checked releases (by sex; by age band and sex, where cells are small)
+    # 6. Workspace: outputs go to the release desk; two output checkers release them
+    for checker in CHECKERS:
+        node.desk.appoint_checker(checker, actor="admin@hospital")
     for dims in (("sex",), ("age_band", "sex")):
-        release = node.workspace.condition_counts(grant.id, DEMO_CONDITION, dims, actor=RESEARCHER)
-        run.releases.append(release.csv_path)
+        out = node.workspace.condition_counts(grant.id, DEMO_CONDITION, dims, actor=RESEARCHER)
+        for checker in CHECKERS:
+            out = node.desk.review(
+                out.id, "approved", reasons="Checks pass; suppression verified.", actor=checker
+            )
+        files = sorted(out.folder.glob("*.csv")) if out.folder else []
+        run.releases.extend(files)
+        item = out.items[0]
+        hidden = sum(v is None for row in item.rows for v in row)
         done(
-            "workspace",
-            f"{release.id} ({' x '.join(dims)}): {len(release.table.rows)} cells, "
-            f"{release.table.suppressed_cells} suppressed (<{release.table.threshold}), "
-            f"others rounded to {release.table.rounding_base}",
-            release.csv_path,
-        )
+            "release",
+            f"{out.id} ({' x '.join(dims)}): automatic checks '{item.status}', {hidden} of "
+            f"{len(item.rows)} entries suppressed; released after {len(out.reviews)} approvals, "
+            f"sha256 {(item.sha256 or '')[:12]}… in the audit log",
+            *files,
+        )  # fmt: skip
 
     # 7. Model
     trained = node.models.train(node.workspace, grant.id, actor=RESEARCHER)
@@ -193,6 +206,9 @@ def run_demo(
         f"held-out AUROC {auroc} (grouped CV {cv}), Brier {ev.brier:.3f}",
         trained.notice, ev.calibration_plot,
     )  # fmt: skip
+
+    # 7b. The desk stops, catches and budgets
+    _release_desk_cases(node, run, grant.id, trained, done)
 
     # 8. Human guarantee: two predictions, one decided, one left pending
     inputs = _latest_inputs(node, grant.id)
@@ -220,6 +236,70 @@ def run_demo(
         f"{verification.events} events, chain verified, head {verification.head_hash[:16]}…",
     )
     return run
+
+
+def _release_desk_cases(
+    node: Node, run: DemoRun, grant_id: str, trained: Any, done: Callable[..., None]
+) -> None:
+    """Model metrics stopped by a check; a differencing pair caught; a DP count released."""
+    ev = trained.evaluation
+    events = round(ev.observed_rate * ev.test_rows)
+    metrics = ModelMetrics(
+        trained.id,
+        (
+            MetricRow(
+                "overall", ev.test_persons, events, {"auroc": ev.auroc or 0.0, "brier": ev.brier}
+            ),
+        ),
+    )
+    population = Population(f"grant {grant_id}: held-out persons of {trained.id}", ev.test_persons)
+    try:
+        node.desk.request(
+            grant_id, [Output("model_metrics", "model_metrics", metrics, population)],
+            description="held-out metrics of the hypertension model", actor=RESEARCHER,
+        )  # fmt: skip
+        stopped = "was not stopped"
+    except DeskError as exc:
+        stopped = exc.message.split(" — ")[-1].split(". Change")[0]
+    done("release", f"model metrics stopped by an automatic check: {stopped}")
+
+    # The same table on everyone but one (an "outlier" dropped): the difference is that person.
+    sql = (
+        "SELECT CASE gender_concept_id WHEN 8507 THEN 'M' WHEN 8532 THEN 'F' ELSE 'U' END AS sex, "
+        "count(*) AS persons FROM scoped_person WHERE person_id IN (SELECT person_id FROM "
+        "scoped_condition_occurrence WHERE condition_source_value = ?) AND person_id <> (SELECT "
+        "min(person_id) FROM scoped_condition_occurrence WHERE condition_source_value = ?) "
+        "GROUP BY ALL ORDER BY ALL"
+    )
+    with node.workspace.session(grant_id, "aggregates", actor=RESEARCHER) as ws:
+        table = ws.query(sql, [DEMO_CONDITION, DEMO_CONDITION])
+    rows = list(zip(*(table.column(i).to_pylist() for i in range(2)), strict=True))
+    again = node.workspace.release(
+        grant_id, ["sex", "persons"], rows, ["persons"], actor=RESEARCHER,
+        description=f"persons with {DEMO_CONDITION} by sex, one outlier excluded",
+        population=f"grant {grant_id}: persons with {DEMO_CONDITION} but one",
+    )  # fmt: skip
+    [differencing] = [c for c in again.items[0].checks if c["name"] == "differencing"]
+    node.desk.review(
+        again.id, "rejected", reasons="Differencing with an earlier release (see check).",
+        actor=CHECKERS[0],
+    )  # fmt: skip
+    done(
+        "release",
+        f"{again.id}: differencing '{differencing['status']}' — {differencing['reason']}; rejected by {CHECKERS[0]}",
+    )
+
+    dp = node.workspace.dp_condition_count(grant_id, DEMO_CONDITION, 0.5, actor=RESEARCHER)
+    for checker in CHECKERS:
+        dp = node.desk.review(dp.id, "approved", reasons="DP count within budget.", actor=checker)
+    budget = node.desk.budget(grant_id)
+    _, value, low, high = dp.items[0].rows[0]
+    done(
+        "release",
+        f"{dp.id}: DP count {value:.0f} persons (95% interval {low:.0f} to {high:.0f}) released; "
+        f"ε {budget.spent_epsilon:g} of {budget.epsilon:g} spent",
+        *(sorted(dp.folder.glob("*.csv")) if dp.folder else []),
+    )  # fmt: skip
 
 
 def _quality_summary(report: QualityReport) -> dict[str, object]:

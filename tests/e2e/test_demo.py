@@ -50,12 +50,39 @@ def test_demo_counts_reconcile(demo_home: Path) -> None:
         node.close()
 
 
+def _released_tables(home: Path) -> list[Path]:
+    return sorted(
+        f for f in (home / "reports" / "releases").glob("*/*.csv") if "dp_count" not in f.name
+    )
+
+
 def test_released_tables_have_no_small_cells(demo_home: Path) -> None:
-    releases = sorted((demo_home / "reports" / "releases").glob("*.csv"))
+    releases = _released_tables(demo_home)
     assert len(releases) == 2
     cells = [row["persons"] for f in releases for row in csv.DictReader(f.open())]
     assert "suppressed" in cells
     assert all(c == "suppressed" or (int(c) >= 10 and int(c) % 5 == 0) for c in cells)
+
+
+def test_demo_release_desk_approves_stops_catches_and_budgets(demo_home: Path) -> None:
+    node = _node(demo_home)
+    try:
+        released = node.desk.requests(state="released")
+        assert len(released) == 3  # two tables, one DP count
+        assert all(len(r.reviews) == 2 for r in released)
+        [rejected] = node.desk.requests(state="rejected")
+        [check] = [c for c in rejected.items[0].checks if c["name"] == "differencing"]
+        assert check["status"] == "review"
+        assert any(r.id in str(check["reason"]) for r in released)
+        grant_id = released[0].grant_id
+        assert node.desk.budget(grant_id).spent_epsilon == pytest.approx(0.5, rel=1e-3)
+        assert not any(
+            i.kind == "model_metrics" for r in node.desk.requests() for i in r.items
+        )  # stopped at the desk: never became a request
+        hashes = {e.object: e.details["files"] for e in node.audit.events("release.released")}
+        assert set(hashes) == {r.id for r in released}
+    finally:
+        node.close()
 
 
 def test_objecting_patients_are_absent_from_the_released_counts(demo_home: Path) -> None:
@@ -84,13 +111,15 @@ def test_objecting_patients_are_absent_from_the_released_counts(demo_home: Path)
             "WHERE condition_source_value = 'SNOMED|73595000') GROUP BY ALL"
         )
         assert sum(by_sex.values()) < sum(n for _, n in all_persons)  # objectors had the condition
-        release = next(
-            f
-            for f in (demo_home / "reports" / "releases").glob("*.csv")
-            if f.read_text().startswith("sex,")
-        )
-        released = {r["sex"]: int(r["persons"]) for r in csv.DictReader(release.open())}
-        assert released == {s: 5 * round(n / 5) for s, n in by_sex.items()}
+        release = next(f for f in _released_tables(demo_home) if f.read_text().startswith("sex,"))
+        released = {
+            r["sex"]: int(r["persons"])
+            for r in csv.DictReader(release.open())
+            if r["sex"] != "All" and r["persons"] != "suppressed"
+        }
+        assert released and released == {
+            s: 5 * round(n / 5) for s, n in by_sex.items() if s in released
+        }
     finally:
         node.close()
 
