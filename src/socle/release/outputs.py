@@ -144,18 +144,23 @@ def statistics(
 ) -> Statistics:
     """Describe ``values`` (one per person), overall or per group."""
     data = np.asarray(values, dtype=np.float64)
-    labels = np.asarray(["all"] * len(data) if groups is None else [str(g) for g in groups])
+    labels = np.full(len(data), "all") if groups is None else np.asarray(groups).astype(str)
     if len(labels) != len(data):
         raise OutputError("statistics: one group label per value")
     keep = ~np.isnan(data)
+    names, codes = np.unique(labels[keep], return_inverse=True)
+    # One sort by (group, value); each group is then a sorted slice.
+    order = np.lexsort((data[keep], codes))
+    sorted_values, sorted_codes = data[keep][order], codes[order]
+    bounds = np.searchsorted(sorted_codes, np.arange(len(names) + 1))
     rows = []
-    for group in sorted(set(labels[keep].tolist())):
-        v = np.sort(data[keep & (labels == group)])
+    for k, group in enumerate(names):
+        v = sorted_values[bounds[k] : bounds[k + 1]]
         median = float(np.median(v))
         desc = v[::-1]
         rows.append(
             StatRow(
-                group, int(v.size), float(v.mean()), float(v.sum()),
+                str(group), int(v.size), float(v.mean()), float(v.sum()),
                 float(v.std(ddof=1)) if v.size > 1 else 0.0, float(v[0]), float(v[-1]), median,
                 int((v == v[0]).sum()), int((v == v[-1]).sum()), int((v == median).sum()),
                 float(desc[0]), float(desc[1]) if v.size > 1 else 0.0,
