@@ -12,6 +12,7 @@ from socle.release.desk import Item, OutputRequest, ReleaseDesk, ReviewRecord
 from socle.release.differencing import Finding, LedgerTable, find_differencing
 from socle.release.dp import DPResult, dp_count, dp_histogram, dp_mean, dp_sum
 from socle.release.errors import BudgetError, DeskError, NotFoundError, OutputError, ReleaseError
+from socle.release.files import output_from_file
 from socle.release.grid import Grid, counts_table, frequency_table, magnitude_table
 from socle.release.ledger import Budget, LedgerEntry
 from socle.release.outputs import (
@@ -71,6 +72,7 @@ __all__ = [
     "kaplan_meier",
     "load_policy",
     "magnitude_table",
+    "output_from_file",
     "regression_from_statsmodels",
     "statistics",
 ]
