@@ -8,7 +8,7 @@ every released cell in the ledger that later requests are checked against.
 """
 
 from socle.release.checks import Check, CheckReport, check_output
-from socle.release.desk import Item, OutputRequest, ReleaseDesk, ReviewRecord
+from socle.release.desk import ReleaseDesk
 from socle.release.differencing import Finding, LedgerTable, find_differencing
 from socle.release.dp import DPResult, dp_count, dp_histogram, dp_mean, dp_sum
 from socle.release.errors import BudgetError, DeskError, NotFoundError, OutputError, ReleaseError
@@ -31,6 +31,7 @@ from socle.release.outputs import (
     statistics,
 )
 from socle.release.policy import ReleasePolicy, load_policy
+from socle.release.records import Item, OutputRequest, ReviewRecord
 
 __all__ = [
     "Budget",

@@ -11,81 +11,29 @@ log (the permit chain), cells recorded in the ledger.
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 import re
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import orjson
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Engine, select
 
 from socle.audit import AuditLog
 from socle.governance import Governance
-from socle.release import ledger
+from socle.release import ledger, records
 from socle.release.checks import Check, CheckReport, check_output
 from socle.release.differencing import find_differencing
 from socle.release.dp import DPResult
-from socle.release.errors import BudgetError, DeskError, NotFoundError
+from socle.release.errors import BudgetError, DeskError
 from socle.release.ledger import Budget, LedgerEntry
 from socle.release.outputs import Output, Population
 from socle.release.policy import ReleasePolicy
-from socle.release.tables import output_checker, output_item, output_request, output_review
+from socle.release.records import OutputRequest, now
+from socle.release.tables import output_checker, output_request, output_review
 
 Decision = Literal["approved", "rejected", "changes_requested"]
 OPEN = ("submitted", "in_review")
-
-
-@dataclass(frozen=True)
-class Item:
-    name: str
-    kind: str
-    status: str
-    checks: tuple[dict[str, Any], ...]
-    columns: tuple[str, ...]
-    rows: tuple[tuple[Any, ...], ...]
-    exception: str | None
-    population: str
-    sha256: str | None
-
-
-@dataclass(frozen=True)
-class ReviewRecord:
-    checker: str
-    decision: str
-    reasons: str
-    at: str
-
-
-@dataclass(frozen=True)
-class OutputRequest:
-    id: str
-    grant_id: str
-    project: str
-    requester: str
-    description: str
-    state: str
-    items: tuple[Item, ...]
-    reviews: tuple[ReviewRecord, ...]
-    created_at: str
-    folder: Path | None = None  # where the released files are, once released
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
-
-
-def _csv(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows(["suppressed" if v is None else v for v in row] for row in rows)
-    return buffer.getvalue().encode()
 
 
 class ReleaseDesk:
@@ -161,9 +109,9 @@ class ReleaseDesk:
             )
         request_id = "out-" + uuid.uuid4().hex[:10]
         with self.engine.begin() as conn:
-            self._insert(conn, request_id, grant_id, grant.request_id, actor, description)
+            records.insert_request(conn, request_id, grant_id, grant.request_id, actor, description)
             for output, report in zip(outputs, reports, strict=True):
-                self._insert_item(
+                records.insert_item(
                     conn,
                     request_id,
                     output.name,
@@ -200,7 +148,7 @@ class ReleaseDesk:
                     f"{max(grant.dp_epsilon - eps, 0):g} of the committee's ε={grant.dp_epsilon:g} "
                     "remains; the privacy budget is spent"
                 )
-            self._insert(conn, request_id, grant_id, grant.request_id, actor, description)
+            records.insert_request(conn, request_id, grant_id, grant.request_id, actor, description)
             check = Check(
                 "privacy_budget", "pass", f"ε={result.epsilon:g} spent ({eps + result.epsilon:g} "
                 f"of {grant.dp_epsilon:g}); {result.confidence:.0%} intervals reported", 0, False,
@@ -210,7 +158,9 @@ class ReleaseDesk:
                 name, f"dp_{result.kind}", (check,), ("label", "value", "ci_low", "ci_high"),
                 tuple(result.rows()),
             )  # fmt: skip
-            self._insert_item(conn, request_id, name, population, {"dp": result.kind}, report, None)
+            records.insert_item(
+                conn, request_id, name, population, {"dp": result.kind}, report, None
+            )
             ledger.spend(conn, grant_id, request_id, result.kind, result.epsilon, result.delta)
             self.audit.append(
                 conn, actor=actor, role="researcher", action="release.request", object=request_id,
@@ -229,7 +179,7 @@ class ReleaseDesk:
             if conn.execute(select(output_checker).where(output_checker.c.name == name)).first():
                 return
             conn.execute(
-                output_checker.insert().values(name=name, appointed_by=actor, appointed_at=_now())
+                output_checker.insert().values(name=name, appointed_by=actor, appointed_at=now())
             )
             self.audit.append(
                 conn,
@@ -282,12 +232,12 @@ class ReleaseDesk:
                     checker=actor,
                     decision=decision,
                     reasons=reasons,
-                    at=_now(),
+                    at=now(),
                 )
             )
             conn.execute(
                 output_request.update().where(output_request.c.id == request_id).values(
-                    state=state, decided_at=_now() if state not in OPEN else None
+                    state=state, decided_at=now() if state not in OPEN else None
                 )
             )  # fmt: skip
             self.audit.append(
@@ -297,40 +247,17 @@ class ReleaseDesk:
                          "required": self.policy.checkers_required, "reasons": reasons},
             )  # fmt: skip
             if state == "released":
-                self._release(conn, req, grant.purpose, [*(r.checker for r in req.reviews), actor])
+                checkers = [*(r.checker for r in req.reviews), actor]
+                records.write_release(
+                    conn, self.audit, req, grant.purpose, checkers, self.releases_dir
+                )
         return self.get(request_id)
 
     # -- reading ------------------------------------------------------------------------
 
     def get(self, request_id: str) -> OutputRequest:
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(output_request).where(output_request.c.id == request_id)
-            ).first()
-            if row is None:
-                raise NotFoundError(f"no output request '{request_id}'")
-            items = conn.execute(
-                select(output_item)
-                .where(output_item.c.request_id == request_id)
-                .order_by(output_item.c.name)
-            ).all()
-            reviews = conn.execute(
-                select(output_review)
-                .where(output_review.c.request_id == request_id)
-                .order_by(output_review.c.id)
-            ).all()
-        folder = self.releases_dir / request_id
-        return OutputRequest(
-            row.id, row.grant_id, row.project, row.requester, row.description, row.state,
-            tuple(
-                Item(i.name, i.kind, i.status, tuple(orjson.loads(i.checks)),
-                     tuple(orjson.loads(i.columns)), tuple(tuple(r) for r in orjson.loads(i.rows)),
-                     i.exception, i.population, i.sha256)
-                for i in items
-            ),
-            tuple(ReviewRecord(r.checker, r.decision, r.reasons, r.at) for r in reviews),
-            row.created_at, folder if row.state == "released" else None,
-        )  # fmt: skip
+            return records.load_request(conn, request_id, self.releases_dir)
 
     def requests(
         self, *, project: str | None = None, state: str | None = None
@@ -365,77 +292,3 @@ class ReleaseDesk:
     def spends(self, grant_id: str) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             return ledger.spends(conn, grant_id)
-
-    # -- internals ----------------------------------------------------------------------
-
-    def _insert(
-        self,
-        conn: Connection,
-        request_id: str,
-        grant_id: str,
-        project: str,
-        actor: str,
-        description: str,
-    ) -> None:
-        conn.execute(
-            output_request.insert().values(
-                id=request_id, grant_id=grant_id, project=project, requester=actor,
-                description=description, state="submitted", created_at=_now(),
-            )
-        )  # fmt: skip
-
-    def _insert_item(
-        self,
-        conn: Connection,
-        request_id: str,
-        name: str,
-        population: Population,
-        provenance: Mapping[str, str],
-        report: CheckReport,
-        exception: str | None,
-    ) -> None:
-        cells = None
-        if report.table is not None:
-            cells = orjson.dumps(ledger.table_cells(report.table, report.columns[-1])).decode()
-        conn.execute(
-            output_item.insert().values(
-                request_id=request_id, name=name, kind=report.kind, status=report.status,
-                checks=orjson.dumps([c.as_dict() for c in report.checks]).decode(),
-                columns=orjson.dumps(report.columns).decode(),
-                rows=orjson.dumps(report.rows, option=orjson.OPT_SERIALIZE_NUMPY).decode(),
-                exception=exception, population=population.definition,
-                population_key=population.key, persons=population.persons,
-                provenance=orjson.dumps(dict(provenance)).decode(), ledger=cells,
-            )
-        )  # fmt: skip
-
-    def _release(
-        self, conn: Connection, req: OutputRequest, purpose: str, checkers: list[str]
-    ) -> None:
-        """Write each output, hash it, record its cells; all in the approving transaction."""
-        folder = self.releases_dir / req.id
-        folder.mkdir(parents=True, exist_ok=True)
-        hashes: dict[str, str] = {}
-        items = conn.execute(select(output_item).where(output_item.c.request_id == req.id)).all()
-        for item in items:
-            data = _csv(orjson.loads(item.columns), orjson.loads(item.rows))
-            digest = hashlib.sha256(data).hexdigest()
-            (folder / f"{item.name}.csv").write_bytes(data)
-            hashes[item.name] = digest
-            conn.execute(
-                output_item.update()
-                .where(output_item.c.request_id == req.id, output_item.c.name == item.name)
-                .values(sha256=digest)
-            )
-            if item.ledger:
-                population = Population(item.population, item.persons)
-                table = ledger.as_ledger_table(
-                    f"{req.id}/{item.name}", population, orjson.loads(item.ledger)
-                )
-                ledger.record(conn, req.project, table)
-        self.audit.append(
-            conn, actor="socle", role="system", action="release.released", object=req.id,
-            purpose=purpose,
-            details={"grant": req.grant_id, "files": hashes, "requester": req.requester,
-                     "checkers": checkers},
-        )  # fmt: skip
