@@ -145,6 +145,9 @@ def _run(c: TestClient) -> dict[str, Any]:
         c.post(f"/output-requests/{out}/reviews", json={"decision": "approved", "reasons": "ok"},
                headers=oc2), 201,
     )  # fmt: skip
+    run["bob_list"] = _ok(c.get("/output-requests", headers=bob))
+    run["bob_get"] = c.get(f"/output-requests/{out}", headers=bob)
+    run["ledger"] = _ok(c.get(f"/projects/{run['released']['project']}/ledger", headers=oc1))
     name = run["released"]["items"][0]["name"]
     run["file"] = c.get(f"/output-requests/{out}/files/{name}", headers=alice)
     run["dp"] = _ok(
@@ -223,6 +226,19 @@ def test_outputs_leave_only_after_two_output_checkers_approve(lifecycle: dict[st
         value = line.split(",")[1]
         assert value == "suppressed" or (int(value) >= 10 and int(value) % 5 == 0)
     assert hashlib.sha256(file.content).hexdigest() == released["items"][0]["sha256"]
+
+
+def test_other_projects_and_the_ledger_show_no_more_than_was_released(
+    lifecycle: dict[str, Any],
+) -> None:
+    assert lifecycle["bob_list"]["total"] == 0
+    assert lifecycle["bob_get"].status_code == 403
+    ledger = lifecycle["ledger"]
+    assert ledger and all(
+        set(e) == {"release_id", "population", "dims", "labels", "released_value"} for e in ledger
+    )
+    released = {tuple(row[:-1]): row[-1] for row in lifecycle["released"]["items"][0]["rows"]}
+    assert {tuple(e["labels"]): e["released_value"] for e in ledger} == released
 
 
 def test_dp_count_spends_the_budget_the_committee_granted(lifecycle: dict[str, Any]) -> None:
