@@ -125,7 +125,7 @@ class ReleaseDesk:
                 purpose=grant.purpose,
                 details={
                     "grant": grant_id, "outputs": {r.output: r.status for r in reports},
-                    "exceptions": sorted(exceptions), "provenance": [dict(o.provenance) for o in outputs],
+                    "exceptions": sorted(exceptions), "sources": [dict(o.provenance) for o in outputs if o.provenance],
                 },
             )  # fmt: skip
         return self.get(request_id)
