@@ -4,7 +4,7 @@ A node keeps everything under one *home* directory::
 
     <home>/warehouse.duckdb     clinical warehouse (OMOP CDM, DuckDB)
     <home>/governance.sqlite    governance state (SQLAlchemy; PostgreSQL in production)
-    <home>/secrets/             pseudonym key and vault key, mode 0600, outside the warehouse
+    <home>/secrets/             pseudonym, vault and date-shift keys, mode 0600, outside the warehouse
     <home>/vault.sqlite         encrypted identity vault
     <home>/reports/             quality, release and model reports
 """
@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     governance_url: str | None = None
     small_cell_threshold: int = 10
     rounding_base: int = 5
+    # Each person's dates move back by a keyed 1..N days (set once, before the first load).
+    date_shift_max_days: int = Field(default=180, ge=1, le=3650)
 
     @property
     def warehouse_path(self) -> Path:

@@ -22,7 +22,7 @@ from socle.ingest import (
     ingest,
     rotate_pseudonym_key,
 )
-from socle.privacy import IdentityVault, Pseudonymizer, load_or_create_key
+from socle.privacy import DateShift, IdentityVault, Pseudonymizer, load_or_create_key
 from socle.quality import QualityReport, build_report
 from socle.store import open_engine
 from socle.warehouse import Warehouse
@@ -44,6 +44,7 @@ class Node:
     workspace: Workspace
     models: ModelRegistry
     guarantee: HumanGuarantee
+    dates: DateShift
 
     @classmethod
     def open(cls, settings: Settings) -> Node:
@@ -54,6 +55,10 @@ class Node:
         pseudo = Pseudonymizer(load_or_create_key(settings.secrets_dir / "pseudonym.key"))
         vault = IdentityVault(
             settings.vault_path, load_or_create_key(settings.secrets_dir / "vault.key"), pseudo
+        )
+        dates = DateShift(
+            load_or_create_key(settings.secrets_dir / "date_shift.key"),
+            settings.date_shift_max_days,
         )
         taxonomy = load_taxonomy()
         catalog = Catalog(engine, audit, settings.small_cell_threshold)
@@ -67,14 +72,16 @@ class Node:
         guarantee = HumanGuarantee(engine, audit, models)
         return cls(
             settings, engine, audit, warehouse, pseudo, vault, taxonomy, catalog, consent,
-            governance, workspace, models, guarantee,
+            governance, workspace, models, guarantee, dates,
         )  # fmt: skip
 
     def load(
         self, path: Path, *, actor: str, on_file: Callable[[Path, int], None] | None = None
     ) -> LoadSummary:
         """Ingest FHIR input atomically and audit the load (counts only)."""
-        summary = ingest(path, self.warehouse, self.pseudo, self.vault, on_file=on_file)
+        summary = ingest(
+            path, self.warehouse, self.pseudo, self.vault, dates=self.dates, on_file=on_file
+        )
         self.audit.record(
             actor=actor, role="data_steward", action="warehouse.load", object=summary.load_id,
             details={"files": summary.files, "persons": summary.persons, **summary.totals()},

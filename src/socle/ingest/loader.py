@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from socle.ingest.context import MappingContext
+from socle.ingest.dates import shift_mapped
 from socle.ingest.errors import MappingError, UnresolvedReferenceError
 from socle.ingest.mappers import Mapped, Mapper, load_all
 from socle.ingest.r4 import SKIPPED_TYPES
 from socle.ingest.reader import SourceItem, input_files, read_file
-from socle.privacy import IdentityVault, Pseudonymizer
+from socle.privacy import DateShift, IdentityVault, Pseudonymizer
 from socle.warehouse import BatchWriter, Warehouse
 
 
@@ -92,16 +93,19 @@ class _Batch:
 
 
 def _map(
-    item: SourceItem, mappers: dict[str, Mapper], ctx: MappingContext
+    item: SourceItem, mappers: dict[str, Mapper], ctx: MappingContext, dates: DateShift
 ) -> Mapped | UnresolvedReferenceError | str:
-    """The rows of one resource, or why it cannot be loaded."""
+    """The rows of one resource (dates shifted by its patient's offset), or why it cannot load."""
     if item.error is not None:
         return item.error
     kind = item.resource_type
     if kind not in mappers:
         return f"'{kind[:40]}' is not a FHIR R4 resource type Socle can load"
+    resource = item.resource or {}
     try:
-        return mappers[kind](item.resource or {}, ctx)
+        mapped = mappers[kind](resource, ctx)
+        shift_mapped(mapped, resource, dates)
+        return mapped
     except UnresolvedReferenceError as exc:
         return exc
     except MappingError as exc:
@@ -118,10 +122,13 @@ def ingest(
     pseudo: Pseudonymizer,
     vault: IdentityVault,
     *,
+    dates: DateShift,
     batch_rows: int = 50_000,
     on_file: Callable[[Path, int], None] | None = None,
 ) -> LoadSummary:
     """Load every FHIR file under ``path`` in one transaction; return the reconciled summary.
+
+    Every date is shifted by its patient's ``dates`` offset before it is staged.
 
     Python's cyclic garbage collector is paused during the load: parsed bundles
     allocate millions of short-lived, acyclic objects that reference counting
@@ -130,7 +137,7 @@ def ingest(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _ingest(path, warehouse, pseudo, vault, batch_rows, on_file)
+        return _ingest(path, warehouse, pseudo, vault, dates, batch_rows, on_file)
     finally:
         if collecting:
             gc.enable()
@@ -141,6 +148,7 @@ def _ingest(
     warehouse: Warehouse,
     pseudo: Pseudonymizer,
     vault: IdentityVault,
+    dates: DateShift,
     batch_rows: int,
     on_file: Callable[[Path, int], None] | None,
 ) -> LoadSummary:
@@ -186,7 +194,7 @@ def _ingest(
                 if item.error is None and kind in SKIPPED_TYPES:
                     summary.skipped[kind] += 1
                     continue
-                result = _map(item, mappers, ctx)
+                result = _map(item, mappers, ctx, dates)
                 if isinstance(result, Mapped):
                     accept(item, result)
                 elif isinstance(result, UnresolvedReferenceError):
@@ -201,7 +209,7 @@ def _ingest(
                 on_file(file, len(items))
         late = MappingContext(pseudo, shared=shared)
         for file, file_token, item in deferred:
-            result = _map(item, mappers, late)
+            result = _map(item, mappers, late, dates)
             if isinstance(result, Mapped):
                 accept(item, result)
             else:

@@ -1,5 +1,6 @@
 """Privacy: pseudonym keys, identity vault, output checking."""
 
+from socle.privacy.dates import DateShift
 from socle.privacy.errors import PrivacyError, UnsafeSecretError, VaultError
 from socle.privacy.keys import create_next_key, install_next_key, load_or_create_key
 from socle.privacy.output_check import CheckedTable, check_aggregate
@@ -8,6 +9,7 @@ from socle.privacy.vault import IdentityVault
 
 __all__ = [
     "CheckedTable",
+    "DateShift",
     "IdentityVault",
     "PrivacyError",
     "Pseudonymizer",
