@@ -23,6 +23,7 @@ from socle.ingest.errors import MappingError, UnresolvedReferenceError
 from socle.ingest.mappers import Mapped, Mapper, load_all
 from socle.ingest.r4 import SKIPPED_TYPES
 from socle.ingest.reader import SourceItem, input_files, read_file
+from socle.ingest.validation import printable, reject_control_characters
 from socle.privacy import DateShift, IdentityVault, Pseudonymizer
 from socle.warehouse import BatchWriter, Warehouse
 
@@ -100,10 +101,11 @@ def _map(
         return item.error
     kind = item.resource_type
     if kind not in mappers:
-        return f"'{kind[:40]}' is not a FHIR R4 resource type Socle can load"
+        return "resourceType is not a FHIR R4 resource type Socle can load"
     resource = item.resource or {}
     try:
         mapped = mappers[kind](resource, ctx)
+        reject_control_characters(mapped)
         shift_mapped(mapped, resource, dates)
         return mapped
     except UnresolvedReferenceError as exc:
@@ -114,6 +116,22 @@ def _map(
         # A field of the wrong JSON shape: name the error type only (its message may
         # quote patient data).
         return f"not FHIR R4: a field has the wrong structure ({type(exc).__name__})"
+
+
+def _kind(item: SourceItem, mappers: dict[str, Mapper]) -> str:
+    """The resource type for counts and quarantine: an input value only if it is a known type."""
+    kind = item.resource_type
+    known = kind in mappers or kind in SKIPPED_TYPES or kind in ("(unreadable)", "(none)")
+    return kind if known else "(unknown type)"
+
+
+def _source_codes(codings: set[tuple[str, str, str]]) -> list[dict[str, Any]]:
+    """Rows of the source-code dictionary; names come from the vocabulary, never the input."""
+    return [
+        {"vocabulary_id": v, "code": c, "display": None}
+        for v, c, d in codings
+        if printable((v, c, d))
+    ]
 
 
 def ingest(
@@ -162,15 +180,14 @@ def _ingest(
 
     def accept(item: SourceItem, mapped: Mapped) -> None:
         batch.add(mapped)
-        summary.loaded[item.resource_type] += 1
+        summary.loaded[_kind(item, mappers)] += 1
         if item.resource_type == "Patient":
             persons.add(mapped.rows[0][1]["person_id"])
 
     def reject(file: Path, token: str, item: SourceItem, reason: str) -> None:
-        summary.quarantined[item.resource_type] += 1
-        summary.quarantine.append(
-            QuarantinedRecord(str(file), token, item.position, item.resource_type, reason)
-        )
+        kind = _kind(item, mappers)
+        summary.quarantined[kind] += 1
+        summary.quarantine.append(QuarantinedRecord(str(file), token, item.position, kind, reason))
 
     with warehouse.loading() as writer:
         batch = _Batch(writer, vault, batch_rows)
@@ -189,7 +206,7 @@ def _ingest(
                 )
             file_token = "file-" + pseudo.token("file", str(file.resolve()))[:12]
             for item in items:
-                kind = item.resource_type
+                kind = _kind(item, mappers)
                 summary.read[kind] += 1
                 if item.error is None and kind in SKIPPED_TYPES:
                     summary.skipped[kind] += 1
@@ -201,10 +218,7 @@ def _ingest(
                     deferred.append((file, file_token, item))  # its target may come later
                 else:
                     reject(file, file_token, item, result)
-            writer.write(
-                "source_code",
-                [{"vocabulary_id": v, "code": c, "display": d} for v, c, d in ctx.codings],
-            )
+            writer.write("source_code", _source_codes(ctx.codings))
             if on_file:
                 on_file(file, len(items))
         late = MappingContext(pseudo, shared=shared)
@@ -214,10 +228,7 @@ def _ingest(
                 accept(item, result)
             else:
                 reject(file, file_token, item, str(result))
-        writer.write(
-            "source_code",
-            [{"vocabulary_id": v, "code": c, "display": d} for v, c, d in late.codings],
-        )
+        writer.write("source_code", _source_codes(late.codings))
         batch.flush()
         summary.rows.update(batch.counts)
         writer.write(

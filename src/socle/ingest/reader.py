@@ -7,6 +7,7 @@ The reader never raises on bad content: an unreadable file or line becomes a
 from __future__ import annotations
 
 import gzip
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,8 +60,11 @@ def read_file(path: Path) -> Iterator[SourceItem]:
     """Resources of one file, in order; positions are entry indexes or 1-based line numbers."""
     try:
         raw = gzip.decompress(path.read_bytes()) if path.name.endswith(".gz") else path.read_bytes()
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        yield SourceItem(0, None, f"cannot read file: {exc}")
+    except (EOFError, gzip.BadGzipFile, zlib.error):
+        yield SourceItem(0, None, "cannot read file: not a complete gzip stream")
+        return
+    except OSError as exc:  # its message names the file, whose name may be a patient's
+        yield SourceItem(0, None, f"cannot read file: {exc.strerror or type(exc).__name__}")
         return
     if path.name in CSV_NAMES:
         for line, resource, error in csv_rows(path.name.removesuffix(".gz"), raw):
@@ -78,7 +82,7 @@ def _ndjson(raw: bytes) -> Iterator[SourceItem]:
         try:
             resource = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
-            yield SourceItem(number, None, f"not valid JSON: {exc}")
+            yield SourceItem(number, None, _json_error(exc))
             continue
         yield _checked(number, resource)
 
@@ -87,7 +91,7 @@ def _json(raw: bytes) -> Iterator[SourceItem]:
     try:
         doc = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        yield SourceItem(0, None, f"not valid JSON: {exc}")
+        yield SourceItem(0, None, _json_error(exc))
         return
     if isinstance(doc, dict) and doc.get("resourceType") == "Bundle":
         entries = doc.get("entry")
@@ -99,6 +103,11 @@ def _json(raw: bytes) -> Iterator[SourceItem]:
             yield _checked(index, resource)
     else:
         yield _checked(0, doc)
+
+
+def _json_error(exc: orjson.JSONDecodeError) -> str:
+    """Where the JSON breaks, without quoting it."""
+    return f"not valid JSON (line {exc.lineno}, column {exc.colno})"
 
 
 def _checked(position: int, resource: Any) -> SourceItem:
