@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     rounding_base: int = 5
     # Each person's dates move back by a keyed 1..N days (set once, before the first load).
     date_shift_max_days: int = Field(default=180, ge=1, le=3650)
+    # One input file may expand to at most this many MiB (larger ones are quarantined, unread).
+    ingest_max_file_mb: int = Field(default=4096, ge=1)
+    # The largest part of a file held in memory at once (a bigger Bundle is streamed).
+    ingest_memory_mb: int = Field(default=256, ge=1)
 
     @property
     def warehouse_path(self) -> Path:

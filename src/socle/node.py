@@ -18,6 +18,7 @@ from socle.guarantee import HumanGuarantee
 from socle.ingest import (
     KeyRotationError,
     LoadSummary,
+    ReadLimits,
     RotationSummary,
     ingest,
     rotate_pseudonym_key,
@@ -80,8 +81,11 @@ class Node:
     ) -> LoadSummary:
         """Ingest FHIR input atomically and audit the load (counts only)."""
         summary = ingest(
-            path, self.warehouse, self.pseudo, self.vault, dates=self.dates, on_file=on_file
-        )
+            path, self.warehouse, self.pseudo, self.vault, dates=self.dates, on_file=on_file,
+            limits=ReadLimits.from_mebibytes(
+                self.settings.ingest_max_file_mb, self.settings.ingest_memory_mb
+            ),
+        )  # fmt: skip
         self.audit.record(
             actor=actor, role="data_steward", action="warehouse.load", object=summary.load_id,
             details={"files": summary.files, "persons": summary.persons, **summary.totals()},

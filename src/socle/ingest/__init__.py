@@ -2,7 +2,7 @@
 
 from socle.ingest.errors import IngestError, KeyRotationError, MappingError, NoInputError
 from socle.ingest.loader import LoadSummary, QuarantinedRecord, ingest
-from socle.ingest.reader import SourceItem, input_files, read_file
+from socle.ingest.reader import ReadLimits, SourceItem, input_files, read_file
 from socle.ingest.rotation import RotationSummary, rotate_pseudonym_key
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "MappingError",
     "NoInputError",
     "QuarantinedRecord",
+    "ReadLimits",
     "RotationSummary",
     "SourceItem",
     "ingest",

@@ -22,7 +22,7 @@ from socle.ingest.dates import shift_mapped
 from socle.ingest.errors import MappingError, UnresolvedReferenceError
 from socle.ingest.mappers import Mapped, Mapper, load_all
 from socle.ingest.r4 import SKIPPED_TYPES
-from socle.ingest.reader import SourceItem, input_files, read_file
+from socle.ingest.reader import ReadLimits, SourceItem, input_files, read_file
 from socle.ingest.validation import printable, reject_control_characters
 from socle.privacy import DateShift, IdentityVault, Pseudonymizer
 from socle.warehouse import BatchWriter, Warehouse
@@ -141,12 +141,14 @@ def ingest(
     vault: IdentityVault,
     *,
     dates: DateShift,
+    limits: ReadLimits | None = None,
     batch_rows: int = 50_000,
     on_file: Callable[[Path, int], None] | None = None,
 ) -> LoadSummary:
     """Load every FHIR file under ``path`` in one transaction; return the reconciled summary.
 
-    Every date is shifted by its patient's ``dates`` offset before it is staged.
+    Every date is shifted by its patient's ``dates`` offset before it is staged; files are
+    read within ``limits`` (size per file, memory), and never through a link out of ``path``.
 
     Python's cyclic garbage collector is paused during the load: parsed bundles
     allocate millions of short-lived, acyclic objects that reference counting
@@ -155,7 +157,9 @@ def ingest(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _ingest(path, warehouse, pseudo, vault, dates, batch_rows, on_file)
+        return _ingest(
+            path, warehouse, pseudo, vault, dates, limits or ReadLimits(), batch_rows, on_file
+        )
     finally:
         if collecting:
             gc.enable()
@@ -167,6 +171,7 @@ def _ingest(
     pseudo: Pseudonymizer,
     vault: IdentityVault,
     dates: DateShift,
+    limits: ReadLimits,
     batch_rows: int,
     on_file: Callable[[Path, int], None] | None,
 ) -> LoadSummary:
@@ -175,7 +180,7 @@ def _ingest(
     mappers = load_all()
     started = datetime.now(UTC).replace(tzinfo=None)
     persons: set[int] = set()
-    shared: dict[str, dict[str, Any]] = {}  # Medications of NDJSON files, for other files
+    shared: dict[str, dict[str, Any]] = {}  # Medications (their code only), for later resources
     deferred: list[tuple[Path, str, SourceItem]] = []
 
     def accept(item: SourceItem, mapped: Mapped) -> None:
@@ -192,20 +197,13 @@ def _ingest(
     with warehouse.loading() as writer:
         batch = _Batch(writer, vault, batch_rows)
         for file in files:
-            items = list(read_file(file))
-            ctx = MappingContext(
-                pseudo,
-                {i.resource["id"]: i.resource for i in items if i.resource and i.error is None},
-                shared=shared,
-            )
-            if ".ndjson" in file.name:
-                shared.update(
-                    (i.resource["id"], {"code": i.resource.get("code")})
-                    for i in items
-                    if i.resource and i.error is None and i.resource_type == "Medication"
-                )
+            ctx = MappingContext(pseudo, shared=shared)
             file_token = "file-" + pseudo.token("file", str(file.resolve()))[:12]
-            for item in items:
+            count = 0
+            for item in read_file(file, limits, root=path):
+                count += 1
+                if item.resource and item.error is None and item.resource_type == "Medication":
+                    shared[item.resource["id"]] = {"code": item.resource.get("code")}
                 kind = _kind(item, mappers)
                 summary.read[kind] += 1
                 if item.error is None and kind in SKIPPED_TYPES:
@@ -220,7 +218,7 @@ def _ingest(
                     reject(file, file_token, item, result)
             writer.write("source_code", _source_codes(ctx.codings))
             if on_file:
-                on_file(file, len(items))
+                on_file(file, count)
         late = MappingContext(pseudo, shared=shared)
         for file, file_token, item in deferred:
             result = _map(item, mappers, late, dates)
