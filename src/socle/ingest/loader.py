@@ -10,87 +10,28 @@ from __future__ import annotations
 
 import gc
 import uuid
-from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from socle.ingest.batch import Batch
 from socle.ingest.context import MappingContext
 from socle.ingest.dates import shift_mapped
 from socle.ingest.errors import MappingError, UnresolvedReferenceError
 from socle.ingest.mappers import Mapped, Mapper, load_all
 from socle.ingest.r4 import SKIPPED_TYPES
 from socle.ingest.reader import ReadLimits, SourceItem, input_files, read_file
+from socle.ingest.summary import LoadSummary, QuarantinedRecord
 from socle.ingest.validation import printable, reject_control_characters
 from socle.privacy import DateShift, IdentityVault, Pseudonymizer
-from socle.warehouse import BatchWriter, Warehouse
+from socle.warehouse import LedgerEntry, Warehouse
 
-
-@dataclass(frozen=True)
-class QuarantinedRecord:
-    """A resource that was not loaded, and why. ``file`` stays with the steward, not the warehouse."""
-
-    file: str
-    file_token: str
-    position: int
-    resource_type: str
-    reason: str
-
-
-@dataclass
-class LoadSummary:
-    load_id: str
-    files: int = 0
-    read: Counter[str] = field(default_factory=Counter)
-    loaded: Counter[str] = field(default_factory=Counter)
-    quarantined: Counter[str] = field(default_factory=Counter)
-    skipped: Counter[str] = field(default_factory=Counter)
-    rows: Counter[str] = field(default_factory=Counter)
-    quarantine: list[QuarantinedRecord] = field(default_factory=list)
-    persons: int = 0
-
-    def totals(self) -> dict[str, int]:
-        return {
-            "read": sum(self.read.values()),
-            "loaded": sum(self.loaded.values()),
-            "quarantined": sum(self.quarantined.values()),
-            "skipped": sum(self.skipped.values()),
-        }
-
-    def reconciles(self) -> bool:
-        t = self.totals()
-        return t["read"] == t["loaded"] + t["quarantined"] + t["skipped"]
-
-
-class _Batch:
-    """Rows waiting to be written, flushed when ``limit`` rows are pending."""
-
-    def __init__(self, writer: BatchWriter, vault: IdentityVault, limit: int) -> None:
-        self.writer, self.vault, self.limit = writer, vault, limit
-        self.rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        self.counts: Counter[str] = Counter()
-        self.identities: list[tuple[str, str, dict[str, Any]]] = []
-        self.pending = 0
-
-    def add(self, mapped: Mapped) -> None:
-        for table, row in mapped.rows:
-            self.rows[table].append(row)
-            self.counts[table] += 1
-        if mapped.identity:
-            self.identities.append(mapped.identity)
-        self.pending += len(mapped.rows)
-        if self.pending >= self.limit:
-            self.flush()
-
-    def flush(self) -> None:
-        self.vault.put_many(self.identities)
-        for table, rows in self.rows.items():
-            self.writer.write(table, rows)
-        self.rows.clear()
-        self.identities.clear()
-        self.pending = 0
+ORPHAN = "subject/patient reference: the patient is neither in this load nor in the warehouse"
+DUPLICATE = (
+    "duplicate: a resource of the same type and id was read first in this load; "
+    "the first read is kept"
+)
 
 
 def _map(
@@ -183,22 +124,39 @@ def _ingest(
     shared: dict[str, dict[str, Any]] = {}  # Medications (their code only), for later resources
     deferred: list[tuple[Path, str, SourceItem]] = []
 
-    def accept(item: SourceItem, mapped: Mapped) -> None:
-        batch.add(mapped)
-        summary.loaded[_kind(item, mappers)] += 1
-        if item.resource_type == "Patient":
-            persons.add(mapped.rows[0][1]["person_id"])
+    names: dict[str, Path] = {}  # file token → path, for the steward's quarantine list
+
+    def accept(file: Path, token: str, item: SourceItem, mapped: Mapped) -> None:
+        kind = _kind(item, mappers)
+        resource = item.resource or {}
+        if kind == "Patient":
+            person_id = mapped.rows[0][1]["person_id"]
+            if person_id in persons:  # the first read is kept, in the vault too
+                reject(file, token, item, DUPLICATE)
+                return
+            persons.add(person_id)
+        key = pseudo.id(kind, str(resource.get("id")))
+        batch.add(mapped, kind, key, token, item.position)
+        summary.loaded[kind] += 1
 
     def reject(file: Path, token: str, item: SourceItem, reason: str) -> None:
         kind = _kind(item, mappers)
-        summary.quarantined[kind] += 1
-        summary.quarantine.append(QuarantinedRecord(str(file), token, item.position, kind, reason))
+        summary.quarantine_record(QuarantinedRecord(str(file), token, item.position, kind, reason))
+
+    def take_back(entries: list[LedgerEntry], removed: dict[str, int], reason: str) -> None:
+        for e in entries:
+            file = names[e.file]
+            summary.take_back(
+                QuarantinedRecord(str(file), e.file, e.position, e.resource_type, reason)
+            )
+        summary.rows.subtract(removed)
 
     with warehouse.loading() as writer:
-        batch = _Batch(writer, vault, batch_rows)
+        batch = Batch(writer, vault, batch_rows)
         for file in files:
             ctx = MappingContext(pseudo, shared=shared)
             file_token = "file-" + pseudo.token("file", str(file.resolve()))[:12]
+            names[file_token] = file
             count = 0
             for item in read_file(file, limits, root=path):
                 count += 1
@@ -211,7 +169,7 @@ def _ingest(
                     continue
                 result = _map(item, mappers, ctx, dates)
                 if isinstance(result, Mapped):
-                    accept(item, result)
+                    accept(file, file_token, item, result)
                 elif isinstance(result, UnresolvedReferenceError):
                     deferred.append((file, file_token, item))  # its target may come later
                 else:
@@ -223,12 +181,14 @@ def _ingest(
         for file, file_token, item in deferred:
             result = _map(item, mappers, late, dates)
             if isinstance(result, Mapped):
-                accept(item, result)
+                accept(file, file_token, item, result)
             else:
                 reject(file, file_token, item, str(result))
         writer.write("source_code", _source_codes(late.codings))
         batch.flush()
         summary.rows.update(batch.counts)
+        take_back(*writer.remove_orphans(), ORPHAN)
+        take_back(*writer.remove_duplicates(), DUPLICATE)
         writer.write(
             "quarantine",
             [
