@@ -20,7 +20,14 @@ from starlette.exceptions import HTTPException
 from socle.api.errors import AuthenticationError, PermissionDeniedError, UserExistsError
 from socle.audit import TamperedLogError
 from socle.errors import SocleError
-from socle.governance import ConflictOfInterestError, GrantError, NotFoundError, TransitionError
+from socle.governance import (
+    ConflictOfInterestError,
+    GrantError,
+    NotAppointedError,
+    NotFoundError,
+    SeparationOfDutiesError,
+    TransitionError,
+)
 
 log = logging.getLogger("socle.api")
 
@@ -42,6 +49,8 @@ STATUS: list[tuple[type[SocleError], int]] = [
     (PermissionDeniedError, 403),
     (GrantError, 403),
     (ConflictOfInterestError, 403),
+    (NotAppointedError, 403),
+    (SeparationOfDutiesError, 403),
     (NotFoundError, 404),
     (UserExistsError, 409),
     (TransitionError, 409),

@@ -261,13 +261,28 @@ def appoint_member(node: Node, who: Principal, body: s.MemberCreate) -> s.Member
     return s.MemberPublic(id=m.id, name=m.name, expertise=m.expertise)
 
 
+def _signed_in_member(node: Node, who: Principal) -> Any:
+    member = next((m for m in node.governance.members() if m.name == who.subject), None)
+    if member is None:
+        raise PermissionDeniedError(f"{who.subject} is not an appointed committee member")
+    return member
+
+
+def declare_conflict(node: Node, who: Principal, body: s.ConflictCreate) -> s.ConflictPublic:
+    """The signed-in member declares their own conflict; they are then barred from it."""
+    member = _signed_in_member(node, who)
+    node.governance.declare_conflict(
+        member.id, statement=body.statement, request_id=body.request_id, sponsor=body.sponsor,
+        actor=who.subject,
+    )  # fmt: skip
+    return s.ConflictPublic(member_id=member.id, request_id=body.request_id, sponsor=body.sponsor)
+
+
 def review_request(
     node: Node, who: Principal, request_id: str, body: s.ReviewCreate
 ) -> s.ReviewPublic:
     """Record the signed-in member's scored review (conflicts of interest are refused)."""
-    member = next((m for m in node.governance.members() if m.name == who.subject), None)
-    if member is None:
-        raise PermissionDeniedError(f"{who.subject} is not an appointed committee member")
+    member = _signed_in_member(node, who)
     r = node.governance.review(
         request_id, member.id, scores=body.scores, summary=body.summary,
         comments=body.comments, actor=who.subject,

@@ -20,7 +20,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "changes_requested": frozenset({"submitted"}),
     "approved": frozenset({"active"}),
     "active": frozenset({"suspended", "expired", "closed"}),
-    "suspended": frozenset({"active", "closed"}),
+    # A revoked grant stays revoked: only a new round of review and decision issues another.
+    "suspended": frozenset({"in_review", "closed"}),
     "rejected": frozenset(),
     "expired": frozenset({"closed"}),
     "closed": frozenset(),
