@@ -22,7 +22,7 @@ from socle.ingest import (
     ingest,
     rotate_pseudonym_key,
 )
-from socle.privacy import IdentityVault, Pseudonymizer, load_or_create_key
+from socle.privacy import IdentityVault, Pseudonymizer, key_provider
 from socle.quality import QualityReport, build_report
 from socle.store import open_engine
 from socle.warehouse import Warehouse
@@ -51,10 +51,9 @@ class Node:
         engine = open_engine(settings.governance_db_url)
         audit = AuditLog(engine)
         warehouse = Warehouse(settings.warehouse_path)
-        pseudo = Pseudonymizer(load_or_create_key(settings.secrets_dir / "pseudonym.key"))
-        vault = IdentityVault(
-            settings.vault_path, load_or_create_key(settings.secrets_dir / "vault.key"), pseudo
-        )
+        keys = key_provider(settings.key_provider, settings.secrets_dir)
+        pseudo = Pseudonymizer(keys.key("pseudonym"))
+        vault = IdentityVault(settings.vault_path, keys.key("vault"), pseudo)
         taxonomy = load_taxonomy()
         catalog = Catalog(engine, audit, settings.small_cell_threshold)
         consent = ConsentRegistry(engine, audit, taxonomy)

@@ -50,7 +50,9 @@ def test_revoked_grant_cannot_be_issued_again_without_a_new_decision(loaded: Nod
     request_id = loaded.governance.grant(grant_id).request_id
     loaded.governance.revoke_grant(grant_id, actor="chair", reason="breach of conditions")
     with pytest.raises(TransitionError, match="issued only once, from a committee decision"):
-        loaded.governance.issue_grant(request_id, expires=today() + timedelta(days=9), actor="chair")
+        loaded.governance.issue_grant(
+            request_id, expires=today() + timedelta(days=9), actor="chair"
+        )
     assert loaded.governance.request(request_id)[1] == "suspended"
     assert loaded.governance.grant(grant_id).revoked
 
@@ -62,7 +64,9 @@ def test_after_revocation_a_new_round_and_decision_issue_a_new_grant(loaded: Nod
     loaded.governance.start_review(request_id, actor="chair")
     review_favourably(loaded, request_id)
     loaded.governance.decide(request_id, "approved", reasons="Remedied.", actor="chair")
-    new = loaded.governance.issue_grant(request_id, expires=today() + timedelta(days=9), actor="chair")
+    new = loaded.governance.issue_grant(
+        request_id, expires=today() + timedelta(days=9), actor="chair"
+    )
     assert new.id != grant_id and loaded.governance.grant(grant_id).revoked
     issued = [e for e in loaded.audit.events("grant.issue") if e.object == new.id]
     assert issued[0].details["decision"] == 2 and issued[0].role == "committee_member"
@@ -171,8 +175,12 @@ def test_member_who_declared_a_conflict_cannot_decide_or_issue(loaded: Node) -> 
 def api(tmp_path: Path, small_sample: Path) -> Iterator[TestClient]:
     with api_client(tmp_path / "api-home") as c:
         c.app.state.runner.call_sync(lambda n: n.load(small_sample, actor="steward"))  # type: ignore[attr-defined]
-        for name, role in [("alice", Role.RESEARCHER), ("chair", Role.COMMITTEE_MEMBER),
-                           ("mallory", Role.COMMITTEE_MEMBER), ("admin", Role.ADMINISTRATOR)]:
+        for name, role in [
+            ("alice", Role.RESEARCHER),
+            ("chair", Role.COMMITTEE_MEMBER),
+            ("mallory", Role.COMMITTEE_MEMBER),
+            ("admin", Role.ADMINISTRATOR),
+        ]:
             add_user(c, name, {role})  # fmt: skip
         add_user(c, "dual", {Role.RESEARCHER, Role.COMMITTEE_MEMBER})
         yield c
@@ -214,7 +222,9 @@ def test_api_refuses_a_fresh_grant_after_revocation_from_an_unappointed_account(
     expires = {"expires": str(today() + timedelta(days=30))}
     assert api.post(f"/requests/{rid}/grant", json=expires, headers=mallory).status_code == 403
     grant = api.post(f"/requests/{rid}/grant", json=expires, headers=chair).json()
-    revoked = api.post(f"/grants/{grant['id']}/revocation", json={"reason": "breach"}, headers=chair)
+    revoked = api.post(
+        f"/grants/{grant['id']}/revocation", json={"reason": "breach"}, headers=chair
+    )
     assert revoked.json()["revoked"] is True
     again = api.post(f"/requests/{rid}/grant", json=expires, headers=mallory)
     assert again.status_code in (403, 409), again.text

@@ -15,8 +15,9 @@ from typing import Any
 from socle.api import access
 from socle.api import schemas as s
 from socle.api.auth import Principal
-from socle.api.errors import PermissionDeniedError
+from socle.api.errors import AuthenticationError, PermissionDeniedError
 from socle.api.roles import Role
+from socle.api.throttle import SignInThrottle
 from socle.api.users import UserStore
 from socle.consent import ConsentEvent, ConsentService
 from socle.errors import InputError
@@ -35,6 +36,20 @@ def page(items: list[Any], limit: int, offset: int) -> dict[str, Any]:
 
 
 # -- users ----------------------------------------------------------------------------
+
+
+def sign_in(
+    users: UserStore, throttle: SignInThrottle, body: s.TokenRequest, client: str
+) -> Principal:
+    """The principal for a correct password, unless the account or client is throttled."""
+    throttle.check(body.username, client)
+    try:
+        principal = users.authenticate(body.username, body.password)
+    except AuthenticationError:
+        throttle.failed(body.username, client)
+        raise
+    throttle.succeeded(body.username)
+    return principal
 
 
 def create_user(node: Node, users: UserStore, who: Principal, body: s.UserCreate) -> s.UserPublic:
