@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from socle.ai import ModelRegistry
-from socle.audit import AuditLog
+from socle.audit import AuditLog, Seal
 from socle.catalog import Catalog
 from socle.config import Settings
 from socle.consent import ConsentRegistry, Taxonomy, load_taxonomy
@@ -49,9 +49,9 @@ class Node:
     def open(cls, settings: Settings) -> Node:
         settings.ensure_dirs()
         engine = open_engine(settings.governance_db_url)
-        audit = AuditLog(engine)
-        warehouse = Warehouse(settings.warehouse_path)
         keys = key_provider(settings.key_provider, settings.secrets_dir)
+        audit = AuditLog(engine, Seal(keys.key("audit"), settings.audit_anchor_path))
+        warehouse = Warehouse(settings.warehouse_path)
         pseudo = Pseudonymizer(keys.key("pseudonym"))
         vault = IdentityVault(settings.vault_path, keys.key("vault"), pseudo)
         taxonomy = load_taxonomy()
