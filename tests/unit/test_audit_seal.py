@@ -93,7 +93,7 @@ def test_a_forged_anchor_line_is_detected(home: Path) -> None:
     anchors = home / "audit-anchors.jsonl"
     with anchors.open("ab") as f:
         f.write(orjson.dumps({"seq": 11, "hash": "0" * 64, "mac": "0" * 64}) + b"\n")
-    with pytest.raises(TamperedLogError, match="line 11 .*not sealed by this node's audit key"):
+    with pytest.raises(TamperedLogError, match=r"line 11 .*not sealed by this node's audit key"):
         _verify(home)
 
 
@@ -102,7 +102,7 @@ def test_a_deleted_anchor_file_is_reported_not_recreated(home: Path) -> None:
     node = Node.open(Settings(home=home))
     try:
         node.audit.record(actor="a", role="researcher", action="test.more", object="x")
-        with pytest.raises(TamperedLogError, match="anchor file .* is missing"):
+        with pytest.raises(TamperedLogError, match=r"anchor file .* is missing"):
             node.audit.verify()
     finally:
         node.close()
