@@ -98,7 +98,9 @@ def test_committee_reviews_decides_and_times_the_decision(home: Path) -> None:
     node = Node.open(Settings(home=home))
     try:
         today = datetime.now(UTC).date()
-        grant = node.governance.issue_grant(rid, expires=today + timedelta(days=9), actor="Dr Reviewer")
+        grant = node.governance.issue_grant(
+            rid, expires=today + timedelta(days=9), actor="Dr Reviewer"
+        )
     finally:
         node.close()
     _ok(socle("request", "revoke", grant.id, "--reason", "breach", home=home))

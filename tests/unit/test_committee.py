@@ -89,7 +89,9 @@ def test_review_must_score_every_criterion_on_the_scale(loaded: Node) -> None:
             actor="erin",
         )  # fmt: skip
     with pytest.raises(ReviewError, match="summary"):
-        loaded.governance.review(rid, erin.id, scores=dict.fromkeys(ALL, 4), summary=" ", actor="erin")
+        loaded.governance.review(
+            rid, erin.id, scores=dict.fromkeys(ALL, 4), summary=" ", actor="erin"
+        )
 
 
 def test_a_member_reviews_a_round_once_and_the_review_is_audited(loaded: Node) -> None:
