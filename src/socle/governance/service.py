@@ -296,8 +296,13 @@ class Governance:
 
     # -- committee ------------------------------------------------------------------
 
-    def add_member(self, name: str, *, expertise: str, actor: str) -> Member:
-        """Appoint a committee member (their id, not their name, goes in the audit log)."""
+    def add_member(
+        self, name: str, *, expertise: str, actor: str, role: str = "administrator"
+    ) -> Member:
+        """Appoint a committee member (their id, not their name, goes in the audit log).
+
+        ``role`` is the appointing actor's role (an administrator through the API).
+        """
         if not name.strip() or not expertise.strip():
             raise ReviewError("a committee member needs a name and an expertise")
         member_id = "mbr-" + uuid.uuid4().hex[:8]
@@ -311,7 +316,7 @@ class Governance:
                     id=member_id, name=name, expertise=expertise, active=True
                 )
             )
-            self._audit(conn, actor, "committee_chair", "committee.member_add", member_id, "")
+            self._audit(conn, actor, role, "committee.member_add", member_id, "")
         return Member(member_id, name, expertise, True)
 
     def ensure_member(self, name: str, *, expertise: str, actor: str) -> Member:
