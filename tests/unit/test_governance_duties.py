@@ -154,6 +154,21 @@ def test_team_member_who_sits_on_the_committee_cannot_review_their_request(
         loaded.governance.issue_grant(rid, expires=today() + timedelta(days=9), actor="dual")
 
 
+def test_the_member_who_filed_a_request_cannot_review_or_decide_it(loaded: Node) -> None:
+    dataset = loaded.catalog.register(
+        loaded.warehouse, title="t", description="d", publisher="p", actor="steward"
+    )
+    rid = loaded.governance.create(make_request(loaded, dataset.id), actor="filer")
+    loaded.governance.submit(rid, actor="filer")
+    loaded.governance.start_review(rid, actor="chair")
+    filer = loaded.governance.add_member("filer", expertise="methods", actor="admin")
+    with pytest.raises(SeparationOfDutiesError, match=f"{filer.id} is on the team"):
+        loaded.governance.review(rid, filer.id, scores=SCORES, summary="Mine.", actor="filer")
+    review_favourably(loaded, rid)
+    with pytest.raises(SeparationOfDutiesError):
+        loaded.governance.decide(rid, "approved", reasons="ok", actor="filer")
+
+
 def test_member_who_declared_a_conflict_cannot_decide_or_issue(loaded: Node) -> None:
     rid = _in_review(loaded)
     review_favourably(loaded, rid)

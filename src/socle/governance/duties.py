@@ -47,11 +47,11 @@ def committee_actor(
 def bar_from(
     member: Member, request_id: str, request: ProjectRequest, conflicted: set[str], act: str
 ) -> None:
-    """Refuse a member on the project's team, or with a declared conflict of interest."""
-    if request.on_team(member.name):
+    """Refuse a member on the project's team (or who filed it), or with a declared conflict."""
+    if request.is_party(member.name):
         raise SeparationOfDutiesError(
-            f"member {member.id} is on the team of request {request_id} and may not {act} it "
-            "(separation of duties)"
+            f"member {member.id} is on the team of request {request_id} (or filed it) and may "
+            f"not {act} it (separation of duties)"
         )
     if member.id in conflicted:
         raise ConflictOfInterestError(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -172,6 +172,7 @@ class Governance:
 
     def create(self, request: ProjectRequest, *, actor: str) -> str:
         request_id = "req-" + uuid.uuid4().hex[:10]
+        request = replace(request, filed_by=actor)
         with self.engine.begin() as conn:
             conn.execute(
                 access_request.insert().values(
