@@ -10,11 +10,19 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from socle.audit import AuditLog, TamperedLogError, event_hash, head_path, verify_jsonl
+from socle.audit import (
+    AuditLog,
+    TamperedLogError,
+    check_head_signature,
+    event_hash,
+    head_path,
+    verify_jsonl,
+)
 from socle.cli import app
 from socle.config import Settings
 from socle.node import Node
 from socle.store import open_engine
+from tests.helpers import approved_grant
 
 
 @pytest.fixture
@@ -167,3 +175,36 @@ def test_export_carries_its_sealed_head_and_a_truncated_export_fails(
     export.write_bytes(b"".join(export.read_bytes().splitlines(keepends=True)[:-1]))
     with pytest.raises(TamperedLogError, match="truncated"):
         verify_jsonl(export)
+
+
+def test_an_outside_auditor_checks_the_export_head_with_the_public_key_only(
+    home: Path, tmp_path: Path
+) -> None:
+    node = Node.open(Settings(home=home))
+    other = Node.open(Settings(home=tmp_path / "other"))
+    try:
+        export = tmp_path / "audit.jsonl"
+        node.audit.export_jsonl(export)
+        assert node.audit.seal is not None and other.audit.seal is not None
+        mine, theirs = node.audit.seal.public_key(), other.audit.seal.public_key()
+    finally:
+        node.close()
+        other.close()
+    assert verify_jsonl(export, public_key=mine).events == 10
+    with pytest.raises(TamperedLogError, match="not signed by the node"):
+        verify_jsonl(export, public_key=theirs)
+    result = CliRunner().invoke(app, ["audit", "public-key", "--home", str(home)])
+    assert result.output.strip() == mine
+
+
+def test_every_release_carries_the_signed_audit_head(loaded: Node) -> None:
+    grant_id = approved_grant(loaded)
+    head = loaded.audit.head()
+    release = loaded.workspace.release(
+        grant_id, ["sex", "persons"], [("F", 40), ("M", 35)], ["persons"], actor="researcher",
+        description="test",
+    )  # fmt: skip
+    written = orjson.loads(release.json_path.read_bytes())["audit_head"]
+    assert (written["seq"], written["hash"]) == head
+    assert loaded.audit.seal is not None
+    check_head_signature(loaded.audit.seal.public_key(), *head, written["signature"])

@@ -10,7 +10,7 @@ from socle.audit.chain import (
     verify_chain,
 )
 from socle.audit.log import AuditEvent, AuditLog, head_path, verify_jsonl
-from socle.audit.seal import AnchorFile, Seal
+from socle.audit.seal import AnchorFile, Seal, check_head_signature
 
 __all__ = [
     "GENESIS",
@@ -22,6 +22,7 @@ __all__ = [
     "Seal",
     "TamperedLogError",
     "Verification",
+    "check_head_signature",
     "event_hash",
     "head_path",
     "verify_chain",

@@ -21,7 +21,7 @@ from socle.audit.chain import (
     event_hash,
     verify_chain,
 )
-from socle.audit.seal import AnchorFile, Seal
+from socle.audit.seal import AnchorFile, Seal, check_head_signature
 from socle.store import metadata
 
 _EVENT_FIELDS = frozenset((*FIELDS, "hash"))
@@ -158,6 +158,14 @@ class AuditLog:
         with self.engine.connect() as conn:
             return self._last(conn)
 
+    def signed_head(self) -> dict[str, Any]:
+        """The head with its Ed25519 signature (when sealed), to put in what leaves the node."""
+        seq, digest = self.head()
+        head: dict[str, Any] = {"seq": seq, "hash": digest}
+        if self.seal is not None:
+            head["signature"] = self.seal.sign_head(seq, digest)
+        return head
+
     def anchor(self) -> Anchor:
         """The current head as an :class:`Anchor`, to print, sign or publish elsewhere."""
         return Anchor(*self.head())
@@ -228,6 +236,8 @@ class AuditLog:
         sidecar: dict[str, Any] = {"seq": head.seq, "hash": head.hash}
         if self.seal is not None and self.anchors is not None:
             sidecar["mac"] = self.seal.anchor_mac(head.seq, head.hash)
+            sidecar["signature"] = self.seal.sign_head(head.seq, head.hash)
+            sidecar["public_key"] = self.seal.public_key()
             self.anchors.write(head.seq, head.hash, create=False)
         head_path(path).write_bytes(orjson.dumps(sidecar))
         return n
@@ -294,18 +304,26 @@ def verify_jsonl(
     expected_head: str | None = None,
     anchors: Iterable[Anchor] = (),
     seal: Seal | None = None,
+    public_key: str | None = None,
 ) -> Verification:
     """Verify an exported log without access to the node: what an outside auditor runs.
 
     The head written beside the export, when present, must end the log (a
-    truncated export fails). With the node's audit ``seal``, every event's
-    seal and the head's are checked too.
+    truncated export fails). With the node's published ``public_key``, the
+    head's Ed25519 signature is checked (no secret needed); with the node's
+    audit ``seal``, every event's seal too.
     """
     sidecar = head_path(path)
+    if public_key is not None and not sidecar.exists():
+        raise TamperedLogError(f"{sidecar.name} is missing: the export's head cannot be checked")
     if sidecar.exists() and expected_head is None:
         head = orjson.loads(sidecar.read_bytes())
         if seal is not None and head.get("mac") != seal.anchor_mac(head["seq"], head["hash"]):
             raise TamperedLogError(f"{sidecar.name} is not sealed by this node's audit key")
+        if public_key is not None:
+            check_head_signature(
+                public_key, int(head["seq"]), str(head["hash"]), str(head.get("signature", ""))
+            )
         expected_head = str(head["hash"]) if head["seq"] else None
         anchors = (
             [*anchors, Anchor(int(head["seq"]), str(head["hash"]))] if head["seq"] else anchors

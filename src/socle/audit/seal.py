@@ -10,6 +10,10 @@ Deleting the newest events leaves a chain that still fits and seals that
 still match, so the head is also written, after every committed append, to an
 append-only *anchor file* outside the store (each line sealed too). The log
 must still contain every anchored (sequence, hash).
+
+Heads given to others (beside an export, in a release) are also signed with
+Ed25519 under a key derived from the audit key, so an outside auditor checks
+them with the node's published public key, without any secret.
 """
 
 from __future__ import annotations
@@ -22,10 +26,14 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 
 from socle.audit.chain import Anchor, AuditError, TamperedLogError
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 log = logging.getLogger("socle.audit")
 
@@ -43,8 +51,49 @@ class Seal:
     def anchor_mac(self, seq: int, digest: str) -> str:
         return self._mac(f"anchor|{seq}|{digest}")
 
+    def sign_head(self, seq: int, digest: str) -> str:
+        """Ed25519 signature (hex) of a head: checkable by anyone with :meth:`public_key`."""
+        return self._signer().sign(_head_message(seq, digest)).hex()
+
+    def public_key(self) -> str:
+        """The node's audit public key (raw Ed25519, hex), to publish for outside auditors."""
+        from cryptography.hazmat.primitives import serialization
+
+        raw = (
+            self._signer()
+            .public_key()
+            .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        )
+        return raw.hex()
+
+    def _signer(self) -> Ed25519PrivateKey:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        seed = hmac.new(self.key, b"socle-audit-v1|ed25519-seed", hashlib.sha256).digest()
+        return Ed25519PrivateKey.from_private_bytes(seed)
+
     def _mac(self, message: str) -> str:
         return hmac.new(self.key, b"socle-audit-v1|" + message.encode(), hashlib.sha256).hexdigest()
+
+
+def _head_message(seq: int, digest: str) -> bytes:
+    return f"socle-audit-v1|head|{seq}|{digest}".encode()
+
+
+def check_head_signature(public_key: str, seq: int, digest: str, signature: str) -> None:
+    """Raise :class:`TamperedLogError` unless ``signature`` signs this head under ``public_key``."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_key))
+        key.verify(bytes.fromhex(signature), _head_message(seq, digest))
+    except ValueError as exc:
+        raise AuditError("an audit public key is 64 hex digits (`socle audit public-key`)") from exc
+    except InvalidSignature as exc:
+        raise TamperedLogError(
+            f"the head (event #{seq}) is not signed by the node whose public key was given"
+        ) from exc
 
 
 class AnchorFile:

@@ -77,6 +77,13 @@ def verify_export(
     home: Annotated[
         Path | None, typer.Option("--home", help="Also check seals with this node's audit key")
     ] = None,
+    public_key: Annotated[
+        str | None,
+        typer.Option(
+            help="The node's audit public key (hex, `socle audit public-key`): "
+            "check the head's signature"
+        ),
+    ] = None,
 ) -> None:
     """Verify an exported JSON Lines log without the node (what an outside auditor runs)."""
     seal = None
@@ -86,9 +93,19 @@ def verify_export(
 
         keys = key_provider(settings.key_provider, settings.secrets_dir)
         seal = Seal(keys.key("audit"), settings.audit_anchor_path)
-    v = verify_jsonl(path, anchors=_anchors(anchor), seal=seal)
-    sealed = ", seals checked" if seal else ""
+    v = verify_jsonl(path, anchors=_anchors(anchor), seal=seal, public_key=public_key)
+    sealed = (", seals checked" if seal else "") + (
+        ", head signature checked" if public_key else ""
+    )
     out.print(f"export verified: {v.events} events, head {v.head_hash}{sealed}", soft_wrap=True)
+
+
+@app.command("public-key")
+def public_key(home: Home = None) -> None:
+    """Print the audit public key (Ed25519, hex) that signs the heads of exports and releases."""
+    with open_node(home) as node:
+        assert node.audit.seal is not None
+        typer.echo(node.audit.seal.public_key())
 
 
 @app.command("upgrade")

@@ -150,7 +150,7 @@ class Workspace:
                     },
                     "suppressed_cells": checked.suppressed_cells,
                     # The audit head when the release was made: one more anchor outside the store.
-                    "audit_head": dict(zip(("seq", "hash"), self.audit.head(), strict=True)),
+                    "audit_head": self.audit.signed_head(),
                 },
                 option=orjson.OPT_INDENT_2,
             )
