@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from socle.ai import ModelRegistry
-from socle.audit import AuditLog
+from socle.audit import AuditLog, Seal
 from socle.catalog import Catalog
 from socle.config import Settings
 from socle.consent import ConsentRegistry, Taxonomy, load_taxonomy
@@ -23,7 +23,7 @@ from socle.ingest import (
     ingest,
     rotate_pseudonym_key,
 )
-from socle.privacy import DateShift, IdentityVault, Pseudonymizer, load_or_create_key
+from socle.privacy import DateShift, IdentityVault, Pseudonymizer, key_provider
 from socle.quality import QualityReport, build_report
 from socle.store import open_engine
 from socle.warehouse import Warehouse
@@ -51,16 +51,12 @@ class Node:
     def open(cls, settings: Settings) -> Node:
         settings.ensure_dirs()
         engine = open_engine(settings.governance_db_url)
-        audit = AuditLog(engine)
+        keys = key_provider(settings.key_provider, settings.secrets_dir)
+        audit = AuditLog(engine, Seal(keys.key("audit"), settings.audit_anchor_path))
         warehouse = Warehouse(settings.warehouse_path)
-        pseudo = Pseudonymizer(load_or_create_key(settings.secrets_dir / "pseudonym.key"))
-        vault = IdentityVault(
-            settings.vault_path, load_or_create_key(settings.secrets_dir / "vault.key"), pseudo
-        )
-        dates = DateShift(
-            load_or_create_key(settings.secrets_dir / "date_shift.key"),
-            settings.date_shift_max_days,
-        )
+        pseudo = Pseudonymizer(keys.key("pseudonym"))
+        vault = IdentityVault(settings.vault_path, keys.key("vault"), pseudo)
+        dates = DateShift(keys.key("date_shift"), settings.date_shift_max_days)
         taxonomy = load_taxonomy()
         catalog = Catalog(engine, audit, settings.small_cell_threshold)
         consent = ConsentRegistry(engine, audit, taxonomy)
