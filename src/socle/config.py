@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     governance_url: str | None = None
     small_cell_threshold: int = 10
     rounding_base: int = 5
+    # Model training is refused below these (stated in every model notice).
+    min_training_persons: int = 10
+    min_training_events: int = 10
 
     @property
     def warehouse_path(self) -> Path:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from socle.ai import ModelRegistry
+from socle.ai import ModelRegistry, TrainingRules
 from socle.audit import AuditLog
 from socle.catalog import Catalog
 from socle.config import Settings
@@ -63,7 +63,13 @@ class Node:
             warehouse, governance, consent, audit, settings.reports_dir / "releases",
             threshold=settings.small_cell_threshold, rounding_base=settings.rounding_base,
         )  # fmt: skip
-        models = ModelRegistry(engine, audit, settings.models_dir)
+        models = ModelRegistry(
+            engine, audit, settings.models_dir,
+            TrainingRules(
+                settings.small_cell_threshold, settings.rounding_base,
+                settings.min_training_persons, settings.min_training_events,
+            ),
+        )  # fmt: skip
         guarantee = HumanGuarantee(engine, audit, models)
         return cls(
             settings, engine, audit, warehouse, pseudo, vault, taxonomy, catalog, consent,

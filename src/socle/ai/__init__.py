@@ -2,7 +2,13 @@
 
 from socle.ai.dataset import FEATURES, TARGET_LABEL, TrainingSet, build_training_set
 from socle.ai.registry import ModelRegistry, TrainedModel
-from socle.ai.training import Evaluation, ModelError, explain
+from socle.ai.training import (
+    Evaluation,
+    ModelError,
+    TooFewForTrainingError,
+    TrainingRules,
+    explain,
+)
 
 __all__ = [
     "FEATURES",
@@ -10,7 +16,9 @@ __all__ = [
     "Evaluation",
     "ModelError",
     "ModelRegistry",
+    "TooFewForTrainingError",
     "TrainedModel",
+    "TrainingRules",
     "TrainingSet",
     "build_training_set",
     "explain",

@@ -2,7 +2,7 @@
 
 from socle.privacy.errors import PrivacyError, UnsafeSecretError, VaultError
 from socle.privacy.keys import create_next_key, install_next_key, load_or_create_key
-from socle.privacy.output_check import CheckedTable, check_aggregate
+from socle.privacy.output_check import CheckedTable, check_aggregate, disclose_count
 from socle.privacy.pseudonym import Pseudonymizer
 from socle.privacy.vault import IdentityVault
 
@@ -15,6 +15,7 @@ __all__ = [
     "VaultError",
     "check_aggregate",
     "create_next_key",
+    "disclose_count",
     "install_next_key",
     "load_or_create_key",
 ]

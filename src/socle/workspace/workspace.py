@@ -68,10 +68,14 @@ class Workspace:
     def session(
         self, grant_id: str, output_type: str, *, actor: str, on: date | None = None
     ) -> Iterator[ScopedReader]:
-        """The checkpoint: grant scope + consent filter, both as of today."""
+        """The checkpoint: grant scope + consent filter, both as of today.
+
+        The consent filter covers every purpose the use needs (the grant's, and
+        those the taxonomy adds for ``output_type``, e.g. AI training for a model).
+        """
         today = on or datetime.now(UTC).date()
         scope = self.governance.grant_scope(grant_id, today, output_type)
-        persons = self.consent.person_filter(scope.purpose, today)
+        persons = self.consent.person_filter(scope.purpose, today, output_type)
         self.audit.record(
             actor=actor, role="researcher", action="workspace.open", object=grant_id,
             purpose=scope.purpose,
