@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from itertools import product
 from pathlib import Path
 
 import orjson
@@ -28,6 +29,12 @@ DIMENSIONS = {
     "age_band": "CASE WHEN age < 18 THEN '0-17' WHEN age < 45 THEN '18-44' "
     "WHEN age < 65 THEN '45-64' ELSE '65+' END",
     "sex": "CASE gender_concept_id WHEN 8507 THEN 'M' WHEN 8532 THEN 'F' ELSE 'U' END",
+}
+# Every value each dimension can take: a release shows the whole grid, zeros included, so an
+# absent group never tells a zero apart from a suppressed small count.
+LEVELS: dict[str, tuple[str, ...]] = {
+    "age_band": ("0-17", "18-44", "45-64", "65+"),
+    "sex": ("F", "M", "U"),
 }
 
 
@@ -113,9 +120,13 @@ class Workspace:
                 """,
                 [condition],
             )
-        rows = list(
-            zip(*(result.column(i).to_pylist() for i in range(result.num_columns)), strict=True)
-        )
+        found = {
+            tuple(row[:-1]): row[-1]
+            for row in zip(
+                *(result.column(i).to_pylist() for i in range(result.num_columns)), strict=True
+            )
+        }
+        rows = [(*cell, found.get(cell, 0)) for cell in product(*(LEVELS[d] for d in dims))]
         return self.release(
             grant_id, result.column_names, rows, ["persons"], actor=actor,
             description=f"persons with {condition} by {' and '.join(dims)}",
