@@ -56,7 +56,7 @@ class Node:
             settings.vault_path, load_or_create_key(settings.secrets_dir / "vault.key"), pseudo
         )
         taxonomy = load_taxonomy()
-        catalog = Catalog(engine, audit, settings.small_cell_threshold)
+        catalog = Catalog(engine, audit, settings.small_cell_threshold, settings.rounding_base)
         consent = ConsentRegistry(engine, audit, taxonomy)
         governance = Governance(engine, audit, taxonomy, catalog)
         workspace = Workspace(

@@ -105,16 +105,30 @@ def register_dataset(node: Node, who: Principal, body: s.DatasetCreate) -> s.Dat
     )
 
 
-def dataset(node: Node, dataset_id: str) -> s.DatasetPublic:
-    return _dataset(node.catalog.get(dataset_id))
+def _for_purpose(node: Node, who: Principal, dataset_id: str, purpose: str) -> Any:
+    """The dataset as seen for ``purpose``: consenting persons only, counts checked."""
+    return node.catalog.for_purpose(
+        dataset_id, warehouse=node.warehouse, consent=node.consent, purpose=purpose,
+        actor=who.subject, role=",".join(sorted(who.roles)),
+    )  # fmt: skip
+
+
+def dataset(node: Node, who: Principal, dataset_id: str, purpose: str) -> s.DatasetPublic:
+    return _dataset(_for_purpose(node, who, dataset_id, purpose))
 
 
 def variables(
-    node: Node, dataset_id: str, table: str | None, limit: int, offset: int
+    node: Node,
+    who: Principal,
+    dataset_id: str,
+    purpose: str,
+    table: str | None,
+    limit: int,
+    offset: int,
 ) -> dict[str, Any]:
     found = [
         s.VariablePublic(**asdict(v))
-        for v in node.catalog.get(dataset_id).variables
+        for v in _for_purpose(node, who, dataset_id, purpose).variables
         if table is None or v.table == table
     ]
     return page(found, limit, offset)
