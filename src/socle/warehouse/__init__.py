@@ -1,6 +1,7 @@
 """Warehouse: the OMOP CDM v5.4 store on DuckDB, with one checked read path."""
 
 from socle.warehouse.errors import RekeyError, ScopeError, VocabularyError, WarehouseError
+from socle.warehouse.membership import population_includes
 from socle.warehouse.profile import (
     ColumnProfile,
     age_sex_pyramid,
@@ -28,5 +29,6 @@ __all__ = [
     "age_sex_pyramid",
     "column_profiles",
     "implausible_counts",
+    "population_includes",
     "temporal_coverage",
 ]

@@ -23,7 +23,7 @@ from socle.consent import ConsentRegistry
 from socle.errors import SocleError
 from socle.governance import Governance
 from socle.privacy import CheckedTable, check_aggregate
-from socle.warehouse import ScopedReader, Warehouse
+from socle.warehouse import GrantScope, ScopedReader, Warehouse, population_includes
 
 DIMENSIONS = {
     "age_band": "CASE WHEN age < 18 THEN '0-17' WHEN age < 45 THEN '18-44' "
@@ -90,6 +90,15 @@ class Workspace:
         )  # fmt: skip
         with self.warehouse.scoped(scope, persons) as reader:
             yield reader
+
+    def population_includes(self, grant_id: str, person_id: int) -> bool:
+        """Whether a grant's population restriction covers a person, whatever the grant's state
+        today (expired and revoked grants included): what patient transparency needs."""
+        grant = self.governance.grant(grant_id)
+        scope = GrantScope(
+            grant.id, grant.purpose, {}, population=grant.population, starts=grant.starts
+        )
+        return population_includes(self.warehouse, scope, person_id)
 
     def condition_counts(
         self,
