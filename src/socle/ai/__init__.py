@@ -5,6 +5,7 @@ from socle.ai.registry import ModelRegistry, TrainedModel
 from socle.ai.training import (
     Evaluation,
     ModelError,
+    ModelNotFoundError,
     TooFewForTrainingError,
     TrainingRules,
     explain,
@@ -15,6 +16,7 @@ __all__ = [
     "TARGET_LABEL",
     "Evaluation",
     "ModelError",
+    "ModelNotFoundError",
     "ModelRegistry",
     "TooFewForTrainingError",
     "TrainedModel",

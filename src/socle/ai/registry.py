@@ -17,7 +17,7 @@ from socle.ai.dataset import FEATURES, TARGET_LABEL, build_training_set
 from socle.ai.notice import render_notice
 from socle.ai.training import (
     Evaluation,
-    ModelError,
+    ModelNotFoundError,
     TrainingRules,
     check_trainable,
     train_and_evaluate,
@@ -99,20 +99,24 @@ class ModelRegistry:
         return TrainedModel(model_id, ev, artifact, notice)
 
     def load(self, model_id: str) -> Pipeline:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(model_version).where(model_version.c.id == model_id)).first()
-        if row is None:
-            raise ModelError(f"no model '{model_id}' in the registry")
-        pipeline: Pipeline = pickle.loads(Path(row.artifact).read_bytes())
+        pipeline: Pipeline = pickle.loads(Path(self._row(model_id).artifact).read_bytes())
         return pipeline
 
     def features(self) -> tuple[str, ...]:
         return FEATURES
 
     def metrics(self, model_id: str) -> dict[str, Any]:
+        """The model's checked metrics (counts disclosed like a release; no server path)."""
+        result: dict[str, Any] = orjson.loads(self._row(model_id).metrics)
+        return result
+
+    def grant_of(self, model_id: str) -> str:
+        """The grant a model was trained under: its project decides who may see it."""
+        return str(self._row(model_id).grant_id)
+
+    def _row(self, model_id: str) -> Any:
         with self.engine.connect() as conn:
             row = conn.execute(select(model_version).where(model_version.c.id == model_id)).first()
         if row is None:
-            raise ModelError(f"no model '{model_id}' in the registry")
-        result: dict[str, Any] = orjson.loads(row.metrics)
-        return result
+            raise ModelNotFoundError(f"no model '{model_id}' in the registry")
+        return row

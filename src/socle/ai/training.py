@@ -29,6 +29,10 @@ class ModelError(SocleError):
     """Base of AI errors."""
 
 
+class ModelNotFoundError(ModelError):
+    """No model with this id in the registry."""
+
+
 class TooFewForTrainingError(ModelError):
     """The training set is below the minimum persons or events; the message names no count."""
 

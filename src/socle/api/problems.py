@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from socle.ai import ModelNotFoundError
 from socle.api.errors import AuthenticationError, PermissionDeniedError, UserExistsError
 from socle.audit import TamperedLogError
 from socle.errors import SocleError, crash_place
@@ -43,6 +44,7 @@ STATUS: list[tuple[type[SocleError], int]] = [
     (GrantError, 403),
     (ConflictOfInterestError, 403),
     (NotFoundError, 404),
+    (ModelNotFoundError, 404),
     (UserExistsError, 409),
     (TransitionError, 409),
     (TamperedLogError, 409),

@@ -348,7 +348,9 @@ def train_model(node: Node, who: Principal, body: s.ModelCreate) -> s.ModelPubli
     return s.ModelPublic(id=trained.id, metrics=node.models.metrics(trained.id))
 
 
-def get_model(node: Node, model_id: str) -> s.ModelPublic:
+def get_model(node: Node, who: Principal, model_id: str) -> s.ModelPublic:
+    """A model's checked metrics, for its project's team, the committee and auditors."""
+    access.team_grant(node, who, node.models.grant_of(model_id))
     return s.ModelPublic(id=model_id, metrics=node.models.metrics(model_id))
 
 
