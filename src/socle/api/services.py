@@ -64,7 +64,9 @@ def load(node: Node, who: Principal, import_dir: Path, body: s.LoadCreate) -> s.
         path = (root / body.path).resolve()
         exists = path.exists()
     except (OSError, ValueError) as exc:
-        raise InputError(f"'{body.path}' is not a usable path ({exc})") from exc
+        # The OS error's reason only: its text names the resolved server path.
+        reason = (exc.strerror or type(exc).__name__) if isinstance(exc, OSError) else exc
+        raise InputError(f"'{body.path}' is not a usable path ({reason})") from exc
     if not path.is_relative_to(root):
         raise InputError(f"'{body.path}' is outside the import directory; give a relative path")
     if not exists:
