@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     audit_anchor: Path | None = None
     small_cell_threshold: int = 10
     rounding_base: int = 5
+    # Model training is refused below these (stated in every model notice).
+    min_training_persons: int = 10
+    min_training_events: int = 10
     # Each person's dates move back by a keyed 1..N days (set once, before the first load).
     date_shift_max_days: int = Field(default=180, ge=1, le=3650)
     # One input file may expand to at most this many MiB (larger ones are quarantined, unread).

@@ -2,15 +2,25 @@
 
 from socle.ai.dataset import FEATURES, TARGET_LABEL, TrainingSet, build_training_set
 from socle.ai.registry import ModelRegistry, TrainedModel
-from socle.ai.training import Evaluation, ModelError, explain
+from socle.ai.training import (
+    Evaluation,
+    ModelError,
+    ModelNotFoundError,
+    TooFewForTrainingError,
+    TrainingRules,
+    explain,
+)
 
 __all__ = [
     "FEATURES",
     "TARGET_LABEL",
     "Evaluation",
     "ModelError",
+    "ModelNotFoundError",
     "ModelRegistry",
+    "TooFewForTrainingError",
     "TrainedModel",
+    "TrainingRules",
     "TrainingSet",
     "build_training_set",
     "explain",
