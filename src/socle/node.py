@@ -22,6 +22,7 @@ from socle.ingest import (
     ingest,
     rotate_pseudonym_key,
 )
+from socle.observatory import Observatory
 from socle.privacy import IdentityVault, Pseudonymizer, load_or_create_key
 from socle.quality import QualityReport, build_report
 from socle.store import open_engine
@@ -44,6 +45,7 @@ class Node:
     workspace: Workspace
     models: ModelRegistry
     guarantee: HumanGuarantee
+    observatory: Observatory
 
     @classmethod
     def open(cls, settings: Settings) -> Node:
@@ -65,9 +67,10 @@ class Node:
         )  # fmt: skip
         models = ModelRegistry(engine, audit, settings.models_dir)
         guarantee = HumanGuarantee(engine, audit, models)
+        observatory = Observatory(engine, audit, catalog, models, governance, guarantee)
         return cls(
             settings, engine, audit, warehouse, pseudo, vault, taxonomy, catalog, consent,
-            governance, workspace, models, guarantee,
+            governance, workspace, models, guarantee, observatory,
         )  # fmt: skip
 
     def load(

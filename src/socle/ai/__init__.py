@@ -1,7 +1,7 @@
 """AI: training sets through the workspace, training, evaluation, notices, registry."""
 
 from socle.ai.dataset import FEATURES, TARGET_LABEL, TrainingSet, build_training_set
-from socle.ai.registry import ModelRegistry, TrainedModel
+from socle.ai.registry import ModelRegistry, RegisteredModel, TrainedModel
 from socle.ai.training import Evaluation, ModelError, explain
 
 __all__ = [
@@ -10,6 +10,7 @@ __all__ = [
     "Evaluation",
     "ModelError",
     "ModelRegistry",
+    "RegisteredModel",
     "TrainedModel",
     "TrainingSet",
     "build_training_set",
