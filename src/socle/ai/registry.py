@@ -115,7 +115,12 @@ class ModelRegistry:
             rows = conn.execute(select(model_version).order_by(model_version.c.created_at)).all()
         return [
             RegisteredModel(
-                r.id, r.name, r.purpose, r.grant_id, r.created_at, orjson.loads(r.metrics),
+                r.id,
+                r.name,
+                r.purpose,
+                r.grant_id,
+                r.created_at,
+                orjson.loads(r.metrics),
                 Path(r.notice).read_text() if Path(r.notice).exists() else "",
             )
             for r in rows

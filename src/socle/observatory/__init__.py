@@ -39,6 +39,7 @@ from socle.observatory.scoring import (
     Method,
     Ranking,
     Scored,
+    explain,
     packaged_method_text,
     parse_method,
 )
@@ -84,6 +85,7 @@ __all__ = [
     "Version",
     "WorkflowError",
     "as_of_time",
+    "explain",
     "load_fda_mapping",
     "load_observatory_taxonomy",
     "packaged_method_text",

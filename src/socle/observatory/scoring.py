@@ -245,3 +245,26 @@ RULES: dict[str, Rule] = {
     "guarantee_arrangement": _guarantee_arrangement,
     "incident_penalty": _incident_penalty,
 }
+
+
+def explain(ranking: Ranking, *, lacking_shown: int = 5) -> list[str]:
+    """The ranking in plain lines: each rank with every criterion's points and basis."""
+    lines = [
+        f"Top {len(ranking.ranked)} of '{ranking.category}' by method v{ranking.method_version} "
+        f"as of {ranking.as_of} ({ranking.considered} published tools in the category)"
+    ]
+    for s in ranking.ranked:
+        lines.append(f"{s.rank:>3}. {s.name} ({s.maker}) — {s.total:.1f}/100")
+        for c in s.contributions:
+            got = "no data" if c.score is None else f"{c.points:.1f} pts"
+            lines.append(f"       {c.criterion:<20} {got:>9}  {c.basis}")
+    if not ranking.ranked:
+        lines.append("  no entry has the evidence this method requires to be ranked")
+    if ranking.lacking_evidence:
+        names = ", ".join(s.name for s in ranking.lacking_evidence[:lacking_shown])
+        more = len(ranking.lacking_evidence) - lacking_shown
+        lines.append(
+            f"  not ranked, lacking evidence ({len(ranking.lacking_evidence)}): {names}"
+            + (f" and {more} more" if more > 0 else "")
+        )
+    return lines
