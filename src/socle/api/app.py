@@ -24,6 +24,7 @@ from socle.api.routers import (
     governance,
     guarantee,
     ingest,
+    observatory,
     quality,
     workspace,
 )
@@ -32,7 +33,10 @@ from socle.api.settings import ApiSettings, jwt_secret
 from socle.api.users import UserStore
 from socle.config import Settings
 
-ROUTERS = (auth, ingest, quality, catalog, consent, governance, workspace, ai, guarantee, audit)
+ROUTERS = (
+    auth, ingest, quality, catalog, consent, governance, workspace, ai, guarantee, audit,
+    observatory,
+)  # fmt: skip
 
 
 def create_app(
@@ -71,6 +75,7 @@ def create_app(
         return {"status": "ok"}
 
     app.include_router(auth.public)
+    app.include_router(observatory.public)
     for module in ROUTERS:
         app.include_router(module.router)
     return app

@@ -21,6 +21,7 @@ from socle.api.errors import AuthenticationError, PermissionDeniedError, UserExi
 from socle.audit import TamperedLogError
 from socle.errors import SocleError
 from socle.governance import ConflictOfInterestError, GrantError, NotFoundError, TransitionError
+from socle.observatory import EntryNotFoundError, WorkflowError
 
 log = logging.getLogger("socle.api")
 
@@ -43,6 +44,8 @@ STATUS: list[tuple[type[SocleError], int]] = [
     (GrantError, 403),
     (ConflictOfInterestError, 403),
     (NotFoundError, 404),
+    (EntryNotFoundError, 404),
+    (WorkflowError, 409),
     (UserExistsError, 409),
     (TransitionError, 409),
     (TamperedLogError, 409),
