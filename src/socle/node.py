@@ -67,7 +67,10 @@ class Node:
         )  # fmt: skip
         models = ModelRegistry(engine, audit, settings.models_dir)
         guarantee = HumanGuarantee(engine, audit, models)
-        observatory = Observatory(engine, audit, catalog, models, governance, guarantee)
+        observatory = Observatory(
+            engine, audit, catalog, models, governance, guarantee,
+            threshold=settings.small_cell_threshold, rounding_base=settings.rounding_base,
+        )  # fmt: skip
         return cls(
             settings, engine, audit, warehouse, pseudo, vault, taxonomy, catalog, consent,
             governance, workspace, models, guarantee, observatory,

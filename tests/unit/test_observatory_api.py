@@ -48,7 +48,10 @@ def test_a_submission_is_public_only_after_an_independent_review_and_publication
     assert published.json()["state"] == "published"
 
     public = client.get(f"/observatory/entries/{entry_id}").json()
-    assert public["data"]["name"] == "Chest X-ray reader" and public["reviewed_by"] == "rev@observatory"
+    assert (
+        public["data"]["name"] == "Chest X-ray reader"
+        and public["reviewed_by"] == "rev@observatory"
+    )
     client.post("/observatory/methods", json={"text": packaged_method_text(1), "reason": "initial"},
                 headers=reviewer)  # fmt: skip
     top = client.get("/observatory/top/imaging").json()
@@ -61,7 +64,9 @@ def test_a_conflicted_reviewer_is_refused_and_the_refusal_names_the_conflict(
 ) -> None:
     maker = _as(client, "maker@acme", Role.MAKER)
     reviewer = _as(client, "rev@observatory", Role.OBSERVATORY_REVIEWER)
-    entry_id = client.post("/observatory/submissions", json={"data": TOOL}, headers=maker).json()["id"]
+    entry_id = client.post("/observatory/submissions", json={"data": TOOL}, headers=maker).json()[
+        "id"
+    ]
     client.post("/observatory/declarations", json={"statement": "I advise Acme",
                                                    "makers": ["Acme AI"]}, headers=reviewer)  # fmt: skip
     refused = client.post(f"/observatory/submissions/{entry_id}/review", json={}, headers=reviewer)
@@ -72,7 +77,9 @@ def test_submitters_see_their_own_submissions_only(client: TestClient) -> None:
     acme = _as(client, "maker@acme", Role.MAKER)
     rival = _as(client, "maker@rival", Role.MAKER)
     auditor = _as(client, "auditor@h", Role.AUDITOR)
-    entry_id = client.post("/observatory/submissions", json={"data": TOOL}, headers=acme).json()["id"]
+    entry_id = client.post("/observatory/submissions", json={"data": TOOL}, headers=acme).json()[
+        "id"
+    ]
     path = f"/observatory/submissions/{entry_id}"
     assert client.get(path, headers=acme).status_code == 200
     assert client.get(path, headers=rival).status_code == 403

@@ -48,8 +48,15 @@ def test_exports_hold_published_entries_only(node: Node, tmp_path: Path) -> None
     published = publish(node, tool("Published tool", evidence=(study(),)))
     reg.submit(tool("Secret draft"), actor="maker@acme", role="maker")
     reg.submit(DatabaseData(name="Draft registry", maker="Region"), actor="s", role="data_steward")
-    db = publish(node, DatabaseData(name="Open registry", maker="Region", access_rights="public",
-                                    coverage="All births since 2010"))  # type: ignore[arg-type]
+    db = publish(
+        node,
+        DatabaseData(
+            name="Open registry",
+            maker="Region",
+            access_rights="public",
+            coverage="All births since 2010",
+        ),
+    )  # type: ignore[arg-type]
     exported = orjson.loads(node.observatory.export("json"))
     assert {e["id"] for e in exported} == {published, db}
     assert "Secret draft" not in node.observatory.export("csv").decode()
@@ -78,14 +85,30 @@ def test_vigilance_alerts_on_stale_evidence_status_change_incidents_and_override
 
     def figures(decided: int, overridden: int, day: str) -> LiveFigures:
         return LiveFigures(taken_at=day, predictions=decided, decided=decided, pending=0,
-                           overridden=overridden, drift_alerts=2)  # fmt: skip
+                           overridden=overridden, override_rate=overridden / decided,
+                           drift_alerts=2)  # fmt: skip
 
     live = {"e1": [figures(40, 4, "2026-01-01"), figures(50, 20, "2026-02-01")]}
     found = alerts(method, {"e1": (before, after)}, live, date(2026, 6, 1))
     assert {a.kind for a in found} == {
-        "stale_evidence", "regulatory_change", "incident", "drift", "overrides_high",
+        "stale_evidence",
+        "regulatory_change",
+        "incident",
+        "drift",
+        "overrides_high",
         "overrides_rising",
     }
     calm = alerts(method, {"e1": (None, tool("Fresh", evidence=(study(year=2025),)))}, {},
                   date(2026, 6, 1))  # fmt: skip
     assert calm == []
+
+
+def test_live_figures_hide_small_counts_and_round_the_others() -> None:
+    from socle.observatory.live import checked_figures
+
+    few = checked_figures("2026-01-01", 2, 1, 1, 0, 10, 5)
+    assert (few.predictions, few.decided, few.pending, few.overridden) == (None, None, None, None)
+    assert few.override_rate is None
+    many = checked_figures("2026-01-01", 123, 41, 82, 13, 10, 5)
+    assert (many.predictions, many.decided, many.pending, many.overridden) == (125, 40, 80, 15)
+    assert many.override_rate == 0.3  # 13/41 to the nearest 5%

@@ -13,7 +13,9 @@ from socle.node import Node
 from socle.observatory import ToolData, load_fda_mapping
 from tests.conftest import REPO, shared_data
 
-HEADER = "Date of Final Decision,Submission Number,Device,Company,Panel (Lead),Primary Product Code\n"
+HEADER = (
+    "Date of Final Decision,Submission Number,Device,Company,Panel (Lead),Primary Product Code\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +52,10 @@ def test_fda_devices_keep_maker_panel_date_pathway_and_get_a_category(
 
     aorta = data("K254207")
     assert (aorta.name, aorta.maker, aorta.category) == (
-        "AiORTA - Plan v2.0", "ViTAA Medical Solutions, Inc.", "imaging")
+        "AiORTA - Plan v2.0",
+        "ViTAA Medical Solutions, Inc.",
+        "imaging",
+    )
     assert aorta.device.fda is not None
     assert (aorta.device.fda.panel, aorta.device.fda.pathway, str(aorta.device.fda.decision_date),
             aorta.device.fda.product_code) == ("Radiology", "510(k)", "2026-03-30", "QIH")  # fmt: skip

@@ -26,9 +26,11 @@ def _method_v2() -> str:
     return (
         packaged_method_text(1)
         .replace("version = 1\n", "version = 2\n", 1)
-        .replace("weight = 0.25\nrule = \"best_design\"", "weight = 0.05\nrule = \"best_design\"")
-        .replace("weight = 0.20\nrule = \"external_validation\"",
-                 "weight = 0.40\nrule = \"external_validation\"")  # fmt: skip
+        .replace('weight = 0.25\nrule = "best_design"', 'weight = 0.05\nrule = "best_design"')
+        .replace(
+            'weight = 0.20\nrule = "external_validation"',
+            'weight = 0.40\nrule = "external_validation"',
+        )
     )
 
 

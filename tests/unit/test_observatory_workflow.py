@@ -95,7 +95,9 @@ def test_requesting_changes_needs_a_note_and_blocks_publication(node: Node) -> N
     entry = reg.submit(tool("Vague tool"), actor="maker@acme", role="maker")
     with pytest.raises(WorkflowError, match="which changes"):
         reg.review(entry.id, reviewer=REVIEWER, outcome="changes_requested")
-    reg.review(entry.id, reviewer=REVIEWER, outcome="changes_requested", note="state the population")
+    reg.review(
+        entry.id, reviewer=REVIEWER, outcome="changes_requested", note="state the population"
+    )
     with pytest.raises(WorkflowError, match="changes_requested"):
         reg.publish(entry.id, actor=REVIEWER)
 

@@ -113,7 +113,7 @@ def public_json(entry: PublishedEntry, live: LiveFigures | None = None) -> dict[
         "data": entry.data.model_dump(mode="json"),
     }  # fmt: skip
     if live is not None:
-        result["live"] = {**live.model_dump(mode="json"), "override_rate": live.override_rate}
+        result["live"] = live.model_dump(mode="json")
     return result
 
 

@@ -30,6 +30,7 @@ from socle.observatory.model import (
 )
 from socle.observatory.registry import BatchResult, Registry
 from socle.observatory.tables import entry, live_snapshot
+from socle.privacy import check_aggregate
 
 SYSTEM = "socle-observatory"
 
@@ -75,7 +76,9 @@ class LiveEvidence:
     def __init__(
         self, engine: Engine, audit: AuditLog, registry: Registry, models: ModelRegistry,
         governance: Governance, guarantee: HumanGuarantee, publisher: str,
+        threshold: int = 10, rounding_base: int = 5,
     ) -> None:  # fmt: skip
+        self.threshold, self.rounding_base = threshold, rounding_base
         self.engine, self.audit, self.registry = engine, audit, registry
         self.models, self.governance, self.guarantee = models, governance, guarantee
         self.publisher = publisher
@@ -99,9 +102,9 @@ class LiveEvidence:
         fresh: dict[str, LiveFigures] = {}
         for r in rows:
             usage = self.guarantee.usage(str(r.external_ref).removeprefix("socle:"))
-            figures = LiveFigures(
-                taken_at=taken, predictions=usage.predictions, decided=usage.decided,
-                pending=usage.pending, overridden=usage.amended + usage.rejected,
+            figures = checked_figures(
+                taken, usage.predictions, usage.decided, usage.pending,
+                usage.amended + usage.rejected, self.threshold, self.rounding_base,
             )  # fmt: skip
             before = latest.get(r.id)
             if before is None or _counts(before) != _counts(figures):
@@ -146,6 +149,25 @@ class LiveEvidence:
         except GovernanceError:
             return []
         return [request.dataset_id]
+
+
+RATE_MIN_DECISIONS = 20  # below this, no override rate is published
+
+
+def checked_figures(
+    taken: str, predictions: int, decided: int, pending: int, overridden: int,
+    threshold: int, rounding_base: int,
+) -> LiveFigures:  # fmt: skip
+    """The figures as they may be published: small counts hidden, others rounded."""
+    names = ("predictions", "decided", "pending", "overridden")
+    table = check_aggregate(names, [(predictions, decided, pending, overridden)], names,
+                            threshold, rounding_base)  # fmt: skip
+    rate = None
+    if decided >= max(threshold, RATE_MIN_DECISIONS):
+        rate = round(round(overridden / decided / 0.05) * 0.05, 2)
+    p, d, w, o = table.rows[0]
+    return LiveFigures(taken_at=taken, predictions=p, decided=d, pending=w, overridden=o,
+                       override_rate=rate, threshold=threshold)  # fmt: skip
 
 
 def _counts(f: LiveFigures) -> dict[str, Any]:

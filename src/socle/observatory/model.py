@@ -203,18 +203,19 @@ def entry_json(data: EntryData) -> dict[str, Any]:
 class LiveFigures(_Strict):
     """Monitoring figures of a model used through this node, read from the guarantee context.
 
-    ``None`` means the context does not measure it (yet): shown as such, never as zero.
+    They are public once the entry is, so they pass output checking when taken: counts
+    below the small-cell threshold are ``None`` ("fewer than ``threshold``"), others are
+    rounded; the override rate is given only over enough decisions, to the nearest 5%.
+    ``None`` for drift alerts or college decisions means the context does not measure them.
     """
 
     taken_at: str
-    predictions: int
-    decided: int
-    pending: int
-    overridden: int  # amended or rejected by the clinician
+    predictions: int | None
+    decided: int | None
+    pending: int | None
+    overridden: int | None  # amended or rejected by the clinician
+    override_rate: float | None = None
+    threshold: int = 10
     drift_alerts: int | None = None
     college_decisions: int | None = None
     suspended: bool | None = None
-
-    @property
-    def override_rate(self) -> float | None:
-        return self.overridden / self.decided if self.decided else None

@@ -104,7 +104,7 @@ def _deployments_figure(tools: Sequence[PublishedEntry], live: Mapping[str, Live
     for e in tools:
         assert isinstance(e.data, ToolData)
         sites = len({d.site for d in e.data.deployments})
-        used = live[e.id].predictions if e.id in live else 0
+        used = (live[e.id].predictions or 0) if e.id in live else 0
         if sites or used:
             rows.append((e.data.name[:40], sites, used))
     rows = sorted(rows, key=lambda r: (-r[1], -r[2]))[:15]

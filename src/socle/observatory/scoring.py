@@ -194,12 +194,11 @@ def _override_rate(_tool: ToolData, live: LiveFigures | None, _p: dict[str, Any]
     if live is None:
         return None, "not monitored through this node"
     needed = int(rules.get("min_decisions", 20))
-    if live.decided < needed or live.override_rate is None:
-        return None, f"{live.decided} clinician decision(s) so far, fewer than {needed}"
-    return (
-        1 - live.override_rate,
-        f"override rate {live.override_rate:.0%} over {live.decided} decisions",
-    )
+    decided = live.decided or 0  # None: fewer than the small-cell threshold
+    if decided < needed or live.override_rate is None:
+        return None, f"fewer than {needed} clinician decisions so far"
+    rate = live.override_rate
+    return 1 - rate, f"override rate {rate:.0%} over about {decided} decisions"
 
 
 def _deployment_sites(tool: ToolData, _live: LiveFigures | None, p: dict[str, Any],

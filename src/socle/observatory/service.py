@@ -43,11 +43,12 @@ class Observatory:
     def __init__(
         self, engine: Engine, audit: AuditLog, catalog: Catalog, models: ModelRegistry,
         governance: Governance, guarantee: HumanGuarantee, *, publisher: str = "this Socle node",
+        threshold: int = 10, rounding_base: int = 5,
     ) -> None:  # fmt: skip
         self.catalog, self.audit = catalog, audit
         self.registry = Registry(engine, audit)
         self.live = LiveEvidence(engine, audit, self.registry, models, governance, guarantee,
-                                 publisher)  # fmt: skip
+                                 publisher, threshold, rounding_base)  # fmt: skip
         self.rankings = Rankings(engine, audit, self.registry, self.live)
 
     # -- feeding the map ---------------------------------------------------------------------

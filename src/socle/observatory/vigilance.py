@@ -81,13 +81,13 @@ def _monitoring(
     if latest.suspended:
         found.append(Alert(entry_id, name, "suspended", "suspended by the human-guarantee college"))
     rate = latest.override_rate
-    if rate is None or latest.decided < min_decisions:
+    if rate is None or (latest.decided or 0) < min_decisions:
         return found
     if rate >= float(str(v.get("override_alert_rate", 0.3))):
         found.append(Alert(entry_id, name, "overrides_high",
                            f"override rate {rate:.0%} over {latest.decided} decisions"))  # fmt: skip
     earlier = [
-        h for h in history[:-1] if h.override_rate is not None and h.decided >= min_decisions
+        h for h in history[:-1] if h.override_rate is not None and (h.decided or 0) >= min_decisions
     ]
     if earlier:
         rise = rate - (earlier[-1].override_rate or 0.0)
