@@ -25,7 +25,7 @@ Arrangement = Literal["enforced", "declared", "none", "unknown"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class FdaStatus(_Strict):

@@ -36,16 +36,17 @@ def as_of_time(value: str | date | datetime | None) -> str:
     """A comparable UTC timestamp: now, the end of a given day, or a given moment."""
     if value is None:
         return datetime.now(UTC).isoformat(timespec="seconds")
-    if isinstance(value, str):
-        try:
+    text = str(value)
+    try:
+        if isinstance(value, str):
             value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
-        except ValueError:
-            raise MethodError(f"'{value}' is not a date or time; use YYYY-MM-DD") from None
-    if not isinstance(value, datetime):
-        value = datetime(value.year, value.month, value.day, 23, 59, 59, tzinfo=UTC)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).isoformat(timespec="seconds")
+        if not isinstance(value, datetime):
+            value = datetime(value.year, value.month, value.day, 23, 59, 59, tzinfo=UTC)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).isoformat(timespec="seconds")
+    except (ValueError, OverflowError):
+        raise MethodError(f"'{text}' is not a usable date or time; use YYYY-MM-DD") from None
 
 
 class Rankings:

@@ -102,7 +102,7 @@ def parse_method(text: str) -> Method:
         version, rules = int(data["version"]), dict(data["rules"])
         vigilance = dict(data.get("vigilance", {}))
         title = str(data.get("title", f"method {version}"))
-    except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
+    except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
         raise MethodError(f"the scoring method cannot be read: {exc}") from None
     unknown = sorted(c.rule for c in criteria if c.rule not in RULES)
     if unknown:
