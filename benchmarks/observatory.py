@@ -41,11 +41,11 @@ def main() -> int:
               lambda: obs.import_fda(path, actor="steward", role="data_steward"), base)  # fmt: skip
         timed("re-import (all unchanged)",
               lambda: obs.import_fda(path, actor="steward", role="data_steward"), base)  # fmt: skip
-        obs.registry.declare_interests("reviewer", statement="no conflict")
+        obs.reviews.declare_interests("reviewer", statement="no conflict")
         ids = obs.registry.entry_ids(state="submitted")
         (done, _), _ = timed("batch review (1,524)",
-                             lambda: obs.registry.review_many(ids, reviewer="reviewer"))  # fmt: skip
-        timed("batch publish (1,524)", lambda: obs.registry.publish_many(done, actor="reviewer"))
+                             lambda: obs.reviews.review_many(ids, reviewer="reviewer"))  # fmt: skip
+        timed("batch publish (1,524)", lambda: obs.reviews.publish_many(done, actor="reviewer"))
         obs.rankings.ensure_method(actor="reviewer", role="observatory_reviewer")
         timed("read the published map", obs.registry.published_entries)
         timed("Top 10 of imaging (1,029 entries)", lambda: obs.rankings.top("imaging"))

@@ -244,11 +244,11 @@ def _observatory(node: Node, fda_list: Path | None) -> tuple[str, Path]:
             f"FDA list: {fda.rows} devices ({fda.created} new, {fda.unchanged} unchanged), "
             f"{len(fda.unmapped)} not mapped to a category"
         )
-    obs.registry.declare_interests(OBS_REVIEWER, statement="No link with any maker listed.")
-    reviewed, _ = obs.registry.review_many(
+    obs.reviews.declare_interests(OBS_REVIEWER, statement="No link with any maker listed.")
+    reviewed, _ = obs.reviews.review_many(
         obs.registry.entry_ids(state="submitted"), reviewer=OBS_REVIEWER
     )
-    published, _ = obs.registry.publish_many(reviewed, actor=OBS_REVIEWER)
+    published, _ = obs.reviews.publish_many(reviewed, actor=OBS_REVIEWER)
     obs.live.refresh()
     ranking = obs.rankings.top("prediction")
     obs.rankings.record(ranking, actor=OBS_REVIEWER, role=REVIEWER)

@@ -22,9 +22,9 @@ def study(design: str = "retrospective", *, year: int = 2024, external: bool = F
 def publish(node: Node, data: ToolData, *, submitter: str = "maker@acme") -> str:
     """Submit, review and publish an entry (by an independent reviewer); return its id."""
     reg = node.observatory.registry
-    if reg.declaration_of(REVIEWER) is None:
-        reg.declare_interests(REVIEWER, statement="no conflict")
+    if node.observatory.reviews.declaration_of(REVIEWER) is None:
+        node.observatory.reviews.declare_interests(REVIEWER, statement="no conflict")
     entry = reg.submit(data, actor=submitter, role="maker")
-    reg.review(entry.id, reviewer=REVIEWER)
-    reg.publish(entry.id, actor=REVIEWER)
+    node.observatory.reviews.review(entry.id, reviewer=REVIEWER)
+    node.observatory.reviews.publish(entry.id, actor=REVIEWER)
     return entry.id

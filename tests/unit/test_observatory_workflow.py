@@ -16,10 +16,10 @@ def test_an_unreviewed_submission_is_never_public(node: Node) -> None:
     assert reg.published_entries() == []
     with pytest.raises(EntryNotFoundError):
         reg.published(entry.id)
-    reg.declare_interests(REVIEWER, statement="no conflict")
-    reg.review(entry.id, reviewer=REVIEWER)
+    node.observatory.reviews.declare_interests(REVIEWER, statement="no conflict")
+    node.observatory.reviews.review(entry.id, reviewer=REVIEWER)
     assert reg.published_entries() == []  # reviewed is not yet published
-    reg.publish(entry.id, actor=REVIEWER)
+    node.observatory.reviews.publish(entry.id, actor=REVIEWER)
     assert [e.id for e in reg.published_entries()] == [entry.id]
     assert b"Sepsis watch" in node.observatory.export("csv")
 
@@ -36,8 +36,8 @@ def test_a_revision_stays_private_until_reviewed_while_the_published_version_sta
     assert public.version == 1 and public.data.intended_use == "v1 text"  # type: ignore[union-attr]
     assert b"unreviewed claim" not in node.observatory.export("json")
     assert "unreviewed claim" not in str(node.observatory.feed())
-    reg.review(entry_id, reviewer=REVIEWER)
-    reg.publish(entry_id, actor=REVIEWER)
+    node.observatory.reviews.review(entry_id, reviewer=REVIEWER)
+    node.observatory.reviews.publish(entry_id, actor=REVIEWER)
     assert reg.published(entry_id).version == 2
 
 
@@ -62,17 +62,17 @@ def test_every_change_is_a_version_audited_with_the_real_actor_and_role(node: No
 
 def test_a_reviewer_may_not_review_an_entry_they_submitted(node: Node) -> None:
     reg = node.observatory.registry
-    reg.declare_interests(REVIEWER, statement="no conflict")
+    node.observatory.reviews.declare_interests(REVIEWER, statement="no conflict")
     entry = reg.submit(tool("Own tool"), actor=REVIEWER, role="maker")
     with pytest.raises(WorkflowError, match="submitted entry"):
-        reg.review(entry.id, reviewer=REVIEWER)
+        node.observatory.reviews.review(entry.id, reviewer=REVIEWER)
 
 
 def test_a_reviewer_must_declare_interests_before_reviewing(node: Node) -> None:
     reg = node.observatory.registry
     entry = reg.submit(tool("Some tool"), actor="maker@acme", role="maker")
     with pytest.raises(WorkflowError, match="declaration of interests"):
-        reg.review(entry.id, reviewer="newcomer@observatory")
+        node.observatory.reviews.review(entry.id, reviewer="newcomer@observatory")
 
 
 def test_a_conflicted_reviewer_is_refused_on_the_maker_and_on_the_entry(node: Node) -> None:
@@ -80,9 +80,11 @@ def test_a_conflicted_reviewer_is_refused_on_the_maker_and_on_the_entry(node: No
     by_maker = reg.submit(tool("A", maker="Acme AI"), actor="maker@acme", role="maker")
     other = reg.submit(tool("B", maker="Other Inc"), actor="maker@other", role="maker")
     free = reg.submit(tool("C", maker="Third"), actor="maker@third", role="maker")
-    reg.declare_interests(REVIEWER, makers=["acme ai"], entries=[other.id],
+    node.observatory.reviews.declare_interests(REVIEWER, makers=["acme ai"], entries=[other.id],
                           statement="I consult for Acme; I co-authored B's study")  # fmt: skip
-    done, skipped = reg.review_many([by_maker.id, other.id, free.id], reviewer=REVIEWER)
+    done, skipped = node.observatory.reviews.review_many(
+        [by_maker.id, other.id, free.id], reviewer=REVIEWER
+    )
     assert done == [free.id]
     assert set(skipped) == {by_maker.id, other.id}
     assert all("conflict of interest" in why for why in skipped.values())
@@ -91,15 +93,15 @@ def test_a_conflicted_reviewer_is_refused_on_the_maker_and_on_the_entry(node: No
 
 def test_requesting_changes_needs_a_note_and_blocks_publication(node: Node) -> None:
     reg = node.observatory.registry
-    reg.declare_interests(REVIEWER, statement="no conflict")
+    node.observatory.reviews.declare_interests(REVIEWER, statement="no conflict")
     entry = reg.submit(tool("Vague tool"), actor="maker@acme", role="maker")
     with pytest.raises(WorkflowError, match="which changes"):
-        reg.review(entry.id, reviewer=REVIEWER, outcome="changes_requested")
-    reg.review(
+        node.observatory.reviews.review(entry.id, reviewer=REVIEWER, outcome="changes_requested")
+    node.observatory.reviews.review(
         entry.id, reviewer=REVIEWER, outcome="changes_requested", note="state the population"
     )
     with pytest.raises(WorkflowError, match="changes_requested"):
-        reg.publish(entry.id, actor=REVIEWER)
+        node.observatory.reviews.publish(entry.id, actor=REVIEWER)
 
 
 def test_an_entry_outside_the_taxonomy_is_refused_with_the_field_named() -> None:

@@ -137,7 +137,7 @@ def queue(node: Node, state: str | None, limit: int, offset: int) -> list[dict[s
 
 
 def declare(node: Node, who: Principal, body: DeclarationCreate) -> dict[str, Any]:
-    d = node.observatory.registry.declare_interests(
+    d = node.observatory.reviews.declare_interests(
         who.subject, makers=body.makers, entries=body.entries, statement=body.statement
     )
     return {"reviewer": d.reviewer, "declared_at": d.declared_at, "makers": list(d.makers),
@@ -145,14 +145,14 @@ def declare(node: Node, who: Principal, body: DeclarationCreate) -> dict[str, An
 
 
 def review(node: Node, who: Principal, entry_id: str, body: ReviewCreate) -> SubmissionPublic:
-    entry = node.observatory.registry.review(
+    entry = node.observatory.reviews.review(
         entry_id, reviewer=who.subject, outcome=body.outcome, note=body.note
     )
     return _submission(node, entry)
 
 
 def publish(node: Node, who: Principal, entry_id: str) -> SubmissionPublic:
-    return _submission(node, node.observatory.registry.publish(entry_id, actor=who.subject))
+    return _submission(node, node.observatory.reviews.publish(entry_id, actor=who.subject))
 
 
 def adopt_method(node: Node, who: Principal, body: MethodCreate) -> dict[str, Any]:

@@ -78,7 +78,7 @@ def declare(
 ) -> None:
     """File your declaration of interests (needed before reviewing)."""
     with open_node(home) as node:
-        d = node.observatory.registry.declare_interests(
+        d = node.observatory.reviews.declare_interests(
             actor, makers=maker or (), entries=entry or (), statement=statement
         )
     out.print(f"{d.reviewer}: declaration filed ({len(d.makers)} makers, {len(d.entries)} entries)")
@@ -104,7 +104,7 @@ def review(
     """Review submitted entries (yours and those you are conflicted on are skipped)."""
     with open_node(home) as node:
         targets = _targets(ids, source, "submitted", node)
-        done, skipped = node.observatory.registry.review_many(
+        done, skipped = node.observatory.reviews.review_many(
             targets, reviewer=actor, outcome="changes_requested" if changes else "reviewed",
             note=changes or note,
         )  # fmt: skip
@@ -119,7 +119,7 @@ def publish(ids: Ids = None, source: Source = None, home: Home = None,
     """Publish reviewed entries: their reviewed version becomes the public one."""
     with open_node(home) as node:
         targets = _targets(ids, source, "reviewed", node)
-        done, skipped = node.observatory.registry.publish_many(targets, actor=actor)
+        done, skipped = node.observatory.reviews.publish_many(targets, actor=actor)
     out.print(f"{len(done)} published by {actor}; {len(skipped)} skipped")
     for reason in list(skipped.values())[:20]:
         out.print(f"  skipped: {reason}")

@@ -25,15 +25,8 @@ from socle.observatory.model import (
     parse_entry,
 )
 from socle.observatory.rankings import AdoptedMethod, Rankings, as_of_time
-from socle.observatory.registry import (
-    REVIEWER,
-    BatchResult,
-    Declaration,
-    Entry,
-    PublishedEntry,
-    Registry,
-    Version,
-)
+from socle.observatory.registry import BatchResult, Entry, PublishedEntry, Registry, Version
+from socle.observatory.review import REVIEWER, Declaration, Reviews
 from socle.observatory.scoring import (
     Contribution,
     Method,
@@ -77,6 +70,7 @@ __all__ = [
     "Ranking",
     "Rankings",
     "Registry",
+    "Reviews",
     "Scored",
     "Study",
     "ToolData",

@@ -1,32 +1,27 @@
-"""The register of entries: submitted → reviewed → published, every change a new version.
+"""The register of entries: submissions and versions, and what the public may read.
 
-What the public sees is an entry's *published version*; a later revision waits for its
-own review while the published one stays visible, so an unreviewed change is never
-public. Reviewers file a declaration of interests before reviewing, and may not review
-or publish an entry they submitted (any version) or are conflicted on (the entry or its
-maker). Every move appends an audit event with the real actor and role in the same
-transaction.
+Every change is a new version. What the public sees is an entry's *published version*;
+a later revision waits for its own review (:mod:`socle.observatory.review`) while the
+published one stays visible, so an unreviewed change is never public. Every submission
+appends an audit event with the real actor and role in the same transaction.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, and_, bindparam, func, select
+from sqlalchemy import Connection, Engine, and_, func, select
 
 from socle.audit import AuditLog
 from socle.observatory.errors import EntryNotFoundError, WorkflowError
 from socle.observatory.model import EntryData, entry_json, parse_entry
-from socle.observatory.tables import declaration, entry, entry_version
-
-REVIEWER = "observatory_reviewer"
-ReviewOutcome = Literal["reviewed", "changes_requested"]
+from socle.observatory.tables import entry, entry_version
 
 
 @dataclass(frozen=True)
@@ -72,15 +67,6 @@ class Version:
     review_note: str | None
     published_by: str | None
     published_at: str | None
-
-
-@dataclass(frozen=True)
-class Declaration:
-    reviewer: str
-    declared_at: str
-    makers: tuple[str, ...]
-    entries: tuple[str, ...]
-    statement: str
 
 
 @dataclass(frozen=True)
@@ -172,79 +158,6 @@ class Registry:
                 self.audit.append_many(conn, events)
         return BatchResult(batch or "", tuple(created), tuple(revised), tuple(unchanged))
 
-    # -- reviewers -------------------------------------------------------------------------
-
-    def declare_interests(
-        self, reviewer: str, *, makers: Iterable[str] = (), entries: Iterable[str] = (),
-        statement: str,
-    ) -> Declaration:  # fmt: skip
-        """File a reviewer's declaration of interests (it replaces the previous one)."""
-        if not statement.strip():
-            raise WorkflowError(f"reviewer {reviewer}: state the declaration (even 'no conflict')")
-        makers_t = tuple(sorted({m.strip() for m in makers if m.strip()}))
-        entries_t = tuple(sorted({e.strip() for e in entries if e.strip()}))
-        at = _now()
-        with self.engine.begin() as conn:
-            conn.execute(declaration.insert().values(
-                reviewer=reviewer, declared_at=at, makers=orjson.dumps(makers_t).decode(),
-                entries=orjson.dumps(entries_t).decode(), statement=statement,
-            ))  # fmt: skip
-            self.audit.append(
-                conn, actor=reviewer, role=REVIEWER, action="observatory.declare_interests",
-                object=reviewer, details={"makers": len(makers_t), "entries": list(entries_t)},
-            )  # fmt: skip
-        return Declaration(reviewer, at, makers_t, entries_t, statement)
-
-    def declaration_of(self, reviewer: str) -> Declaration | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(declaration).where(declaration.c.reviewer == reviewer)
-                .order_by(declaration.c.id.desc()).limit(1)
-            ).first()  # fmt: skip
-        if row is None:
-            return None
-        return Declaration(
-            row.reviewer, row.declared_at, tuple(orjson.loads(row.makers)),
-            tuple(orjson.loads(row.entries)), row.statement,
-        )  # fmt: skip
-
-    # -- review and publication -------------------------------------------------------------
-
-    def review(
-        self, entry_id: str, *, reviewer: str, outcome: ReviewOutcome = "reviewed", note: str = ""
-    ) -> Entry:
-        """Record a review of the entry's latest version."""
-        reviewed, skipped = self.review_many([entry_id], reviewer=reviewer, outcome=outcome,
-                                             note=note)  # fmt: skip
-        if skipped:
-            raise WorkflowError(skipped[entry_id])
-        return self.entry(reviewed[0])
-
-    def review_many(
-        self, entry_ids: Sequence[str], *, reviewer: str, outcome: ReviewOutcome = "reviewed",
-        note: str = "",
-    ) -> tuple[list[str], dict[str, str]]:  # fmt: skip
-        """Review several entries; those the reviewer may not review are skipped, with why."""
-        if outcome not in ("reviewed", "changes_requested"):
-            raise WorkflowError(
-                f"review outcome must be reviewed or changes_requested, not {outcome}"
-            )
-        if outcome == "changes_requested" and not note.strip():
-            raise WorkflowError("say which changes are requested (note)")
-        return self._move(entry_ids, reviewer, "submitted", outcome, note)
-
-    def publish(self, entry_id: str, *, actor: str) -> Entry:
-        """Make the reviewed latest version the public one."""
-        done, skipped = self.publish_many([entry_id], actor=actor)
-        if skipped:
-            raise WorkflowError(skipped[entry_id])
-        return self.entry(done[0])
-
-    def publish_many(
-        self, entry_ids: Sequence[str], *, actor: str
-    ) -> tuple[list[str], dict[str, str]]:
-        return self._move(entry_ids, actor, "reviewed", "published", "")
-
     def entry_ids(
         self, *, source: str | None = None, batch: str | None = None, state: str | None = None
     ) -> list[str]:
@@ -257,76 +170,11 @@ class Registry:
         with self.engine.connect() as conn:
             return list(conn.execute(query).scalars())
 
-    def _move(
-        self, entry_ids: Sequence[str], actor: str, from_state: str, to_state: str, note: str
-    ) -> tuple[list[str], dict[str, str]]:
-        decl = self.declaration_of(actor)
-        verb = "review" if from_state == "submitted" else "publish"
-        if decl is None:
-            raise WorkflowError(
-                f"{actor}: file a declaration of interests before you {verb} entries"
-            )
-        at = _now()
-        done: list[str] = []
-        skipped: dict[str, str] = {}
-        with self.engine.begin() as conn:
-            rows = {r.id: r for r in self._current_rows(conn, entry_ids)}
-            submitters = self._submitters(conn, list(rows))
-            for entry_id in entry_ids:
-                row = rows.get(entry_id)
-                if row is None:
-                    skipped[entry_id] = f"no entry '{entry_id}'"
-                elif row.state != from_state:
-                    skipped[entry_id] = (
-                        f"entry {entry_id} is {row.state}; only a {from_state} entry can be {to_state}"
-                    )
-                elif actor in submitters.get(entry_id, set()):
-                    skipped[entry_id] = f"{actor} submitted entry {entry_id} and may not {verb} it"
-                elif entry_id in decl.entries or _maker(row).lower() in {
-                    m.lower() for m in decl.makers
-                }:
-                    skipped[entry_id] = (
-                        f"{actor} declared a conflict of interest on entry {entry_id} or its maker"
-                    )
-                else:
-                    done.append(entry_id)
-            if done:
-                self._apply(conn, done, rows, actor, to_state, note, at)
-        return done, skipped
-
-    def _apply(
-        self, conn: Connection, ids: list[str], rows: dict[str, Any], actor: str, to_state: str,
-        note: str, at: str,
-    ) -> None:  # fmt: skip
-        params = [{"e": i, "v": rows[i].current_version} for i in ids]
-        where = and_(entry_version.c.entry_id == bindparam("e"),
-                     entry_version.c.version == bindparam("v"))  # fmt: skip
-        if to_state == "published":
-            conn.execute(entry_version.update().where(where).values(published_by=actor,
-                         published_at=at), params)  # fmt: skip
-            conn.execute(
-                entry.update().where(entry.c.id == bindparam("e")).values(
-                    state="published", published_version=bindparam("v"), updated_at=at),
-                params,
-            )  # fmt: skip
-        else:
-            conn.execute(entry_version.update().where(where).values(
-                review_outcome=to_state, reviewed_by=actor, reviewed_at=at, review_note=note),
-                params)  # fmt: skip
-            conn.execute(entry.update().where(entry.c.id == bindparam("e")).values(
-                state=to_state, updated_at=at), params)  # fmt: skip
-        action = "observatory.publish" if to_state == "published" else f"observatory.{to_state}"
-        self.audit.append_many(conn, [
-            {"actor": actor, "role": REVIEWER, "action": action, "object": i,
-             "details": {"version": rows[i].current_version}}
-            for i in ids
-        ])  # fmt: skip
-
     # -- reads -------------------------------------------------------------------------------
 
     def entry(self, entry_id: str) -> Entry:
         with self.engine.connect() as conn:
-            rows = self._current_rows(conn, [entry_id])
+            rows = self.current_rows(conn, [entry_id])
             if not rows:
                 raise EntryNotFoundError(f"no entry '{entry_id}' in the observatory")
             return self._entry_from(rows[0], conn)
@@ -431,7 +279,8 @@ class Registry:
             details={"version": version},
         )  # fmt: skip
 
-    def _current_rows(self, conn: Connection, ids: Sequence[str]) -> list[Any]:
+    def current_rows(self, conn: Connection, ids: Sequence[str]) -> list[Any]:
+        """The entries' rows with their current version's data (for the review workflow)."""
         rows: list[Any] = []
         for start in range(0, len(ids), 500):
             chunk = list(ids[start : start + 500])
@@ -444,15 +293,6 @@ class Registry:
             chunk = list(refs[start : start + 500])
             rows += conn.execute(_current_query().where(entry.c.external_ref.in_(chunk))).all()
         return rows
-
-    def _submitters(self, conn: Connection, ids: list[str]) -> dict[str, set[str]]:
-        found: dict[str, set[str]] = {}
-        for start in range(0, len(ids), 500):
-            q = select(entry_version.c.entry_id, entry_version.c.submitted_by).where(
-                entry_version.c.entry_id.in_(ids[start : start + 500]))  # fmt: skip
-            for entry_id, who in conn.execute(q):
-                found.setdefault(entry_id, set()).add(who)
-        return found
 
     def _entry_from(self, row: Any, conn: Connection) -> Entry:
         return Entry(
@@ -469,10 +309,6 @@ def _current_query() -> Any:
     )
 
 
-def _maker(row: Any) -> str:
-    return str(orjson.loads(row.data).get("maker", ""))
-
-
 def _version_row(
     entry_id: str, version: int, data: EntryData, actor: str, role: str, at: str, note: str
 ) -> dict[str, Any]:
@@ -482,3 +318,14 @@ def _version_row(
         "category": getattr(data, "category", "database"), "submitted_by": actor,
         "submitted_role": role, "submitted_at": at, "note": note,
     }  # fmt: skip
+
+
+def submitters(conn: Connection, ids: list[str]) -> dict[str, set[str]]:
+    """Who submitted any version of each entry."""
+    found: dict[str, set[str]] = {}
+    for start in range(0, len(ids), 500):
+        q = select(entry_version.c.entry_id, entry_version.c.submitted_by).where(
+            entry_version.c.entry_id.in_(ids[start : start + 500]))  # fmt: skip
+        for entry_id, who in conn.execute(q):
+            found.setdefault(entry_id, set()).add(who)
+    return found

@@ -1,7 +1,8 @@
 """The observatory of one node: the register, live evidence, rankings, imports and exports.
 
 :class:`Observatory` wires the parts on the governance store and offers the operations
-that span them; the parts (``registry``, ``live``, ``rankings``) are public attributes.
+that span them; the parts (``registry``, ``reviews``, ``live``, ``rankings``) are public
+attributes.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from socle.observatory.model import DatabaseData
 from socle.observatory.rankings import Rankings
 from socle.observatory.registry import BatchResult, Registry
 from socle.observatory.report import ReportInput, write_report
+from socle.observatory.review import Reviews
 from socle.observatory.scoring import Ranking
 from socle.observatory.taxonomy import load_observatory_taxonomy
 from socle.observatory.vigilance import Alert, alerts
@@ -47,6 +49,7 @@ class Observatory:
     ) -> None:  # fmt: skip
         self.catalog, self.audit = catalog, audit
         self.registry = Registry(engine, audit)
+        self.reviews = Reviews(engine, audit, self.registry)
         self.live = LiveEvidence(engine, audit, self.registry, models, governance, guarantee,
                                  publisher, threshold, rounding_base)  # fmt: skip
         self.rankings = Rankings(engine, audit, self.registry, self.live)
