@@ -47,6 +47,10 @@ def test_a_submission_is_public_only_after_an_independent_review_and_publication
     published = client.post(f"/observatory/submissions/{entry_id}/publish", headers=reviewer)
     assert published.json()["state"] == "published"
 
+    by_evidence = client.get("/observatory/entries?evidence=retrospective_multicentre").json()
+    assert [e["id"] for e in by_evidence["items"]] == [entry_id]
+    assert client.get("/observatory/entries?evidence=none").json()["total"] == 0
+    assert client.get("/observatory/entries?category=triage").json()["total"] == 0
     public = client.get(f"/observatory/entries/{entry_id}").json()
     assert (
         public["data"]["name"] == "Chest X-ray reader"

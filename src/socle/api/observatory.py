@@ -182,14 +182,10 @@ def record_ranking(node: Node, who: Principal, body: RankingCreate) -> dict[str,
 
 def public_map(
     node: Node, kind: str | None, category: str | None, speciality: str | None,
-    risk: str | None, limit: int, offset: int,
+    risk: str | None, evidence: str | None, limit: int, offset: int,
 ) -> dict[str, Any]:  # fmt: skip
-    entries = node.observatory.registry.published_entries(kind=kind, category=category)
-    if speciality:
-        entries = [e for e in entries if getattr(e.data, "speciality", None) == speciality
-                   or getattr(e.data, "sector", None) == speciality]  # fmt: skip
-    if risk:
-        entries = [e for e in entries if getattr(e.data, "ai_act_risk", None) == risk]
+    entries = node.observatory.map(kind=kind, category=category, speciality=speciality,
+                                   risk=risk, evidence=evidence)  # fmt: skip
     page = entries[offset : offset + limit]
     live = node.observatory.live.figures([e.id for e in page])
     return {"items": [public_json(e, live.get(e.id)) for e in page], "total": len(entries),

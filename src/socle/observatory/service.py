@@ -25,7 +25,7 @@ from socle.observatory.fda import FdaImport, import_fda
 from socle.observatory.live import LiveEvidence
 from socle.observatory.model import DatabaseData
 from socle.observatory.rankings import Rankings
-from socle.observatory.registry import BatchResult, Registry
+from socle.observatory.registry import BatchResult, PublishedEntry, Registry
 from socle.observatory.report import ReportInput, write_report
 from socle.observatory.review import Reviews
 from socle.observatory.scoring import Ranking
@@ -88,6 +88,34 @@ class Observatory:
         return self.registry.submit_batch(items, actor=actor, role=role, source="catalogue")
 
     # -- reading the map -----------------------------------------------------------------------
+
+    def map(
+        self, *, kind: str | None = None, category: str | None = None,
+        speciality: str | None = None, risk: str | None = None, evidence: str | None = None,
+    ) -> list[PublishedEntry]:  # fmt: skip
+        """Published entries matching every filter given.
+
+        ``evidence`` is a study design (the entry's strongest study has it) or ``none``
+        (no study recorded); ``speciality`` also matches a database's sector.
+        """
+        entries = self.registry.published_entries(kind=kind, category=category)
+        levels = load_observatory_taxonomy().designs  # strongest first
+
+        def keep(e: PublishedEntry) -> bool:
+            d = e.data
+            if speciality and speciality not in (getattr(d, "speciality", None),
+                                                 getattr(d, "sector", None)):  # fmt: skip
+                return False
+            if risk and getattr(d, "ai_act_risk", None) != risk:
+                return False
+            if evidence:
+                studies = getattr(d, "evidence", ())
+                best = min((levels.index(s.design) for s in studies), default=None)
+                return (best is None) if evidence == "none" else (
+                    best is not None and levels[best] == evidence)  # fmt: skip
+            return True
+
+        return [e for e in entries if keep(e)]
 
     def export(self, fmt: str) -> bytes:
         entries = self.registry.published_entries()

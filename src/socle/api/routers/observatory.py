@@ -23,6 +23,9 @@ Category = Annotated[str, Path(min_length=1, max_length=40)]
 Filter = Annotated[str | None, Query(max_length=40)]
 AsOf = Annotated[str | None, Query(max_length=40, description="YYYY-MM-DD: recompute as of then")]
 Version = Annotated[int | None, Query(ge=1, le=10_000)]
+Evidence = Annotated[
+    str | None, Query(max_length=40, description="Strongest study design, or none")
+]
 
 
 @public.get("/taxonomy", name="observatory.taxonomy")
@@ -35,10 +38,11 @@ async def taxonomy() -> dict[str, Any]:
 async def entries(
     run: Runner, limit: Limit = 50, offset: Offset = 0, kind: Filter = None,
     category: Filter = None, speciality: Filter = None, risk: Filter = None,
+    evidence: Evidence = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """The map: published entries only, with filters."""
+    """The map: published entries only, filtered by category, speciality, risk, evidence."""
     return await run.call(
-        lambda n: o.public_map(n, kind, category, speciality, risk, limit, offset)
+        lambda n: o.public_map(n, kind, category, speciality, risk, evidence, limit, offset)
     )
 
 
