@@ -112,3 +112,15 @@ def test_live_figures_hide_small_counts_and_round_the_others() -> None:
     many = checked_figures("2026-01-01", 123, 41, 82, 13, 10, 5)
     assert (many.predictions, many.decided, many.pending, many.overridden) == (125, 40, 80, 15)
     assert many.override_rate == 0.3  # 13/41 to the nearest 5%
+
+
+def test_the_report_shows_published_entries_only_with_three_plots(
+    node: Node, tmp_path: Path
+) -> None:
+    publish(node, tool("Published tool", evidence=(study("prospective"),)))
+    node.observatory.registry.submit(tool("Secret draft"), actor="maker@acme", role="maker")
+    node.observatory.rankings.ensure_method(actor="board", role="observatory_reviewer")
+    html = node.observatory.report(tmp_path).read_text()
+    assert html.count("data:image/png;base64,") == 3
+    assert "Published tool" in html and "Secret draft" not in html
+    assert "no data" in html  # criteria without data say so

@@ -89,11 +89,15 @@ def _evidence_figure(tools: Sequence[PublishedEntry]) -> Any:
         heights = [authorised[(y, category)] for y in years]
         ax.bar(years, heights, bottom=bottom, label=f"FDA: {category}")
         bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
-    ax.plot(years, [studies[y] for y in years], "ko-", label="studies recorded")
+    ax.set_ylim(0, max([*bottom, 1]) * 1.1)
     ax.set_xlabel("year")
-    ax.set_ylabel("entries")
+    ax.set_ylabel("FDA authorisations")
+    ax.legend(fontsize="small", loc="upper left")
+    right = ax.twinx()
+    right.plot(years, [studies[y] for y in years], "ko-", label="studies recorded")
+    right.set_ylabel("studies recorded (black)")
+    right.set_ylim(0, max([*studies.values(), 1]) * 1.2)
     ax.set_title("Evidence over time: authorisations and studies per year")
-    ax.legend(fontsize="small")
     fig.tight_layout()
     return fig
 
@@ -104,9 +108,13 @@ def _deployments_figure(tools: Sequence[PublishedEntry], live: Mapping[str, Live
     for e in tools:
         assert isinstance(e.data, ToolData)
         sites = len({d.site for d in e.data.deployments})
-        used = (live[e.id].predictions or 0) if e.id in live else 0
-        if sites or used:
-            rows.append((e.data.name[:40], sites, used))
+        figures = live.get(e.id)
+        label = e.data.name[:40]
+        if figures is not None and figures.predictions is None:
+            label += f" (< {figures.threshold} predictions)"  # hidden small count
+        used = (figures.predictions or 0) if figures else 0
+        if sites or figures is not None:
+            rows.append((label, sites, used))
     rows = sorted(rows, key=lambda r: (-r[1], -r[2]))[:15]
     fig, axes = plt.subplots(1, 2, figsize=(9, max(2.5, 0.4 * len(rows) + 1)), sharey=True)
     names = [r[0] for r in rows] or ["(no deployment declared)"]
@@ -114,6 +122,8 @@ def _deployments_figure(tools: Sequence[PublishedEntry], live: Mapping[str, Live
     axes[0].set_xlabel("declared sites")
     axes[1].barh(names, [r[2] for r in rows] or [0], color="#228833")
     axes[1].set_xlabel("predictions made through this node")
+    for ax in axes:
+        ax.xaxis.get_major_locator().set_params(integer=True)
     fig.suptitle("Deployments")
     fig.tight_layout()
     return fig
