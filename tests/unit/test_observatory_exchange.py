@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import orjson
+import pytest
 
 from socle.node import Node
 from socle.observatory import (
@@ -14,6 +15,7 @@ from socle.observatory import (
     FdaStatus,
     Incident,
     LiveFigures,
+    WorkflowError,
     packaged_method_text,
     parse_method,
 )
@@ -124,3 +126,11 @@ def test_the_report_shows_published_entries_only_with_three_plots(
     assert html.count("data:image/png;base64,") == 3
     assert "Published tool" in html and "Secret draft" not in html
     assert "no data" in html  # criteria without data say so
+
+
+def test_an_import_naming_a_reference_twice_is_refused_whole(node: Node, tmp_path: Path) -> None:
+    path = tmp_path / "twice.csv"
+    path.write_text("ref,name,maker,category\nr1,A,M,imaging\nr1,B,M,imaging\n")
+    with pytest.raises(WorkflowError, match="r1 appear twice"):
+        node.observatory.import_file(path, actor="steward@h", role="data_steward")
+    assert node.observatory.registry.entry_ids() == []

@@ -123,6 +123,11 @@ class Registry:
         changed one gets a new version; an unknown one a new entry.
         """
         refs = [r for r, _ in items if r]
+        twice = sorted({r for r in refs if refs.count(r) > 1}) if len(set(refs)) < len(refs) else []
+        if twice:
+            raise WorkflowError(
+                f"reference(s) {', '.join(twice[:5])} appear twice; nothing imported"
+            )
         with self.engine.begin() as conn:
             known = {row.external_ref: row for row in self._by_refs(conn, refs)}
             created, revised, unchanged, events = [], [], [], []
