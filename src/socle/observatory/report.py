@@ -92,7 +92,8 @@ def _evidence_figure(tools: Sequence[PublishedEntry]) -> Any:
     ax.set_ylim(0, max([*bottom, 1]) * 1.1)
     ax.set_xlabel("year")
     ax.set_ylabel("FDA authorisations")
-    ax.legend(fontsize="small", loc="upper left")
+    if authorised:
+        ax.legend(fontsize="small", loc="upper left")
     right = ax.twinx()
     right.plot(years, [studies[y] for y in years], "ko-", label="studies recorded")
     right.set_ylabel("studies recorded (black)")
