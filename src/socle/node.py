@@ -23,6 +23,7 @@ from socle.ingest import (
     ingest,
     rotate_pseudonym_key,
 )
+from socle.observatory import Observatory
 from socle.privacy import DateShift, IdentityVault, Pseudonymizer, key_provider
 from socle.quality import QualityReport, build_report
 from socle.store import open_engine
@@ -46,6 +47,7 @@ class Node:
     models: ModelRegistry
     guarantee: HumanGuarantee
     dates: DateShift
+    observatory: Observatory
 
     @classmethod
     def open(cls, settings: Settings) -> Node:
@@ -73,9 +75,13 @@ class Node:
             ),
         )  # fmt: skip
         guarantee = HumanGuarantee(engine, audit, models)
+        observatory = Observatory(
+            engine, audit, catalog, models, governance, guarantee,
+            threshold=settings.small_cell_threshold, rounding_base=settings.rounding_base,
+        )  # fmt: skip
         return cls(
             settings, engine, audit, warehouse, pseudo, vault, taxonomy, catalog, consent,
-            governance, workspace, models, guarantee, dates,
+            governance, workspace, models, guarantee, dates, observatory,
         )  # fmt: skip
 
     def load(

@@ -113,6 +113,34 @@ def test_reports_are_written(demo_home: Path) -> None:
         assert f"## {section}" in notice
 
 
+def test_the_demo_model_is_an_observatory_entry_with_live_figures_and_a_top_10(
+    demo_home: Path,
+) -> None:
+    node = _node(demo_home)
+    try:
+        obs = node.observatory
+        [model] = obs.registry.published_entries(category="prediction")
+        assert model.source == "socle_model" and model.data.evidence  # type: ignore[union-attr]
+        [figures] = obs.live.figures([model.id]).values()
+        assert figures.predictions is None  # 2 predictions: below the small-cell threshold
+        assert figures.override_rate is None and figures.drift_alerts is None
+        assert len(obs.registry.entry_ids(source="fda", state="published")) == 1524
+        [recorded] = list(node.audit.events("observatory.ranking_record"))
+        assert recorded.details["ranked"] == 1
+        assert obs.rankings.verify_recorded()[0][3] is True
+        triage = obs.rankings.top("triage")
+        assert triage.ranked == () and len(triage.lacking_evidence) == 122
+    finally:
+        node.close()
+    top = socle("observatory", "top", "prediction", home=demo_home)
+    assert top.returncode == 0 and "evidence_level" in top.stdout and "no data" in top.stdout
+    html = (demo_home / "reports" / "observatory.html").read_text()
+    assert html.count("data:image/png;base64,") == 3 and "Top 10 per category" in html
+    public = socle("observatory", "export", "--format", "csv", home=demo_home)
+    rows = list(csv.DictReader(public.stdout.strip().splitlines()))
+    assert len(rows) == 1524 + 2  # FDA devices, the model, the catalogue dataset
+
+
 def test_audit_verifies_then_names_a_tampered_event(demo_home: Path) -> None:
     ok = socle("audit", "verify", home=demo_home)
     assert ok.returncode == 0 and "verified" in ok.stdout

@@ -14,7 +14,8 @@ from tests.apiclient import api_client, token_for
 
 S, R, C, K = "data_steward", "researcher", "committee_member", "clinician"
 P, G, A, ADM = "patient", "college_member", "auditor", "administrator"
-EVERYONE = {S, R, C, K, P, G, A, ADM}
+M, O = "maker", "observatory_reviewer"
+EVERYONE = {S, R, C, K, P, G, A, ADM, M, O}
 
 # The role matrix as published in docs/api.md; the app must enforce exactly this.
 MATRIX: dict[str, set[str]] = {
@@ -52,6 +53,16 @@ MATRIX: dict[str, set[str]] = {
     "guarantee.status": {G, A, ADM},
     "audit.events": {A},
     "audit.verify": {A, ADM},
+    "observatory.submit": {M, S, K, R},
+    "observatory.revise": {M, S, K, R},
+    "observatory.submission": {M, S, K, R, O, A},
+    "observatory.queue": {O, S, A},
+    "observatory.declare": {O},
+    "observatory.review": {O},
+    "observatory.publish": {O},
+    "observatory.method_adopt": {O},
+    "observatory.ranking_record": {O},
+    "observatory.sync": {S},
 }
 
 

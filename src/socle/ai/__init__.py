@@ -1,7 +1,7 @@
 """AI: training sets through the workspace, training, evaluation, notices, registry."""
 
 from socle.ai.dataset import FEATURES, TARGET_LABEL, TrainingSet, build_training_set
-from socle.ai.registry import ModelRegistry, TrainedModel
+from socle.ai.registry import ModelRegistry, RegisteredModel, TrainedModel
 from socle.ai.training import (
     Evaluation,
     ModelError,
@@ -18,6 +18,7 @@ __all__ = [
     "ModelError",
     "ModelNotFoundError",
     "ModelRegistry",
+    "RegisteredModel",
     "TooFewForTrainingError",
     "TrainedModel",
     "TrainingRules",

@@ -41,6 +41,19 @@ model_version = Table(
 
 
 @dataclass(frozen=True)
+class RegisteredModel:
+    """A model of the registry as other contexts may read it (no artefact path)."""
+
+    id: str
+    name: str
+    purpose: str
+    grant_id: str
+    created_at: str
+    metrics: dict[str, Any]
+    notice: str  # the standardised user notice (markdown)
+
+
+@dataclass(frozen=True)
 class TrainedModel:
     id: str
     evaluation: Evaluation
@@ -120,3 +133,20 @@ class ModelRegistry:
         if row is None:
             raise ModelNotFoundError(f"no model '{model_id}' in the registry")
         return row
+
+    def registered(self) -> list[RegisteredModel]:
+        """Every registered model with its evaluation and notice, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(model_version).order_by(model_version.c.created_at)).all()
+        return [
+            RegisteredModel(
+                r.id,
+                r.name,
+                r.purpose,
+                r.grant_id,
+                r.created_at,
+                orjson.loads(r.metrics),
+                Path(r.notice).read_text() if Path(r.notice).exists() else "",
+            )
+            for r in rows
+        ]

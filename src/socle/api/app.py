@@ -25,6 +25,7 @@ from socle.api.routers import (
     governance,
     guarantee,
     ingest,
+    observatory,
     quality,
     workspace,
 )
@@ -34,7 +35,10 @@ from socle.api.throttle import SignInThrottle
 from socle.api.users import UserStore
 from socle.config import Settings
 
-ROUTERS = (auth, ingest, quality, catalog, consent, governance, workspace, ai, guarantee, audit)
+ROUTERS = (
+    auth, ingest, quality, catalog, consent, governance, workspace, ai, guarantee, audit,
+    observatory,
+)  # fmt: skip
 
 
 def create_app(
@@ -79,6 +83,7 @@ def create_app(
         return {"status": "ok"}
 
     app.include_router(auth.public)
+    app.include_router(observatory.public)
     for module in ROUTERS:
         app.include_router(module.router)
     return app

@@ -34,6 +34,7 @@ from socle.governance import (
     SeparationOfDutiesError,
     TransitionError,
 )
+from socle.observatory import EntryNotFoundError, WorkflowError
 
 log = logging.getLogger("socle.api")
 
@@ -60,6 +61,8 @@ STATUS: list[tuple[type[SocleError], int]] = [
     (SeparationOfDutiesError, 403),
     (NotFoundError, 404),
     (ModelNotFoundError, 404),
+    (EntryNotFoundError, 404),
+    (WorkflowError, 409),
     (UserExistsError, 409),
     (TransitionError, 409),
     (TamperedLogError, 409),

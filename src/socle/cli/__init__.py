@@ -12,7 +12,16 @@ import sys
 import click
 import typer
 
-from socle.cli import audit, catalog, consent, guarantee, lifecycle, request, warehouse
+from socle.cli import (
+    audit,
+    catalog,
+    consent,
+    guarantee,
+    lifecycle,
+    observatory,
+    request,
+    warehouse,
+)
 from socle.cli import serve as serve_cli
 from socle.cli.common import err
 from socle.errors import SocleError, crash_place
@@ -33,6 +42,9 @@ app.add_typer(guarantee.app, name="guarantee", help="Predictions under human gua
 app.add_typer(audit.app, name="audit", help="Verify and export the audit log.")
 app.add_typer(catalog.app, name="catalog", help="The catalogue: datasets, search, DCAT, counts.")
 app.add_typer(warehouse.app, name="warehouse", help="Vocabularies and pseudonym-key rotation.")
+app.add_typer(
+    observatory.app, name="observatory", help="The observatory of AI tools and databases."
+)
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -18,19 +19,23 @@ QUARANTINE_EXIT = 3  # loaded, but some resources were quarantined
 def demo(
     home: Home = None,
     sample: Annotated[Path, typer.Option(help="FHIR input of the demo")] = Path("data/sample"),
+    fda_list: Annotated[
+        Path, typer.Option(help="FDA list of AI-enabled devices for the observatory step")
+    ] = Path("data/fda-ai-devices/aiml-devices.csv"),
 ) -> None:
     """Run the whole lifecycle on the bundled Synthea sample."""
     from socle.demo import run_demo
 
     with open_node(home) as node:
         run = run_demo(
-            node, sample, report=lambda r: out.print(f"[bold green]✓ {r.step}[/] {r.summary}")
-        )
+            node, sample, fda_list=fda_list,
+            report=lambda r: out.print(f"[bold green]✓ {r.step}[/] {escape(r.summary)}"),
+        )  # fmt: skip
     table = Table(title="Socle demo — what was done")
     for col in ("step", "result", "reports"):
         table.add_column(col)
     for r in run.results:
-        table.add_row(r.step, r.summary, "\n".join(str(p) for p in r.paths))
+        table.add_row(r.step, escape(r.summary), "\n".join(str(p) for p in r.paths))
     out.print(table)
 
 
