@@ -4,7 +4,7 @@ A node keeps everything under one *home* directory::
 
     <home>/warehouse.duckdb     clinical warehouse (OMOP CDM, DuckDB)
     <home>/governance.sqlite    governance state (SQLAlchemy; PostgreSQL in production)
-    <home>/secrets/             pseudonym, vault and audit keys (or $SOCLE_KEYS_DIR, elsewhere)
+    <home>/secrets/             pseudonym, vault, date-shift and audit keys (or $SOCLE_KEYS_DIR, elsewhere)
     <home>/vault.sqlite         encrypted identity vault
     <home>/audit-anchors.jsonl  heads of the audit log, outside the store (or $SOCLE_AUDIT_ANCHOR)
     <home>/reports/             quality, release and model reports
@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     audit_anchor: Path | None = None
     small_cell_threshold: int = 10
     rounding_base: int = 5
+    # Each person's dates move back by a keyed 1..N days (set once, before the first load).
+    date_shift_max_days: int = Field(default=180, ge=1, le=3650)
+    # One input file may expand to at most this many MiB (larger ones are quarantined, unread).
+    ingest_max_file_mb: int = Field(default=4096, ge=1)
+    # The largest part of a file held in memory at once (a bigger Bundle is streamed).
+    ingest_memory_mb: int = Field(default=256, ge=1)
 
     @property
     def warehouse_path(self) -> Path:

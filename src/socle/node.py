@@ -18,11 +18,12 @@ from socle.guarantee import HumanGuarantee
 from socle.ingest import (
     KeyRotationError,
     LoadSummary,
+    ReadLimits,
     RotationSummary,
     ingest,
     rotate_pseudonym_key,
 )
-from socle.privacy import IdentityVault, Pseudonymizer, key_provider
+from socle.privacy import DateShift, IdentityVault, Pseudonymizer, key_provider
 from socle.quality import QualityReport, build_report
 from socle.store import open_engine
 from socle.warehouse import Warehouse
@@ -44,6 +45,7 @@ class Node:
     workspace: Workspace
     models: ModelRegistry
     guarantee: HumanGuarantee
+    dates: DateShift
 
     @classmethod
     def open(cls, settings: Settings) -> Node:
@@ -54,6 +56,7 @@ class Node:
         warehouse = Warehouse(settings.warehouse_path)
         pseudo = Pseudonymizer(keys.key("pseudonym"))
         vault = IdentityVault(settings.vault_path, keys.key("vault"), pseudo)
+        dates = DateShift(keys.key("date_shift"), settings.date_shift_max_days)
         taxonomy = load_taxonomy()
         catalog = Catalog(engine, audit, settings.small_cell_threshold)
         consent = ConsentRegistry(engine, audit, taxonomy)
@@ -66,14 +69,19 @@ class Node:
         guarantee = HumanGuarantee(engine, audit, models)
         return cls(
             settings, engine, audit, warehouse, pseudo, vault, taxonomy, catalog, consent,
-            governance, workspace, models, guarantee,
+            governance, workspace, models, guarantee, dates,
         )  # fmt: skip
 
     def load(
         self, path: Path, *, actor: str, on_file: Callable[[Path, int], None] | None = None
     ) -> LoadSummary:
         """Ingest FHIR input atomically and audit the load (counts only)."""
-        summary = ingest(path, self.warehouse, self.pseudo, self.vault, on_file=on_file)
+        summary = ingest(
+            path, self.warehouse, self.pseudo, self.vault, dates=self.dates, on_file=on_file,
+            limits=ReadLimits.from_mebibytes(
+                self.settings.ingest_max_file_mb, self.settings.ingest_memory_mb
+            ),
+        )  # fmt: skip
         self.audit.record(
             actor=actor, role="data_steward", action="warehouse.load", object=summary.load_id,
             details={"files": summary.files, "persons": summary.persons, **summary.totals()},

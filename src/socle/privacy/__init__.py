@@ -1,5 +1,6 @@
 """Privacy: pseudonym keys, identity vault, output checking."""
 
+from socle.privacy.dates import DateShift
 from socle.privacy.errors import PrivacyError, UnsafeSecretError, VaultError
 from socle.privacy.keys import create_next_key, install_next_key, load_or_create_key
 from socle.privacy.keystore import PROVIDERS, FileKeyProvider, KeyProvider, key_provider
@@ -12,6 +13,7 @@ __all__ = [
     "MIN_SECRET_BITS",
     "PROVIDERS",
     "CheckedTable",
+    "DateShift",
     "FileKeyProvider",
     "IdentityVault",
     "KeyProvider",

@@ -1,6 +1,7 @@
 """Warehouse: the OMOP CDM v5.4 store on DuckDB, with one checked read path."""
 
 from socle.warehouse.errors import RekeyError, ScopeError, VocabularyError, WarehouseError
+from socle.warehouse.ledger import LedgerEntry
 from socle.warehouse.profile import (
     ColumnProfile,
     age_sex_pyramid,
@@ -17,6 +18,7 @@ __all__ = [
     "BatchWriter",
     "ColumnProfile",
     "GrantScope",
+    "LedgerEntry",
     "PersonFilter",
     "Population",
     "RekeyError",
