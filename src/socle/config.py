@@ -14,6 +14,7 @@ A node creates its files 0600 and its folders 0700 (:func:`restrict_files`).
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 from pathlib import Path
@@ -96,4 +97,9 @@ def tighten(home: Path) -> None:
             continue
         mode = stat.S_IMODE(path.lstat().st_mode)
         if mode & 0o077:
-            os.chmod(path, mode & 0o700)
+            try:
+                os.chmod(path, mode & 0o700)
+            except OSError as exc:  # not ours to change: say so, do not stop the node
+                logging.getLogger("socle").warning(
+                    "could not restrict %s to its owner (%s)", path, exc.strerror
+                )
