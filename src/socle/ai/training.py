@@ -4,22 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
-from sklearn.calibration import calibration_curve
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import brier_score_loss, roc_auc_score
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
 
 from socle.ai.dataset import FEATURES, TrainingSet
 from socle.errors import SocleError
+
+if TYPE_CHECKING:  # scikit-learn and matplotlib load only when a model is trained or plotted
+    from sklearn.pipeline import Pipeline
 
 
 class ModelError(SocleError):
@@ -42,6 +35,11 @@ class Evaluation:
 
 
 def make_pipeline() -> Pipeline:
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
     return Pipeline(
         [
             ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
@@ -55,6 +53,8 @@ def train_and_evaluate(
     data: TrainingSet, plot_path: Path, seed: int = 7
 ) -> tuple[Pipeline, Evaluation]:
     """Fit on two thirds of persons, evaluate on the other third (no person in both)."""
+    from sklearn.metrics import brier_score_loss, roc_auc_score
+
     event_persons = len(set(data.groups[data.y == 1].tolist()))
     if len(data.y) < 20 or event_persons < 3 or data.y.sum() == len(data.y):
         raise ModelError(
@@ -92,6 +92,8 @@ def _person_folds(
     event persons (at most as many folds as event persons), whatever the pseudonyms (and so
     the person ids) of a deployment are.
     """
+    from sklearn.model_selection import StratifiedKFold
+
     persons = np.unique(data.groups)
     has_event = np.isin(persons, data.groups[data.y == 1]).astype(int)
     n_splits = min(n_splits, int(has_event.sum()))
@@ -105,6 +107,9 @@ def _person_folds(
 
 def _grouped_cv_auroc(data: TrainingSet, folds: int = 5) -> float:
     """AUROC of out-of-fold predictions, persons never split across folds: steadier on small data."""
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import cross_val_predict
+
     cv = _person_folds(data, folds, 0)
     p = cross_val_predict(
         make_pipeline(), data.X, data.y, groups=data.groups, cv=cv, method="predict_proba"
@@ -121,6 +126,12 @@ def explain(pipeline: Pipeline, x: np.ndarray) -> dict[str, float]:
 
 
 def _calibration_plot(y: np.ndarray, p: np.ndarray, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.calibration import calibration_curve
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fig, ax = plt.subplots(figsize=(4.5, 4.5))
     ax.plot([0, 1], [0, 1], "--", color="grey", label="perfect calibration")

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
 
-from socle.audit import Anchor, verify_jsonl
 from socle.cli.common import Home, open_node, out
 from socle.errors import InputError
+
+if TYPE_CHECKING:
+    from socle.audit import Anchor
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -25,6 +27,8 @@ AnchorOpt = Annotated[
 
 
 def _anchors(values: list[str] | None) -> list[Anchor]:
+    from socle.audit import Anchor
+
     anchors = []
     for value in values or []:
         if value.startswith("@"):
@@ -72,5 +76,7 @@ def export(path: Path, home: Home = None) -> None:
 @app.command("verify-export")
 def verify_export(path: Path, anchor: AnchorOpt = None) -> None:
     """Verify an exported JSON Lines log without the node (what an outside auditor runs)."""
+    from socle.audit import verify_jsonl
+
     v = verify_jsonl(path, anchors=_anchors(anchor))
     out.print(f"export verified: {v.events} events, head {v.head_hash}", soft_wrap=True)

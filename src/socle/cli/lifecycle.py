@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from socle.cli.common import Actor, Home, err, open_node, out
-from socle.ingest import LoadSummary, input_files
+
+if TYPE_CHECKING:
+    from socle.ingest import LoadSummary
 
 QUARANTINE_EXIT = 3  # loaded, but some resources were quarantined
 
@@ -36,6 +38,8 @@ def demo(
 
 def ingest(path: Path, home: Home = None, actor: Actor = "steward") -> None:
     """Load FHIR R4 bundles or NDJSON (a file or a directory, .gz allowed) into the warehouse."""
+    from socle.ingest import input_files
+
     files = input_files(path)
     with open_node(home) as node, Progress(
         TextColumn("loading"), BarColumn(), MofNCompleteColumn(),

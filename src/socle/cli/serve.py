@@ -6,9 +6,8 @@ from typing import Annotated
 
 import typer
 
-from socle.api import ApiSettings, Role, UserStore, create_app, jwt_secret
+from socle.api import Role
 from socle.cli.common import Actor, Home, open_node, out
-from socle.config import Settings
 
 
 def serve(
@@ -18,6 +17,9 @@ def serve(
 ) -> None:
     """Start the REST API (OpenAPI at /openapi.json, browsable docs at /docs)."""
     import uvicorn
+
+    from socle.api import ApiSettings, create_app, jwt_secret
+    from socle.config import Settings
 
     settings = Settings(home=home) if home else Settings()
     jwt_secret(ApiSettings(), settings.secrets_dir)  # refuse an unsafe secret before listening
@@ -36,6 +38,8 @@ def user_add(
     actor: Actor = "administrator",
 ) -> None:
     """Create a user of the embedded token issuer (password kept as an argon2 hash)."""
+    from socle.api import UserStore
+
     with open_node(home) as node:
         person_id = node.person_id(patient) if patient else None
         UserStore(node.engine, node.audit).create(
