@@ -25,6 +25,16 @@ STEWARD, RESEARCHER, CHAIR, CLINICIAN = (
 DEMO_CONDITION = "SNOMED|73595000"  # Stress (finding): common enough to show released cells
 OBJECTOR_EVERY = 8  # every 8th patient (by source id) objects to research
 
+
+def bundled_sample() -> Path:
+    """The 50 Synthea patients that ship inside the package (``socle/sample``).
+
+    In a source checkout ``src/socle/sample`` links to the repository's ``data/sample``; a
+    built wheel holds the files themselves, so ``socle demo`` works from any folder.
+    """
+    return Path(__file__).resolve().parent / "sample"
+
+
 VARIABLES = [
     ("person", "year_of_birth", "Age bands for counts and age as a model feature."),
     ("person", "gender_concept_id", "Sex for counts and as a model feature."),

@@ -19,14 +19,18 @@ QUARANTINE_EXIT = 3  # loaded, but some resources were quarantined
 
 def demo(
     home: Home = None,
-    sample: Annotated[Path, typer.Option(help="FHIR input of the demo")] = Path("data/sample"),
+    sample: Annotated[
+        Path | None, typer.Option(help="FHIR input of the demo (default: the bundled sample)")
+    ] = None,
 ) -> None:
     """Run the whole lifecycle on the bundled Synthea sample."""
-    from socle.demo import run_demo
+    from socle.demo import bundled_sample, run_demo
 
     with open_node(home) as node:
         run = run_demo(
-            node, sample, report=lambda r: out.print(f"[bold green]✓ {r.step}[/] {r.summary}")
+            node,
+            sample or bundled_sample(),
+            report=lambda r: out.print(f"[bold green]✓ {r.step}[/] {r.summary}"),
         )
     table = Table(title="Socle demo — what was done")
     for col in ("step", "result", "reports"):
