@@ -12,6 +12,7 @@ A node keeps everything under one *home* directory::
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -24,6 +25,10 @@ class Settings(BaseSettings):
 
     home: Path = Field(default=Path("socle-home"))
     governance_url: str | None = None
+    # SQLite governance store only: "full" syncs every commit to disk (default, durable);
+    # "normal" (WAL) cannot corrupt the store but may lose the last commits on power loss.
+    sqlite_synchronous: Literal["full", "normal"] = "full"
+    governance_pool_size: int = Field(default=8, ge=1, le=200)  # connections kept open
     small_cell_threshold: int = 10
     rounding_base: int = 5
 

@@ -48,7 +48,10 @@ class Node:
     @classmethod
     def open(cls, settings: Settings) -> Node:
         settings.ensure_dirs()
-        engine = open_engine(settings.governance_db_url)
+        engine = open_engine(
+            settings.governance_db_url, sqlite_synchronous=settings.sqlite_synchronous,
+            pool_size=settings.governance_pool_size, max_overflow=settings.governance_pool_size,
+        )  # fmt: skip
         audit = AuditLog(engine)
         warehouse = Warehouse(settings.warehouse_path)
         pseudo = Pseudonymizer(load_or_create_key(settings.secrets_dir / "pseudonym.key"))

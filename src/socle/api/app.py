@@ -15,6 +15,7 @@ from fastapi.routing import APIRoute
 
 from socle.api import problems
 from socle.api.auth import LocalIssuer
+from socle.api.jobs import Jobs
 from socle.api.routers import (
     ai,
     audit,
@@ -24,15 +25,18 @@ from socle.api.routers import (
     governance,
     guarantee,
     ingest,
+    jobs,
     quality,
     workspace,
 )
-from socle.api.runner import NodeRunner, set_sqlite_synchronous
+from socle.api.runner import NodeRunner
 from socle.api.settings import ApiSettings, jwt_secret
 from socle.api.users import UserStore
 from socle.config import Settings
 
-ROUTERS = (auth, ingest, quality, catalog, consent, governance, workspace, ai, guarantee, audit)
+ROUTERS = (
+    auth, ingest, quality, catalog, consent, governance, workspace, ai, guarantee, audit, jobs,
+)  # fmt: skip
 
 
 def create_app(
@@ -43,13 +47,13 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runner = NodeRunner(node_settings)
+        runner = NodeRunner(node_settings, readers=options.threads)
         try:
             secret = jwt_secret(options, node_settings.secrets_dir)
             issuer = LocalIssuer(secret, options.jwt_issuer, options.token_minutes)
             app.state.runner, app.state.issuer, app.state.verifier = runner, issuer, issuer
-            runner.call_sync(lambda n: set_sqlite_synchronous(n.engine, options.sqlite_synchronous))
             app.state.users = runner.call_sync(lambda n: UserStore(n.engine, n.audit))
+            app.state.jobs = runner.call_sync(lambda n: Jobs(n.engine, runner))
             app.state.import_dir = options.import_dir or node_settings.home / "inbox"
             yield
         finally:

@@ -11,7 +11,6 @@ import os
 import secrets
 import stat
 from pathlib import Path
-from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,9 +32,7 @@ class ApiSettings(BaseSettings):
     jwt_issuer: str = "socle-local"
     token_minutes: int = Field(default=60, ge=1, le=24 * 60)
     import_dir: Path | None = None  # where FHIR input for /ingest/loads must live
-    # SQLite governance store only: "full" syncs every commit to disk (default, durable);
-    # "normal" (WAL) cannot corrupt the store but may lose the last commits on power loss.
-    sqlite_synchronous: Literal["full", "normal"] = "full"
+    threads: int = Field(default=8, ge=1, le=64)  # worker threads of a process for reads
 
 
 def jwt_secret(settings: ApiSettings, secrets_dir: Path) -> str:

@@ -9,7 +9,7 @@ from socle.warehouse.profile import (
     temporal_coverage,
 )
 from socle.warehouse.schema import CDM
-from socle.warehouse.scope import GrantScope, PersonFilter, Population
+from socle.warehouse.scope import GrantScope, PersonFilter, Population, sex_label
 from socle.warehouse.warehouse import BatchWriter, ScopedReader, Warehouse
 
 __all__ = [
@@ -28,5 +28,6 @@ __all__ = [
     "age_sex_pyramid",
     "column_profiles",
     "implausible_counts",
+    "sex_label",
     "temporal_coverage",
 ]

@@ -4,10 +4,15 @@ Writes come from ingestion through :meth:`Warehouse.loading` (one transaction
 per load). Reads for a purpose go only through :meth:`Warehouse.scoped`,
 which demands a grant scope and a consent filter. Stewards get aggregate
 profiles (:mod:`socle.warehouse.profile`), never rows.
+
+One warehouse is shared by the API's worker threads: every read runs on a
+DuckDB cursor of its own thread (DuckDB isolates them by MVCC, so a long query
+blocks nobody), and writes take turns on the main connection.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,8 +43,30 @@ class Warehouse:
             raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
         for statement in ddl():
             self._con.execute(statement)
+        self._write_lock = threading.RLock()  # one load, vocabulary or re-key at a time
+        self._cursor_lock = threading.Lock()
+        self._factory = self._con.cursor()  # makes every other cursor, under _cursor_lock
+        self._local = threading.local()
+        self._cursors: list[duckdb.DuckDBPyConnection] = []
+
+    def _new_cursor(self) -> duckdb.DuckDBPyConnection:
+        with self._cursor_lock:
+            return self._factory.cursor()
+
+    def _reader(self) -> duckdb.DuckDBPyConnection:
+        """This thread's read cursor (made on first use, closed with the warehouse)."""
+        cursor: duckdb.DuckDBPyConnection | None = getattr(self._local, "cursor", None)
+        if cursor is None:
+            cursor = self._local.cursor = self._new_cursor()
+            with self._cursor_lock:
+                self._cursors.append(cursor)
+        return cursor
 
     def close(self) -> None:
+        with self._cursor_lock:
+            for cursor in (*self._cursors, self._factory):
+                cursor.close()
+            self._cursors.clear()
         self._con.close()
 
     def __enter__(self) -> Warehouse:
@@ -61,6 +88,10 @@ class Warehouse:
         point before that commit leaves the warehouse as it was (the staging
         file is discarded by the next load).
         """
+        with self._write_lock:
+            yield from self._load()
+
+    def _load(self) -> Iterator[BatchWriter]:
         stage = self.path.with_name(self.path.name + ".staging")
         self._discard(stage)
         self._con.execute(f"ATTACH '{stage}' AS stage")
@@ -91,6 +122,10 @@ class Warehouse:
 
     def load_vocabulary(self, folder: Path) -> dict[str, int]:
         """Load an Athena vocabulary export and map every stored source code, atomically."""
+        with self._write_lock:
+            return self._load_vocabulary(folder)
+
+    def _load_vocabulary(self, folder: Path) -> dict[str, int]:
         self._con.execute("BEGIN TRANSACTION")
         try:
             counts = load_vocabulary(self._con, folder)
@@ -112,6 +147,10 @@ class Warehouse:
         ``with`` runs inside the transaction (re-key the vault there), so a
         failure in it rolls the warehouse back too.
         """
+        with self._write_lock:
+            yield from self._rekey(ids, tokens)
+
+    def _rekey(self, ids: dict[int, int], tokens: dict[str, str]) -> Iterator[dict[str, int]]:
         self._con.execute("BEGIN TRANSACTION")
         try:
             self._con.register(
@@ -178,7 +217,7 @@ class Warehouse:
     # -- steward aggregates ---------------------------------------------------------
 
     def table_counts(self) -> dict[str, int]:
-        return {t: self._scalar(f"SELECT count(*) FROM {t}") for t in CDM}
+        return {t: int(self.aggregate(f"SELECT count(*) FROM {t}")[0][0]) for t in CDM}
 
     def _scalar(self, sql: str, params: Sequence[Any] = ()) -> int:
         row = self._con.execute(sql, list(params)).fetchone()
@@ -186,7 +225,7 @@ class Warehouse:
 
     def aggregate(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run a steward aggregate query (used by quality and catalog profiles)."""
-        return self._con.execute(sql, list(params)).fetchall()
+        return self._reader().execute(sql, list(params)).fetchall()
 
     # -- purposeful reads --------------------------------------------------------------
 
@@ -201,7 +240,7 @@ class Warehouse:
                 f"grant {grant.grant_id} is for purpose '{grant.purpose}' but the consent "
                 f"filter is for '{persons.purpose}'"
             )
-        cursor = self._con.cursor()
+        cursor = self._new_cursor()
         try:
             yield ScopedReader(cursor, grant, persons)
         finally:
