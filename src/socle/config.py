@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     # "normal" (WAL) cannot corrupt the store but may lose the last commits on power loss.
     sqlite_synchronous: Literal["full", "normal"] = "full"
     governance_pool_size: int = Field(default=8, ge=1, le=200)  # connections kept open
+    # Several processes may read the warehouse at once only if none writes (serve --workers).
+    warehouse_read_only: bool = False
     small_cell_threshold: int = 10
     rounding_base: int = 5
 

@@ -53,7 +53,7 @@ class Node:
             pool_size=settings.governance_pool_size, max_overflow=settings.governance_pool_size,
         )  # fmt: skip
         audit = AuditLog(engine)
-        warehouse = Warehouse(settings.warehouse_path)
+        warehouse = Warehouse(settings.warehouse_path, read_only=settings.warehouse_read_only)
         pseudo = Pseudonymizer(load_or_create_key(settings.secrets_dir / "pseudonym.key"))
         vault = IdentityVault(
             settings.vault_path, load_or_create_key(settings.secrets_dir / "vault.key"), pseudo

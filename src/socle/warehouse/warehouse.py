@@ -32,22 +32,37 @@ MEMORY_LIMIT = "512MB"
 class Warehouse:
     """Owner of the DuckDB connection; nothing outside this package touches it."""
 
-    def __init__(self, path: Path, *, memory_limit: str = MEMORY_LIMIT) -> None:
-        self.path = path
+    def __init__(
+        self, path: Path, *, memory_limit: str = MEMORY_LIMIT, read_only: bool = False
+    ) -> None:
+        """Open (and create) the warehouse; ``read_only`` lets several processes read it at
+        once (the API's worker processes), none of them writing."""
+        self.path, self.read_only = path, read_only
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             # Past this limit DuckDB spills to a temporary folder beside the database (the
             # final merge of a large load needs it), so memory stays bounded.
-            self._con = duckdb.connect(str(path), config={"memory_limit": memory_limit})
+            self._con = duckdb.connect(
+                str(path), read_only=read_only, config={"memory_limit": memory_limit}
+            )
         except duckdb.Error as exc:
             raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
-        for statement in ddl():
-            self._con.execute(statement)
+        if not read_only:
+            for statement in ddl():
+                self._con.execute(statement)
         self._write_lock = threading.RLock()  # one load, vocabulary or re-key at a time
         self._cursor_lock = threading.Lock()
         self._factory = self._con.cursor()  # makes every other cursor, under _cursor_lock
         self._local = threading.local()
         self._cursors: list[duckdb.DuckDBPyConnection] = []
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise WarehouseError(
+                f"warehouse {self.path} is open read-only (the API runs several worker "
+                "processes); load with `socle ingest` while the server is stopped, or serve "
+                "with one worker"
+            )
 
     def _new_cursor(self) -> duckdb.DuckDBPyConnection:
         with self._cursor_lock:
@@ -88,6 +103,7 @@ class Warehouse:
         point before that commit leaves the warehouse as it was (the staging
         file is discarded by the next load).
         """
+        self._writable()
         with self._write_lock:
             yield from self._load()
 
@@ -122,6 +138,7 @@ class Warehouse:
 
     def load_vocabulary(self, folder: Path) -> dict[str, int]:
         """Load an Athena vocabulary export and map every stored source code, atomically."""
+        self._writable()
         with self._write_lock:
             return self._load_vocabulary(folder)
 
@@ -147,6 +164,7 @@ class Warehouse:
         ``with`` runs inside the transaction (re-key the vault there), so a
         failure in it rolls the warehouse back too.
         """
+        self._writable()
         with self._write_lock:
             yield from self._rekey(ids, tokens)
 
