@@ -1,12 +1,16 @@
 """The FastAPI application: one node per process, one router per context.
 
-At start-up the lifespan opens the node on its own thread
-(:class:`~socle.api.runner.NodeRunner`), loads the JWT secret (refusing a
-default one) and the user store; at shutdown it closes them.
+At start-up the lifespan opens the node (:class:`~socle.api.runner.NodeRunner`),
+loads the JWT secret (refusing a default one), the user store and the jobs,
+and starts the expiry of grants (at start, then every ``SOCLE_EXPIRY_MINUTES``:
+requests whose grant has expired move to *expired*, audited); at shutdown it
+stops and closes them.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -33,6 +37,9 @@ from socle.api.runner import NodeRunner
 from socle.api.settings import ApiSettings, jwt_secret
 from socle.api.users import UserStore
 from socle.config import Settings
+from socle.errors import SocleError
+
+log = logging.getLogger("socle.api")
 
 ROUTERS = (
     auth, ingest, quality, catalog, consent, governance, workspace, ai, guarantee, audit, jobs,
@@ -55,7 +62,9 @@ def create_app(
             app.state.users = runner.call_sync(lambda n: UserStore(n.engine, n.audit))
             app.state.jobs = runner.call_sync(lambda n: Jobs(n.engine, runner))
             app.state.import_dir = options.import_dir or node_settings.home / "inbox"
+            expiry = asyncio.create_task(expire_grants_every(runner, options.expiry_minutes))
             yield
+            expiry.cancel()
         finally:
             runner.close()
 
@@ -78,6 +87,18 @@ def create_app(
     for module in ROUTERS:
         app.include_router(module.router)
     return app
+
+
+async def expire_grants_every(runner: NodeRunner, minutes: float) -> None:
+    """Move the requests whose grant has expired to *expired* now, then every ``minutes``."""
+    while True:
+        try:
+            expired = await runner.serial(lambda n: n.governance.expire_due(actor="scheduler"))
+            if expired:
+                log.info("grants expired: %d request(s) moved to expired", len(expired))
+        except SocleError as exc:  # e.g. another worker moved one first; next round retries
+            log.warning("grant expiry: %s", exc.message)
+        await asyncio.sleep(minutes * 60)
 
 
 def api_routes(app: FastAPI) -> list[APIRoute]:

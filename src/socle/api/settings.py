@@ -33,6 +33,7 @@ class ApiSettings(BaseSettings):
     token_minutes: int = Field(default=60, ge=1, le=24 * 60)
     import_dir: Path | None = None  # where FHIR input for /ingest/loads must live
     threads: int = Field(default=8, ge=1, le=64)  # worker threads of a process for reads
+    expiry_minutes: float = Field(default=60, gt=0)  # how often expired grants are closed
 
 
 def jwt_secret(settings: ApiSettings, secrets_dir: Path) -> str:
