@@ -18,6 +18,8 @@ from tests.apiclient import PASSWORD, add_user, api_client, fixed_pseudonym_key,
 from tests.conftest import SAMPLE
 from tests.helpers import today
 
+pytestmark = pytest.mark.slow
+
 INPUTS = {"age": 58.0, "male": 1.0, "bmi": 31.2, "systolic_bp": 142.0, "glucose": None}
 
 
