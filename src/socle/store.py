@@ -10,7 +10,8 @@ more under load), so the API's worker threads each use their own connection.
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Callable
+from typing import Any, Literal
 
 from sqlalchemy import Engine, MetaData, create_engine, event
 
@@ -34,7 +35,7 @@ def open_engine(
     if url.startswith("sqlite"):
         in_memory = url in ("sqlite://", "sqlite:///:memory:")  # one connection, no pool
         pool = {} if in_memory else {"pool_size": pool_size, "max_overflow": max_overflow}
-        engine = create_engine(url, **pool)  # type: ignore[arg-type]
+        engine = create_engine(url, **pool)
         event.listen(engine, "connect", _sqlite_pragmas(sqlite_synchronous))
     else:
         engine = create_engine(
@@ -44,7 +45,7 @@ def open_engine(
     return engine
 
 
-def _sqlite_pragmas(synchronous: SqliteSync) -> object:
+def _sqlite_pragmas(synchronous: SqliteSync) -> Callable[[Any, Any], None]:
     """The one connect listener of a SQLite store: WAL, foreign keys, sync mode, lock wait."""
 
     def on_connect(dbapi_conn: object, _record: object) -> None:

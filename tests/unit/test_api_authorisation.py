@@ -53,11 +53,11 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 
 
 def _operations(client: TestClient) -> list[tuple[str, str, str]]:
-    ops = []
+    ops: list[tuple[str, str, str]] = []
     for route in api_routes(client.app):  # type: ignore[arg-type]
         url = re.sub(r"\{person_id\}", "7", route.path)
         url = re.sub(r"\{[^}]+\}", "unknown-id", url)
-        ops.extend((route.name, method, url) for method in sorted(route.methods))
+        ops.extend((route.name, method, url) for method in sorted(route.methods or ()))
     return ops
 
 
