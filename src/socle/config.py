@@ -18,6 +18,7 @@ import logging
 import os
 import stat
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,6 +36,12 @@ class Settings(BaseSettings):
     key_provider: str = "file"
     # An append-only file outside the governance store where the audit head is anchored.
     audit_anchor: Path | None = None
+    # SQLite governance store only: "full" syncs every commit to disk (default, durable);
+    # "normal" (WAL) cannot corrupt the store but may lose the last commits on power loss.
+    sqlite_synchronous: Literal["full", "normal"] = "full"
+    governance_pool_size: int = Field(default=8, ge=1, le=200)  # connections kept open
+    # Several processes may read the warehouse at once only if none writes (serve --workers).
+    warehouse_read_only: bool = False
     small_cell_threshold: int = 10
     rounding_base: int = 5
     # Model training is refused below these (stated in every model notice).

@@ -27,6 +27,21 @@ OBS_REVIEWER = "reviewer@observatory"
 DEMO_CONDITION = "SNOMED|73595000"  # Stress (finding): common enough to show released cells
 OBJECTOR_EVERY = 8  # every 8th patient (by source id) objects to research
 
+
+def bundled_sample() -> Path:
+    """The 50 Synthea patients that ship inside the package (``socle/sample``).
+
+    In a source checkout ``src/socle/sample`` links to the repository's ``data/sample``; a
+    built wheel holds the files themselves, so ``socle demo`` works from any folder.
+    """
+    return Path(__file__).resolve().parent / "sample"
+
+
+def bundled_fda_list() -> Path:
+    """The FDA's list of AI-enabled devices shipped inside the package (``socle/fda``)."""
+    return Path(__file__).resolve().parent / "fda" / "aiml-devices.csv"
+
+
 VARIABLES = [
     ("person", "year_of_birth", "Age bands for counts and age as a model feature."),
     ("person", "gender_concept_id", "Sex for counts and as a model feature."),

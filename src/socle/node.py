@@ -52,10 +52,13 @@ class Node:
     @classmethod
     def open(cls, settings: Settings) -> Node:
         settings.ensure_dirs()
-        engine = open_engine(settings.governance_db_url)
+        engine = open_engine(
+            settings.governance_db_url, sqlite_synchronous=settings.sqlite_synchronous,
+            pool_size=settings.governance_pool_size, max_overflow=settings.governance_pool_size,
+        )  # fmt: skip
         keys = key_provider(settings.key_provider, settings.secrets_dir)
         audit = AuditLog(engine, Seal(keys.key("audit"), settings.audit_anchor_path))
-        warehouse = Warehouse(settings.warehouse_path)
+        warehouse = Warehouse(settings.warehouse_path, read_only=settings.warehouse_read_only)
         pseudo = Pseudonymizer(keys.key("pseudonym"))
         vault = IdentityVault(settings.vault_path, keys.key("vault"), pseudo)
         dates = DateShift(keys.key("date_shift"), settings.date_shift_max_days)

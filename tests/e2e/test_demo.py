@@ -4,32 +4,27 @@ from __future__ import annotations
 
 import csv
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from socle.config import Settings
 from socle.node import Node
-from tests.conftest import REPO
+from tests.cli import socle, socle_process
 
-SOCLE = [sys.executable, "-c", "from socle.cli import main; main()"]
-
-
-def socle(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*SOCLE, *args, "--home", str(home)], cwd=REPO, capture_output=True, text=True, timeout=600
-    )
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("demo") / "home"
-    result = socle("demo", home=home)
+    """``socle demo`` in a fresh interpreter, run from an empty folder (not the repository):
+    the sample ships with the package."""
+    elsewhere = tmp_path_factory.mktemp("anywhere")
+    result = socle_process("demo", cwd=elsewhere)
     assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stdout + result.stderr
-    return home
+    assert "Traceback" not in result.text
+    assert "audit" in result.stdout  # the closing table of what was done
+    return elsewhere / "socle-home"  # the default home, in the folder the user ran it from
 
 
 def _node(home: Path) -> Node:
@@ -145,10 +140,15 @@ def test_audit_verifies_then_names_a_tampered_event(demo_home: Path) -> None:
     ok = socle("audit", "verify", home=demo_home)
     assert ok.returncode == 0 and "verified" in ok.stdout
     db = sqlite3.connect(demo_home / "governance.sqlite")
-    with db:
-        db.execute("UPDATE audit_event SET outcome = 'forged' WHERE seq = 4")
-    db.close()
-    bad = socle("audit", "verify", home=demo_home)
-    assert bad.returncode == 3
-    assert "event #4" in bad.stderr and "altered" in bad.stderr
-    assert "Traceback" not in bad.stderr
+    [(outcome,)] = db.execute("SELECT outcome FROM audit_event WHERE seq = 4").fetchall()
+    try:
+        with db:
+            db.execute("UPDATE audit_event SET outcome = 'forged' WHERE seq = 4")
+        bad = socle("audit", "verify", home=demo_home)
+        assert bad.returncode == 3
+        assert "event #4" in bad.stderr and "altered" in bad.stderr
+        assert "Traceback" not in bad.stderr
+    finally:  # the other tests of this module share the demo's home, in any order
+        with db:
+            db.execute("UPDATE audit_event SET outcome = ? WHERE seq = 4", (outcome,))
+        db.close()

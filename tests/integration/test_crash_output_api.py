@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from socle.api import ApiSettings, Principal, Role, create_app
 from socle.config import Settings
@@ -43,7 +44,9 @@ def test_a_crash_mid_load_through_the_api_leaks_no_identity(
         raise sqlite3.OperationalError(f"database or disk is full while writing {first}")
 
     monkeypatch.setattr(IdentityVault, "_insert", full_disk)
-    app = create_app(Settings(home=home), ApiSettings(jwt_secret=secrets.token_urlsafe(40)))
+    app = create_app(
+        Settings(home=home), ApiSettings(jwt_secret=SecretStr(secrets.token_urlsafe(40)))
+    )
     collect = Collect()
     loggers = [logging.getLogger(n) for n in ("uvicorn.error", "socle.api")]
     with served(app, _free_port()) as base:

@@ -35,9 +35,10 @@ def served_model(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Tes
 
 
 def _get(client: TestClient, model_id: str, name: str, role: Role) -> Response:
-    return client.get(
+    response: Response = client.get(
         f"/models/{model_id}", headers=token_for(client, Principal(name, frozenset({role})))
     )
+    return response
 
 
 @pytest.mark.parametrize(

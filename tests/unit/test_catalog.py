@@ -103,7 +103,10 @@ def test_dcat_export_is_json_ld_with_the_standard_terms(loaded: Node) -> None:
 def test_search_by_keyword_theme_and_variable(loaded: Node) -> None:
     first = _register(loaded)
     second = _register(loaded, title="Oncology registry", keywords=("cancer",), themes=("HEAL",))
-    ids = lambda found: {d.id for d in found}  # noqa: E731
+
+    def ids(found: list[Dataset]) -> set[str]:
+        return {d.id for d in found}
+
     assert ids(loaded.catalog.search(keyword="HYPERTENSION")) == {first.id}
     assert ids(loaded.catalog.search(keyword="oncology")) == {second.id}
     assert ids(loaded.catalog.search(theme="cardiology")) == {first.id}

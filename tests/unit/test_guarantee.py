@@ -65,11 +65,11 @@ def test_training_never_gets_a_one_class_split_whatever_the_pseudonyms(
 
 def test_prediction_is_pending_until_decided(model_node: Node) -> None:
     p = model_node.guarantee.predict(
-        model_node.model_id,
+        model_node.model_id,  # type: ignore[attr-defined]
         "person-1",
         INPUTS,
         clinician="dr",
-        care_context="c",  # type: ignore[attr-defined]
+        care_context="c",
     )
     assert p.status == "pending"
     assert set(p.explanation) == set(FEATURES)
@@ -83,11 +83,11 @@ def test_prediction_is_pending_until_decided(model_node: Node) -> None:
 
 def test_decision_needs_a_reason_and_happens_once(model_node: Node) -> None:
     p = model_node.guarantee.predict(
-        model_node.model_id,
+        model_node.model_id,  # type: ignore[attr-defined]
         "person-2",
         INPUTS,
         clinician="dr",
-        care_context="c",  # type: ignore[attr-defined]
+        care_context="c",
     )
     with pytest.raises(GuaranteeError, match="reason"):
         model_node.guarantee.decide(p.id, "accepted", clinician="dr", reason=" ")

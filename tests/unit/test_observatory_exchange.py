@@ -52,13 +52,13 @@ def test_exports_hold_published_entries_only(node: Node, tmp_path: Path) -> None
     reg.submit(DatabaseData(name="Draft registry", maker="Region"), actor="s", role="data_steward")
     db = publish(
         node,
-        DatabaseData(
+        DatabaseData(  # type: ignore[arg-type]
             name="Open registry",
             maker="Region",
             access_rights="public",
             coverage="All births since 2010",
         ),
-    )  # type: ignore[arg-type]
+    )
     exported = orjson.loads(node.observatory.export("json"))
     assert {e["id"] for e in exported} == {published, db}
     assert "Secret draft" not in node.observatory.export("csv").decode()

@@ -63,7 +63,9 @@ def test_fda_devices_keep_maker_panel_date_pathway_and_get_a_category(
     assert data("K252360").category == "diagnosis"  # Cardiovascular panel
     triage = [e for e in reg.entries(limit=2000) if isinstance(e.data, ToolData)
               and e.data.device.fda and e.data.device.fda.product_code == "QAS"]  # fmt: skip
-    assert triage and all(e.data.category == "triage" for e in triage)
+    assert triage and all(
+        isinstance(e.data, ToolData) and e.data.category == "triage" for e in triage
+    )
     de_novo = [e for e in reg.entries(limit=2000) if (e.external_ref or "").startswith("fda:DEN")]
     assert de_novo and all(e.data.device.fda.pathway == "De Novo" for e in de_novo)  # type: ignore[union-attr]
     names = " ".join(e.data.name for e in reg.entries(limit=2000))

@@ -7,10 +7,9 @@ import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from sklearn.pipeline import Pipeline
 from sqlalchemy import Column, Engine, String, Table, Text, select
 
 from socle.ai.dataset import FEATURES, TARGET_LABEL, build_training_set
@@ -25,6 +24,9 @@ from socle.ai.training import (
 from socle.audit import AuditLog
 from socle.store import metadata
 from socle.workspace import Workspace
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 model_version = Table(
     "ai_model",

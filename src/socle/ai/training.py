@@ -4,25 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
-from sklearn.calibration import calibration_curve
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import brier_score_loss, roc_auc_score
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
 
 from socle.ai.dataset import FEATURES, TrainingSet
 from socle.errors import SocleError
 from socle.privacy import disclose_count
 
 MIN_EVENT_PERSONS = 3  # persons with an event, so that each side of a split holds some
+
+if TYPE_CHECKING:  # scikit-learn and matplotlib load only when a model is trained or plotted
+    from sklearn.pipeline import Pipeline
 
 
 class ModelError(SocleError):
@@ -87,6 +80,11 @@ class Evaluation:
 
 
 def make_pipeline() -> Pipeline:
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
     return Pipeline(
         [
             ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
@@ -118,6 +116,8 @@ def train_and_evaluate(
     data: TrainingSet, plot_path: Path, rules: TrainingRules | None = None, seed: int = 7
 ) -> tuple[Pipeline, Evaluation]:
     """Fit on two thirds of persons, evaluate on the other third (no person in both)."""
+    from sklearn.metrics import brier_score_loss, roc_auc_score
+
     rules = rules or TrainingRules()
     check_trainable(data, rules)
     train, test = _person_folds(data, 3, seed)[0]
@@ -173,6 +173,8 @@ def _person_folds(
     event persons (at most as many folds as event persons), whatever the pseudonyms (and so
     the person ids) of a deployment are.
     """
+    from sklearn.model_selection import StratifiedKFold
+
     persons = np.unique(data.groups)
     has_event = np.isin(persons, data.groups[data.y == 1]).astype(int)
     n_splits = min(n_splits, int(has_event.sum()))
@@ -186,6 +188,9 @@ def _person_folds(
 
 def _grouped_cv_auroc(data: TrainingSet, folds: int = 5) -> float:
     """AUROC of out-of-fold predictions, persons never split across folds: steadier on small data."""
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import cross_val_predict
+
     cv = _person_folds(data, folds, 0)
     p = cross_val_predict(
         make_pipeline(), data.X, data.y, groups=data.groups, cv=cv, method="predict_proba"
@@ -203,6 +208,12 @@ def explain(pipeline: Pipeline, x: np.ndarray) -> dict[str, float]:
 
 def _calibration_plot(y: np.ndarray, p: np.ndarray, path: Path, *, show: bool = True) -> None:
     """The calibration plot of held-out persons; without points when they are too few."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.calibration import calibration_curve
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fig, ax = plt.subplots(figsize=(4.5, 4.5))
     ax.plot([0, 1], [0, 1], "--", color="grey", label="perfect calibration")

@@ -45,6 +45,7 @@ POLICY: dict[str, frozenset[Role]] = {
     # ingest and quality
     "ingest.load": frozenset({STEWARD}),
     "quality.report": frozenset({STEWARD}),
+    "jobs.get": frozenset({STEWARD, RESEARCHER}),  # each sees only the jobs they started
     # catalogue
     "catalog.register": frozenset({STEWARD}),
     "catalog.dataset": frozenset({STEWARD, RESEARCHER, COMMITTEE, AUDITOR, ADMIN}),

@@ -72,8 +72,8 @@ def create_user(node: Node, users: UserStore, who: Principal, body: s.UserCreate
 # -- ingest, quality, catalogue --------------------------------------------------------
 
 
-def load(node: Node, who: Principal, import_dir: Path, body: s.LoadCreate) -> s.LoadPublic:
-    """Load FHIR input found under the import directory, never elsewhere on the server."""
+def import_path(import_dir: Path, body: s.LoadCreate) -> Path:
+    """The input to load: under the import directory, never elsewhere on the server."""
     root = import_dir.resolve()
     try:
         path = (root / body.path).resolve()
@@ -86,7 +86,12 @@ def load(node: Node, who: Principal, import_dir: Path, body: s.LoadCreate) -> s.
         raise InputError(f"'{body.path}' is outside the import directory; give a relative path")
     if not exists:
         raise InputError(f"'{body.path}' does not exist in the import directory")
-    summary = node.load(path, actor=who.subject)
+    return path
+
+
+def load(node: Node, who: Principal, import_dir: Path, body: s.LoadCreate) -> s.LoadPublic:
+    """Load FHIR input found under the import directory."""
+    summary = node.load(import_path(import_dir, body), actor=who.subject)
     return s.LoadPublic(
         load_id=summary.load_id, files=summary.files, persons=summary.persons,
         **summary.totals(),
@@ -372,6 +377,11 @@ def condition_counts(
         rows=[list(r) for r in t.rows], suppressed_cells=t.suppressed_cells,
         threshold=t.threshold, rounding_base=t.rounding_base,
     )  # fmt: skip
+
+
+def check_training(node: Node, who: Principal, body: s.ModelCreate) -> None:
+    """Refuse at once a training under a grant that is not the caller's project's."""
+    access.own_grant(node, who, body.grant_id)
 
 
 def train_model(node: Node, who: Principal, body: s.ModelCreate) -> s.ModelPublic:

@@ -26,7 +26,14 @@ from socle.consent import ConsentRegistry
 from socle.errors import SocleError
 from socle.privacy import disclose_count
 from socle.store import metadata
-from socle.warehouse import CDM, GrantScope, Warehouse, column_profiles, temporal_coverage
+from socle.warehouse import (
+    CDM,
+    GrantScope,
+    Warehouse,
+    column_profiles,
+    sex_label,
+    temporal_coverage,
+)
 
 ACCESS_RIGHTS = ("public", "restricted", "non-public")  # EU access-right vocabulary
 FREQUENCIES = ("continuous", "daily", "weekly", "monthly", "quarterly", "annual", "irregular")
@@ -288,8 +295,8 @@ class Catalog:
                 )
             ).to_pylist()[0]
             sexes = reader.query(
-                "SELECT CASE gender_concept_id WHEN 8507 THEN 'M' WHEN 8532 THEN 'F' ELSE 'U' END "
-                "AS sex, count(*) AS n FROM scoped_person GROUP BY ALL ORDER BY ALL"
+                f"SELECT {sex_label()} AS sex, count(*) AS n FROM scoped_person "
+                "GROUP BY ALL ORDER BY ALL"
             ).to_pylist()
         result = Counts(
             dataset_id, purpose, today, self.threshold, self._hide(counts.pop("person")),

@@ -8,9 +8,11 @@ command exits with the error's code. One module per context adds its commands.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 import typer
+from typer.core import TyperGroup
 
 from socle.cli import (
     audit,
@@ -26,7 +28,21 @@ from socle.cli import serve as serve_cli
 from socle.cli.common import err
 from socle.errors import SocleError, crash_place
 
+
+class SocleGroup(TyperGroup):
+    """The top-level group: a :class:`SocleError` of any command is printed plainly (no
+    traceback) and becomes the error's exit code, in ``main`` and under Typer's ``CliRunner``."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SocleError as exc:
+            err.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+            raise typer.Exit(exc.exit_code) from None
+
+
 app = typer.Typer(
+    cls=SocleGroup,
     no_args_is_help=True,
     add_completion=False,
     # Never a pretty traceback: it prints local variables, which may hold patient data.
@@ -47,13 +63,10 @@ app.add_typer(
 )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors are printed plainly, with the error's exit code."""
     try:
-        code = app(standalone_mode=False)  # returns the code of a typer.Exit
-    except SocleError as exc:
-        err.print(f"[bold red]error:[/] {exc.message}", highlight=False)
-        sys.exit(exc.exit_code)
+        code = app(args=argv, prog_name="socle", standalone_mode=False)  # a typer.Exit's code
     except click.exceptions.Abort:
         err.print("aborted")
         sys.exit(130)

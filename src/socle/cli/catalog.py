@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
 from rich.table import Table
 
-from socle.catalog import Dataset, to_jsonld
 from socle.cli.common import Actor, Home, open_node, out
+
+if TYPE_CHECKING:
+    from socle.catalog import Dataset
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -101,6 +103,8 @@ def export_dcat(
     home: Home = None,
 ) -> None:
     """Write the whole catalogue as DCAT (HealthDCAT-AP) JSON-LD."""
+    from socle.catalog import to_jsonld
+
     with open_node(home) as node:
         datasets = node.catalog.datasets()
     path.write_bytes(

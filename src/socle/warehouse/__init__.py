@@ -11,7 +11,7 @@ from socle.warehouse.profile import (
     temporal_coverage,
 )
 from socle.warehouse.schema import CDM
-from socle.warehouse.scope import GrantScope, PersonFilter, Population
+from socle.warehouse.scope import GrantScope, PersonFilter, Population, sex_label
 from socle.warehouse.warehouse import BatchWriter, ScopedReader, Warehouse
 
 __all__ = [
@@ -32,5 +32,6 @@ __all__ = [
     "column_profiles",
     "implausible_counts",
     "population_includes",
+    "sex_label",
     "temporal_coverage",
 ]

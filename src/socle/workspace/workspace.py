@@ -23,12 +23,12 @@ from socle.consent import ConsentRegistry
 from socle.errors import SocleError
 from socle.governance import Governance
 from socle.privacy import CheckedTable, check_aggregate
-from socle.warehouse import GrantScope, ScopedReader, Warehouse, population_includes
+from socle.warehouse import GrantScope, ScopedReader, Warehouse, population_includes, sex_label
 
 DIMENSIONS = {
     "age_band": "CASE WHEN age < 18 THEN '0-17' WHEN age < 45 THEN '18-44' "
     "WHEN age < 65 THEN '45-64' ELSE '65+' END",
-    "sex": "CASE gender_concept_id WHEN 8507 THEN 'M' WHEN 8532 THEN 'F' ELSE 'U' END",
+    "sex": sex_label(),
 }
 # Every value each dimension can take: a release shows the whole grid, zeros included, so an
 # absent group never tells a zero apart from a suppressed small count.

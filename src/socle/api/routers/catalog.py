@@ -25,7 +25,7 @@ Purpose = Annotated[
 @router.post("/datasets", name="catalog.register", response_model=s.DatasetPublic, status_code=201)
 async def register(body: s.DatasetCreate, user: Authorized, run: Runner) -> s.DatasetPublic:
     """Register the warehouse content as a dataset, with its dictionary."""
-    return await run.call(lambda n: services.register_dataset(n, user, body))
+    return await run.serial(lambda n: services.register_dataset(n, user, body))
 
 
 @router.get("/datasets/{dataset_id}", name="catalog.dataset", response_model=s.DatasetPublic)
