@@ -30,7 +30,7 @@ def published_matrix() -> dict[str, set[str]]:
     matrix: dict[str, set[str]] = {}
     for line in table.strip().splitlines()[1:]:  # skip the |---| line
         operations, _route, allowed = (cell.strip() for cell in line.strip("|").split("|"))
-        if allowed == "public":
+        if allowed.startswith("public"):
             continue
         roles = set(Role) if allowed == "all roles" else {ABBREVIATIONS[a] for a in allowed.split()}
         for name in re.findall(r"`([^`]+)`", operations):
