@@ -234,7 +234,7 @@ def _quality_summary(report: QualityReport) -> dict[str, object]:
 
 def _latest_inputs(node: Node, grant_id: str) -> dict[str, float | None]:
     """One person's latest landmark features, as a clinical system would send them."""
-    with node.workspace.session(grant_id, "model_training", actor=CLINICIAN) as ws:
+    with node.workspace.session(grant_id, "model_training", actor=RESEARCHER) as ws:
         data = build_training_set(ws)
     row = data.X[-1]
     return {f: (None if np.isnan(v) else float(v)) for f, v in zip(FEATURES, row, strict=True)}

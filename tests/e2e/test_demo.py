@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from socle.config import Settings
+from socle.demo import RESEARCHER
 from socle.node import Node
 from tests.conftest import REPO
 
@@ -67,7 +68,7 @@ def test_objecting_patients_are_absent_from_the_released_counts(demo_home: Path)
         }  # fmt: skip
         assert len(objectors) == 7
         [grant] = list(node.audit.events("grant.issue"))
-        with node.workspace.session(grant.object, "aggregates", actor="auditor") as ws:
+        with node.workspace.session(grant.object, "aggregates", actor=RESEARCHER) as ws:
             visible = set(ws.query("SELECT person_id FROM scoped_person").column(0).to_pylist())
             rows = ws.query(
                 "SELECT CASE gender_concept_id WHEN 8507 THEN 'M' ELSE 'F' END AS s, count(*) AS n "

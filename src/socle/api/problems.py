@@ -20,7 +20,13 @@ from starlette.exceptions import HTTPException
 from socle.api.errors import AuthenticationError, PermissionDeniedError, UserExistsError
 from socle.audit import TamperedLogError
 from socle.errors import SocleError
-from socle.governance import ConflictOfInterestError, GrantError, NotFoundError, TransitionError
+from socle.governance import (
+    ConflictOfInterestError,
+    GrantError,
+    NotFoundError,
+    NotOnTeamError,
+    TransitionError,
+)
 
 log = logging.getLogger("socle.api")
 
@@ -41,6 +47,7 @@ STATUS: list[tuple[type[SocleError], int]] = [
     (AuthenticationError, 401),
     (PermissionDeniedError, 403),
     (GrantError, 403),
+    (NotOnTeamError, 403),
     (ConflictOfInterestError, 403),
     (NotFoundError, 404),
     (UserExistsError, 409),

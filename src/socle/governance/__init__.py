@@ -13,6 +13,7 @@ from socle.governance.errors import (
     GovernanceError,
     GrantError,
     NotFoundError,
+    NotOnTeamError,
     ReviewError,
     TransitionError,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "GrantError",
     "Member",
     "NotFoundError",
+    "NotOnTeamError",
     "Population",
     "ProjectRequest",
     "Recommendation",

@@ -1,6 +1,12 @@
 """Warehouse: the OMOP CDM v5.4 store on DuckDB, with one checked read path."""
 
-from socle.warehouse.errors import RekeyError, ScopeError, VocabularyError, WarehouseError
+from socle.warehouse.errors import (
+    QueryLimitError,
+    RekeyError,
+    ScopeError,
+    VocabularyError,
+    WarehouseError,
+)
 from socle.warehouse.profile import (
     ColumnProfile,
     age_sex_pyramid,
@@ -10,6 +16,7 @@ from socle.warehouse.profile import (
 )
 from socle.warehouse.schema import CDM
 from socle.warehouse.scope import GrantScope, PersonFilter, Population
+from socle.warehouse.sql_check import QueryRefusedError
 from socle.warehouse.warehouse import BatchWriter, ScopedReader, Warehouse
 
 __all__ = [
@@ -19,6 +26,8 @@ __all__ = [
     "GrantScope",
     "PersonFilter",
     "Population",
+    "QueryLimitError",
+    "QueryRefusedError",
     "RekeyError",
     "ScopeError",
     "ScopedReader",

@@ -59,26 +59,34 @@ class Workspace:
         *,
         threshold: int = 10,
         rounding_base: int = 5,
+        query_timeout: float = 60.0,
     ) -> None:
         self.warehouse, self.governance, self.consent = warehouse, governance, consent
         self.audit, self.releases_dir = audit, releases_dir
         self.threshold, self.rounding_base = threshold, rounding_base
+        self.query_timeout = query_timeout
 
     @contextmanager
     def session(
         self, grant_id: str, output_type: str, *, actor: str, on: date | None = None
     ) -> Iterator[ScopedReader]:
-        """The checkpoint: grant scope + consent filter, both as of today."""
+        """The checkpoint: a team member whose role the grant allows, grant scope + consent
+        filter as of today; the reader can name only the grant's views."""
         today = on or datetime.now(UTC).date()
         scope = self.governance.grant_scope(grant_id, today, output_type)
+        member = self.governance.team_member(grant_id, actor, output_type)
         persons = self.consent.person_filter(scope.purpose, today)
         self.audit.record(
-            actor=actor, role="researcher", action="workspace.open", object=grant_id,
+            actor=actor, role=member.role, action="workspace.open", object=grant_id,
             purpose=scope.purpose,
             details={"output_type": output_type, "excluded_by_consent": len(persons.excluded_person_ids)},
         )  # fmt: skip
-        with self.warehouse.scoped(scope, persons) as reader:
+        with self.warehouse.scoped(scope, persons, timeout=self.query_timeout) as reader:
             yield reader
+
+    def role_of(self, grant_id: str, actor: str, output_type: str = "aggregates") -> str:
+        """``actor``'s team role on the grant's project (refused if off the team)."""
+        return self.governance.team_member(grant_id, actor, output_type).role
 
     def condition_counts(
         self,
@@ -128,6 +136,7 @@ class Workspace:
         description: str,
     ) -> Release:
         """Check an aggregate table and write it out; the only exit from the workspace."""
+        role = self.role_of(grant_id, actor)
         checked = check_aggregate(columns, rows, count_columns, self.threshold, self.rounding_base)
         release_id = "rel-" + uuid.uuid4().hex[:10]
         self.releases_dir.mkdir(parents=True, exist_ok=True)
@@ -155,7 +164,7 @@ class Workspace:
         )  # fmt: skip
         grant = self.governance.grant(grant_id)
         self.audit.record(
-            actor=actor, role="researcher", action="workspace.release", object=release_id,
+            actor=actor, role=role, action="workspace.release", object=release_id,
             purpose=grant.purpose,
             details={
                 "grant": grant_id, "cells": len(rows) * len(count_columns),
