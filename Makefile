@@ -17,7 +17,7 @@ install: $(STAMP)
 system-deps:
 	sh scripts/install-system-deps.sh
 
-demo: $(STAMP)
+demo: $(STAMP) system-deps
 	$(BIN)/socle demo
 
 test: $(STAMP) system-deps

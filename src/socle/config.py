@@ -26,6 +26,11 @@ class Settings(BaseSettings):
     governance_url: str | None = None
     small_cell_threshold: int = 10
     rounding_base: int = 5
+    query_timeout_seconds: float = 60.0  # per workspace query
+    job_cpu_seconds: int = 600  # per sandboxed job
+    job_memory_mb: int = 4096
+    job_wall_seconds: int = 1800
+    job_processes: int = 64
 
     @property
     def warehouse_path(self) -> Path:
@@ -42,6 +47,11 @@ class Settings(BaseSettings):
     @property
     def reports_dir(self) -> Path:
         return self.home / "reports"
+
+    @property
+    def workspace_dir(self) -> Path:
+        """Named results and jobs (code, extract, outputs) per grant; rows stay here."""
+        return self.home / "workspace"
 
     @property
     def models_dir(self) -> Path:

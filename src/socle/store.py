@@ -15,7 +15,7 @@ metadata = MetaData()
 def open_engine(url: str) -> Engine:
     """Create the engine and every context's tables (idempotent)."""
     # Import for side effect: each context registers its tables on `metadata`.
-    from socle import ai, audit, catalog, consent, governance, guarantee  # noqa: F401
+    from socle import ai, audit, catalog, consent, governance, guarantee, workspace  # noqa: F401
 
     engine = create_engine(url, future=True)
     if url.startswith("sqlite"):
