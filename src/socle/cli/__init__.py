@@ -12,7 +12,16 @@ import sys
 import click
 import typer
 
-from socle.cli import audit, catalog, consent, guarantee, lifecycle, request, warehouse
+from socle.cli import (
+    audit,
+    catalog,
+    consent,
+    guarantee,
+    lifecycle,
+    request,
+    warehouse,
+    workspace,
+)
 from socle.cli import serve as serve_cli
 from socle.cli.common import err
 from socle.errors import SocleError
@@ -30,6 +39,10 @@ app.add_typer(guarantee.app, name="guarantee", help="Predictions under human gua
 app.add_typer(audit.app, name="audit", help="Verify and export the audit log.")
 app.add_typer(catalog.app, name="catalog", help="The catalogue: datasets, search, DCAT, counts.")
 app.add_typer(warehouse.app, name="warehouse", help="Vocabularies and pseudonym-key rotation.")
+app.add_typer(
+    workspace.app, name="workspace", help="Queries and cohorts on a grant's views; releases."
+)
+app.add_typer(workspace.jobs, name="job", help="Sandboxed jobs on a grant's extract.")
 
 
 def main() -> None:

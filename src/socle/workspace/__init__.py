@@ -1,7 +1,13 @@
 """Workspace: scoped reads through grant and consent, researchers' queries, cohorts and
 sandboxed jobs, checked releases, and the permit chain that binds them to the grant."""
 
-from socle.workspace.cohort import CohortDefinition, ConceptSet, compile_cohort, from_circe
+from socle.workspace.cohort import (
+    CohortDefinition,
+    ConceptSet,
+    compile_cohort,
+    from_circe,
+    from_json,
+)
 from socle.workspace.errors import CohortError, JobError, SandboxError, WorkspaceError
 from socle.workspace.jobs import Job, Jobs
 from socle.workspace.permit import Link, trace
@@ -28,5 +34,6 @@ __all__ = [
     "WorkspaceError",
     "compile_cohort",
     "from_circe",
+    "from_json",
     "trace",
 ]

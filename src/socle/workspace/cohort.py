@@ -171,6 +171,43 @@ def _codes_sql(cs: ConceptSet) -> str:
     return sql
 
 
+def from_json(data: dict[str, Any], name: str) -> CohortDefinition:
+    """A cohort from JSON: OHDSI Circe (it has ``PrimaryCriteria``) or Socle's own fields."""
+    if "PrimaryCriteria" in data:
+        return from_circe(data, name)
+    known = set(CohortDefinition.__dataclass_fields__) - {"name", "notes"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise CohortError(
+            f"cohort '{name}': unknown field(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+        )
+    try:
+        cs = data.get("concept_set") or {}
+        concept_set = ConceptSet(
+            tuple(int(c) for c in cs.get("concepts", ())),
+            tuple(int(c) for c in cs.get("with_descendants", ())),
+            tuple(int(c) for c in cs.get("excluded", ())),
+        )
+        return CohortDefinition(
+            name=name, domain=data["domain"], concept_set=concept_set,
+            source_codes=tuple(str(c) for c in data.get("source_codes", ())),
+            min_age=_opt_int(data.get("min_age")), max_age=_opt_int(data.get("max_age")),
+            sex=data.get("sex"), window_start=_opt_date(data.get("window_start")),
+            window_end=_opt_date(data.get("window_end")), index=data.get("index", "first"),
+            prior_observation_days=int(data.get("prior_observation_days", 0)),
+        )  # fmt: skip
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CohortError(f"cohort '{name}': {type(exc).__name__} in field {exc}") from exc
+
+
+def _opt_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _opt_date(value: Any) -> date | None:
+    return None if value is None else date.fromisoformat(str(value))
+
+
 # -- OHDSI Circe JSON ------------------------------------------------------------------------------
 
 _CIRCE_DOMAINS = {
