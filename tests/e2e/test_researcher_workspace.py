@@ -61,9 +61,7 @@ def test_researcher_queries_runs_a_job_releases_and_the_chain_traces_back(tmp_pa
     )  # fmt: skip
     assert refused.exit_code != 0
     cohort = tmp_path / "diabetes.json"
-    cohort.write_bytes(
-        orjson.dumps({"domain": "condition", "source_codes": ["SNOMED|44054006"]})
-    )
+    cohort.write_bytes(orjson.dumps({"domain": "condition", "source_codes": ["SNOMED|44054006"]}))
     socle("workspace", "cohort", str(cohort), "--grant", grant_id, "--name", "diabetes",
           "--actor", "researcher")  # fmt: skip
     script = tmp_path / "by_sex.py"

@@ -42,7 +42,9 @@ def test_training_never_gets_a_one_class_split_whatever_the_pseudonyms(
 ) -> None:
     """Person ids are keyed pseudonyms, random per deployment, and consent removes persons:
     the person-level split must hold events on both sides for any of them."""
-    with model_node.workspace.session(model_node.grant_id, "model_training", actor="researcher") as ws:  # type: ignore[attr-defined]
+    with model_node.workspace.session(
+        model_node.grant_id, "model_training", actor="researcher"
+    ) as ws:  # type: ignore[attr-defined]
         data = build_training_set(ws)
     rng = np.random.default_rng(0)
     for _ in range(25):

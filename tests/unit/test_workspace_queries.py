@@ -128,7 +128,9 @@ def test_cohort_age_sex_and_window_restrict_members(granted: tuple[Node, str]) -
         name="older_women", domain="condition", source_codes=("SNOMED|44054006",),
         min_age=40, sex="F", window_start=date(2000, 1, 1), window_end=date(2030, 12, 31),
     )  # fmt: skip
-    members = pq.read_table(node.workspace.queries.run_cohort(grant_id, cohort, actor="researcher").path)
+    members = pq.read_table(
+        node.workspace.queries.run_cohort(grant_id, cohort, actor="researcher").path
+    )
     rows = members.to_pylist()
     assert all(r["gender_concept_id"] == 8532 and r["age_at_index"] >= 40 for r in rows)
     assert all(date(2000, 1, 1) <= r["index_date"] <= date(2030, 12, 31) for r in rows)
@@ -137,9 +139,7 @@ def test_cohort_age_sex_and_window_restrict_members(granted: tuple[Node, str]) -
 
 def test_cohort_needing_an_ungranted_column_is_refused(granted: tuple[Node, str]) -> None:
     node, grant_id = granted
-    cohort = CohortDefinition(
-        name="drugs", domain="drug", concept_set=ConceptSet(concepts=(1,))
-    )
+    cohort = CohortDefinition(name="drugs", domain="drug", concept_set=ConceptSet(concepts=(1,)))
     with pytest.raises(Exception, match="does not include drug_exposure"):
         node.workspace.queries.run_cohort(grant_id, cohort, actor="researcher")
 
@@ -195,7 +195,9 @@ def test_circe_features_beyond_the_model_are_refused_by_name() -> None:
 
 def test_circe_cohort_runs_on_the_scoped_views(granted: tuple[Node, str]) -> None:
     node, grant_id = granted
-    result = node.workspace.queries.run_cohort(grant_id, from_circe(CIRCE, "t2d_women"), actor="researcher")
+    result = node.workspace.queries.run_cohort(
+        grant_id, from_circe(CIRCE, "t2d_women"), actor="researcher"
+    )
     rows = pq.read_table(result.path).to_pylist()
     assert {r["person_id"] for r in rows} <= _diabetics(node)
     assert all(r["gender_concept_id"] == 8532 for r in rows)
