@@ -43,6 +43,12 @@ MATRIX: dict[str, set[str]] = {
     "grants.get": {R, C, A},
     "grants.revoke": {C},
     "workspace.condition_counts": {R},
+    "workspace.query": {R},
+    "workspace.cohort": {R},
+    "jobs.create": {R},
+    "jobs.get": {R},
+    "jobs.logs": {R},
+    "jobs.cancel": {R},
     "models.train": {R},
     "models.get": {R, K, G, A},
     "predictions.create": {K},
@@ -51,6 +57,7 @@ MATRIX: dict[str, set[str]] = {
     "guarantee.status": {G, A, ADM},
     "audit.events": {A},
     "audit.verify": {A, ADM},
+    "audit.trace": {A, C},
 }
 
 

@@ -73,6 +73,7 @@ def create_app(
     app.include_router(auth.public)
     for module in ROUTERS:
         app.include_router(module.router)
+    app.include_router(workspace.jobs_router)
     return app
 
 

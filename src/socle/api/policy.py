@@ -57,6 +57,12 @@ POLICY: dict[str, frozenset[Role]] = {
     "grants.revoke": frozenset({COMMITTEE}),
     # workspace and AI
     "workspace.condition_counts": frozenset({RESEARCHER}),
+    "workspace.query": frozenset({RESEARCHER}),
+    "workspace.cohort": frozenset({RESEARCHER}),
+    "jobs.create": frozenset({RESEARCHER}),
+    "jobs.get": frozenset({RESEARCHER}),
+    "jobs.logs": frozenset({RESEARCHER}),
+    "jobs.cancel": frozenset({RESEARCHER}),
     "models.train": frozenset({RESEARCHER}),
     "models.get": frozenset({RESEARCHER, CLINICIAN, COLLEGE, AUDITOR}),
     # human guarantee
@@ -67,6 +73,7 @@ POLICY: dict[str, frozenset[Role]] = {
     # audit
     "audit.events": frozenset({AUDITOR}),
     "audit.verify": frozenset({AUDITOR, ADMIN}),
+    "audit.trace": frozenset({AUDITOR, COMMITTEE}),
 }
 
 

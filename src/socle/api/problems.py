@@ -27,6 +27,7 @@ from socle.governance import (
     NotOnTeamError,
     TransitionError,
 )
+from socle.warehouse import QueryLimitError, ScopeError
 
 log = logging.getLogger("socle.api")
 
@@ -48,6 +49,8 @@ STATUS: list[tuple[type[SocleError], int]] = [
     (PermissionDeniedError, 403),
     (GrantError, 403),
     (NotOnTeamError, 403),
+    (QueryLimitError, 422),
+    (ScopeError, 403),
     (ConflictOfInterestError, 403),
     (NotFoundError, 404),
     (UserExistsError, 409),
