@@ -38,7 +38,11 @@ PERSONS = int(os.environ.get("SOCLE_BENCH_PERSONS", "1000000"))
 JOB_PERSONS = int(os.environ.get("SOCLE_BENCH_JOB_PERSONS", "100000"))
 COLUMNS = {
     "person": ("year_of_birth", "gender_concept_id"),
-    "condition_occurrence": ("condition_source_value", "condition_concept_id", "condition_start_date"),
+    "condition_occurrence": (
+        "condition_source_value",
+        "condition_concept_id",
+        "condition_start_date",
+    ),
 }
 COHORT = """
 SELECT CASE WHEN year(current_date) - p.year_of_birth < 18 THEN '0-17'
@@ -150,8 +154,10 @@ def job_benchmark(home: Path) -> None:
             ),
             "same script in the sandbox": lambda: subprocess.run(
                 sandbox.command(mounts, [sys.executable, "-I", "/job/code/s.py"]),
-                check=True, preexec_fn=sandbox.limiter(limits), env={"PATH": "/usr/bin:/bin"},
-            ),  # fmt: skip
+                check=True,
+                preexec_fn=sandbox.limiter(limits),
+                env={"PATH": "/usr/bin:/bin"},
+            ),
             "whole job (extract + sandbox)": lambda: _run_job(node, grant_id, job_script),
         },
         5,
