@@ -51,6 +51,7 @@ class ModelRegistry:
         with workspace.session(grant_id, "model_training", actor=actor) as ws:
             data = build_training_set(ws)
             purpose = ws.grant.purpose
+        role = workspace.role_of(grant_id, actor, "model_training")
         model_id = "model-" + uuid.uuid4().hex[:8]
         folder = self.models_dir / model_id
         folder.mkdir(parents=True, exist_ok=True)
@@ -70,7 +71,7 @@ class ModelRegistry:
                 )
             )  # fmt: skip
             self.audit.append(
-                conn, actor=actor, role="researcher", action="model.train", object=model_id,
+                conn, actor=actor, role=role, action="model.train", object=model_id,
                 purpose=purpose,
                 details={"grant": grant_id, "persons": data.persons, "landmarks": len(data.y),
                          "auroc": ev.auroc, "brier": round(ev.brier, 4)},
