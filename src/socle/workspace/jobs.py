@@ -141,7 +141,13 @@ class Jobs:
                     "results": used, "limits": limits.as_dict(),
                 },
             )  # fmt: skip
-        process, started = self._start(folder, script.name, limits)
+        try:
+            process, started = self._start(folder, script.name, limits)
+        except OSError as exc:
+            self._finish(
+                self.job(job_id), "failed", f"the sandbox did not start: {exc.strerror}", -1
+            )
+            raise JobError(f"job {job_id}: the sandbox did not start ({exc.strerror})") from exc
         if wait:
             self._supervise(job_id, process, started, limits)
         else:
