@@ -12,7 +12,7 @@ taking turns (best of N):
   the bubblewrap sandbox, and a whole job (session, Parquet extract of a
   ``SOCLE_BENCH_JOB_PERSONS``-person grant, hashing, sandbox, output hashing).
 
-Run: ``python benchmarks/run.py workspace``.
+Run: ``python benchmarks/run.py workspace`` (``SOCLE_BENCH_ONLY=queries`` or ``jobs`` for one half).
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ FROM {person} p
 WHERE p.person_id IN (SELECT person_id FROM {condition} WHERE condition_source_value = ?)
 GROUP BY ALL ORDER BY ALL
 """
+ENV = {"PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 TRIVIAL = "import pandas as pd\npd.read_parquet('{extract}/person.parquet').shape\n"
 
 
@@ -150,7 +151,7 @@ def job_benchmark(home: Path) -> None:
     times = interleaved(
         {
             "plain python (baseline)": lambda: subprocess.run(
-                [sys.executable, "-I", str(plain)], check=True
+                [sys.executable, "-I", str(plain)], check=True, env=ENV
             ),
             "same script in the sandbox": lambda: subprocess.run(
                 sandbox.command(mounts, [sys.executable, "-I", "/job/code/s.py"]),
@@ -182,8 +183,11 @@ def _script(home: Path, extract: str) -> Path:
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        query_benchmark(Path(tmp) / "q")
-        job_benchmark(Path(tmp) / "j")
+        only = os.environ.get("SOCLE_BENCH_ONLY", "")
+        if only in ("", "queries"):
+            query_benchmark(Path(tmp) / "q")
+        if only in ("", "jobs"):
+            job_benchmark(Path(tmp) / "j")
         print(f"(benchmark took {time.perf_counter() - t0:.0f} s)")
     return 0
 
