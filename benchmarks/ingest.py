@@ -65,7 +65,7 @@ def parse_only(folder: Path) -> tuple[float, int]:
 def load_child(folder: Path) -> None:
     """In a child process: load ``folder`` into a fresh node home; print figures as JSON."""
     from socle.ingest import ingest
-    from socle.privacy import IdentityVault, Pseudonymizer
+    from socle.privacy import DateShift, IdentityVault, Pseudonymizer
     from socle.warehouse import Warehouse
 
     home = Path(tempfile.mkdtemp(prefix="socle-bench-"))
@@ -73,7 +73,7 @@ def load_child(folder: Path) -> None:
     pseudo = Pseudonymizer(b"b" * 32)
     vault = IdentityVault(home / "vault.sqlite", b"v" * 32, pseudo)
     started = time.perf_counter()
-    summary = ingest(folder, warehouse, pseudo, vault)
+    summary = ingest(folder, warehouse, pseudo, vault, dates=DateShift(b"d" * 32))
     seconds = time.perf_counter() - started
     warehouse.close()
     vault.close()

@@ -12,9 +12,11 @@ from socle.governance.errors import (
     ConflictOfInterestError,
     GovernanceError,
     GrantError,
+    NotAppointedError,
     NotFoundError,
     NotOnTeamError,
     ReviewError,
+    SeparationOfDutiesError,
     TransitionError,
 )
 from socle.governance.model import (
@@ -44,6 +46,7 @@ __all__ = [
     "Grant",
     "GrantError",
     "Member",
+    "NotAppointedError",
     "NotFoundError",
     "NotOnTeamError",
     "Population",
@@ -52,6 +55,7 @@ __all__ = [
     "RequestedVariable",
     "Review",
     "ReviewError",
+    "SeparationOfDutiesError",
     "TeamMember",
     "TeamRoles",
     "TransitionError",

@@ -7,6 +7,7 @@ from socle.warehouse.errors import (
     VocabularyError,
     WarehouseError,
 )
+from socle.warehouse.ledger import LedgerEntry
 from socle.warehouse.profile import (
     ColumnProfile,
     age_sex_pyramid,
@@ -24,6 +25,7 @@ __all__ = [
     "BatchWriter",
     "ColumnProfile",
     "GrantScope",
+    "LedgerEntry",
     "PersonFilter",
     "Population",
     "QueryLimitError",

@@ -18,6 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from socle.warehouse.errors import QueryLimitError, RekeyError, ScopeError, WarehouseError
+from socle.warehouse.ledger import LedgerEntry, remove_duplicates, remove_orphans
 from socle.warehouse.schema import (
     CDM,
     EVENT_DATE,
@@ -25,6 +26,7 @@ from socle.warehouse.schema import (
     VOCABULARY,
     arrow_schema,
     ddl,
+    staging_ddl,
     upsert_key,
 )
 from socle.warehouse.scope import GENDER_CONCEPT, GrantScope, PersonFilter
@@ -80,6 +82,8 @@ class Warehouse:
         try:
             for statement in ddl():
                 self._con.execute(statement.replace("IF NOT EXISTS ", "IF NOT EXISTS stage.", 1))
+            for statement in staging_ddl():
+                self._con.execute(statement)
             writer = BatchWriter(self._con, "stage")
             yield writer
             self._con.execute("BEGIN TRANSACTION")
@@ -241,8 +245,16 @@ class BatchWriter:
             self._con.unregister("_batch")
         return len(rows)
 
+    def remove_orphans(self) -> tuple[list[LedgerEntry], dict[str, int]]:
+        """Staged resources whose patient is in neither the load nor the warehouse, removed."""
+        return remove_orphans(self._con)
+
+    def remove_duplicates(self) -> tuple[list[LedgerEntry], dict[str, int]]:
+        """Staged resources accepted twice in the load, all but the first removed."""
+        return remove_duplicates(self._con)
+
     def derive_observation_periods(self) -> None:
-        """One observation period per person: first to last dated event (or birth)."""
+        """One observation period per person of the warehouse: first to last dated event."""
         spans = " UNION ALL ".join(
             f"SELECT person_id, {col} AS d FROM {table}" for table, col in EVENT_DATE.items()
         )
@@ -251,7 +263,8 @@ class BatchWriter:
             f"""
             INSERT INTO observation_period
             SELECT person_id, person_id, min(d), max(d), 32817
-            FROM ({spans}) WHERE d IS NOT NULL GROUP BY person_id
+            FROM ({spans}) WHERE d IS NOT NULL AND person_id IN (SELECT person_id FROM person)
+            GROUP BY person_id
             """
         )
 
