@@ -95,16 +95,18 @@ def run(
     result: Annotated[
         list[str] | None, typer.Option("--result", help="A named result to add to the extract")
     ] = None,
-    detach: Annotated[bool, typer.Option(help="Start and return; the job runs on")] = False,
     home: Home = None,
 ) -> None:
-    """Run a script on an extract of the grant's data, isolated from the node."""
+    """Run a script on an extract of the grant's data, isolated from the node.
+
+    The command supervises the job to its end (the sandbox dies with it); `socle job cancel`
+    from another terminal stops it. For a job that outlives the caller, use the API."""
     params = dict(p.split("=", 1) for p in param or [] if "=" in p)
     with open_node(home) as node:
         with out.status("extracting the grant's data and running the job in its sandbox…"):
             job = node.workspace.jobs.run(
                 grant, script, actor=actor, params=params, results=tuple(result or ()),
-                wait=not detach,
+                wait=True,
             )  # fmt: skip
         _show_job(job)
         for o in node.workspace.jobs.outputs(job.id):
