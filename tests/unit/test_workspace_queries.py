@@ -9,10 +9,19 @@ from datetime import date
 import pyarrow.parquet as pq
 import pytest
 
+from socle.audit import AuditEvent
 from socle.config import Settings
 from socle.node import Node
 from socle.warehouse import QueryRefusedError
-from socle.workspace import CohortDefinition, CohortError, ConceptSet, compile_cohort, from_circe
+from socle.workspace import (
+    CohortDefinition,
+    CohortError,
+    ConceptSet,
+    WorkspaceError,
+    compile_cohort,
+    from_circe,
+    trace,
+)
 from tests.conftest import SAMPLE
 from tests.helpers import approved_grant
 
@@ -201,3 +210,40 @@ def test_circe_cohort_runs_on_the_scoped_views(granted: tuple[Node, str]) -> Non
     rows = pq.read_table(result.path).to_pylist()
     assert {r["person_id"] for r in rows} <= _diabetics(node)
     assert all(r["gender_concept_id"] == 8532 for r in rows)
+
+
+def _event(seq: int, action: str, obj: str, **details: object) -> AuditEvent:
+    return AuditEvent(seq, "2026-01-01T00:00:00", "a", "r", action, obj, "research", "ok",
+                      dict(details), "0" * 64, f"{seq:064d}")  # fmt: skip
+
+
+def test_trace_follows_a_release_desk_request_to_its_job_and_decision() -> None:
+    events = [
+        _event(1, "request.create", "req-1"),
+        _event(2, "request.approved", "req-1", reviewers=2),
+        _event(3, "grant.issue", "grant-1", request="req-1"),
+        _event(4, "workspace.job.start", "job-1", grant="grant-1", results={}),
+        _event(5, "workspace.job.end", "job-1", grant="grant-1", outputs={"t.csv": "ab"}),
+        _event(
+            6,
+            "release.request",
+            "out-1",
+            grant="grant-1",
+            sources=[{"job": "job-1", "file": "t.csv", "sha256": "ab"}],
+        ),  # fmt: skip
+        _event(7, "release.approved", "out-1"),
+        _event(8, "release.approved", "out-1"),
+        _event(9, "release.released", "out-1", grant="grant-1", files={"t.csv": "cd"}),
+    ]
+    kinds = [link.kind for link in trace("out-1", events)]
+    assert kinds == [
+        "release", "output check", "output check", "output request", "job output", "job",
+        "grant", "decision", "request",
+    ]  # fmt: skip
+    tampered = [
+        *events[:4],
+        _event(5, "workspace.job.end", "job-1", outputs={"t.csv": "xx"}),
+        *events[5:],
+    ]
+    with pytest.raises(WorkspaceError, match="does not match the hash"):
+        trace("out-1", tampered)

@@ -35,11 +35,18 @@ def trace(release_id: str, events: Iterable[AuditEvent]) -> list[Link]:
         found = index.get((action, obj))
         return found[-1] if found else None
 
-    release = one("workspace.release", release_id)
+    # A workspace release, or a release desk's request (checked, approved, released).
+    release = one("workspace.release", release_id) or one("release.released", release_id)
     if release is None:
         raise WorkspaceError(f"no release '{release_id}' in the audit log")
     chain = [Link("release", release)]
-    for source in release.details.get("sources") or []:
+    request = one("release.request", release_id)
+    for action in ("release.approved", "release.approve"):
+        chain += [Link("output check", e) for e in index.get((action, release_id), [])]
+    if request is not None:
+        chain.append(Link("output request", request))
+    sources = release.details.get("sources") or (request.details.get("sources") if request else [])
+    for source in sources or []:
         chain += _source_links(source, one)
     grant_id = str(release.details.get("grant", ""))
     grant = one("grant.issue", grant_id)
