@@ -230,7 +230,7 @@ def test_trace_follows_a_release_desk_request_to_its_job_and_decision() -> None:
             "out-1",
             grant="grant-1",
             sources=[{"job": "job-1", "file": "t.csv", "sha256": "ab"}],
-        ),  # fmt: skip
+        ),
         _event(7, "release.approved", "out-1"),
         _event(8, "release.approved", "out-1"),
         _event(9, "release.released", "out-1", grant="grant-1", files={"t.csv": "cd"}),
