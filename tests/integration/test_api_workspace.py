@@ -97,17 +97,17 @@ def test_job_runs_in_the_background_and_its_log_carries_no_data(
     assert response.status_code == 202, response.text
     job_id = response.json()["id"]
     deadline = time.monotonic() + 60
-    while (job := client.get(f"/jobs/{job_id}", headers=me).json())["state"] == "running":
+    while (job := client.get(f"/workspace-jobs/{job_id}", headers=me).json())["state"] == "running":
         assert time.monotonic() < deadline
         time.sleep(0.2)
     assert job["state"] == "succeeded", job
     assert {"by_sex.csv", "stdout.txt"} <= {o["name"] for o in job["outputs"]}
     assert all("path" not in o for o in job["outputs"])
-    log = client.get(f"/jobs/{job_id}/logs", headers=me).json()["log"]
+    log = client.get(f"/workspace-jobs/{job_id}/logs", headers=me).json()["log"]
     assert "ended: succeeded" in log and "year_of_birth" not in log
     other = _as(client, "mallory", Role.RESEARCHER)
-    assert client.get(f"/jobs/{job_id}", headers=other).status_code == 403
-    assert client.get(f"/jobs/{job_id}/logs", headers=other).status_code == 403
+    assert client.get(f"/workspace-jobs/{job_id}", headers=other).status_code == 403
+    assert client.get(f"/workspace-jobs/{job_id}/logs", headers=other).status_code == 403
 
 
 def test_auditor_traces_a_release_to_the_decision(setup: tuple[TestClient, str]) -> None:

@@ -8,6 +8,7 @@ from socle.warehouse.errors import (
     WarehouseError,
 )
 from socle.warehouse.ledger import LedgerEntry
+from socle.warehouse.membership import population_includes
 from socle.warehouse.profile import (
     ColumnProfile,
     age_sex_pyramid,
@@ -16,7 +17,7 @@ from socle.warehouse.profile import (
     temporal_coverage,
 )
 from socle.warehouse.schema import CDM
-from socle.warehouse.scope import GrantScope, PersonFilter, Population
+from socle.warehouse.scope import GrantScope, PersonFilter, Population, sex_label
 from socle.warehouse.sql_check import QueryRefusedError
 from socle.warehouse.warehouse import BatchWriter, ScopedReader, Warehouse
 
@@ -39,5 +40,7 @@ __all__ = [
     "age_sex_pyramid",
     "column_profiles",
     "implausible_counts",
+    "population_includes",
+    "sex_label",
     "temporal_coverage",
 ]
