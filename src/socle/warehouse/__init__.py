@@ -1,6 +1,12 @@
 """Warehouse: the OMOP CDM v5.4 store on DuckDB, with one checked read path."""
 
-from socle.warehouse.errors import RekeyError, ScopeError, VocabularyError, WarehouseError
+from socle.warehouse.errors import (
+    QueryLimitError,
+    RekeyError,
+    ScopeError,
+    VocabularyError,
+    WarehouseError,
+)
 from socle.warehouse.ledger import LedgerEntry
 from socle.warehouse.membership import population_includes
 from socle.warehouse.profile import (
@@ -12,6 +18,7 @@ from socle.warehouse.profile import (
 )
 from socle.warehouse.schema import CDM
 from socle.warehouse.scope import GrantScope, PersonFilter, Population, sex_label
+from socle.warehouse.sql_check import QueryRefusedError
 from socle.warehouse.warehouse import BatchWriter, ScopedReader, Warehouse
 
 __all__ = [
@@ -22,6 +29,8 @@ __all__ = [
     "LedgerEntry",
     "PersonFilter",
     "Population",
+    "QueryLimitError",
+    "QueryRefusedError",
     "RekeyError",
     "ScopeError",
     "ScopedReader",

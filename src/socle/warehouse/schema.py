@@ -143,6 +143,10 @@ VOCABULARY: dict[str, dict[str, pa.DataType]] = {
         "concept_id_1": I, "concept_id_2": I, "relationship_id": S, "valid_start_date": D,
         "valid_end_date": D, "invalid_reason": S,
     },
+    "concept_ancestor": {
+        "ancestor_concept_id": I, "descendant_concept_id": I, "min_levels_of_separation": I,
+        "max_levels_of_separation": I,
+    },
 }  # fmt: skip
 
 _DUCK = {I: "INTEGER", B: "BIGINT", S: "VARCHAR", D: "DATE", T: "TIMESTAMP", F: "DOUBLE"}
