@@ -17,9 +17,11 @@ import duckdb
 import pyarrow as pa
 
 from socle.warehouse.errors import RekeyError, ScopeError, WarehouseError
-from socle.warehouse.schema import CDM, EVENT_DATE, SUPPORT, arrow_schema, ddl, upsert_key
+from socle.warehouse.derived import derive_all
+from socle.warehouse.mapping import map_concepts
+from socle.warehouse.schema import CDM, DERIVED, EVENT_DATE, SUPPORT, arrow_schema, ddl, upsert_key
 from socle.warehouse.scope import GENDER_CONCEPT, GrantScope, PersonFilter
-from socle.warehouse.vocabulary import apply_vocabulary, load_vocabulary
+from socle.warehouse.vocabulary import Progress, load_vocabulary
 
 MEMORY_LIMIT = "512MB"
 
@@ -72,10 +74,10 @@ class Warehouse:
             self._con.execute("BEGIN TRANSACTION")
             try:
                 for table in (*CDM, *SUPPORT):
-                    if table != "observation_period":
+                    if table not in DERIVED:
                         _merge(self._con, table)
-                apply_vocabulary(self._con)
-                BatchWriter(self._con).derive_observation_periods()
+                map_concepts(self._con, only_staged=True)
+                derive_all(self._con)
                 self._con.execute("COMMIT")
             except BaseException:
                 self._con.execute("ROLLBACK")
@@ -89,12 +91,13 @@ class Warehouse:
         for leftover in (stage, stage.with_name(stage.name + ".wal")):
             leftover.unlink(missing_ok=True)
 
-    def load_vocabulary(self, folder: Path) -> dict[str, int]:
-        """Load an Athena vocabulary export and map every stored source code, atomically."""
+    def load_vocabulary(self, folder: Path, on_table: Progress | None = None) -> dict[str, int]:
+        """Load every vocabulary table and re-map every stored row, atomically."""
         self._con.execute("BEGIN TRANSACTION")
         try:
-            counts = load_vocabulary(self._con, folder)
-            counts["mapped_rows"] = apply_vocabulary(self._con)
+            counts = load_vocabulary(self._con, folder, on_table)
+            counts["mapped_rows"] = map_concepts(self._con)
+            derive_all(self._con)
             self._con.execute("COMMIT")
         except BaseException:
             self._con.execute("ROLLBACK")
@@ -130,9 +133,11 @@ class Warehouse:
                     schema=pa.schema([("old", pa.string()), ("new", pa.string())]),
                 ),
             )
+            self._con.execute("DELETE FROM mapping_copy")  # copies' ids derive from old ids
             counts = self._rekey_tables()
             yield counts
-            BatchWriter(self._con).derive_observation_periods()
+            map_concepts(self._con)
+            derive_all(self._con)
             self._con.execute("COMMIT")
         except BaseException:
             self._con.execute("ROLLBACK")
@@ -144,7 +149,7 @@ class Warehouse:
     def _rekey_tables(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for table, cols in CDM.items():
-            if table == "observation_period":
+            if table in DERIVED:
                 continue  # derived from the re-keyed events at commit
             id_cols = [c for c, typ in cols.items() if typ == pa.int64()]
             for col in id_cols:
@@ -225,20 +230,6 @@ class BatchWriter:
         finally:
             self._con.unregister("_batch")
         return len(rows)
-
-    def derive_observation_periods(self) -> None:
-        """One observation period per person: first to last dated event (or birth)."""
-        spans = " UNION ALL ".join(
-            f"SELECT person_id, {col} AS d FROM {table}" for table, col in EVENT_DATE.items()
-        )
-        self._con.execute("DELETE FROM observation_period")
-        self._con.execute(
-            f"""
-            INSERT INTO observation_period
-            SELECT person_id, person_id, min(d), max(d), 32817
-            FROM ({spans}) WHERE d IS NOT NULL GROUP BY person_id
-            """
-        )
 
 
 class ScopedReader:
