@@ -81,9 +81,11 @@ class Node:
         )  # fmt: skip
         return summary
 
-    def load_vocabulary(self, folder: Path, *, actor: str) -> dict[str, int]:
-        """Load an Athena vocabulary export and map stored source codes; audit the counts."""
-        counts = self.warehouse.load_vocabulary(folder)
+    def load_vocabulary(
+        self, folder: Path, *, actor: str, on_table: Callable[[str, int], None] | None = None
+    ) -> dict[str, int]:
+        """Load the vocabulary tables, re-map every stored row; audit the counts."""
+        counts = self.warehouse.load_vocabulary(folder, on_table)
         self.audit.record(
             actor=actor, role="data_steward", action="warehouse.vocabulary",
             object="vocabulary", details=counts,

@@ -1,6 +1,7 @@
 """Warehouse: the OMOP CDM v5.4 store on DuckDB, with one checked read path."""
 
 from socle.warehouse.errors import RekeyError, ScopeError, VocabularyError, WarehouseError
+from socle.warehouse.mapping_report import MappingReport, MappingShare
 from socle.warehouse.profile import (
     ColumnProfile,
     age_sex_pyramid,
@@ -9,6 +10,7 @@ from socle.warehouse.profile import (
     temporal_coverage,
 )
 from socle.warehouse.schema import CDM
+from socle.warehouse.schema import VOCABULARY as VOCABULARY_TABLES
 from socle.warehouse.scope import GrantScope, PersonFilter, Population
 from socle.warehouse.warehouse import BatchWriter, ScopedReader, Warehouse
 
@@ -17,11 +19,14 @@ __all__ = [
     "BatchWriter",
     "ColumnProfile",
     "GrantScope",
+    "MappingReport",
+    "MappingShare",
     "PersonFilter",
     "Population",
     "RekeyError",
     "ScopeError",
     "ScopedReader",
+    "VOCABULARY_TABLES",
     "VocabularyError",
     "Warehouse",
     "WarehouseError",

@@ -150,9 +150,7 @@ def _events(table: str, only_staged: bool) -> str:
         for n in _NEUTRAL
     ]
     where = f"WHERE {cols['id']} IN (SELECT {cols['id']} FROM stage.{table})" if only_staged else ""
-    return (
-        f"SELECT '{table}' AS home, {', '.join((*_COMMON, *parts))} FROM main.{table} {where}"
-    )
+    return f"SELECT '{table}' AS home, {', '.join((*_COMMON, *parts))} FROM main.{table} {where}"
 
 
 def _target_case() -> str:
@@ -187,9 +185,7 @@ def map_concepts(con: duckdb.DuckDBPyConnection, *, only_staged: bool = False) -
     )
     for table in EVENT_COLUMNS:
         _apply(con, table)
-    con.execute(
-        "INSERT INTO mapping_copy SELECT target, new_id, id FROM _routed WHERE NOT first"
-    )
+    con.execute("INSERT INTO mapping_copy SELECT target, new_id, id FROM _routed WHERE NOT first")
     _map_values(con)
     row = con.execute("SELECT count(*) FROM _routed").fetchone()
     con.execute("DROP TABLE _routed")

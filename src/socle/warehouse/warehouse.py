@@ -19,6 +19,7 @@ import pyarrow as pa
 from socle.warehouse.errors import RekeyError, ScopeError, WarehouseError
 from socle.warehouse.derived import derive_all
 from socle.warehouse.mapping import map_concepts
+from socle.warehouse.mapping_report import MappingReport, mapping_report
 from socle.warehouse.schema import CDM, DERIVED, EVENT_DATE, SUPPORT, arrow_schema, ddl, upsert_key
 from socle.warehouse.scope import GENDER_CONCEPT, GrantScope, PersonFilter
 from socle.warehouse.vocabulary import Progress, load_vocabulary
@@ -181,6 +182,10 @@ class Warehouse:
         return counts
 
     # -- steward aggregates ---------------------------------------------------------
+
+    def mapping_report(self, *, for_steward: bool = True, top: int = 20) -> MappingReport:
+        """Shares of rows with a known source code and with a standard concept; unmapped codes."""
+        return mapping_report(self._con, for_steward=for_steward, top=top)
 
     def table_counts(self) -> dict[str, int]:
         return {t: self._scalar(f"SELECT count(*) FROM {t}") for t in CDM}
