@@ -25,7 +25,7 @@ from socle.ingest import (
 from socle.privacy import IdentityVault, Pseudonymizer, load_or_create_key
 from socle.quality import QualityReport, build_report
 from socle.store import open_engine
-from socle.warehouse import Warehouse
+from socle.warehouse import AchillesRun, Warehouse
 from socle.workspace import Workspace
 
 
@@ -110,6 +110,16 @@ class Node:
             details={"files": summary.files, "ids": summary.ids, "persons": summary.persons},
         )  # fmt: skip
         return summary
+
+    def achilles(self, *, actor: str) -> AchillesRun:
+        """Run OHDSI Achilles on the warehouse; audit how many analyses ran and failed."""
+        run = self.warehouse.achilles(small_cell=self.settings.small_cell_threshold)
+        self.audit.record(
+            actor=actor, role="data_steward", action="quality.achilles", object="results",
+            outcome="ok" if not run.failed else "issues",
+            details={"analyses": run.analyses, "failed": len(run.failed)},
+        )  # fmt: skip
+        return run
 
     def quality_report(self, *, actor: str) -> QualityReport:
         report = build_report(self.warehouse, self.reports)

@@ -76,8 +76,14 @@ def _print_summary(summary: LoadSummary) -> None:
         out.print(f"… and {len(summary.quarantine) - 20} more in the warehouse quarantine table")
 
 
-def quality(home: Home = None, actor: Actor = "steward") -> None:
-    """Write the data-quality report (HTML with plots, and JSON)."""
+quality_app = typer.Typer(invoke_without_command=True)
+
+
+@quality_app.callback()
+def quality(ctx: typer.Context, home: Home = None, actor: Actor = "steward") -> None:
+    """Write the data-quality report (HTML with plots, and JSON); `achilles` runs OHDSI Achilles."""
+    if ctx.invoked_subcommand is not None:
+        return
     with open_node(home) as node:
         report = node.quality_report(actor=actor)
     out.print(f"quality report: {report.html_path}  (summary: {report.json_path})")
@@ -85,6 +91,24 @@ def quality(home: Home = None, actor: Actor = "steward") -> None:
         out.print(f"  {check}: {n}")
 
 
+@quality_app.command("achilles")
+def achilles(home: Home = None, actor: Actor = "steward") -> None:
+    """Run OHDSI Achilles (through duckcdm) into the warehouse's ``results`` schema."""
+    with open_node(home) as node:
+        with err.status("running Achilles analyses…"):
+            run = node.achilles(actor=actor)
+    out.print(
+        f"Achilles: {run.analyses} analyses, {len(run.failed)} failed, "
+        f"{run.concepts_with_records} concepts with records ({run.seconds:.0f} s); "
+        "results in the warehouse schema `results`"
+    )
+    for analysis, error in run.failed:
+        err.print(f"[red]analysis {analysis} failed[/]: {error}")
+    if run.failed:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
-    for command in (demo, ingest, quality):
+    for command in (demo, ingest):
         app.command(command.__name__)(command)
+    app.add_typer(quality_app, name="quality", help="Data-quality report and OHDSI Achilles.")

@@ -1,5 +1,6 @@
 """Warehouse: the OMOP CDM v5.4 store on DuckDB, with one checked read path."""
 
+from socle.warehouse.achilles import AchillesRun
 from socle.warehouse.errors import RekeyError, ScopeError, VocabularyError, WarehouseError
 from socle.warehouse.mapping_report import MappingReport, MappingShare
 from socle.warehouse.profile import (
@@ -16,6 +17,7 @@ from socle.warehouse.warehouse import BatchWriter, ScopedReader, Warehouse
 
 __all__ = [
     "CDM",
+    "AchillesRun",
     "BatchWriter",
     "ColumnProfile",
     "GrantScope",

@@ -17,6 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from socle.warehouse.errors import RekeyError, ScopeError, WarehouseError
+from socle.warehouse.achilles import AchillesRun, run_achilles
 from socle.warehouse.derived import derive_all
 from socle.warehouse.mapping import map_concepts
 from socle.warehouse.mapping_report import MappingReport, mapping_report
@@ -186,6 +187,10 @@ class Warehouse:
     def mapping_report(self, *, for_steward: bool = True, top: int = 20) -> MappingReport:
         """Shares of rows with a known source code and with a standard concept; unmapped codes."""
         return mapping_report(self._con, for_steward=for_steward, top=top)
+
+    def achilles(self, *, small_cell: int = 10) -> AchillesRun:
+        """Run OHDSI Achilles (aggregate characterisation) into the ``results`` schema."""
+        return run_achilles(self._con, small_cell=small_cell)
 
     def table_counts(self) -> dict[str, int]:
         return {t: self._scalar(f"SELECT count(*) FROM {t}") for t in CDM}
