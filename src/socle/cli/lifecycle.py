@@ -94,9 +94,8 @@ def quality(ctx: typer.Context, home: Home = None, actor: Actor = "steward") -> 
 @quality_app.command("achilles")
 def achilles(home: Home = None, actor: Actor = "steward") -> None:
     """Run OHDSI Achilles (through duckcdm) into the warehouse's ``results`` schema."""
-    with open_node(home) as node:
-        with err.status("running Achilles analyses…"):
-            run = node.achilles(actor=actor)
+    with open_node(home) as node, err.status("running Achilles analyses…"):
+        run = node.achilles(actor=actor)
     out.print(
         f"Achilles: {run.analyses} analyses, {len(run.failed)} failed, "
         f"{run.concepts_with_records} concepts with records ({run.seconds:.0f} s); "

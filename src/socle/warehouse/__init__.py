@@ -2,6 +2,7 @@
 
 from socle.warehouse.achilles import AchillesRun
 from socle.warehouse.errors import RekeyError, ScopeError, VocabularyError, WarehouseError
+from socle.warehouse.mapping import DOMAIN_TABLE, EVENT_TABLES
 from socle.warehouse.mapping_report import MappingReport, MappingShare
 from socle.warehouse.profile import (
     ColumnProfile,
@@ -10,13 +11,19 @@ from socle.warehouse.profile import (
     implausible_counts,
     temporal_coverage,
 )
-from socle.warehouse.schema import CDM
+from socle.warehouse.schema import CDM, EVENT_DATE, EVENT_END, PRIMARY_KEYS
 from socle.warehouse.schema import VOCABULARY as VOCABULARY_TABLES
 from socle.warehouse.scope import GrantScope, PersonFilter, Population
 from socle.warehouse.warehouse import BatchWriter, ScopedReader, Warehouse
 
 __all__ = [
     "CDM",
+    "DOMAIN_TABLE",
+    "EVENT_DATE",
+    "EVENT_END",
+    "EVENT_TABLES",
+    "PRIMARY_KEYS",
+    "VOCABULARY_TABLES",
     "AchillesRun",
     "BatchWriter",
     "ColumnProfile",
@@ -28,7 +35,6 @@ __all__ = [
     "RekeyError",
     "ScopeError",
     "ScopedReader",
-    "VOCABULARY_TABLES",
     "VocabularyError",
     "Warehouse",
     "WarehouseError",

@@ -76,6 +76,9 @@ EVENT_COLUMNS: dict[str, dict[str, str]] = {
     },
 }  # fmt: skip
 
+# Each routable table's main concept column.
+EVENT_TABLES = {table: cols["concept"] for table, cols in EVENT_COLUMNS.items()}
+
 DOMAIN_TABLE = {
     "Condition": "condition_occurrence",
     "Procedure": "procedure_occurrence",

@@ -27,7 +27,7 @@ def column_profiles(wh: Warehouse) -> list[ColumnProfile]:
     """Completeness and distinct count of every CDM column."""
     out = []
     for table, cols in CDM.items():
-        exprs = ", ".join(f"count({c}), approx_count_distinct({c})" for c in cols)
+        exprs = ", ".join(f'count("{c}"), approx_count_distinct("{c}")' for c in cols)
         row = wh.aggregate(f"SELECT count(*), {exprs} FROM {table}")[0]
         rows = int(row[0])
         for i, (col, typ) in enumerate(cols.items()):

@@ -16,9 +16,9 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from socle.warehouse.errors import RekeyError, ScopeError, WarehouseError
 from socle.warehouse.achilles import AchillesRun, run_achilles
 from socle.warehouse.derived import derive_all
+from socle.warehouse.errors import RekeyError, ScopeError, WarehouseError
 from socle.warehouse.mapping import map_concepts
 from socle.warehouse.mapping_report import MappingReport, mapping_report
 from socle.warehouse.schema import CDM, DERIVED, EVENT_DATE, SUPPORT, arrow_schema, ddl, upsert_key
