@@ -92,6 +92,27 @@ class Node:
         )  # fmt: skip
         return counts
 
+    def attach_cdm(self, source: Path, *, actor: str, schema: str = "main") -> dict[str, int]:
+        """Bring an existing OMOP CDM under governance: persons pseudonymised, ids to the vault."""
+
+        def person_keys(people: list[tuple[int, str | None]]) -> list[tuple[int, int, str]]:
+            keys, identities = [], []
+            for person_id, source_value in people:
+                source_id = source_value or f"cdm-person-{person_id}"
+                token = self.pseudo.token("Patient", source_id)
+                keys.append((person_id, self.pseudo.id("Patient", source_id), token))
+                identities.append((token, source_id, {"source_id": source_id}))
+            self.vault.put_many(identities)
+            return keys
+
+        counts = self.warehouse.attach_cdm(source, person_keys, schema)
+        self.audit.record(
+            actor=actor, role="data_steward", action="warehouse.attach", object="cdm",
+            details={"tables": len(counts), "rows": sum(counts.values()),
+                     "persons": counts.get("person", 0)},
+        )  # fmt: skip
+        return counts
+
     def rotate_pseudonym_key(self, sources: list[Path], *, actor: str) -> RotationSummary:
         """Move every pseudonym (warehouse ids, person tokens, vault) to a fresh key."""
         held = self.consent.persons_with_choices()

@@ -74,6 +74,26 @@ def print_mapping_report(report: MappingReport) -> None:
         out.print(top)
 
 
+@app.command("attach")
+def attach(
+    source: Annotated[
+        Path, typer.Argument(help="An OMOP CDM: a DuckDB file, or a folder of CSV (.gz) or Parquet")
+    ],
+    schema: Annotated[str, typer.Option(help="Schema of the CDM in a DuckDB file")] = "main",
+    home: Home = None,
+    actor: Actor = "steward",
+) -> None:
+    """Bring an existing OMOP CDM under this node's governance (copied in, pseudonymised)."""
+    with open_node(home) as node, err.status("attaching the CDM…"):
+        counts = node.attach_cdm(source, actor=actor, schema=schema)
+    table = Table(title=f"CDM attached from {source.name}")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, n in counts.items():
+        table.add_row(name, f"{n:,}")
+    out.print(table)
+
+
 @app.command("rotate-key")
 def rotate_key(
     sources: Annotated[

@@ -1,6 +1,7 @@
 """Warehouse: the OMOP CDM v5.4 store on DuckDB, with one checked read path."""
 
 from socle.warehouse.achilles import AchillesRun
+from socle.warehouse.attach import PersonKeys
 from socle.warehouse.errors import RekeyError, ScopeError, VocabularyError, WarehouseError
 from socle.warehouse.mapping import DOMAIN_TABLE, EVENT_TABLES
 from socle.warehouse.mapping_report import MappingReport, MappingShare
@@ -31,6 +32,7 @@ __all__ = [
     "MappingReport",
     "MappingShare",
     "PersonFilter",
+    "PersonKeys",
     "Population",
     "RekeyError",
     "ScopeError",

@@ -17,6 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from socle.warehouse.achilles import AchillesRun, run_achilles
+from socle.warehouse.attach import PersonKeys, attach_cdm
 from socle.warehouse.derived import derive_all
 from socle.warehouse.errors import RekeyError, ScopeError, WarehouseError
 from socle.warehouse.mapping import map_concepts
@@ -105,6 +106,12 @@ class Warehouse:
             self._con.execute("ROLLBACK")
             raise
         return counts
+
+    def attach_cdm(
+        self, source: Path, person_keys: PersonKeys, schema: str = "main"
+    ) -> dict[str, int]:
+        """Copy an existing OMOP CDM in (pseudonymised, identifiers dropped), atomically."""
+        return attach_cdm(self._con, source, person_keys, schema)
 
     @contextmanager
     def rekeying(self, ids: dict[int, int], tokens: dict[str, str]) -> Iterator[dict[str, int]]:
