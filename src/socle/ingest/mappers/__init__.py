@@ -38,6 +38,8 @@ def load_all() -> dict[str, Mapper]:
     from socle.ingest.mappers import (  # noqa: F401
         allergy,
         condition,
+        device,
+        directory,
         encounter,
         immunization,
         medication,
