@@ -188,9 +188,12 @@ def _concept_field_checks(table: str, field: str) -> Iterator[Check]:
             _count(table, known), f"{field} holds valid standard concepts",
         )  # fmt: skip
     if EVENT_TABLES.get(table) == field or (table, field) in CONCEPT_DOMAIN:
+        # A unit or cause is checked only where the source gave one.
+        given = {"unit_concept_id": "unit_source_value IS NOT NULL",
+                 "cause_concept_id": "cause_source_value IS NOT NULL"}.get(field, "TRUE")  # fmt: skip
         yield Check(
             "standardConceptRecordCompleteness", "Completeness", "FIELD", table, field, 5,
-            _count(table, f"coalesce({field}, 0) = 0"), _count(table),
+            _count(table, f"{given} AND coalesce({field}, 0) = 0"), _count(table, given),
             f"rows whose {field} is 0 (no standard concept)",
         )  # fmt: skip
 
