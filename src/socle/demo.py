@@ -69,7 +69,10 @@ def source_patient_ids(path: Path) -> list[str]:
 
 
 def run_demo(
-    node: Node, sample: Path, report: Callable[[StepResult], None] = lambda r: None
+    node: Node,
+    sample: Path,
+    report: Callable[[StepResult], None] = lambda r: None,
+    vocabulary: Path | None = None,
 ) -> DemoRun:
     run = DemoRun()
 
@@ -78,13 +81,20 @@ def run_demo(
         run.results.append(result)
         report(result)
 
-    # 1. Collect
+    # 1. Collect (with the OMOP vocabularies, rows map to standard concepts as they load)
+    if vocabulary is not None:
+        counts = node.load_vocabulary(vocabulary, actor=STEWARD)
+        done("vocabulary", f"{counts['concept']:,} concepts, {counts['concept_relationship']:,} "
+             "relationships (OHDSI vocabulary extract)")  # fmt: skip
     load = node.load(sample, actor=STEWARD)
     t = load.totals()
+    mapping = node.warehouse.mapping_report().totals()
     done(
         "ingest",
         f"{load.files} files, {t['read']} resources read = {t['loaded']} loaded + "
-        f"{t['quarantined']} quarantined + {t['skipped']} skipped; {load.persons} persons",
+        f"{t['quarantined']} quarantined + {t['skipped']} skipped; {load.persons} persons; "
+        f"{mapping['share_standard']:.0%} of coded rows carry a standard concept "
+        f"({mapping['share_in_vocabulary']:.0%} have their code in the vocabulary)",
     )
 
     # 2. Qualify

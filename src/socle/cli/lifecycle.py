@@ -18,13 +18,19 @@ QUARANTINE_EXIT = 3  # loaded, but some resources were quarantined
 def demo(
     home: Home = None,
     sample: Annotated[Path, typer.Option(help="FHIR input of the demo")] = Path("data/sample"),
+    vocabulary: Annotated[
+        Path, typer.Option(help="OMOP vocabulary of the demo (skipped if absent)")
+    ] = Path("data/vocabulary"),
 ) -> None:
     """Run the whole lifecycle on the bundled Synthea sample."""
     from socle.demo import run_demo
 
     with open_node(home) as node:
         run = run_demo(
-            node, sample, report=lambda r: out.print(f"[bold green]✓ {r.step}[/] {r.summary}")
+            node,
+            sample,
+            report=lambda r: out.print(f"[bold green]✓ {r.step}[/] {r.summary}"),
+            vocabulary=vocabulary if vocabulary.is_dir() else None,
         )
     table = Table(title="Socle demo — what was done")
     for col in ("step", "result", "reports"):
