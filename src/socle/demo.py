@@ -83,8 +83,8 @@ def run_demo(
 
     # 1. Collect (with the OMOP vocabularies, rows map to standard concepts as they load)
     if vocabulary is not None:
-        counts = node.load_vocabulary(vocabulary, actor=STEWARD)
-        done("vocabulary", f"{counts['concept']:,} concepts, {counts['concept_relationship']:,} "
+        loaded = node.load_vocabulary(vocabulary, actor=STEWARD)
+        done("vocabulary", f"{loaded['concept']:,} concepts, {loaded['concept_relationship']:,} "
              "relationships (OHDSI vocabulary extract)")  # fmt: skip
     load = node.load(sample, actor=STEWARD)
     t = load.totals()

@@ -92,7 +92,7 @@ class Node:
         )  # fmt: skip
         return counts
 
-    def attach_cdm(self, source: Path, *, actor: str, schema: str = "main") -> dict[str, int]:
+    def attach_cdm(self, source: Path | str, *, actor: str, schema: str = "main") -> dict[str, int]:
         """Bring an existing OMOP CDM under governance: persons pseudonymised, ids to the vault."""
 
         def person_keys(people: list[tuple[int, str | None]]) -> list[tuple[int, int, str]]:

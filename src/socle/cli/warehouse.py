@@ -77,16 +77,23 @@ def print_mapping_report(report: MappingReport) -> None:
 @app.command("attach")
 def attach(
     source: Annotated[
-        Path, typer.Argument(help="An OMOP CDM: a DuckDB file, or a folder of CSV (.gz) or Parquet")
+        str,
+        typer.Argument(
+            help="An OMOP CDM: a DuckDB file, a folder of CSV (.gz) or Parquet, or a "
+            "postgresql:// URL (with --schema)"
+        ),
     ],
-    schema: Annotated[str, typer.Option(help="Schema of the CDM in a DuckDB file")] = "main",
+    schema: Annotated[
+        str, typer.Option(help="Schema of the CDM in a DuckDB file or PostgreSQL database")
+    ] = "main",
     home: Home = None,
     actor: Actor = "steward",
 ) -> None:
     """Bring an existing OMOP CDM under this node's governance (copied in, pseudonymised)."""
     with open_node(home) as node, err.status("attaching the CDM…"):
-        counts = node.attach_cdm(source, actor=actor, schema=schema)
-    table = Table(title=f"CDM attached from {source.name}")
+        is_url = "://" in source
+        counts = node.attach_cdm(source if is_url else Path(source), actor=actor, schema=schema)
+    table = Table(title=f"CDM attached ({len(counts)} tables)")
     table.add_column("table")
     table.add_column("rows", justify="right")
     for name, n in counts.items():

@@ -1,4 +1,5 @@
-"""Bring an existing OMOP CDM under the node's governance: a DuckDB file or a folder of CSV/Parquet.
+"""Bring an existing OMOP CDM under the node's governance: a DuckDB file, a folder of CSV or
+Parquet, or a PostgreSQL schema.
 
 The CDM's tables are copied into the warehouse in one transaction (the source
 is only read), so the checkpoint's scoped views, the consent filter, the
@@ -66,9 +67,48 @@ def _folder_source(folder: Path, table: str) -> str | None:
     return None
 
 
-def _sources(con: duckdb.DuckDBPyConnection, source: Path, schema: str) -> dict[str, str]:
+def _postgres_sources(con: duckdb.DuckDBPyConnection, url: str, schema: str) -> dict[str, str]:
+    """Each CDM table of a PostgreSQL schema, read with psycopg into an Arrow view ``_pg_<table>``.
+
+    A table is read whole (values as text, cast on the way in); fine for the CDMs a node
+    attaches in one go, a server-side cursor per batch would be the next step for very large ones.
+    """
+    import psycopg
+
+    tables = (*CDM, *VOCABULARY)
+    relations: dict[str, str] = {}
+    try:
+        with psycopg.connect(url) as pg, pg.cursor() as cur:
+            cur.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
+                [schema],
+            )
+            present = {str(r[0]).lower(): str(r[0]) for r in cur.fetchall()}
+            for table in tables:
+                if table not in present:
+                    continue
+                cur.execute(
+                    f'SELECT * FROM "{schema}"."{present[table]}"'  # names from the catalogue
+                )
+                names = [d.name.lower() for d in cur.description or ()]
+                rows = cur.fetchall()
+                columns = {
+                    n: pa.array([None if r[i] is None else str(r[i]) for r in rows], pa.string())
+                    for i, n in enumerate(names)
+                }
+                con.register(f"_pg_{table}", pa.table(columns))
+                relations[table] = f"_pg_{table}"
+    except psycopg.Error as exc:
+        raise WarehouseError(f"cannot read the CDM schema {schema}: {exc}") from exc
+    return relations
+
+
+def _sources(con: duckdb.DuckDBPyConnection, source: Path | str, schema: str) -> dict[str, str]:
     """Table → a relation reading it (for a DuckDB file, attached read-only as ``cdm_src``)."""
     tables = (*CDM, *VOCABULARY)
+    if isinstance(source, str) and source.startswith(("postgresql://", "postgres://")):
+        return _postgres_sources(con, source, schema)
+    source = Path(source)
     if source.is_dir():
         found = {t: _folder_source(source, t) for t in tables}
         return {t: r for t, r in found.items() if r}
@@ -112,13 +152,16 @@ def _select(con: duckdb.DuckDBPyConnection, table: str, relation: str) -> str:
 
 
 def attach_cdm(
-    con: duckdb.DuckDBPyConnection, source: Path, person_keys: PersonKeys, schema: str = "main"
+    con: duckdb.DuckDBPyConnection,
+    source: Path | str,
+    person_keys: PersonKeys,
+    schema: str = "main",
 ) -> dict[str, int]:
     """Copy every CDM and vocabulary table of ``source`` in; rows per table copied."""
     try:
         relations = _sources(con, source, schema)
         if "person" not in relations:
-            raise WarehouseError(f"{source} has no PERSON table: is it an OMOP CDM?")
+            raise WarehouseError(f"{_shown(source)} has no PERSON table: is it an OMOP CDM?")
         people = con.execute(
             f"SELECT TRY_CAST(person_id AS BIGINT), person_source_value FROM {relations['person']}"
         ).fetchall()
@@ -142,10 +185,20 @@ def attach_cdm(
             raise
         return counts
     except duckdb.Error as exc:
-        raise WarehouseError(f"cannot read the CDM at {source}: {exc}") from exc
+        raise WarehouseError(f"cannot read the CDM at {_shown(source)}: {exc}") from exc
     finally:
-        con.unregister("_persons")
+        for view in ("_persons", *(f"_pg_{t}" for t in (*CDM, *VOCABULARY))):
+            con.unregister(view)
         con.execute("DETACH DATABASE IF EXISTS cdm_src")
+
+
+def _shown(source: Path | str) -> str:
+    """The source as it may be printed: a database URL without its password."""
+    text = str(source)
+    if "://" in text and "@" in text:
+        scheme, rest = text.split("://", 1)
+        return f"{scheme}://…@{rest.split('@', 1)[1]}"
+    return text
 
 
 def _copy(con: duckdb.DuckDBPyConnection, table: str, relation: str) -> int:

@@ -108,7 +108,7 @@ class Warehouse:
         return counts
 
     def attach_cdm(
-        self, source: Path, person_keys: PersonKeys, schema: str = "main"
+        self, source: Path | str, person_keys: PersonKeys, schema: str = "main"
     ) -> dict[str, int]:
         """Copy an existing OMOP CDM in (pseudonymised, identifiers dropped), atomically."""
         return attach_cdm(self._con, source, person_keys, schema)
