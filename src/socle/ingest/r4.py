@@ -43,7 +43,6 @@ SKIPPED_TYPES = frozenset(
         "EpisodeOfCare",
         "EventDefinition",
         "Evidence",
-        "ExplanationOfBenefit",
         "FamilyMemberHistory",
         "Flag",
         "Goal",

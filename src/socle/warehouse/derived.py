@@ -21,6 +21,7 @@ CAUSE_OF_DEATH = "LOINC|69453-9"  # Cause of death [US Standard Certificate of D
 
 def derive_all(con: duckdb.DuckDBPyConnection, *, source_name: str = "Socle warehouse") -> None:
     visit_links(con)
+    payer_periods(con)
     observation_periods(con)
     causes_of_death(con)
     condition_eras(con)
@@ -66,6 +67,23 @@ def visit_links(con: duckdb.DuckDBPyConnection) -> None:
             "WHERE visit_detail_id IS NULL AND visit_occurrence_id IN "
             "(SELECT visit_detail_id FROM main.visit_detail)"
         )
+
+
+def payer_periods(con: duckdb.DuckDBPyConnection) -> None:
+    """Each payer plan period spans the visits whose costs name it."""
+    con.execute(
+        """
+        UPDATE main.payer_plan_period SET payer_plan_period_start_date = s.first,
+               payer_plan_period_end_date = s.last
+        FROM (
+            SELECT c.payer_plan_period_id AS id, min(v.visit_start_date) AS first,
+                   max(v.visit_end_date) AS last
+            FROM main.cost c JOIN main.visit_occurrence v ON v.visit_occurrence_id = c.cost_event_id
+            WHERE c.cost_domain_id = 'Visit' GROUP BY ALL
+        ) s
+        WHERE payer_plan_period.payer_plan_period_id = s.id
+        """
+    )
 
 
 def causes_of_death(con: duckdb.DuckDBPyConnection) -> None:

@@ -37,6 +37,7 @@ def mapper(resource_type: str) -> Callable[[Mapper], Mapper]:
 def load_all() -> dict[str, Mapper]:
     from socle.ingest.mappers import (  # noqa: F401
         allergy,
+        billing,
         condition,
         device,
         directory,
