@@ -170,9 +170,9 @@ def map_concepts(con: duckdb.DuckDBPyConnection, *, only_staged: bool = False) -
         origins = " UNION ALL ".join(
             f"SELECT {c['id']} AS id FROM stage.{t}" for t, c in EVENT_COLUMNS.items()
         )
-        _drop_copies(con, f"origin_id IN ({origins})")
+        drop_copies(con, f"origin_id IN ({origins})")
     else:
-        _drop_copies(con, "TRUE")
+        drop_copies(con, "TRUE")
     union = " UNION ALL ".join(_events(t, only_staged) for t in EVENT_COLUMNS)
     con.execute(
         f"""
@@ -195,7 +195,7 @@ def map_concepts(con: duckdb.DuckDBPyConnection, *, only_staged: bool = False) -
     return int(row[0]) if row else 0
 
 
-def _drop_copies(con: duckdb.DuckDBPyConnection, origins: str) -> None:
+def drop_copies(con: duckdb.DuckDBPyConnection, origins: str) -> None:
     for table, cols in EVENT_COLUMNS.items():
         con.execute(
             f"DELETE FROM main.{table} WHERE {cols['id']} IN (SELECT row_id FROM mapping_copy "

@@ -20,7 +20,7 @@ from socle.warehouse.achilles import AchillesRun, run_achilles
 from socle.warehouse.attach import PersonKeys, attach_cdm
 from socle.warehouse.derived import derive_all
 from socle.warehouse.errors import RekeyError, ScopeError, WarehouseError
-from socle.warehouse.mapping import map_concepts
+from socle.warehouse.mapping import drop_copies, map_concepts
 from socle.warehouse.mapping_report import MappingReport, mapping_report
 from socle.warehouse.schema import CDM, DERIVED, EVENT_DATE, SUPPORT, arrow_schema, ddl, upsert_key
 from socle.warehouse.scope import GENDER_CONCEPT, GrantScope, PersonFilter
@@ -142,7 +142,7 @@ class Warehouse:
                     schema=pa.schema([("old", pa.string()), ("new", pa.string())]),
                 ),
             )
-            self._con.execute("DELETE FROM mapping_copy")  # copies' ids derive from old ids
+            drop_copies(self._con, "TRUE")  # copies' ids derive from old ids: re-made after
             counts = self._rekey_tables()
             yield counts
             map_concepts(self._con)
