@@ -69,7 +69,7 @@ def load_child(folder: Path, vocabulary: Path | None = None) -> None:
     routes every row to standard concepts as it commits.
     """
     from socle.ingest import ingest
-    from socle.privacy import IdentityVault, Pseudonymizer
+    from socle.privacy import DateShift, IdentityVault, Pseudonymizer
     from socle.warehouse import Warehouse
 
     home = Path(tempfile.mkdtemp(prefix="socle-bench-"))
@@ -79,7 +79,7 @@ def load_child(folder: Path, vocabulary: Path | None = None) -> None:
     if vocabulary:
         warehouse.load_vocabulary(vocabulary)
     started = time.perf_counter()
-    summary = ingest(folder, warehouse, pseudo, vault)
+    summary = ingest(folder, warehouse, pseudo, vault, dates=DateShift(b"d" * 32))
     seconds = time.perf_counter() - started
     warehouse.close()
     vault.close()

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from socle.ai import ModelRegistry
-from socle.audit import AuditLog
+from socle.audit import AuditLog, Seal
 from socle.catalog import Catalog
 from socle.config import Settings
 from socle.consent import ConsentRegistry, Taxonomy, load_taxonomy
@@ -18,11 +18,12 @@ from socle.guarantee import HumanGuarantee
 from socle.ingest import (
     KeyRotationError,
     LoadSummary,
+    ReadLimits,
     RotationSummary,
     ingest,
     rotate_pseudonym_key,
 )
-from socle.privacy import IdentityVault, Pseudonymizer, load_or_create_key
+from socle.privacy import DateShift, IdentityVault, Pseudonymizer, key_provider
 from socle.quality import QualityReport, build_report
 from socle.store import open_engine
 from socle.warehouse import AchillesRun, Warehouse
@@ -44,17 +45,18 @@ class Node:
     workspace: Workspace
     models: ModelRegistry
     guarantee: HumanGuarantee
+    dates: DateShift
 
     @classmethod
     def open(cls, settings: Settings) -> Node:
         settings.ensure_dirs()
         engine = open_engine(settings.governance_db_url)
-        audit = AuditLog(engine)
+        keys = key_provider(settings.key_provider, settings.secrets_dir)
+        audit = AuditLog(engine, Seal(keys.key("audit"), settings.audit_anchor_path))
         warehouse = Warehouse(settings.warehouse_path)
-        pseudo = Pseudonymizer(load_or_create_key(settings.secrets_dir / "pseudonym.key"))
-        vault = IdentityVault(
-            settings.vault_path, load_or_create_key(settings.secrets_dir / "vault.key"), pseudo
-        )
+        pseudo = Pseudonymizer(keys.key("pseudonym"))
+        vault = IdentityVault(settings.vault_path, keys.key("vault"), pseudo)
+        dates = DateShift(keys.key("date_shift"), settings.date_shift_max_days)
         taxonomy = load_taxonomy()
         catalog = Catalog(engine, audit, settings.small_cell_threshold)
         consent = ConsentRegistry(engine, audit, taxonomy)
@@ -67,14 +69,19 @@ class Node:
         guarantee = HumanGuarantee(engine, audit, models)
         return cls(
             settings, engine, audit, warehouse, pseudo, vault, taxonomy, catalog, consent,
-            governance, workspace, models, guarantee,
+            governance, workspace, models, guarantee, dates,
         )  # fmt: skip
 
     def load(
         self, path: Path, *, actor: str, on_file: Callable[[Path, int], None] | None = None
     ) -> LoadSummary:
         """Ingest FHIR input atomically and audit the load (counts only)."""
-        summary = ingest(path, self.warehouse, self.pseudo, self.vault, on_file=on_file)
+        summary = ingest(
+            path, self.warehouse, self.pseudo, self.vault, dates=self.dates, on_file=on_file,
+            limits=ReadLimits.from_mebibytes(
+                self.settings.ingest_max_file_mb, self.settings.ingest_memory_mb
+            ),
+        )  # fmt: skip
         self.audit.record(
             actor=actor, role="data_steward", action="warehouse.load", object=summary.load_id,
             details={"files": summary.files, "persons": summary.persons, **summary.totals()},
@@ -95,12 +102,13 @@ class Node:
     def attach_cdm(self, source: Path | str, *, actor: str, schema: str = "main") -> dict[str, int]:
         """Bring an existing OMOP CDM under governance: persons pseudonymised, ids to the vault."""
 
-        def person_keys(people: list[tuple[int, str | None]]) -> list[tuple[int, int, str]]:
+        def person_keys(people: list[tuple[int, str | None]]) -> list[tuple[int, int, str, int]]:
             keys, identities = [], []
             for person_id, source_value in people:
                 source_id = source_value or f"cdm-person-{person_id}"
                 token = self.pseudo.token("Patient", source_id)
-                keys.append((person_id, self.pseudo.id("Patient", source_id), token))
+                new_id = self.pseudo.id("Patient", source_id)
+                keys.append((person_id, new_id, token, self.dates.days(source_id)))
                 identities.append((token, source_id, {"source_id": source_id}))
             self.vault.put_many(identities)
             return keys

@@ -92,13 +92,15 @@ def test_committee_reviews_decides_and_times_the_decision(home: Path) -> None:
     listed = _ok(socle("request", "reviews", rid, home=home))
     assert f"{member_id} on feasibility: Power computed." in listed
     assert f"{rid}: approved" in _ok(socle("request", "decide", rid, "--reasons", "Sound.",
-                                           home=home))  # fmt: skip
+                                           "--actor", "Dr Reviewer", home=home))  # fmt: skip
     times = _ok(socle("request", "decision-times", home=home))
     assert rid in times and "1 of 1 submitted requests decided; median" in times
     node = Node.open(Settings(home=home))
     try:
         today = datetime.now(UTC).date()
-        grant = node.governance.issue_grant(rid, expires=today + timedelta(days=9), actor="c")
+        grant = node.governance.issue_grant(
+            rid, expires=today + timedelta(days=9), actor="Dr Reviewer"
+        )
     finally:
         node.close()
     _ok(socle("request", "revoke", grant.id, "--reason", "breach", home=home))

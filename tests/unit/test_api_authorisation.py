@@ -39,6 +39,7 @@ MATRIX: dict[str, set[str]] = {
     "requests.decide": {C},
     "requests.reviews.create": {C},
     "committee.members.create": {ADM},
+    "committee.conflicts.create": {C},
     "requests.grant": {C},
     "grants.get": {R, C, A},
     "grants.revoke": {C},

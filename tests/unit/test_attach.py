@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+from datetime import date
 from pathlib import Path
 
 import pyarrow.csv as pacsv
@@ -47,6 +48,15 @@ def test_attached_csv_cdm_is_pseudonymised_and_queried_through_a_grant(node: Nod
         "(SELECT count(visit_source_value) FROM visit_occurrence)"
     )
     assert days == names == visits == 0, "birth day, staff names, source record ids dropped"
+    with gzip.open(cdm / "VISIT_OCCURRENCE.csv.gz", "rt", newline="") as f:
+        source_days = sorted(
+            date.fromisoformat(r["visit_start_date"][:10]).toordinal() for r in csv.DictReader(f)
+        )
+    stored_days = sorted(
+        d.toordinal()
+        for (d,) in node.warehouse.aggregate("SELECT visit_start_date FROM visit_occurrence")
+    )
+    assert sum(source_days) - sum(stored_days) >= len(stored_days), "every date moved back"
 
     grant_id = approved_grant(node)
     with node.workspace.session(grant_id, "aggregates", actor="r") as ws:

@@ -77,7 +77,7 @@ def test_bad_resources_are_quarantined_with_reasons(node: Node, small_sample: Pa
     reasons = {(q.resource_type, q.position): q.reason for q in summary.quarantine}
     assert "code is missing" in reasons[("Condition", 0)]
     assert "period.start" in reasons[("Encounter", 1)]
-    assert "not a FHIR R4 resource type" in reasons[("Frobnicate", 2)]
+    assert "not a FHIR R4 resource type" in reasons[("(unknown type)", 2)]
     assert "no id" in reasons[("Patient", 3)]
     assert "not a JSON object" in reasons[("(unreadable)", 4)]
     assert summary.reconciles()

@@ -15,6 +15,7 @@ from fastapi.routing import APIRoute
 
 from socle.api import problems
 from socle.api.auth import LocalIssuer
+from socle.api.limits import BodyLimit
 from socle.api.routers import (
     ai,
     audit,
@@ -29,6 +30,7 @@ from socle.api.routers import (
 )
 from socle.api.runner import NodeRunner, set_sqlite_synchronous
 from socle.api.settings import ApiSettings, jwt_secret
+from socle.api.throttle import SignInThrottle
 from socle.api.users import UserStore
 from socle.config import Settings
 
@@ -51,6 +53,11 @@ def create_app(
             runner.call_sync(lambda n: set_sqlite_synchronous(n.engine, options.sqlite_synchronous))
             app.state.users = runner.call_sync(lambda n: UserStore(n.engine, n.audit))
             app.state.import_dir = options.import_dir or node_settings.home / "inbox"
+            app.state.throttle = SignInThrottle(
+                account_failures=options.signin_account_failures,
+                client_failures=options.signin_client_failures,
+                window_seconds=options.signin_window_seconds,
+            )
             yield
         finally:
             runner.close()
@@ -65,6 +72,7 @@ def create_app(
         generate_unique_id_function=lambda route: route.name,  # operationId = policy name
     )
     problems.install(app)
+    app.add_middleware(BodyLimit, max_bytes=options.max_body_bytes)
 
     @app.get("/health", name="health", tags=["health"])
     async def health() -> dict[str, str]:

@@ -52,6 +52,7 @@ POLICY: dict[str, frozenset[Role]] = {
     "requests.decide": frozenset({COMMITTEE}),
     "requests.reviews.create": frozenset({COMMITTEE}),
     "committee.members.create": frozenset({ADMIN}),
+    "committee.conflicts.create": frozenset({COMMITTEE}),
     "requests.grant": frozenset({COMMITTEE}),
     "grants.get": frozenset({RESEARCHER, COMMITTEE, AUDITOR}),
     "grants.revoke": frozenset({COMMITTEE}),

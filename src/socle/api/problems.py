@@ -17,10 +17,22 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from socle.api.errors import AuthenticationError, PermissionDeniedError, UserExistsError
+from socle.api.errors import (
+    AuthenticationError,
+    PermissionDeniedError,
+    TooManyAttemptsError,
+    UserExistsError,
+)
 from socle.audit import TamperedLogError
 from socle.errors import SocleError
-from socle.governance import ConflictOfInterestError, GrantError, NotFoundError, TransitionError
+from socle.governance import (
+    ConflictOfInterestError,
+    GrantError,
+    NotAppointedError,
+    NotFoundError,
+    SeparationOfDutiesError,
+    TransitionError,
+)
 
 log = logging.getLogger("socle.api")
 
@@ -39,9 +51,12 @@ class ProblemResponse(JSONResponse):
 # Most specific first; any other Socle error is a request the service cannot process (422).
 STATUS: list[tuple[type[SocleError], int]] = [
     (AuthenticationError, 401),
+    (TooManyAttemptsError, 429),
     (PermissionDeniedError, 403),
     (GrantError, 403),
     (ConflictOfInterestError, 403),
+    (NotAppointedError, 403),
+    (SeparationOfDutiesError, 403),
     (NotFoundError, 404),
     (UserExistsError, 409),
     (TransitionError, 409),
@@ -67,9 +82,51 @@ def problem(status: int, detail: str, request: Request, **extra: Any) -> JSONRes
     return ProblemResponse(body, status_code=status, headers=headers)
 
 
+# Refusals worth an audit event: who was turned away from what.
+DENIED = frozenset({401, 403, 429})
+
+
 async def _socle_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, SocleError)
-    return problem(status_of(exc), exc.message, request, error=type(exc).__name__)
+    status = status_of(exc)
+    if status in DENIED:
+        await _audit_denial(request, status, type(exc).__name__)
+    response = problem(status, exc.message, request, error=type(exc).__name__)
+    if isinstance(exc, TooManyAttemptsError):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _caller(request: Request) -> tuple[str, str]:
+    """The subject and roles of a valid bearer token, else ("anonymous", "none")."""
+    header = request.headers.get("authorization", "")
+    verifier = getattr(request.app.state, "verifier", None)
+    if verifier is None or not header.lower().startswith("bearer "):
+        return "anonymous", "none"
+    try:
+        who = verifier.verify(header[7:].strip())
+    except SocleError:
+        return "anonymous", "none"
+    return who.subject, ",".join(sorted(who.roles)) or "none"
+
+
+async def _audit_denial(request: Request, status: int, error: str) -> None:
+    """Append an ``access.denied`` event (route, method, status; never the request's body)."""
+    runner = getattr(request.app.state, "runner", None)
+    if runner is None:
+        return
+    actor, role = _caller(request)
+    route = getattr(request.scope.get("route"), "name", "") or "unknown-route"
+    details = {"method": request.method, "status": status, "error": error}
+    try:
+        await runner.call(
+            lambda n: n.audit.record(
+                actor=actor, role=role, action="access.denied", object=route,
+                outcome="denied", details=details,
+            )
+        )  # fmt: skip
+    except Exception as exc:  # an audit failure must not hide the refusal itself
+        log.error("could not audit a refused %s %s: %s", request.method, route, type(exc).__name__)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -305,6 +305,20 @@ class MemberPublic(BaseModel):
     expertise: str
 
 
+class ConflictCreate(Strict):
+    """The signed-in member's declared interest: in one request, or in every request of a sponsor."""
+
+    request_id: str | None = Field(default=None, min_length=1, max_length=40)
+    sponsor: str | None = Field(default=None, min_length=1, max_length=300)
+    statement: str = Text
+
+
+class ConflictPublic(BaseModel):
+    member_id: str
+    request_id: str | None
+    sponsor: str | None
+
+
 class ReviewCreate(Strict):
     """One member's scores (every published criterion, on the published scale) and comments."""
 

@@ -15,8 +15,9 @@ from typing import Any
 from socle.api import access
 from socle.api import schemas as s
 from socle.api.auth import Principal
-from socle.api.errors import PermissionDeniedError
+from socle.api.errors import AuthenticationError, PermissionDeniedError
 from socle.api.roles import Role
+from socle.api.throttle import SignInThrottle
 from socle.api.users import UserStore
 from socle.consent import ConsentEvent, ConsentService
 from socle.errors import InputError
@@ -35,6 +36,20 @@ def page(items: list[Any], limit: int, offset: int) -> dict[str, Any]:
 
 
 # -- users ----------------------------------------------------------------------------
+
+
+def sign_in(
+    users: UserStore, throttle: SignInThrottle, body: s.TokenRequest, client: str
+) -> Principal:
+    """The principal for a correct password, unless the account or client is throttled."""
+    throttle.check(body.username, client)
+    try:
+        principal = users.authenticate(body.username, body.password)
+    except AuthenticationError:
+        throttle.failed(body.username, client)
+        raise
+    throttle.succeeded(body.username)
+    return principal
 
 
 def create_user(node: Node, users: UserStore, who: Principal, body: s.UserCreate) -> s.UserPublic:
@@ -261,13 +276,28 @@ def appoint_member(node: Node, who: Principal, body: s.MemberCreate) -> s.Member
     return s.MemberPublic(id=m.id, name=m.name, expertise=m.expertise)
 
 
+def _signed_in_member(node: Node, who: Principal) -> Any:
+    member = next((m for m in node.governance.members() if m.name == who.subject), None)
+    if member is None:
+        raise PermissionDeniedError(f"{who.subject} is not an appointed committee member")
+    return member
+
+
+def declare_conflict(node: Node, who: Principal, body: s.ConflictCreate) -> s.ConflictPublic:
+    """The signed-in member declares their own conflict; they are then barred from it."""
+    member = _signed_in_member(node, who)
+    node.governance.declare_conflict(
+        member.id, statement=body.statement, request_id=body.request_id, sponsor=body.sponsor,
+        actor=who.subject,
+    )  # fmt: skip
+    return s.ConflictPublic(member_id=member.id, request_id=body.request_id, sponsor=body.sponsor)
+
+
 def review_request(
     node: Node, who: Principal, request_id: str, body: s.ReviewCreate
 ) -> s.ReviewPublic:
     """Record the signed-in member's scored review (conflicts of interest are refused)."""
-    member = next((m for m in node.governance.members() if m.name == who.subject), None)
-    if member is None:
-        raise PermissionDeniedError(f"{who.subject} is not an appointed committee member")
+    member = _signed_in_member(node, who)
     r = node.governance.review(
         request_id, member.id, scores=body.scores, summary=body.summary,
         comments=body.comments, actor=who.subject,

@@ -1,4 +1,4 @@
-"""``socle audit``: verify, anchor and export the hash-chained log."""
+"""``socle audit``: verify, anchor, export and upgrade the sealed, hash-chained log."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from typing import Annotated
 import orjson
 import typer
 
-from socle.audit import Anchor, verify_jsonl
-from socle.cli.common import Home, open_node, out
+from socle.audit import Anchor, Seal, verify_jsonl
+from socle.cli.common import Actor, Home, open_node, out
+from socle.config import Settings
 from socle.errors import InputError
 
 app = typer.Typer(no_args_is_help=True)
@@ -42,7 +43,7 @@ def verify(
     head: Annotated[str | None, typer.Option(help="The log must end at this hash")] = None,
     anchor: AnchorOpt = None,
 ) -> None:
-    """Check the hash chain end to end; names the first bad event."""
+    """Check the chain, every event's seal and the anchor file end to end; names the first bad event."""
     anchors = _anchors(anchor)
     with open_node(home) as node:
         v = node.audit.verify(expected_head=head, anchors=anchors)
@@ -70,7 +71,47 @@ def export(path: Path, home: Home = None) -> None:
 
 
 @app.command("verify-export")
-def verify_export(path: Path, anchor: AnchorOpt = None) -> None:
+def verify_export(
+    path: Path,
+    anchor: AnchorOpt = None,
+    home: Annotated[
+        Path | None, typer.Option("--home", help="Also check seals with this node's audit key")
+    ] = None,
+    public_key: Annotated[
+        str | None,
+        typer.Option(
+            help="The node's audit public key (hex, `socle audit public-key`): "
+            "check the head's signature"
+        ),
+    ] = None,
+) -> None:
     """Verify an exported JSON Lines log without the node (what an outside auditor runs)."""
-    v = verify_jsonl(path, anchors=_anchors(anchor))
-    out.print(f"export verified: {v.events} events, head {v.head_hash}", soft_wrap=True)
+    seal = None
+    if home is not None:
+        settings = Settings(home=home)
+        from socle.privacy import key_provider
+
+        keys = key_provider(settings.key_provider, settings.secrets_dir)
+        seal = Seal(keys.key("audit"), settings.audit_anchor_path)
+    v = verify_jsonl(path, anchors=_anchors(anchor), seal=seal, public_key=public_key)
+    sealed = (", seals checked" if seal else "") + (
+        ", head signature checked" if public_key else ""
+    )
+    out.print(f"export verified: {v.events} events, head {v.head_hash}{sealed}", soft_wrap=True)
+
+
+@app.command("public-key")
+def public_key(home: Home = None) -> None:
+    """Print the audit public key (Ed25519, hex) that signs the heads of exports and releases."""
+    with open_node(home) as node:
+        assert node.audit.seal is not None
+        typer.echo(node.audit.seal.public_key())
+
+
+@app.command("upgrade")
+def upgrade(home: Home = None, actor: Actor = "administrator") -> None:
+    """Seal a log written before sealing and anchor its head (run once, after `verify`)."""
+    with open_node(home) as node:
+        sealed = node.audit.upgrade(actor=actor)
+        anchor_path = node.settings.audit_anchor_path
+    out.print(f"{sealed} events sealed; head anchored in {anchor_path}", soft_wrap=True)

@@ -12,8 +12,10 @@ from socle.governance.errors import (
     ConflictOfInterestError,
     GovernanceError,
     GrantError,
+    NotAppointedError,
     NotFoundError,
     ReviewError,
+    SeparationOfDutiesError,
     TransitionError,
 )
 from socle.governance.model import (
@@ -43,6 +45,7 @@ __all__ = [
     "Grant",
     "GrantError",
     "Member",
+    "NotAppointedError",
     "NotFoundError",
     "Population",
     "ProjectRequest",
@@ -50,6 +53,7 @@ __all__ = [
     "RequestedVariable",
     "Review",
     "ReviewError",
+    "SeparationOfDutiesError",
     "TeamMember",
     "TeamRoles",
     "TransitionError",

@@ -27,3 +27,11 @@ class ReviewError(GovernanceError):
 
 class ConflictOfInterestError(ReviewError):
     """A member with a declared conflict of interest may not review or decide this request."""
+
+
+class NotAppointedError(ReviewError):
+    """Only an active appointed committee member reviews, decides or issues a grant."""
+
+
+class SeparationOfDutiesError(ReviewError):
+    """Nobody on a project's team reviews, decides or issues its grant."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -34,9 +34,10 @@ from socle.governance.committee import (
     load_criteria,
     recommend,
 )
+from socle.governance.duties import bar_from, committee_actor, decision_reviewers
 from socle.governance.errors import (
-    ConflictOfInterestError,
     GrantError,
+    NotAppointedError,
     NotFoundError,
     ReviewError,
     TransitionError,
@@ -171,6 +172,7 @@ class Governance:
 
     def create(self, request: ProjectRequest, *, actor: str) -> str:
         request_id = "req-" + uuid.uuid4().hex[:10]
+        request = replace(request, filed_by=actor)
         with self.engine.begin() as conn:
             conn.execute(
                 access_request.insert().values(
@@ -236,21 +238,15 @@ class Governance:
             )
         if not reasons.strip():
             raise TransitionError(f"request {request_id}: a decision must give its reasons")
-        round_reviews = self.reviews(request_id, current_round=True)
-        reviewers = reviewers or [r.member_id for r in round_reviews]
+        conflicted = self._conflicted(request_id, request.sponsor)
+        members = self.members()
+        committee_actor(members, actor, request_id, request, conflicted, "decide")
+        reviewers = decision_reviewers(
+            members, reviewers or [], self.reviews(request_id, current_round=True), request_id,
+            request, conflicted,
+        )  # fmt: skip
         if not reviewers:
             raise TransitionError(f"request {request_id}: a decision needs at least one reviewer")
-        conflicted = self._conflicted(request_id, request.sponsor)
-        barred = sorted(
-            m.id
-            for m in self.members()
-            if m.id in conflicted and {m.id, m.name} & {actor, *reviewers}
-        )
-        if barred:
-            raise ConflictOfInterestError(
-                f"request {request_id}: member(s) {', '.join(barred)} declared a conflict of "
-                "interest and may not take part in the decision"
-            )
         with self.engine.begin() as conn:
             self._move(
                 conn, request_id, outcome, actor, "committee_member", decided_at=_now(),
@@ -301,8 +297,13 @@ class Governance:
 
     # -- committee ------------------------------------------------------------------
 
-    def add_member(self, name: str, *, expertise: str, actor: str) -> Member:
-        """Appoint a committee member (their id, not their name, goes in the audit log)."""
+    def add_member(
+        self, name: str, *, expertise: str, actor: str, role: str = "administrator"
+    ) -> Member:
+        """Appoint a committee member (their id, not their name, goes in the audit log).
+
+        ``role`` is the appointing actor's role (an administrator through the API).
+        """
         if not name.strip() or not expertise.strip():
             raise ReviewError("a committee member needs a name and an expertise")
         member_id = "mbr-" + uuid.uuid4().hex[:8]
@@ -316,7 +317,7 @@ class Governance:
                     id=member_id, name=name, expertise=expertise, active=True
                 )
             )
-            self._audit(conn, actor, "committee_chair", "committee.member_add", member_id, "")
+            self._audit(conn, actor, role, "committee.member_add", member_id, "")
         return Member(member_id, name, expertise, True)
 
     def ensure_member(self, name: str, *, expertise: str, actor: str) -> Member:
@@ -384,12 +385,13 @@ class Governance:
                 f"request {request_id} is '{state}'; reviews are taken only 'in_review'"
             )
         if not member.active:
-            raise ReviewError(f"member {member_id} is not an active committee member")
-        if member_id in self._conflicted(request_id, request.sponsor):
-            raise ConflictOfInterestError(
-                f"member {member_id} declared a conflict of interest and is excluded from "
-                f"request {request_id}"
+            raise NotAppointedError(f"member {member_id} is not an active committee member")
+        if actor != member.name:
+            raise NotAppointedError(
+                f"a review is recorded by the member who gives it: '{actor}' is not {member_id}"
             )
+        bar_from(member, request_id, request, self._conflicted(request_id, request.sponsor),
+                 "review")  # fmt: skip
         self.criteria.check_scores(request_id, scores)
         if not summary.strip():
             raise ReviewError(f"review of {request_id} by {member_id}: add a summary comment")
@@ -476,7 +478,18 @@ class Governance:
 
     def issue_grant(self, request_id: str, *, expires: date, actor: str) -> Grant:
         """Turn an approved request into a grant scoped to exactly what was requested."""
-        request, _ = self.request(request_id)
+        request, state = self.request(request_id)
+        if state != "approved":
+            raise TransitionError(
+                f"request {request_id} is '{state}' and cannot become 'active': a grant is "
+                "issued only once, from a committee decision approving the request (after a "
+                "revocation, the committee must review and approve it again)"
+            )
+        committee_actor(
+            self.members(), actor, request_id, request,
+            self._conflicted(request_id, request.sponsor), "issue the grant of",
+        )  # fmt: skip
+        decision = len(self.decisions(request_id))
         columns: dict[str, list[str]] = {}
         for v in request.variables:
             columns.setdefault(v.table, []).append(v.column)
@@ -501,7 +514,7 @@ class Governance:
             )  # fmt: skip
             self._audit(
                 conn, actor, "committee_member", "grant.issue", grant_id, request.purpose,
-                {"request": request_id, "expires": expires.isoformat()},
+                {"request": request_id, "expires": expires.isoformat(), "decision": decision},
             )  # fmt: skip
         return self.grant(grant_id)
 

@@ -19,7 +19,8 @@ VOCABULARY = {
     "http://terminology.hl7.org/CodeSystem/v3-ActCode": "ActCode",
 }
 
-Coding = tuple[str, str, str]  # (vocabulary_id, code, display)
+Coding = tuple[str, str, str]  # (vocabulary_id, code, display); display is never the input's
+DATETIME_RULE = "expected YYYY, YYYY-MM, YYYY-MM-DD or an ISO 8601 dateTime"
 
 
 def parse_datetime(value: Any, field: str) -> tuple[date, datetime]:
@@ -29,7 +30,7 @@ def parse_datetime(value: Any, field: str) -> tuple[date, datetime]:
     datetime); the offset is dropped, not converted to UTC.
     """
     if not isinstance(value, str) or len(value) < 4:
-        raise MappingError(f"{field} is missing or not a FHIR dateTime")
+        raise MappingError(f"{field} is missing or not a FHIR dateTime ({DATETIME_RULE})")
     return _parse(value, field)
 
 
@@ -42,7 +43,8 @@ def _parse(value: str, field: str) -> tuple[date, datetime]:
             return d, datetime(d.year, d.month, d.day)
         dt = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise MappingError(f"{field} '{value[:40]}' is not a valid FHIR dateTime") from exc
+        # The value is not quoted: a malformed field may hold anything, a name included.
+        raise MappingError(f"{field} is not a valid FHIR dateTime ({DATETIME_RULE})") from exc
     return dt.date(), dt.replace(tzinfo=None)
 
 
@@ -51,17 +53,17 @@ def optional_datetime(value: Any, field: str) -> tuple[date | None, datetime | N
 
 
 def first_coding(concept: Any, field: str) -> Coding:
-    """The first coding of a CodeableConcept, as (vocabulary, code, display)."""
+    """The first coding of a CodeableConcept, as (vocabulary, code, "").
+
+    The input's ``display`` is free text a producer may fill with anything (a name, an
+    address): it is not kept. A code's name comes from the loaded vocabulary.
+    """
     if not isinstance(concept, dict):
         raise MappingError(f"{field} is missing")
     for coding in concept.get("coding") or ():
         if isinstance(coding, dict) and coding.get("code"):
             system = str(coding.get("system", ""))
-            return (
-                VOCABULARY.get(system, system),
-                str(coding["code"]),
-                str(coding.get("display", "")),
-            )
+            return (VOCABULARY.get(system, system), str(coding["code"]), "")
     raise MappingError(f"{field} has no coding with a code")
 
 

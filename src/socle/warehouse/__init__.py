@@ -3,6 +3,7 @@
 from socle.warehouse.achilles import AchillesRun
 from socle.warehouse.attach import PersonKeys
 from socle.warehouse.errors import RekeyError, ScopeError, VocabularyError, WarehouseError
+from socle.warehouse.ledger import LedgerEntry
 from socle.warehouse.mapping import DOMAIN_TABLE, EVENT_TABLES
 from socle.warehouse.mapping_report import MappingReport, MappingShare
 from socle.warehouse.profile import (
@@ -29,6 +30,7 @@ __all__ = [
     "BatchWriter",
     "ColumnProfile",
     "GrantScope",
+    "LedgerEntry",
     "MappingReport",
     "MappingShare",
     "PersonFilter",

@@ -8,6 +8,8 @@ catalogue and the quality checks work on them unchanged. On the way in:
 - every ``person_id`` becomes the keyed pseudonym of the person's source id
   (``person_source_value``, else the CDM's own id) and ``person_source_value``
   the keyed token, as for FHIR input (the source id goes to the identity vault);
+- every date and datetime of a person moves back by the person's keyed offset, and the
+  year and month of birth become those of the shifted birth date, as for FHIR input;
 - direct identifiers the CDM may hold are dropped: the exact birth day, street
   addresses and coordinates (zip codes keep 3 digits), provider names and
   NPI/DEA numbers, note text and NLP snippets, and record ids of the source
@@ -27,8 +29,8 @@ import pyarrow as pa
 from socle.warehouse.errors import WarehouseError
 from socle.warehouse.schema import CDM, VOCABULARY, duck_type, upsert_key
 
-PersonKeys = Callable[[list[tuple[int, str | None]]], list[tuple[int, int, str]]]
-"""(CDM person_id, person_source_value) → (CDM person_id, pseudonym id, person token)."""
+PersonKeys = Callable[[list[tuple[int, str | None]]], list[tuple[int, int, str, int]]]
+"""(CDM person_id, person_source_value) → (CDM person_id, pseudonym id, token, days shifted)."""
 
 SCRUBBED: dict[tuple[str, str], str] = {
     ("person", "day_of_birth"): "NULL",
@@ -128,6 +130,12 @@ def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> set[str]:
     return {str(r[0]).lower() for r in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()}
 
 
+_BIRTH = (
+    "make_date(TRY_CAST(year_of_birth AS INTEGER), coalesce(TRY_CAST(month_of_birth AS INTEGER), 1),"
+    " coalesce(TRY_CAST(day_of_birth AS INTEGER), 1))"
+)
+
+
 def _select(con: duckdb.DuckDBPyConnection, table: str, relation: str) -> str:
     present = _columns(con, relation)
     cols = {**CDM, **VOCABULARY}[table]
@@ -135,14 +143,24 @@ def _select(con: duckdb.DuckDBPyConnection, table: str, relation: str) -> str:
     for column, typ in cols.items():
         quoted = f'"{column}"'
         target = duck_type(typ)
+        shifted = table in CDM and "person_id" in cols
         if (table, column) in SCRUBBED:
             expr = SCRUBBED[(table, column)] if column in present else "NULL"
         elif column not in present:
             expr = "NULL"
         elif target == "DATE":
             expr = f"TRY_CAST(TRY_CAST({quoted} AS TIMESTAMP) AS DATE)"
+            if shifted:
+                expr = f"{expr} - _persons.shift_days"
+        elif target == "TIMESTAMP":
+            expr = f"TRY_CAST({quoted} AS TIMESTAMP)"
+            if shifted:
+                expr = f"{expr} - to_days(_persons.shift_days)"
         else:
             expr = f"TRY_CAST({quoted} AS {target})"
+        if table == "person" and column in ("year_of_birth", "month_of_birth"):
+            part = "year" if column == "year_of_birth" else "month"
+            expr = f"{part}({_BIRTH} - _persons.shift_days)"
         if column == "person_id" and table in CDM:
             expr = "_persons.new_id"
         if (table, column) == ("person", "person_source_value"):
@@ -173,6 +191,7 @@ def attach_cdm(
                     "old_id": pa.array([k[0] for k in keys], pa.int64()),
                     "new_id": pa.array([k[1] for k in keys], pa.int64()),
                     "token": pa.array([k[2] for k in keys], pa.string()),
+                    "shift_days": pa.array([k[3] for k in keys], pa.int32()),
                 }
             ),
         )

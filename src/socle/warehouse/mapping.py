@@ -105,10 +105,15 @@ def vocabulary_loaded(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def build_concept_map(con: duckdb.DuckDBPyConnection) -> None:
-    """``_concept_map``: per source value, its concept and each standard target (ranked)."""
+    """``concept_map``: per source value, its concept and each standard target (ranked).
+
+    Built once per vocabulary load and kept beside the vocabulary, so a data load joins
+    its staged rows to it without re-reading ``concept_relationship`` (tens of millions
+    of rows in a full Athena download).
+    """
     con.execute(
         """
-        CREATE OR REPLACE TEMP TABLE _concept_map AS
+        CREATE OR REPLACE TABLE main.concept_map AS
         WITH src AS (
             SELECT vocabulary_id || '|' || concept_code AS source_value, concept_id,
                    domain_id, standard_concept = 'S' AND coalesce(invalid_reason, '') = ''
@@ -165,7 +170,12 @@ def map_concepts(con: duckdb.DuckDBPyConnection, *, only_staged: bool = False) -
     """Map and route every event row (or only those of the load being merged); rows touched."""
     if not vocabulary_loaded(con):
         return 0
-    build_concept_map(con)
+    known = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_catalog = current_database() "
+        "AND table_schema = 'main' AND table_name = 'concept_map'"
+    ).fetchone()
+    if not only_staged or not (known and known[0]):
+        build_concept_map(con)
     if only_staged:
         origins = " UNION ALL ".join(
             f"SELECT {c['id']} AS id FROM stage.{t}" for t, c in EVENT_COLUMNS.items()
@@ -183,7 +193,7 @@ def map_concepts(con: duckdb.DuckDBPyConnection, *, only_staged: bool = False) -
                CASE WHEN coalesce(m.rank, 1) = 1 THEN e.id
                     ELSE CAST(hash(e.id::VARCHAR || ':' || m.concept_id::VARCHAR) >> 1 AS BIGINT)
                END AS new_id
-        FROM ({union}) e LEFT JOIN _concept_map m ON m.source_value = e.source_value
+        FROM ({union}) e LEFT JOIN main.concept_map m ON m.source_value = e.source_value
         """
     )
     for table in EVENT_COLUMNS:
@@ -244,7 +254,7 @@ def _apply(con: duckdb.DuckDBPyConnection, table: str) -> None:
 
 def _map_values(con: duckdb.DuckDBPyConnection) -> None:
     """Coded values, UCUM units and causes of death get their standard concepts."""
-    first = "(SELECT * FROM _concept_map WHERE rank = 1)"
+    first = "(SELECT * FROM main.concept_map WHERE rank = 1)"
     for table, key in (("measurement", "measurement_id"), ("observation", "observation_id")):
         touched = f"{table}.{key} IN (SELECT new_id FROM _routed WHERE target = '{table}')"
         con.execute(

@@ -275,6 +275,14 @@ SUPPORT: dict[str, dict[str, pa.DataType]] = {
 
 SUPPORT_KEYS = {"source_code": "vocabulary_id, code"}
 
+# Tables of a load's staging database only: one row per accepted resource, in the order
+# accepted, so the end of the load can find resources of unknown patients and duplicates.
+STAGING: dict[str, dict[str, pa.DataType]] = {
+    "load_ledger": {
+        "resource_type": S, "resource_key": B, "person_id": B, "file": S, "position": I,
+    },
+}  # fmt: skip
+
 # OMOP CDM v5.4 standardised vocabulary tables (loaded from Athena, never staged).
 VOCABULARY: dict[str, dict[str, pa.DataType]] = {
     "concept": {
@@ -324,13 +332,23 @@ def duck_type(typ: pa.DataType) -> str:
 
 
 def arrow_schema(table: str) -> pa.Schema:
-    cols = CDM.get(table) or SUPPORT[table]
+    cols = CDM.get(table) or SUPPORT.get(table) or STAGING[table]
     return pa.schema([(name, typ) for name, typ in cols.items()])
 
 
 def upsert_key(table: str) -> str | None:
     """The columns a re-load replaces rows by (``None``: append only)."""
     return PRIMARY_KEYS.get(table) or SUPPORT_KEYS.get(table)
+
+
+def staging_ddl() -> list[str]:
+    """CREATE TABLE statements of the staging-only tables (in the ``stage`` database)."""
+    return [
+        f"CREATE TABLE stage.{table} ("
+        + ", ".join(f"{name} {_DUCK[typ]}" for name, typ in cols.items())
+        + ")"
+        for table, cols in STAGING.items()
+    ]
 
 
 def ddl() -> list[str]:

@@ -20,9 +20,19 @@ from socle.warehouse.achilles import AchillesRun, run_achilles
 from socle.warehouse.attach import PersonKeys, attach_cdm
 from socle.warehouse.derived import derive_all
 from socle.warehouse.errors import RekeyError, ScopeError, WarehouseError
+from socle.warehouse.ledger import LedgerEntry, remove_duplicates, remove_orphans
 from socle.warehouse.mapping import drop_copies, map_concepts
 from socle.warehouse.mapping_report import MappingReport, mapping_report
-from socle.warehouse.schema import CDM, DERIVED, EVENT_DATE, SUPPORT, arrow_schema, ddl, upsert_key
+from socle.warehouse.schema import (
+    CDM,
+    DERIVED,
+    EVENT_DATE,
+    SUPPORT,
+    arrow_schema,
+    ddl,
+    staging_ddl,
+    upsert_key,
+)
 from socle.warehouse.scope import GENDER_CONCEPT, GrantScope, PersonFilter
 from socle.warehouse.vocabulary import Progress, load_vocabulary
 
@@ -72,6 +82,8 @@ class Warehouse:
         try:
             for statement in ddl():
                 self._con.execute(statement.replace("IF NOT EXISTS ", "IF NOT EXISTS stage.", 1))
+            for statement in staging_ddl():
+                self._con.execute(statement)
             writer = BatchWriter(self._con, "stage")
             yield writer
             self._con.execute("BEGIN TRANSACTION")
@@ -247,6 +259,14 @@ class BatchWriter:
         finally:
             self._con.unregister("_batch")
         return len(rows)
+
+    def remove_orphans(self) -> tuple[list[LedgerEntry], dict[str, int]]:
+        """Staged resources whose patient is in neither the load nor the warehouse, removed."""
+        return remove_orphans(self._con)
+
+    def remove_duplicates(self) -> tuple[list[LedgerEntry], dict[str, int]]:
+        """Staged resources accepted twice in the load, all but the first removed."""
+        return remove_duplicates(self._con)
 
 
 class ScopedReader:

@@ -149,6 +149,8 @@ class Workspace:
                         "rounded_to_multiple_of": checked.rounding_base,
                     },
                     "suppressed_cells": checked.suppressed_cells,
+                    # The audit head when the release was made: one more anchor outside the store.
+                    "audit_head": self.audit.signed_head(),
                 },
                 option=orjson.OPT_INDENT_2,
             )

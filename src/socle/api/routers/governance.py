@@ -48,6 +48,17 @@ async def appoint(body: s.MemberCreate, user: Authorized, run: Runner) -> s.Memb
 
 
 @router.post(
+    "/committee/conflicts", name="committee.conflicts.create",
+    response_model=s.ConflictPublic, status_code=201,
+)  # fmt: skip
+async def declare_conflict(
+    body: s.ConflictCreate, user: Authorized, run: Runner
+) -> s.ConflictPublic:
+    """Declare your own conflict of interest; you are then barred from reviewing or deciding."""
+    return await run.call(lambda n: services.declare_conflict(n, user, body))
+
+
+@router.post(
     "/requests/{request_id}/reviews", name="requests.reviews.create",
     response_model=s.ReviewPublic, status_code=201,
 )  # fmt: skip

@@ -20,6 +20,7 @@ class Mapped:
 
     rows: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     identity: tuple[str, str, dict[str, Any]] | None = None
+    directory: bool = False  # a provider-directory resource: about no patient, no dates
 
 
 Mapper = Callable[[dict[str, Any], MappingContext], Mapped]

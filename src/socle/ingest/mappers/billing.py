@@ -50,6 +50,21 @@ def map_explanation_of_benefit(resource: dict[str, Any], ctx: MappingContext) ->
     return Mapped(
         rows=[
             (
+                "payer_plan_period",
+                {
+                    "payer_plan_period_id": period_id,
+                    "person_id": person_id,
+                    "payer_plan_period_start_date": start,
+                    "payer_plan_period_end_date": start,
+                    "payer_concept_id": 0,
+                    "payer_source_value": payer,
+                    "payer_source_concept_id": 0,
+                    "plan_concept_id": 0,
+                    "sponsor_concept_id": 0,
+                    "stop_reason_concept_id": 0,
+                },
+            ),
+            (
                 "cost",
                 {
                     "cost_id": ctx.record_id(resource),
@@ -67,21 +82,6 @@ def map_explanation_of_benefit(resource: dict[str, Any], ctx: MappingContext) ->
                     "payer_plan_period_id": period_id,
                     "revenue_code_concept_id": 0,
                     "drg_concept_id": 0,
-                },
-            ),
-            (
-                "payer_plan_period",
-                {
-                    "payer_plan_period_id": period_id,
-                    "person_id": person_id,
-                    "payer_plan_period_start_date": start,
-                    "payer_plan_period_end_date": start,
-                    "payer_concept_id": 0,
-                    "payer_source_value": payer,
-                    "payer_source_concept_id": 0,
-                    "plan_concept_id": 0,
-                    "sponsor_concept_id": 0,
-                    "stop_reason_concept_id": 0,
                 },
             ),
         ]

@@ -33,7 +33,8 @@ def map_practitioner(resource: dict[str, Any], ctx: MappingContext) -> Mapped:
                     "gender_source_concept_id": 0,
                 },
             )
-        ]
+        ],
+        directory=True,
     )
 
 
@@ -65,4 +66,4 @@ def map_organization(resource: dict[str, Any], ctx: MappingContext) -> Mapped:
             },
         )
     )
-    return Mapped(rows=rows)
+    return Mapped(rows=rows, directory=True)
