@@ -103,3 +103,19 @@ def test_parquet_folder_and_duckdb_file_attach_alike(tmp_path: Path) -> None:
 def test_folder_without_person_table_is_a_clear_error(node: Node, tmp_path: Path) -> None:
     with pytest.raises(WarehouseError, match="no PERSON table"):
         node.attach_cdm(tmp_path, actor="steward")
+
+
+def test_attach_command_prints_counts_and_no_source_id(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from socle.cli import app
+
+    cdm = shared_data("omop-cdm-synthea27nj")
+    home = tmp_path / "home"
+    result = CliRunner().invoke(app, ["warehouse", "attach", str(cdm), "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    assert "condition_occurrence" in result.output and "470" in result.output
+    assert not any(source_id in result.output for source_id in _source_ids(cdm))
+    report = CliRunner().invoke(app, ["warehouse", "mapping-report", "--home", str(home)])
+    assert report.exit_code == 0, report.output
+    assert "standard concept" in report.output

@@ -288,7 +288,7 @@ class ScopedReader:
                 raise ScopeError(
                     f"grant {grant.grant_id} names unknown columns {sorted(unknown)} of '{table}'"
                 )
-            cols = ", ".join(dict.fromkeys(("person_id", *columns)))
+            cols = ", ".join(f'"{c}"' for c in dict.fromkeys(("person_id", *columns)))
             source = f"main.{table}"
             if persons.excluded_person_ids:
                 # A plain hash anti-join: cheaper than NOT IN's null-aware mark join.
