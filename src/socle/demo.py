@@ -14,6 +14,7 @@ from socle.consent import ConsentEvent
 from socle.governance import ProjectRequest, RequestedVariable, TeamMember
 from socle.ingest import input_files, read_file
 from socle.node import Node
+from socle.observatory import REVIEWER, explain
 from socle.quality import QualityReport
 
 STEWARD, RESEARCHER, CHAIR, CLINICIAN = (
@@ -22,8 +23,29 @@ STEWARD, RESEARCHER, CHAIR, CLINICIAN = (
     "chair@committee",
     "dr.house@hospital",
 )
+OBS_REVIEWER = "reviewer@observatory"
 DEMO_CONDITION = "SNOMED|73595000"  # Stress (finding): common enough to show released cells
 OBJECTOR_EVERY = 8  # every 8th patient (by source id) objects to research
+
+
+def bundled_sample() -> Path:
+    """The 50 Synthea patients that ship inside the package (``socle/sample``).
+
+    In a source checkout ``src/socle/sample`` links to the repository's ``data/sample``; a
+    built wheel holds the files themselves, so ``socle demo`` works from any folder.
+    """
+    return Path(__file__).resolve().parent / "sample"
+
+
+def bundled_vocabulary() -> Path:
+    """The OHDSI vocabulary extract shipped inside the package (``socle/vocabulary``)."""
+    return Path(__file__).resolve().parent / "vocabulary"
+
+
+def bundled_fda_list() -> Path:
+    """The FDA's list of AI-enabled devices shipped inside the package (``socle/fda``)."""
+    return Path(__file__).resolve().parent / "fda" / "aiml-devices.csv"
+
 
 VARIABLES = [
     ("person", "year_of_birth", "Age bands for counts and age as a model feature."),
@@ -72,6 +94,7 @@ def run_demo(
     node: Node,
     sample: Path,
     report: Callable[[StepResult], None] = lambda r: None,
+    fda_list: Path | None = None,
     vocabulary: Path | None = None,
 ) -> DemoRun:
     run = DemoRun()
@@ -195,12 +218,16 @@ def run_demo(
     trained = node.models.train(node.workspace, grant.id, actor=RESEARCHER)
     run.model_id = trained.id
     ev = trained.evaluation
-    auroc = f"{ev.auroc:.2f}" if ev.auroc is not None else "n/a"
-    cv = f"{ev.cv_auroc:.2f}"
+
+    def shown(value: float | int | None, fmt: str = "") -> str:
+        return format(value, fmt) if value is not None else "suppressed"
+
     done(
         "model",
-        f"{trained.id}: {ev.train_rows} training / {ev.test_rows} held-out landmarks, "
-        f"held-out AUROC {auroc} (grouped CV {cv}), Brier {ev.brier:.3f}",
+        f"{trained.id}: {shown(ev.persons)} persons, {shown(ev.events)} events, "
+        f"{shown(ev.train_persons)} training / {shown(ev.test_persons)} held-out persons "
+        f"(counts checked like a release); held-out AUROC {shown(ev.auroc, '.2f')}, "
+        f"grouped CV AUROC {shown(ev.cv_auroc, '.2f')}",
         trained.notice, ev.calibration_plot,
     )  # fmt: skip
 
@@ -223,13 +250,49 @@ def run_demo(
         f"status {status}",
     )
 
-    # 9. Audit
+    # 9. Observatory: the model with its live figures, the FDA list, a Top 10 with reasons
+    summary, report_path = _observatory(node, fda_list)
+    done("observatory", summary, report_path)
+
+    # 10. Audit
     verification = node.audit.verify()
     done(
         "audit",
         f"{verification.events} events, chain verified, head {verification.head_hash[:16]}…",
     )
     return run
+
+
+def _observatory(node: Node, fda_list: Path | None) -> tuple[str, Path]:
+    """Submit what this node knows, review and publish it independently, rank, report."""
+    obs = node.observatory
+    obs.rankings.ensure_method(actor=OBS_REVIEWER, role=REVIEWER)
+    obs.live.sync_models()
+    obs.sync_catalogue(actor=STEWARD)
+    imported = "FDA list not found: import skipped"
+    if fda_list is not None and fda_list.is_file():
+        fda = obs.import_fda(fda_list, actor=STEWARD, role="data_steward")
+        imported = (
+            f"FDA list: {fda.rows} devices ({fda.created} new, {fda.unchanged} unchanged), "
+            f"{len(fda.unmapped)} not mapped to a category"
+        )
+    obs.reviews.declare_interests(OBS_REVIEWER, statement="No link with any maker listed.")
+    reviewed, _ = obs.reviews.review_many(
+        obs.registry.entry_ids(state="submitted"), reviewer=OBS_REVIEWER
+    )
+    published, _ = obs.reviews.publish_many(reviewed, actor=OBS_REVIEWER)
+    obs.live.refresh()
+    ranking = obs.rankings.top("prediction")
+    obs.rankings.record(ranking, actor=OBS_REVIEWER, role=REVIEWER)
+    triage = obs.rankings.top("triage")
+    lines = [
+        f"{len(published)} entries reviewed and published; {imported}",
+        *explain(ranking),
+        f"Top of 'triage': {len(triage.ranked)} ranked, {len(triage.lacking_evidence)} published "
+        "tools lack the evidence the method requires (no study recorded) and are not ranked",
+        f"{len(obs.alerts())} vigilance alerts",
+    ]
+    return "\n".join(lines), obs.report(node.reports)
 
 
 def _quality_summary(report: QualityReport) -> dict[str, object]:

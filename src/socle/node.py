@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from socle.ai import ModelRegistry
+from socle.ai import ModelRegistry, TrainingRules
 from socle.audit import AuditLog, Seal
 from socle.catalog import Catalog
 from socle.config import Settings
@@ -23,6 +23,7 @@ from socle.ingest import (
     ingest,
     rotate_pseudonym_key,
 )
+from socle.observatory import Observatory
 from socle.privacy import DateShift, IdentityVault, Pseudonymizer, key_provider
 from socle.quality import QualityReport, build_report
 from socle.store import open_engine
@@ -46,30 +47,44 @@ class Node:
     models: ModelRegistry
     guarantee: HumanGuarantee
     dates: DateShift
+    observatory: Observatory
 
     @classmethod
     def open(cls, settings: Settings) -> Node:
         settings.ensure_dirs()
-        engine = open_engine(settings.governance_db_url)
+        engine = open_engine(
+            settings.governance_db_url, sqlite_synchronous=settings.sqlite_synchronous,
+            pool_size=settings.governance_pool_size, max_overflow=settings.governance_pool_size,
+        )  # fmt: skip
         keys = key_provider(settings.key_provider, settings.secrets_dir)
         audit = AuditLog(engine, Seal(keys.key("audit"), settings.audit_anchor_path))
-        warehouse = Warehouse(settings.warehouse_path)
+        warehouse = Warehouse(settings.warehouse_path, read_only=settings.warehouse_read_only)
         pseudo = Pseudonymizer(keys.key("pseudonym"))
         vault = IdentityVault(settings.vault_path, keys.key("vault"), pseudo)
         dates = DateShift(keys.key("date_shift"), settings.date_shift_max_days)
         taxonomy = load_taxonomy()
-        catalog = Catalog(engine, audit, settings.small_cell_threshold)
+        catalog = Catalog(engine, audit, settings.small_cell_threshold, settings.rounding_base)
         consent = ConsentRegistry(engine, audit, taxonomy)
         governance = Governance(engine, audit, taxonomy, catalog)
         workspace = Workspace(
             warehouse, governance, consent, audit, settings.reports_dir / "releases",
             threshold=settings.small_cell_threshold, rounding_base=settings.rounding_base,
         )  # fmt: skip
-        models = ModelRegistry(engine, audit, settings.models_dir)
+        models = ModelRegistry(
+            engine, audit, settings.models_dir,
+            TrainingRules(
+                settings.small_cell_threshold, settings.rounding_base,
+                settings.min_training_persons, settings.min_training_events,
+            ),
+        )  # fmt: skip
         guarantee = HumanGuarantee(engine, audit, models)
+        observatory = Observatory(
+            engine, audit, catalog, models, governance, guarantee,
+            threshold=settings.small_cell_threshold, rounding_base=settings.rounding_base,
+        )  # fmt: skip
         return cls(
             settings, engine, audit, warehouse, pseudo, vault, taxonomy, catalog, consent,
-            governance, workspace, models, guarantee, dates,
+            governance, workspace, models, guarantee, dates, observatory,
         )  # fmt: skip
 
     def load(

@@ -4,32 +4,27 @@ from __future__ import annotations
 
 import csv
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from socle.config import Settings
 from socle.node import Node
-from tests.conftest import REPO
+from tests.cli import socle, socle_process
 
-SOCLE = [sys.executable, "-c", "from socle.cli import main; main()"]
-
-
-def socle(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*SOCLE, *args, "--home", str(home)], cwd=REPO, capture_output=True, text=True, timeout=600
-    )
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("demo") / "home"
-    result = socle("demo", home=home)
+    """``socle demo`` in a fresh interpreter, run from an empty folder (not the repository):
+    the sample ships with the package."""
+    elsewhere = tmp_path_factory.mktemp("anywhere")
+    result = socle_process("demo", cwd=elsewhere)
     assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stdout + result.stderr
-    return home
+    assert "Traceback" not in result.text
+    assert "audit" in result.stdout  # the closing table of what was done
+    return elsewhere / "socle-home"  # the default home, in the folder the user ran it from
 
 
 def _node(home: Path) -> Node:
@@ -93,8 +88,11 @@ def test_objecting_patients_are_absent_from_the_released_counts(demo_home: Path)
             for f in (demo_home / "reports" / "releases").glob("*.csv")
             if f.read_text().startswith("sex,")
         )
-        released = {r["sex"]: int(r["persons"]) for r in csv.DictReader(release.open())}
-        assert released == {s: 5 * round(n / 5) for s, n in by_sex.items()}
+        released = {r["sex"]: r["persons"] for r in csv.DictReader(release.open())}
+        expected = {s: by_sex.get(s, 0) for s in ("F", "M", "U")}  # the whole grid, zeros too
+        assert released == {
+            s: "suppressed" if n < 10 else str(5 * round(n / 5)) for s, n in expected.items()
+        }
     finally:
         node.close()
 
@@ -114,14 +112,47 @@ def test_reports_are_written(demo_home: Path) -> None:
         assert f"## {section}" in notice
 
 
+def test_the_demo_model_is_an_observatory_entry_with_live_figures_and_a_top_10(
+    demo_home: Path,
+) -> None:
+    node = _node(demo_home)
+    try:
+        obs = node.observatory
+        [model] = obs.registry.published_entries(category="prediction")
+        assert model.source == "socle_model" and model.data.evidence  # type: ignore[union-attr]
+        [figures] = obs.live.figures([model.id]).values()
+        assert figures.predictions is None  # 2 predictions: below the small-cell threshold
+        assert figures.override_rate is None and figures.drift_alerts is None
+        assert len(obs.registry.entry_ids(source="fda", state="published")) == 1524
+        [recorded] = list(node.audit.events("observatory.ranking_record"))
+        assert recorded.details["ranked"] == 1
+        assert obs.rankings.verify_recorded()[0][3] is True
+        triage = obs.rankings.top("triage")
+        assert triage.ranked == () and len(triage.lacking_evidence) == 122
+    finally:
+        node.close()
+    top = socle("observatory", "top", "prediction", home=demo_home)
+    assert top.returncode == 0 and "evidence_level" in top.stdout and "no data" in top.stdout
+    html = (demo_home / "reports" / "observatory.html").read_text()
+    assert html.count("data:image/png;base64,") == 3 and "Top 10 per category" in html
+    public = socle("observatory", "export", "--format", "csv", home=demo_home)
+    rows = list(csv.DictReader(public.stdout.strip().splitlines()))
+    assert len(rows) == 1524 + 2  # FDA devices, the model, the catalogue dataset
+
+
 def test_audit_verifies_then_names_a_tampered_event(demo_home: Path) -> None:
     ok = socle("audit", "verify", home=demo_home)
     assert ok.returncode == 0 and "verified" in ok.stdout
     db = sqlite3.connect(demo_home / "governance.sqlite")
-    with db:
-        db.execute("UPDATE audit_event SET outcome = 'forged' WHERE seq = 4")
-    db.close()
-    bad = socle("audit", "verify", home=demo_home)
-    assert bad.returncode == 3
-    assert "event #4" in bad.stderr and "altered" in bad.stderr
-    assert "Traceback" not in bad.stderr
+    [(outcome,)] = db.execute("SELECT outcome FROM audit_event WHERE seq = 4").fetchall()
+    try:
+        with db:
+            db.execute("UPDATE audit_event SET outcome = 'forged' WHERE seq = 4")
+        bad = socle("audit", "verify", home=demo_home)
+        assert bad.returncode == 3
+        assert "event #4" in bad.stderr and "altered" in bad.stderr
+        assert "Traceback" not in bad.stderr
+    finally:  # the other tests of this module share the demo's home, in any order
+        with db:
+            db.execute("UPDATE audit_event SET outcome = ? WHERE seq = 4", (outcome,))
+        db.close()

@@ -11,6 +11,7 @@ from pathlib import Path
 import jwt
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from socle.api import ApiSettings, Role, UserStore, create_app, jwt_secret
 from socle.api.errors import TooManyAttemptsError, WeakPasswordError
@@ -59,12 +60,12 @@ def test_long_unguessable_password_is_accepted(node: Node) -> None:
 @pytest.mark.parametrize("secret", ["a" * 32, "ab" * 24, "0123456789" * 4])
 def test_predictable_jwt_secret_is_refused(tmp_path: Path, secret: str) -> None:
     with pytest.raises(ConfigError, match="too predictable"):
-        jwt_secret(ApiSettings(jwt_secret=secret), tmp_path)
+        jwt_secret(ApiSettings(jwt_secret=SecretStr(secret)), tmp_path)
 
 
 def test_random_jwt_secret_is_accepted(tmp_path: Path) -> None:
     secret = secrets.token_urlsafe(48)
-    assert jwt_secret(ApiSettings(jwt_secret=secret), tmp_path) == secret
+    assert jwt_secret(ApiSettings(jwt_secret=SecretStr(secret)), tmp_path) == secret
 
 
 # -- 20. throttling and the body cap ------------------------------------------------------------
@@ -114,7 +115,7 @@ def test_success_clears_the_account_count() -> None:
 def test_oversized_body_is_refused_with_413_before_it_is_read(tmp_path: Path) -> None:
     app = create_app(
         Settings(home=tmp_path / "home"),
-        ApiSettings(jwt_secret=secrets.token_urlsafe(40), max_body_bytes=4096),
+        ApiSettings(jwt_secret=SecretStr(secrets.token_urlsafe(40)), max_body_bytes=4096),
     )
     with TestClient(app, raise_server_exceptions=False) as c:
         big = b'{"username": "' + b"x" * 10_000 + b'", "password": "p"}'

@@ -134,8 +134,7 @@ def test_cli_verify_checks_the_anchor_by_default(home: Path) -> None:
     assert ok.exit_code == 0 and "10 events" in ok.output
     _sql(home, "DELETE FROM audit_event WHERE seq = 10", "DELETE FROM audit_seal WHERE seq = 10")
     broken = runner.invoke(app, ["audit", "verify", "--home", str(home)])
-    assert isinstance(broken.exception, TamperedLogError)  # `socle` prints it and exits 3
-    assert "truncated" in broken.exception.message and broken.exception.exit_code == 3
+    assert broken.exit_code == 3 and "truncated" in broken.output
 
 
 def test_log_from_before_sealing_is_upgraded_once_then_verifies(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import shutil
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -25,7 +26,7 @@ def full(node: Node, small_sample: Path) -> Node:
     return node
 
 
-def _one(node: Node, sql: str) -> object:
+def _one(node: Node, sql: str) -> Any:
     [(value,)] = node.warehouse.aggregate(sql)
     return value
 

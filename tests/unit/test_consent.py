@@ -168,7 +168,9 @@ def test_opt_in_filter_lists_only_current_opt_ins(loaded: Node) -> None:
         ],
         actor="p", role="patient",
     )  # fmt: skip
-    assert loaded.consent.person_filter("industrial_research", today()).included_only == {a}
+    assert loaded.consent.person_filter("industrial_research", today()).included_only == frozenset(
+        {a}
+    )
     assert loaded.consent.person_filter(
         "industrial_research", today() - timedelta(days=1)
-    ).included_only == {a, b}
+    ).included_only == frozenset({a, b})

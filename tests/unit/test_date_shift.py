@@ -24,7 +24,7 @@ def _subject(resource: dict[str, object]) -> str | None:
     for field in ("subject", "patient"):
         ref = resource.get(field)
         if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
-            return ref["reference"].removeprefix("urn:uuid:").rsplit("/", 1)[-1]
+            return str(ref["reference"]).removeprefix("urn:uuid:").rsplit("/", 1)[-1]
     return None
 
 

@@ -148,7 +148,7 @@ def test_team_member_who_sits_on_the_committee_cannot_review_their_request(
         ),
     ):
         with pytest.raises(SeparationOfDutiesError, match="separation of duties"):
-            act()
+            act()  # type: ignore[no-untyped-call]
     loaded.governance.decide(rid, "approved", reasons="ok", actor="chair")
     with pytest.raises(SeparationOfDutiesError, match="may not issue the grant of"):
         loaded.governance.issue_grant(rid, expires=today() + timedelta(days=9), actor="dual")

@@ -15,7 +15,7 @@ from socle.node import Node
 
 
 def _resources(folder: Path) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     for f in sorted(folder.glob("*.json.gz")):
         out.extend(i.resource for i in read_file(f) if i.resource)
     return out
@@ -23,7 +23,7 @@ def _resources(folder: Path) -> list[dict[str, Any]]:
 
 def _all_strings(node: Node) -> str:
     """Every text value of every warehouse table, joined (for leak scans)."""
-    chunks = []
+    chunks: list[str] = []
     columns = node.warehouse.aggregate(
         "SELECT table_name, column_name FROM information_schema.columns WHERE data_type = 'VARCHAR'"
     )

@@ -12,7 +12,7 @@ NAME_AND_STREET = "Jane Doe, 12 rue des Lilas"
 
 
 def _all_text(node: Node) -> str:
-    chunks = []
+    chunks: list[str] = []
     for table, column in node.warehouse.aggregate(
         "SELECT table_name, column_name FROM information_schema.columns WHERE data_type = 'VARCHAR'"
     ):

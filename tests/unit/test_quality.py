@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import orjson
 
 from socle.node import Node
 
 
-def _bundle(*resources: dict[str, object]) -> bytes:
+def _bundle(*resources: dict[str, Any]) -> bytes:
     return orjson.dumps({"resourceType": "Bundle", "entry": [{"resource": r} for r in resources]})
 
 

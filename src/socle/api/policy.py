@@ -20,10 +20,23 @@ R = Role
 STEWARD, RESEARCHER, COMMITTEE = R.DATA_STEWARD, R.RESEARCHER, R.COMMITTEE_MEMBER
 CLINICIAN, PATIENT, COLLEGE = R.CLINICIAN, R.PATIENT, R.COLLEGE_MEMBER
 AUDITOR, ADMIN = R.AUDITOR, R.ADMINISTRATOR
+MAKER, OBS_REVIEWER = R.MAKER, R.OBSERVATORY_REVIEWER
 
 # Routes anyone may call, signed in or not.
 PUBLIC: frozenset[str] = frozenset(
     {"health", "auth.token", "openapi", "swagger_ui_html", "swagger_ui_redirect", "redoc_html"}
+    # the observatory's public pages read published entries only
+    | {
+        "observatory.taxonomy",
+        "observatory.map",
+        "observatory.entry",
+        "observatory.top",
+        "observatory.method",
+        "observatory.alerts",
+        "observatory.feed",
+        "observatory.dcat",
+        "observatory.export_csv",
+    }
 )
 
 POLICY: dict[str, frozenset[Role]] = {
@@ -32,6 +45,7 @@ POLICY: dict[str, frozenset[Role]] = {
     # ingest and quality
     "ingest.load": frozenset({STEWARD}),
     "quality.report": frozenset({STEWARD}),
+    "jobs.get": frozenset({STEWARD, RESEARCHER}),  # each sees only the jobs they started
     # catalogue
     "catalog.register": frozenset({STEWARD}),
     "catalog.dataset": frozenset({STEWARD, RESEARCHER, COMMITTEE, AUDITOR, ADMIN}),
@@ -59,7 +73,8 @@ POLICY: dict[str, frozenset[Role]] = {
     # workspace and AI
     "workspace.condition_counts": frozenset({RESEARCHER}),
     "models.train": frozenset({RESEARCHER}),
-    "models.get": frozenset({RESEARCHER, CLINICIAN, COLLEGE, AUDITOR}),
+    # a model, like a release, is seen by its project's team (scope check), the committee, auditors
+    "models.get": frozenset({RESEARCHER, COMMITTEE, AUDITOR}),
     # human guarantee
     "predictions.create": frozenset({CLINICIAN}),
     "predictions.get": frozenset({CLINICIAN, COLLEGE}),
@@ -68,6 +83,19 @@ POLICY: dict[str, frozenset[Role]] = {
     # audit
     "audit.events": frozenset({AUDITOR}),
     "audit.verify": frozenset({AUDITOR, ADMIN}),
+    # observatory (public reads are in PUBLIC)
+    "observatory.submit": frozenset({MAKER, STEWARD, CLINICIAN, RESEARCHER}),
+    "observatory.revise": frozenset({MAKER, STEWARD, CLINICIAN, RESEARCHER}),
+    "observatory.submission": frozenset(
+        {MAKER, STEWARD, CLINICIAN, RESEARCHER, OBS_REVIEWER, AUDITOR}
+    ),
+    "observatory.queue": frozenset({OBS_REVIEWER, STEWARD, AUDITOR}),
+    "observatory.declare": frozenset({OBS_REVIEWER}),
+    "observatory.review": frozenset({OBS_REVIEWER}),
+    "observatory.publish": frozenset({OBS_REVIEWER}),
+    "observatory.method_adopt": frozenset({OBS_REVIEWER}),
+    "observatory.ranking_record": frozenset({OBS_REVIEWER}),
+    "observatory.sync": frozenset({STEWARD}),
 }
 
 

@@ -14,6 +14,8 @@ class Role(StrEnum):
     COLLEGE_MEMBER = "college_member"  # the human-guarantee college
     AUDITOR = "auditor"
     ADMINISTRATOR = "administrator"
+    MAKER = "maker"  # a maker of AI tools submitting observatory entries
+    OBSERVATORY_REVIEWER = "observatory_reviewer"  # independent reviewers of the observatory
 
 
 ALL_ROLES: frozenset[Role] = frozenset(Role)

@@ -12,7 +12,6 @@ import os
 import secrets
 import stat
 from pathlib import Path
-from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,15 +34,14 @@ class ApiSettings(BaseSettings):
     jwt_issuer: str = "socle-local"
     token_minutes: int = Field(default=60, ge=1, le=24 * 60)
     import_dir: Path | None = None  # where FHIR input for /ingest/loads must live
-    # SQLite governance store only: "full" syncs every commit to disk (default, durable);
-    # "normal" (WAL) cannot corrupt the store but may lose the last commits on power loss.
-    sqlite_synchronous: Literal["full", "normal"] = "full"
     # Requests whose body is larger are refused with 413 before the body is read.
     max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
     # Failed sign-ins allowed per account and per client within the window, then 429.
     signin_account_failures: int = Field(default=5, ge=1)
     signin_client_failures: int = Field(default=20, ge=1)
     signin_window_seconds: int = Field(default=900, ge=1)
+    threads: int = Field(default=8, ge=1, le=64)  # worker threads of a process for reads
+    expiry_minutes: float = Field(default=60, gt=0)  # how often expired grants are closed
 
 
 def jwt_secret(settings: ApiSettings, secrets_dir: Path) -> str:

@@ -9,7 +9,19 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Column, Connection, Engine, Integer, String, Table, Text, event, select
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    Integer,
+    String,
+    Table,
+    Text,
+    event,
+    false,
+    select,
+    text,
+)
 
 from socle.audit.chain import (
     FIELDS,
@@ -107,7 +119,7 @@ class AuditLog:
         at: datetime | None = None,
     ) -> AuditEvent:
         """Append one event inside ``conn``'s transaction, so it commits with the change."""
-        seq, prev = self._last(conn)
+        seq, prev = self._locked_head(conn)
         fields = _chain_fields(
             seq + 1, prev, actor=actor, role=role, action=action, object=object,
             purpose=purpose, outcome=outcome, details=details, at=at,
@@ -122,7 +134,7 @@ class AuditLog:
         Each mapping has the keyword arguments of :meth:`append`. Returns the new
         head (sequence, hash). All events commit or roll back together.
         """
-        seq, prev = self._last(conn)
+        seq, prev = self._locked_head(conn)
         fresh = seq == 0
         rows: list[dict[str, Any]] = []
         for e in events:
@@ -241,6 +253,20 @@ class AuditLog:
             self.anchors.write(head.seq, head.hash, create=False)
         head_path(path).write_bytes(orjson.dumps(sidecar))
         return n
+
+    def _locked_head(self, conn: Connection) -> tuple[int, str]:
+        """The head, read after taking the log's write lock until ``conn``'s transaction ends.
+
+        Appenders in other threads or processes then wait instead of reading the same head
+        and colliding on the next sequence number. PostgreSQL: a table lock that blocks
+        other appenders, not readers. SQLite: a no-op write takes the database's write lock
+        (waiting up to the busy timeout) before the head is read.
+        """
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("LOCK TABLE audit_event IN SHARE ROW EXCLUSIVE MODE"))
+        else:
+            conn.execute(audit_event.update().where(false()).values(seq=audit_event.c.seq))
+        return self._last(conn)
 
     def _last(self, conn: Connection) -> tuple[int, str]:
         last = conn.execute(

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
 
-from socle.audit import Anchor, Seal, verify_jsonl
 from socle.cli.common import Actor, Home, open_node, out
-from socle.config import Settings
 from socle.errors import InputError
+
+if TYPE_CHECKING:
+    from socle.audit import Anchor
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -26,6 +27,8 @@ AnchorOpt = Annotated[
 
 
 def _anchors(values: list[str] | None) -> list[Anchor]:
+    from socle.audit import Anchor
+
     anchors = []
     for value in values or []:
         if value.startswith("@"):
@@ -86,11 +89,13 @@ def verify_export(
     ] = None,
 ) -> None:
     """Verify an exported JSON Lines log without the node (what an outside auditor runs)."""
+    from socle.audit import Seal, verify_jsonl
+    from socle.config import Settings
+    from socle.privacy import key_provider
+
     seal = None
     if home is not None:
         settings = Settings(home=home)
-        from socle.privacy import key_provider
-
         keys = key_provider(settings.key_provider, settings.secrets_dir)
         seal = Seal(keys.key("audit"), settings.audit_anchor_path)
     v = verify_jsonl(path, anchors=_anchors(anchor), seal=seal, public_key=public_key)

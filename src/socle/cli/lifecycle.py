@@ -3,45 +3,58 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from socle.cli.common import Actor, Home, err, open_node, out
-from socle.ingest import LoadSummary, input_files
+
+if TYPE_CHECKING:
+    from socle.ingest import LoadSummary
 
 QUARANTINE_EXIT = 3  # loaded, but some resources were quarantined
 
 
 def demo(
     home: Home = None,
-    sample: Annotated[Path, typer.Option(help="FHIR input of the demo")] = Path("data/sample"),
+    sample: Annotated[
+        Path | None, typer.Option(help="FHIR input of the demo (default: the bundled sample)")
+    ] = None,
+    fda_list: Annotated[
+        Path | None,
+        typer.Option(
+            help="FDA list of AI-enabled devices for the observatory step (default: bundled)"
+        ),
+    ] = None,
     vocabulary: Annotated[
-        Path, typer.Option(help="OMOP vocabulary of the demo (skipped if absent)")
-    ] = Path("data/vocabulary"),
+        Path | None,
+        typer.Option(help="OMOP vocabulary of the demo (default: the bundled extract)"),
+    ] = None,
 ) -> None:
     """Run the whole lifecycle on the bundled Synthea sample."""
-    from socle.demo import run_demo
+    from socle.demo import bundled_fda_list, bundled_sample, bundled_vocabulary, run_demo
 
     with open_node(home) as node:
         run = run_demo(
-            node,
-            sample,
-            report=lambda r: out.print(f"[bold green]✓ {r.step}[/] {r.summary}"),
-            vocabulary=vocabulary if vocabulary.is_dir() else None,
-        )
+            node, sample or bundled_sample(), fda_list=fda_list or bundled_fda_list(),
+            report=lambda r: out.print(f"[bold green]✓ {r.step}[/] {escape(r.summary)}"),
+            vocabulary=vocabulary or bundled_vocabulary(),
+        )  # fmt: skip
     table = Table(title="Socle demo — what was done")
     for col in ("step", "result", "reports"):
         table.add_column(col)
     for r in run.results:
-        table.add_row(r.step, r.summary, "\n".join(str(p) for p in r.paths))
+        table.add_row(r.step, escape(r.summary), "\n".join(str(p) for p in r.paths))
     out.print(table)
 
 
 def ingest(path: Path, home: Home = None, actor: Actor = "steward") -> None:
     """Load FHIR R4 bundles or NDJSON (a file or a directory, .gz allowed) into the warehouse."""
+    from socle.ingest import input_files
+
     files = input_files(path)
     with open_node(home) as node, Progress(
         TextColumn("loading"), BarColumn(), MofNCompleteColumn(),

@@ -152,6 +152,15 @@ def revoke(
     out.print(f"{grant_id} revoked")
 
 
+@app.command("expire")
+def expire(home: Home = None, actor: Actor = "scheduler") -> None:
+    """Move every request whose grant has expired to 'expired' (the server does it hourly;
+    run this from cron when no server runs)."""
+    with open_node(home) as node:
+        expired = node.governance.expire_due(actor=actor)
+    out.print(f"{len(expired)} request(s) expired" + (f": {', '.join(expired)}" if expired else ""))
+
+
 @app.command("decide")
 def decide(
     request_id: str,

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from socle.cli.common import Actor, Home, err, open_node, out
-from socle.warehouse import VOCABULARY_TABLES, MappingReport
+
+if TYPE_CHECKING:
+    from socle.warehouse import MappingReport
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -24,6 +26,7 @@ def load_vocabulary(
     actor: Actor = "steward",
 ) -> None:
     """Load the OHDSI vocabularies and map (and route) every stored row to standard concepts."""
+    from socle.warehouse import VOCABULARY_TABLES
     with open_node(home) as node, Progress(
         TextColumn("vocabulary"), BarColumn(), MofNCompleteColumn(),
         TextColumn("{task.fields[table]}"), TimeElapsedColumn(), console=err,

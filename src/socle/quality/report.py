@@ -13,10 +13,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import orjson
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -114,7 +110,7 @@ def _row(r: CheckResult) -> dict[str, Any]:
 
 
 def _checks_figure(families: dict[str, dict[str, int]]) -> Any:
-    fig, ax = plt.subplots(figsize=(6, 3))
+    fig, ax = _pyplot().subplots(figsize=(6, 3))
     names = list(families)
     left = [0] * len(names)
     for status, color in (
@@ -132,17 +128,27 @@ def _checks_figure(families: dict[str, dict[str, int]]) -> Any:
     return fig
 
 
+def _pyplot() -> Any:
+    """matplotlib's pyplot on the file-only backend, imported when a report is drawn."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
 def _png(fig: Any) -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=90)
-    plt.close(fig)
+    _pyplot().close(fig)
     return base64.b64encode(buffer.getvalue()).decode()
 
 
 def _pyramid_figure(pyramid: list[tuple[str, str, int]]) -> Any:
     bands = sorted({band for band, _, _ in pyramid})
     counts = {(band, sex): n for band, sex, n in pyramid}
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = _pyplot().subplots(figsize=(6, 4))
     ax.barh(bands, [-counts.get((b, "M"), 0) for b in bands], color="#4477aa", label="male")
     ax.barh(bands, [counts.get((b, "F"), 0) for b in bands], color="#cc6677", label="female")
     ax.set_xlabel("persons (male left, female right)")
@@ -155,7 +161,7 @@ def _pyramid_figure(pyramid: list[tuple[str, str, int]]) -> Any:
 
 
 def _completeness_figure(completeness: dict[str, float]) -> Any:
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = _pyplot().subplots(figsize=(6, 4))
     names = list(completeness)
     ax.barh(names, [100 * completeness[n] for n in names], color="#228833")
     ax.set_xlim(0, 100)

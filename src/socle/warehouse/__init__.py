@@ -6,6 +6,7 @@ from socle.warehouse.errors import RekeyError, ScopeError, VocabularyError, Ware
 from socle.warehouse.ledger import LedgerEntry
 from socle.warehouse.mapping import DOMAIN_TABLE, EVENT_TABLES
 from socle.warehouse.mapping_report import MappingReport, MappingShare
+from socle.warehouse.membership import population_includes
 from socle.warehouse.profile import (
     ColumnProfile,
     age_sex_pyramid,
@@ -15,7 +16,7 @@ from socle.warehouse.profile import (
 )
 from socle.warehouse.schema import CDM, EVENT_DATE, EVENT_END, PRIMARY_KEYS
 from socle.warehouse.schema import VOCABULARY as VOCABULARY_TABLES
-from socle.warehouse.scope import GrantScope, PersonFilter, Population
+from socle.warehouse.scope import GrantScope, PersonFilter, Population, sex_label
 from socle.warehouse.warehouse import BatchWriter, ScopedReader, Warehouse
 
 __all__ = [
@@ -45,5 +46,7 @@ __all__ = [
     "age_sex_pyramid",
     "column_profiles",
     "implausible_counts",
+    "population_includes",
+    "sex_label",
     "temporal_coverage",
 ]

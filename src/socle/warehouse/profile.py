@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from socle.warehouse.schema import CDM, EVENT_DATE
+from socle.warehouse.scope import sex_label
 from socle.warehouse.warehouse import Warehouse
 
 
@@ -53,13 +54,13 @@ def age_sex_pyramid(wh: Warehouse, as_of: date) -> list[tuple[str, str, int]]:
     return [
         (str(band), str(sex), int(n))
         for band, sex, n in wh.aggregate(
-            """
+            f"""
             SELECT lpad(CAST(least(floor(age / 10) * 10, 90) AS VARCHAR), 2, '0') || '-' ||
                    CASE WHEN age >= 90 THEN '+' ELSE CAST(least(floor(age / 10) * 10, 90) + 9 AS VARCHAR) END AS band,
                    sex, count(*)
             FROM (
                 SELECT p.person_id,
-                       CASE p.gender_concept_id WHEN 8507 THEN 'M' WHEN 8532 THEN 'F' ELSE 'U' END AS sex,
+                       {sex_label("p.gender_concept_id")} AS sex,
                        ? - p.year_of_birth AS age
                 FROM person p LEFT JOIN death d USING (person_id)
                 WHERE d.person_id IS NULL AND p.year_of_birth IS NOT NULL

@@ -4,10 +4,15 @@ Writes come from ingestion through :meth:`Warehouse.loading` (one transaction
 per load). Reads for a purpose go only through :meth:`Warehouse.scoped`,
 which demands a grant scope and a consent filter. Stewards get aggregate
 profiles (:mod:`socle.warehouse.profile`), never rows.
+
+One warehouse is shared by the API's worker threads: every read runs on a
+DuckDB cursor of its own thread (DuckDB isolates them by MVCC, so a long query
+blocks nobody), and writes take turns on the main connection.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,19 +47,56 @@ MEMORY_LIMIT = "512MB"
 class Warehouse:
     """Owner of the DuckDB connection; nothing outside this package touches it."""
 
-    def __init__(self, path: Path, *, memory_limit: str = MEMORY_LIMIT) -> None:
-        self.path = path
+    def __init__(
+        self, path: Path, *, memory_limit: str = MEMORY_LIMIT, read_only: bool = False
+    ) -> None:
+        """Open (and create) the warehouse; ``read_only`` lets several processes read it at
+        once (the API's worker processes), none of them writing."""
+        self.path, self.read_only = path, read_only
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             # Past this limit DuckDB spills to a temporary folder beside the database (the
             # final merge of a large load needs it), so memory stays bounded.
-            self._con = duckdb.connect(str(path), config={"memory_limit": memory_limit})
+            self._con = duckdb.connect(
+                str(path), read_only=read_only, config={"memory_limit": memory_limit}
+            )
         except duckdb.Error as exc:
             raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
-        for statement in ddl():
-            self._con.execute(statement)
+        if not read_only:
+            for statement in ddl():
+                self._con.execute(statement)
+        self._write_lock = threading.RLock()  # one load, vocabulary or re-key at a time
+        self._cursor_lock = threading.Lock()
+        self._factory = self._con.cursor()  # makes every other cursor, under _cursor_lock
+        self._local = threading.local()
+        self._cursors: list[duckdb.DuckDBPyConnection] = []
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise WarehouseError(
+                f"warehouse {self.path} is open read-only (the API runs several worker "
+                "processes); load with `socle ingest` while the server is stopped, or serve "
+                "with one worker"
+            )
+
+    def _new_cursor(self) -> duckdb.DuckDBPyConnection:
+        with self._cursor_lock:
+            return self._factory.cursor()
+
+    def _reader(self) -> duckdb.DuckDBPyConnection:
+        """This thread's read cursor (made on first use, closed with the warehouse)."""
+        cursor: duckdb.DuckDBPyConnection | None = getattr(self._local, "cursor", None)
+        if cursor is None:
+            cursor = self._local.cursor = self._new_cursor()
+            with self._cursor_lock:
+                self._cursors.append(cursor)
+        return cursor
 
     def close(self) -> None:
+        with self._cursor_lock:
+            for cursor in (*self._cursors, self._factory):
+                cursor.close()
+            self._cursors.clear()
         self._con.close()
 
     def __enter__(self) -> Warehouse:
@@ -76,6 +118,11 @@ class Warehouse:
         point before that commit leaves the warehouse as it was (the staging
         file is discarded by the next load).
         """
+        self._writable()
+        with self._write_lock:
+            yield from self._load()
+
+    def _load(self) -> Iterator[BatchWriter]:
         stage = self.path.with_name(self.path.name + ".staging")
         self._discard(stage)
         self._con.execute(f"ATTACH '{stage}' AS stage")
@@ -108,6 +155,11 @@ class Warehouse:
 
     def load_vocabulary(self, folder: Path, on_table: Progress | None = None) -> dict[str, int]:
         """Load every vocabulary table and re-map every stored row, atomically."""
+        self._writable()
+        with self._write_lock:
+            return self._load_vocabulary(folder, on_table)
+
+    def _load_vocabulary(self, folder: Path, on_table: Progress | None) -> dict[str, int]:
         self._con.execute("BEGIN TRANSACTION")
         try:
             counts = load_vocabulary(self._con, folder, on_table)
@@ -123,7 +175,9 @@ class Warehouse:
         self, source: Path | str, person_keys: PersonKeys, schema: str = "main"
     ) -> dict[str, int]:
         """Copy an existing OMOP CDM in (pseudonymised, identifiers dropped), atomically."""
-        return attach_cdm(self._con, source, person_keys, schema)
+        self._writable()
+        with self._write_lock:
+            return attach_cdm(self._con, source, person_keys, schema)
 
     @contextmanager
     def rekeying(self, ids: dict[int, int], tokens: dict[str, str]) -> Iterator[dict[str, int]]:
@@ -136,6 +190,11 @@ class Warehouse:
         ``with`` runs inside the transaction (re-key the vault there), so a
         failure in it rolls the warehouse back too.
         """
+        self._writable()
+        with self._write_lock:
+            yield from self._rekey(ids, tokens)
+
+    def _rekey(self, ids: dict[int, int], tokens: dict[str, str]) -> Iterator[dict[str, int]]:
         self._con.execute("BEGIN TRANSACTION")
         try:
             self._con.register(
@@ -205,14 +264,16 @@ class Warehouse:
 
     def mapping_report(self, *, for_steward: bool = True, top: int = 20) -> MappingReport:
         """Shares of rows with a known source code and with a standard concept; unmapped codes."""
-        return mapping_report(self._con, for_steward=for_steward, top=top)
+        return mapping_report(self._reader(), for_steward=for_steward, top=top)
 
     def achilles(self, *, small_cell: int = 10) -> AchillesRun:
         """Run OHDSI Achilles (aggregate characterisation) into the ``results`` schema."""
-        return run_achilles(self._con, small_cell=small_cell)
+        self._writable()
+        with self._write_lock:
+            return run_achilles(self._con, small_cell=small_cell)
 
     def table_counts(self) -> dict[str, int]:
-        return {t: self._scalar(f"SELECT count(*) FROM {t}") for t in CDM}
+        return {t: int(self.aggregate(f"SELECT count(*) FROM {t}")[0][0]) for t in CDM}
 
     def _scalar(self, sql: str, params: Sequence[Any] = ()) -> int:
         row = self._con.execute(sql, list(params)).fetchone()
@@ -220,7 +281,7 @@ class Warehouse:
 
     def aggregate(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run a steward aggregate query (used by quality and catalog profiles)."""
-        return self._con.execute(sql, list(params)).fetchall()
+        return self._reader().execute(sql, list(params)).fetchall()
 
     # -- purposeful reads --------------------------------------------------------------
 
@@ -235,7 +296,7 @@ class Warehouse:
                 f"grant {grant.grant_id} is for purpose '{grant.purpose}' but the consent "
                 f"filter is for '{persons.purpose}'"
             )
-        cursor = self._con.cursor()
+        cursor = self._new_cursor()
         try:
             yield ScopedReader(cursor, grant, persons)
         finally:

@@ -41,4 +41,4 @@ async def create_user(
     body: s.UserCreate, request: Request, user: Authorized, run: Runner
 ) -> s.UserPublic:
     users = request.app.state.users
-    return await run.call(lambda n: services.create_user(n, users, user, body))
+    return await run.serial(lambda n: services.create_user(n, users, user, body))
