@@ -38,6 +38,11 @@ def bundled_sample() -> Path:
     return Path(__file__).resolve().parent / "sample"
 
 
+def bundled_vocabulary() -> Path:
+    """The OHDSI vocabulary extract shipped inside the package (``socle/vocabulary``)."""
+    return Path(__file__).resolve().parent / "vocabulary"
+
+
 def bundled_fda_list() -> Path:
     """The FDA's list of AI-enabled devices shipped inside the package (``socle/fda``)."""
     return Path(__file__).resolve().parent / "fda" / "aiml-devices.csv"
@@ -102,6 +107,7 @@ def run_demo(
     sample: Path,
     report: Callable[[StepResult], None] = lambda r: None,
     fda_list: Path | None = None,
+    vocabulary: Path | None = None,
 ) -> DemoRun:
     run = DemoRun()
 
@@ -110,13 +116,20 @@ def run_demo(
         run.results.append(result)
         report(result)
 
-    # 1. Collect
+    # 1. Collect (with the OMOP vocabularies, rows map to standard concepts as they load)
+    if vocabulary is not None:
+        loaded = node.load_vocabulary(vocabulary, actor=STEWARD)
+        done("vocabulary", f"{loaded['concept']:,} concepts, {loaded['concept_relationship']:,} "
+             "relationships (OHDSI vocabulary extract)")  # fmt: skip
     load = node.load(sample, actor=STEWARD)
     t = load.totals()
+    mapping = node.warehouse.mapping_report().totals()
     done(
         "ingest",
         f"{load.files} files, {t['read']} resources read = {t['loaded']} loaded + "
-        f"{t['quarantined']} quarantined + {t['skipped']} skipped; {load.persons} persons",
+        f"{t['quarantined']} quarantined + {t['skipped']} skipped; {load.persons} persons; "
+        f"{mapping['share_standard']:.0%} of coded rows carry a standard concept "
+        f"({mapping['share_in_vocabulary']:.0%} have their code in the vocabulary)",
     )
 
     # 2. Qualify

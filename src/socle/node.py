@@ -27,7 +27,7 @@ from socle.observatory import Observatory
 from socle.privacy import DateShift, IdentityVault, Pseudonymizer, key_provider
 from socle.quality import QualityReport, build_report
 from socle.store import open_engine
-from socle.warehouse import Warehouse
+from socle.warehouse import AchillesRun, Warehouse
 from socle.workspace import Limits, Workspace
 
 
@@ -108,12 +108,36 @@ class Node:
         )  # fmt: skip
         return summary
 
-    def load_vocabulary(self, folder: Path, *, actor: str) -> dict[str, int]:
-        """Load an Athena vocabulary export and map stored source codes; audit the counts."""
-        counts = self.warehouse.load_vocabulary(folder)
+    def load_vocabulary(
+        self, folder: Path, *, actor: str, on_table: Callable[[str, int], None] | None = None
+    ) -> dict[str, int]:
+        """Load the vocabulary tables, re-map every stored row; audit the counts."""
+        counts = self.warehouse.load_vocabulary(folder, on_table)
         self.audit.record(
             actor=actor, role="data_steward", action="warehouse.vocabulary",
             object="vocabulary", details=counts,
+        )  # fmt: skip
+        return counts
+
+    def attach_cdm(self, source: Path | str, *, actor: str, schema: str = "main") -> dict[str, int]:
+        """Bring an existing OMOP CDM under governance: persons pseudonymised, ids to the vault."""
+
+        def person_keys(people: list[tuple[int, str | None]]) -> list[tuple[int, int, str, int]]:
+            keys, identities = [], []
+            for person_id, source_value in people:
+                source_id = source_value or f"cdm-person-{person_id}"
+                token = self.pseudo.token("Patient", source_id)
+                new_id = self.pseudo.id("Patient", source_id)
+                keys.append((person_id, new_id, token, self.dates.days(source_id)))
+                identities.append((token, source_id, {"source_id": source_id}))
+            self.vault.put_many(identities)
+            return keys
+
+        counts = self.warehouse.attach_cdm(source, person_keys, schema)
+        self.audit.record(
+            actor=actor, role="data_steward", action="warehouse.attach", object="cdm",
+            details={"tables": len(counts), "rows": sum(counts.values()),
+                     "persons": counts.get("person", 0)},
         )  # fmt: skip
         return counts
 
@@ -135,6 +159,16 @@ class Node:
             details={"files": summary.files, "ids": summary.ids, "persons": summary.persons},
         )  # fmt: skip
         return summary
+
+    def achilles(self, *, actor: str) -> AchillesRun:
+        """Run OHDSI Achilles on the warehouse; audit how many analyses ran and failed."""
+        run = self.warehouse.achilles(small_cell=self.settings.small_cell_threshold)
+        self.audit.record(
+            actor=actor, role="data_steward", action="quality.achilles", object="results",
+            outcome="ok" if not run.failed else "issues",
+            details={"analyses": run.analyses, "failed": len(run.failed)},
+        )  # fmt: skip
+        return run
 
     def quality_report(self, *, actor: str) -> QualityReport:
         report = build_report(self.warehouse, self.reports)

@@ -40,6 +40,10 @@ def test_demo_counts_reconcile(demo_home: Path) -> None:
         assert d["read"] == d["loaded"] + d["quarantined"] + d["skipped"] > 30_000
         assert d["persons"] == 50
         assert node.warehouse.table_counts()["person"] == 50
+        [(mapped,)] = node.warehouse.aggregate(
+            "SELECT count(*) FROM condition_occurrence WHERE condition_concept_id <> 0"
+        )
+        assert mapped > 0, "the demo vocabulary maps rows to standard concepts"
         actions = {e.action for e in node.audit.events()}
         assert {"catalog.register", "catalog.quality", "consent.record", "model.train"} <= actions
     finally:

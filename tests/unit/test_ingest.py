@@ -28,7 +28,7 @@ def _all_strings(node: Node) -> str:
         "SELECT table_name, column_name FROM information_schema.columns WHERE data_type = 'VARCHAR'"
     )
     for table, column in columns:
-        rows = node.warehouse.aggregate(f"SELECT DISTINCT {column} FROM {table}")
+        rows = node.warehouse.aggregate(f'SELECT DISTINCT "{column}" FROM {table}')
         chunks.extend(str(v) for (v,) in rows)
     return "\n".join(chunks)
 

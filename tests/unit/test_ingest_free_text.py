@@ -16,7 +16,9 @@ def _all_text(node: Node) -> str:
     for table, column in node.warehouse.aggregate(
         "SELECT table_name, column_name FROM information_schema.columns WHERE data_type = 'VARCHAR'"
     ):
-        chunks.extend(str(v) for (v,) in node.warehouse.aggregate(f"SELECT {column} FROM {table}"))
+        chunks.extend(
+            str(v) for (v,) in node.warehouse.aggregate(f'SELECT "{column}" FROM {table}')
+        )
     return "\n".join(chunks)
 
 

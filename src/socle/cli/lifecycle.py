@@ -29,14 +29,19 @@ def demo(
             help="FDA list of AI-enabled devices for the observatory step (default: bundled)"
         ),
     ] = None,
+    vocabulary: Annotated[
+        Path | None,
+        typer.Option(help="OMOP vocabulary of the demo (default: the bundled extract)"),
+    ] = None,
 ) -> None:
     """Run the whole lifecycle on the bundled Synthea sample."""
-    from socle.demo import bundled_fda_list, bundled_sample, run_demo
+    from socle.demo import bundled_fda_list, bundled_sample, bundled_vocabulary, run_demo
 
     with open_node(home) as node:
         run = run_demo(
             node, sample or bundled_sample(), fda_list=fda_list or bundled_fda_list(),
             report=lambda r: out.print(f"[bold green]✓ {r.step}[/] {escape(r.summary)}"),
+            vocabulary=vocabulary or bundled_vocabulary(),
         )  # fmt: skip
     table = Table(title="Socle demo — what was done")
     for col in ("step", "result", "reports"):
@@ -90,8 +95,14 @@ def _print_summary(summary: LoadSummary) -> None:
         out.print(f"… and {len(summary.quarantine) - 20} more in the warehouse quarantine table")
 
 
-def quality(home: Home = None, actor: Actor = "steward") -> None:
-    """Write the data-quality report (HTML with plots, and JSON)."""
+quality_app = typer.Typer(invoke_without_command=True)
+
+
+@quality_app.callback()
+def quality(ctx: typer.Context, home: Home = None, actor: Actor = "steward") -> None:
+    """Write the data-quality report (HTML with plots, and JSON); `achilles` runs OHDSI Achilles."""
+    if ctx.invoked_subcommand is not None:
+        return
     with open_node(home) as node:
         report = node.quality_report(actor=actor)
     out.print(f"quality report: {report.html_path}  (summary: {report.json_path})")
@@ -99,6 +110,23 @@ def quality(home: Home = None, actor: Actor = "steward") -> None:
         out.print(f"  {check}: {n}")
 
 
+@quality_app.command("achilles")
+def achilles(home: Home = None, actor: Actor = "steward") -> None:
+    """Run OHDSI Achilles (through duckcdm) into the warehouse's ``results`` schema."""
+    with open_node(home) as node, err.status("running Achilles analyses…"):
+        run = node.achilles(actor=actor)
+    out.print(
+        f"Achilles: {run.analyses} analyses, {len(run.failed)} failed, "
+        f"{run.concepts_with_records} concepts with records ({run.seconds:.0f} s); "
+        "results in the warehouse schema `results`"
+    )
+    for analysis, error in run.failed:
+        err.print(f"[red]analysis {analysis} failed[/]: {error}")
+    if run.failed:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
-    for command in (demo, ingest, quality):
+    for command in (demo, ingest):
         app.command(command.__name__)(command)
+    app.add_typer(quality_app, name="quality", help="Data-quality report and OHDSI Achilles.")

@@ -33,7 +33,11 @@ def shift_mapped(mapped: Mapped, resource: dict[str, Any], dates: DateShift) -> 
     """Move every date and datetime of ``mapped`` back by the patient's offset, in place.
 
     A person row's year and month of birth become those of the shifted birth date.
+    Directory resources (practitioners, organisations) are about no patient and
+    carry no date: they are left as they are.
     """
+    if mapped.directory:
+        return
     patient = patient_source_id(resource)
     delta = timedelta(days=dates.days(patient))
     for table, row in mapped.rows:

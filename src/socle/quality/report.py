@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from socle.quality.dqd import CheckResult, run_checks
 from socle.warehouse import (
     Warehouse,
     age_sex_pyramid,
@@ -45,6 +46,8 @@ class QualityReport:
     implausible: dict[str, int]
     coverage: tuple[str | None, str | None]
     pyramid: list[tuple[str, str, int]]
+    checks: dict[str, dict[str, int]]  # DQD family → {passed, failed, not_applicable}
+    failed_checks: list[dict[str, Any]]
     html_path: Path
     json_path: Path
 
@@ -61,6 +64,7 @@ def build_report(wh: Warehouse, out_dir: Path, as_of: date | None = None) -> Qua
     completeness = {f"{t}.{c}": round(profiles[(t, c)].completeness, 4) for t, c in KEY_FIELDS}
     first, last = temporal_coverage(wh)
     pyramid = age_sex_pyramid(wh, as_of)
+    results = run_checks(wh)
     report = QualityReport(
         generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
         row_counts=wh.table_counts(),
@@ -68,6 +72,8 @@ def build_report(wh: Warehouse, out_dir: Path, as_of: date | None = None) -> Qua
         implausible=implausible_counts(wh, as_of),
         coverage=(first.isoformat() if first else None, last.isoformat() if last else None),
         pyramid=pyramid,
+        checks=_families(results),
+        failed_checks=[_row(r) for r in results if r.status == "failed"],
         html_path=out_dir / "quality.html",
         json_path=out_dir / "quality.json",
     )
@@ -78,9 +84,48 @@ def build_report(wh: Warehouse, out_dir: Path, as_of: date | None = None) -> Qua
         report=report,
         pyramid_png=_png(_pyramid_figure(pyramid)),
         completeness_png=_png(_completeness_figure(completeness)),
+        checks_png=_png(_checks_figure(report.checks)),
     )
     report.html_path.write_text(html)
     return report
+
+
+def _families(results: list[CheckResult]) -> dict[str, dict[str, int]]:
+    families: dict[str, dict[str, int]] = {}
+    for r in results:
+        counts = families.setdefault(
+            r.check.category, {"passed": 0, "failed": 0, "not_applicable": 0}
+        )
+        counts[r.status] += 1
+    return families
+
+
+def _row(r: CheckResult) -> dict[str, Any]:
+    c = r.check
+    return {
+        "check": c.name, "category": c.category, "level": c.level, "table": c.table,
+        "field": c.field, "threshold_pct": c.threshold, "violated_rows": r.violated,
+        "rows": r.denominator, "violated_pct": round(r.pct, 2), "description": c.description,
+    }  # fmt: skip
+
+
+def _checks_figure(families: dict[str, dict[str, int]]) -> Any:
+    fig, ax = _pyplot().subplots(figsize=(6, 3))
+    names = list(families)
+    left = [0] * len(names)
+    for status, color in (
+        ("passed", "#228833"),
+        ("failed", "#cc3311"),
+        ("not_applicable", "#bbbbbb"),
+    ):
+        values = [families[n][status] for n in names]
+        ax.barh(names, values, left=left, color=color, label=status.replace("_", " "))
+        left = [a + b for a, b in zip(left, values, strict=True)]
+    ax.set_xlabel("checks")
+    ax.set_title("Data Quality Dashboard-style checks")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    return fig
 
 
 def _pyplot() -> Any:

@@ -21,10 +21,16 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from socle.warehouse.achilles import AchillesRun, run_achilles
+from socle.warehouse.attach import PersonKeys, attach_cdm
+from socle.warehouse.derived import derive_all
 from socle.warehouse.errors import QueryLimitError, RekeyError, ScopeError, WarehouseError
 from socle.warehouse.ledger import LedgerEntry, remove_duplicates, remove_orphans
+from socle.warehouse.mapping import drop_copies, map_concepts
+from socle.warehouse.mapping_report import MappingReport, mapping_report
 from socle.warehouse.schema import (
     CDM,
+    DERIVED,
     EVENT_DATE,
     SUPPORT,
     VOCABULARY,
@@ -35,7 +41,7 @@ from socle.warehouse.schema import (
 )
 from socle.warehouse.scope import GENDER_CONCEPT, GrantScope, PersonFilter
 from socle.warehouse.sql_check import check_select
-from socle.warehouse.vocabulary import apply_vocabulary, load_vocabulary
+from socle.warehouse.vocabulary import Progress, load_vocabulary
 
 MEMORY_LIMIT = "512MB"
 QUERY_TIMEOUT = 60.0  # seconds a workspace query may run
@@ -135,10 +141,10 @@ class Warehouse:
             self._con.execute("BEGIN TRANSACTION")
             try:
                 for table in (*CDM, *SUPPORT):
-                    if table != "observation_period":
+                    if table not in DERIVED:
                         _merge(self._con, table)
-                apply_vocabulary(self._con)
-                BatchWriter(self._con).derive_observation_periods()
+                map_concepts(self._con, only_staged=True)
+                derive_all(self._con)
                 self._con.execute("COMMIT")
             except BaseException:
                 self._con.execute("ROLLBACK")
@@ -152,22 +158,31 @@ class Warehouse:
         for leftover in (stage, stage.with_name(stage.name + ".wal")):
             leftover.unlink(missing_ok=True)
 
-    def load_vocabulary(self, folder: Path) -> dict[str, int]:
-        """Load an Athena vocabulary export and map every stored source code, atomically."""
+    def load_vocabulary(self, folder: Path, on_table: Progress | None = None) -> dict[str, int]:
+        """Load every vocabulary table and re-map every stored row, atomically."""
         self._writable()
         with self._write_lock:
-            return self._load_vocabulary(folder)
+            return self._load_vocabulary(folder, on_table)
 
-    def _load_vocabulary(self, folder: Path) -> dict[str, int]:
+    def _load_vocabulary(self, folder: Path, on_table: Progress | None) -> dict[str, int]:
         self._con.execute("BEGIN TRANSACTION")
         try:
-            counts = load_vocabulary(self._con, folder)
-            counts["mapped_rows"] = apply_vocabulary(self._con)
+            counts = load_vocabulary(self._con, folder, on_table)
+            counts["mapped_rows"] = map_concepts(self._con)
+            derive_all(self._con)
             self._con.execute("COMMIT")
         except BaseException:
             self._con.execute("ROLLBACK")
             raise
         return counts
+
+    def attach_cdm(
+        self, source: Path | str, person_keys: PersonKeys, schema: str = "main"
+    ) -> dict[str, int]:
+        """Copy an existing OMOP CDM in (pseudonymised, identifiers dropped), atomically."""
+        self._writable()
+        with self._write_lock:
+            return attach_cdm(self._con, source, person_keys, schema)
 
     @contextmanager
     def rekeying(self, ids: dict[int, int], tokens: dict[str, str]) -> Iterator[dict[str, int]]:
@@ -203,9 +218,11 @@ class Warehouse:
                     schema=pa.schema([("old", pa.string()), ("new", pa.string())]),
                 ),
             )
+            drop_copies(self._con, "TRUE")  # copies' ids derive from old ids: re-made after
             counts = self._rekey_tables()
             yield counts
-            BatchWriter(self._con).derive_observation_periods()
+            map_concepts(self._con)
+            derive_all(self._con)
             self._con.execute("COMMIT")
         except BaseException:
             self._con.execute("ROLLBACK")
@@ -217,7 +234,7 @@ class Warehouse:
     def _rekey_tables(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for table, cols in CDM.items():
-            if table == "observation_period":
+            if table in DERIVED:
                 continue  # derived from the re-keyed events at commit
             id_cols = [c for c, typ in cols.items() if typ == pa.int64()]
             for col in id_cols:
@@ -249,6 +266,16 @@ class Warehouse:
         return counts
 
     # -- steward aggregates ---------------------------------------------------------
+
+    def mapping_report(self, *, for_steward: bool = True, top: int = 20) -> MappingReport:
+        """Shares of rows with a known source code and with a standard concept; unmapped codes."""
+        return mapping_report(self._reader(), for_steward=for_steward, top=top)
+
+    def achilles(self, *, small_cell: int = 10) -> AchillesRun:
+        """Run OHDSI Achilles (aggregate characterisation) into the ``results`` schema."""
+        self._writable()
+        with self._write_lock:
+            return run_achilles(self._con, small_cell=small_cell)
 
     def table_counts(self) -> dict[str, int]:
         return {t: int(self.aggregate(f"SELECT count(*) FROM {t}")[0][0]) for t in CDM}
@@ -309,21 +336,6 @@ class BatchWriter:
         """Staged resources accepted twice in the load, all but the first removed."""
         return remove_duplicates(self._con)
 
-    def derive_observation_periods(self) -> None:
-        """One observation period per person of the warehouse: first to last dated event."""
-        spans = " UNION ALL ".join(
-            f"SELECT person_id, {col} AS d FROM {table}" for table, col in EVENT_DATE.items()
-        )
-        self._con.execute("DELETE FROM observation_period")
-        self._con.execute(
-            f"""
-            INSERT INTO observation_period
-            SELECT person_id, person_id, min(d), max(d), 32817
-            FROM ({spans}) WHERE d IS NOT NULL AND person_id IN (SELECT person_id FROM person)
-            GROUP BY person_id
-            """
-        )
-
 
 class ScopedReader:
     """Runs workspace SQL against ``scoped_<table>`` views and nothing else.
@@ -357,7 +369,7 @@ class ScopedReader:
                 raise ScopeError(
                     f"grant {grant.grant_id} names unknown columns {sorted(unknown)} of '{table}'"
                 )
-            cols = ", ".join(dict.fromkeys(("person_id", *columns)))
+            cols = ", ".join(f'"{c}"' for c in dict.fromkeys(("person_id", *columns)))
             source = f"main.{table}"
             if persons.excluded_person_ids:
                 # A plain hash anti-join: cheaper than NOT IN's null-aware mark join.
