@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test check bench clean install system-deps
+.PHONY: demo test test-fast check bench clean install system-deps
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -17,11 +17,16 @@ install: $(STAMP)
 system-deps:
 	sh scripts/install-system-deps.sh
 
-demo: $(STAMP)
+demo: $(STAMP) system-deps
 	$(BIN)/socle demo
 
+# Random order (pytest-randomly; the seed is printed: rerun with -p randomly --randomly-seed=N),
+# coverage floor from pyproject.toml, the slowest tests listed.
 test: $(STAMP) system-deps
-	$(BIN)/pytest --cov=socle --cov-branch --cov-report=term:skip-covered
+	$(BIN)/pytest --cov --cov-report=term --durations=15
+
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not slow" -p no:randomly
 
 check: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from socle.api import ApiSettings, Principal, Role, create_app
 from socle.config import Settings
@@ -20,7 +21,7 @@ PASSWORD = "correct horse battery staple"
 def api_client(home: Path, governance_url: str | None = None) -> Iterator[TestClient]:
     """A client of a freshly started app (lifespan run) on the node at ``home``."""
     settings = Settings(home=home, governance_url=governance_url)
-    app = create_app(settings, ApiSettings(jwt_secret=secrets.token_urlsafe(40)))
+    app = create_app(settings, ApiSettings(jwt_secret=SecretStr(secrets.token_urlsafe(40))))
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 

@@ -34,6 +34,14 @@ def shared_data(name: str) -> Path:
     )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every integration test (real servers, subprocesses, browsers) is ``slow``; so are the
+    modules that mark themselves. ``pytest -m "not slow"`` runs the fast set."""
+    for item in items:
+        if "integration" in item.path.parts:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def node(tmp_path: Path) -> Iterator[Node]:
     n = Node.open(Settings(home=tmp_path / "home"))

@@ -15,8 +15,10 @@ from socle.consent import ConsentEvent
 from socle.governance import ProjectRequest, RequestedVariable, TeamMember
 from socle.ingest import input_files, read_file
 from socle.node import Node
+from socle.observatory import REVIEWER, explain
 from socle.quality import QualityReport
 from socle.release import DeskError, MetricRow, ModelMetrics, Output, Population
+from socle.workspace import CohortDefinition, WorkspaceError, trace
 
 STEWARD, RESEARCHER, CHAIR, CLINICIAN = (
     "steward@hospital",
@@ -26,8 +28,40 @@ STEWARD, RESEARCHER, CHAIR, CLINICIAN = (
 )
 CHECKERS = ("checker1@output-desk", "checker2@output-desk")
 DEMO_EPSILON = 1.0  # the committee's privacy budget for the project's DP releases
+OBS_REVIEWER = "reviewer@observatory"
 DEMO_CONDITION = "SNOMED|73595000"  # Stress (finding): common enough to show released cells
 OBJECTOR_EVERY = 8  # every 8th patient (by source id) objects to research
+
+
+def bundled_sample() -> Path:
+    """The 50 Synthea patients that ship inside the package (``socle/sample``).
+
+    In a source checkout ``src/socle/sample`` links to the repository's ``data/sample``; a
+    built wheel holds the files themselves, so ``socle demo`` works from any folder.
+    """
+    return Path(__file__).resolve().parent / "sample"
+
+
+def bundled_vocabulary() -> Path:
+    """The OHDSI vocabulary extract shipped inside the package (``socle/vocabulary``)."""
+    return Path(__file__).resolve().parent / "vocabulary"
+
+
+def bundled_fda_list() -> Path:
+    """The FDA's list of AI-enabled devices shipped inside the package (``socle/fda``)."""
+    return Path(__file__).resolve().parent / "fda" / "aiml-devices.csv"
+
+
+DEMO_JOB = """\
+# A researcher's analysis, run in the sandbox on the grant's extract (no network, no node files).
+import pandas as pd
+
+cohort = pd.read_parquet("/job/extract/results/stress.parquet")
+bands = pd.cut(cohort.age_at_index, [0, 18, 45, 65, 130], right=False,
+               labels=["0-17", "18-44", "45-64", "65+"])
+table = cohort.groupby(bands, observed=False).person_id.nunique().rename("persons")
+table.rename_axis("age_band").reset_index().to_csv("/job/output/stress_by_age.csv", index=False)
+"""
 
 VARIABLES = [
     ("person", "year_of_birth", "Age bands for counts and age as a model feature."),
@@ -73,7 +107,11 @@ def source_patient_ids(path: Path) -> list[str]:
 
 
 def run_demo(
-    node: Node, sample: Path, report: Callable[[StepResult], None] = lambda r: None
+    node: Node,
+    sample: Path,
+    report: Callable[[StepResult], None] = lambda r: None,
+    fda_list: Path | None = None,
+    vocabulary: Path | None = None,
 ) -> DemoRun:
     run = DemoRun()
 
@@ -82,13 +120,20 @@ def run_demo(
         run.results.append(result)
         report(result)
 
-    # 1. Collect
+    # 1. Collect (with the OMOP vocabularies, rows map to standard concepts as they load)
+    if vocabulary is not None:
+        loaded = node.load_vocabulary(vocabulary, actor=STEWARD)
+        done("vocabulary", f"{loaded['concept']:,} concepts, {loaded['concept_relationship']:,} "
+             "relationships (OHDSI vocabulary extract)")  # fmt: skip
     load = node.load(sample, actor=STEWARD)
     t = load.totals()
+    mapping = node.warehouse.mapping_report().totals()
     done(
         "ingest",
         f"{load.files} files, {t['read']} resources read = {t['loaded']} loaded + "
-        f"{t['quarantined']} quarantined + {t['skipped']} skipped; {load.persons} persons",
+        f"{t['quarantined']} quarantined + {t['skipped']} skipped; {load.persons} persons; "
+        f"{mapping['share_standard']:.0%} of coded rows carry a standard concept "
+        f"({mapping['share_in_vocabulary']:.0%} have their code in the vocabulary)",
     )
 
     # 2. Qualify
@@ -194,16 +239,51 @@ def run_demo(
             *files,
         )  # fmt: skip
 
+    # 6b. The researcher's own work: a cohort kept in the workspace, a sandboxed job on the
+    # grant's extract, its table released after checking, and the permit chain behind it.
+    cohort = CohortDefinition(name="stress", domain="condition", source_codes=(DEMO_CONDITION,))
+    members = node.workspace.queries.run_cohort(grant.id, cohort, actor=RESEARCHER)
+    script = node.settings.workspace_dir / "demo-code" / "stress_by_age.py"
+    script.parent.mkdir(parents=True, exist_ok=True)
+    script.write_text(DEMO_JOB)
+    job = node.workspace.jobs.run(grant.id, script, actor=RESEARCHER, results=("stress",))
+    if job.state != "succeeded":
+        raise WorkspaceError(f"the demo job {job.id} {job.state}: {job.reason}")
+    job_release = node.workspace.release_job_table(
+        job.id, "stress_by_age.csv", ["persons"], actor=RESEARCHER,
+        description="persons with stress by age at first record (sandboxed job)",
+    )  # fmt: skip
+    for checker in CHECKERS:
+        job_release = node.desk.review(
+            job_release.id, "approved", reasons="Checks pass; the job's file hash matches.",
+            actor=checker,
+        )  # fmt: skip
+    job_files = sorted(job_release.folder.glob("*.csv")) if job_release.folder else []
+    run.releases.extend(job_files)
+    chain = trace(job_release.id, node.audit.events())
+    done(
+        "jobs",
+        f"cohort '{members.name}' kept in the workspace; {job.id} ran in the sandbox "
+        f"(code {job.code_sha256[:8]}…, extract {job.extract_sha256[:8]}…); {job_release.id} "
+        f"released by the desk; permit chain of {len(chain)} links: "
+        f"{' → '.join(k.kind for k in chain)}",
+        *job_files,
+    )  # fmt: skip
+
     # 7. Model
     trained = node.models.train(node.workspace, grant.id, actor=RESEARCHER)
     run.model_id = trained.id
     ev = trained.evaluation
-    auroc = f"{ev.auroc:.2f}" if ev.auroc is not None else "n/a"
-    cv = f"{ev.cv_auroc:.2f}"
+
+    def shown(value: float | int | None, fmt: str = "") -> str:
+        return format(value, fmt) if value is not None else "suppressed"
+
     done(
         "model",
-        f"{trained.id}: {ev.train_rows} training / {ev.test_rows} held-out landmarks, "
-        f"held-out AUROC {auroc} (grouped CV {cv}), Brier {ev.brier:.3f}",
+        f"{trained.id}: {shown(ev.persons)} persons, {shown(ev.events)} events, "
+        f"{shown(ev.train_persons)} training / {shown(ev.test_persons)} held-out persons "
+        f"(counts checked like a release); held-out AUROC {shown(ev.auroc, '.2f')}, "
+        f"grouped CV AUROC {shown(ev.cv_auroc, '.2f')}",
         trained.notice, ev.calibration_plot,
     )  # fmt: skip
 
@@ -229,7 +309,11 @@ def run_demo(
         f"status {status}",
     )
 
-    # 9. Audit
+    # 9. Observatory: the model with its live figures, the FDA list, a Top 10 with reasons
+    summary, report_path = _observatory(node, fda_list)
+    done("observatory", summary, report_path)
+
+    # 10. Audit
     verification = node.audit.verify()
     done(
         "audit",
@@ -302,6 +386,38 @@ def _release_desk_cases(
     )  # fmt: skip
 
 
+def _observatory(node: Node, fda_list: Path | None) -> tuple[str, Path]:
+    """Submit what this node knows, review and publish it independently, rank, report."""
+    obs = node.observatory
+    obs.rankings.ensure_method(actor=OBS_REVIEWER, role=REVIEWER)
+    obs.live.sync_models()
+    obs.sync_catalogue(actor=STEWARD)
+    imported = "FDA list not found: import skipped"
+    if fda_list is not None and fda_list.is_file():
+        fda = obs.import_fda(fda_list, actor=STEWARD, role="data_steward")
+        imported = (
+            f"FDA list: {fda.rows} devices ({fda.created} new, {fda.unchanged} unchanged), "
+            f"{len(fda.unmapped)} not mapped to a category"
+        )
+    obs.reviews.declare_interests(OBS_REVIEWER, statement="No link with any maker listed.")
+    reviewed, _ = obs.reviews.review_many(
+        obs.registry.entry_ids(state="submitted"), reviewer=OBS_REVIEWER
+    )
+    published, _ = obs.reviews.publish_many(reviewed, actor=OBS_REVIEWER)
+    obs.live.refresh()
+    ranking = obs.rankings.top("prediction")
+    obs.rankings.record(ranking, actor=OBS_REVIEWER, role=REVIEWER)
+    triage = obs.rankings.top("triage")
+    lines = [
+        f"{len(published)} entries reviewed and published; {imported}",
+        *explain(ranking),
+        f"Top of 'triage': {len(triage.ranked)} ranked, {len(triage.lacking_evidence)} published "
+        "tools lack the evidence the method requires (no study recorded) and are not ranked",
+        f"{len(obs.alerts())} vigilance alerts",
+    ]
+    return "\n".join(lines), obs.report(node.reports)
+
+
 def _quality_summary(report: QualityReport) -> dict[str, object]:
     """The counts-only summary of a quality report that the catalogue publishes."""
     return {
@@ -314,7 +430,7 @@ def _quality_summary(report: QualityReport) -> dict[str, object]:
 
 def _latest_inputs(node: Node, grant_id: str) -> dict[str, float | None]:
     """One person's latest landmark features, as a clinical system would send them."""
-    with node.workspace.session(grant_id, "model_training", actor=CLINICIAN) as ws:
+    with node.workspace.session(grant_id, "model_training", actor=RESEARCHER) as ws:
         data = build_training_set(ws)
     row = data.X[-1]
     return {f: (None if np.isnan(v) else float(v)) for f, v in zip(FEATURES, row, strict=True)}

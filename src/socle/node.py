@@ -8,8 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from socle.ai import ModelRegistry
-from socle.audit import AuditLog
+from socle.ai import ModelRegistry, TrainingRules
+from socle.audit import AuditLog, Seal
 from socle.catalog import Catalog
 from socle.config import Settings
 from socle.consent import ConsentRegistry, Taxonomy, load_taxonomy
@@ -18,16 +18,18 @@ from socle.guarantee import HumanGuarantee
 from socle.ingest import (
     KeyRotationError,
     LoadSummary,
+    ReadLimits,
     RotationSummary,
     ingest,
     rotate_pseudonym_key,
 )
-from socle.privacy import IdentityVault, Pseudonymizer, load_or_create_key
+from socle.observatory import Observatory
+from socle.privacy import DateShift, IdentityVault, Pseudonymizer, key_provider
 from socle.quality import QualityReport, build_report
 from socle.release import ReleaseDesk, load_policy
 from socle.store import open_engine
-from socle.warehouse import Warehouse
-from socle.workspace import Workspace
+from socle.warehouse import AchillesRun, Warehouse
+from socle.workspace import Limits, Workspace
 
 
 @dataclass
@@ -46,50 +48,102 @@ class Node:
     workspace: Workspace
     models: ModelRegistry
     guarantee: HumanGuarantee
+    dates: DateShift
+    observatory: Observatory
 
     @classmethod
     def open(cls, settings: Settings) -> Node:
         settings.ensure_dirs()
-        engine = open_engine(settings.governance_db_url)
-        audit = AuditLog(engine)
-        warehouse = Warehouse(settings.warehouse_path)
-        pseudo = Pseudonymizer(load_or_create_key(settings.secrets_dir / "pseudonym.key"))
-        vault = IdentityVault(
-            settings.vault_path, load_or_create_key(settings.secrets_dir / "vault.key"), pseudo
-        )
+        engine = open_engine(
+            settings.governance_db_url, sqlite_synchronous=settings.sqlite_synchronous,
+            pool_size=settings.governance_pool_size, max_overflow=settings.governance_pool_size,
+        )  # fmt: skip
+        keys = key_provider(settings.key_provider, settings.secrets_dir)
+        audit = AuditLog(engine, Seal(keys.key("audit"), settings.audit_anchor_path))
+        warehouse = Warehouse(settings.warehouse_path, read_only=settings.warehouse_read_only)
+        pseudo = Pseudonymizer(keys.key("pseudonym"))
+        vault = IdentityVault(settings.vault_path, keys.key("vault"), pseudo)
+        dates = DateShift(keys.key("date_shift"), settings.date_shift_max_days)
         taxonomy = load_taxonomy()
-        catalog = Catalog(engine, audit, settings.small_cell_threshold)
+        catalog = Catalog(engine, audit, settings.small_cell_threshold, settings.rounding_base)
         consent = ConsentRegistry(engine, audit, taxonomy)
         governance = Governance(engine, audit, taxonomy, catalog)
         desk = ReleaseDesk(
             engine, audit, governance, load_policy(settings.release_policy),
             settings.reports_dir / "releases",
         )  # fmt: skip
-        workspace = Workspace(warehouse, governance, consent, audit, desk)
-        models = ModelRegistry(engine, audit, settings.models_dir)
+        workspace = Workspace(
+            warehouse, governance, consent, audit, desk,
+            threshold=settings.small_cell_threshold, rounding_base=settings.rounding_base,
+            query_timeout=settings.query_timeout_seconds, workdir=settings.workspace_dir,
+            job_limits=Limits(
+                cpu_seconds=settings.job_cpu_seconds, memory_mb=settings.job_memory_mb,
+                wall_seconds=settings.job_wall_seconds, processes=settings.job_processes,
+            ),
+        )  # fmt: skip
+        models = ModelRegistry(
+            engine, audit, settings.models_dir,
+            TrainingRules(
+                settings.small_cell_threshold, settings.rounding_base,
+                settings.min_training_persons, settings.min_training_events,
+            ),
+        )  # fmt: skip
         guarantee = HumanGuarantee(engine, audit, models)
+        observatory = Observatory(
+            engine, audit, catalog, models, governance, guarantee,
+            threshold=settings.small_cell_threshold, rounding_base=settings.rounding_base,
+        )  # fmt: skip
         return cls(
             settings, engine, audit, warehouse, pseudo, vault, taxonomy, catalog, consent,
-            governance, desk, workspace, models, guarantee,
+            governance, desk, workspace, models, guarantee, dates, observatory,
         )  # fmt: skip
 
     def load(
         self, path: Path, *, actor: str, on_file: Callable[[Path, int], None] | None = None
     ) -> LoadSummary:
         """Ingest FHIR input atomically and audit the load (counts only)."""
-        summary = ingest(path, self.warehouse, self.pseudo, self.vault, on_file=on_file)
+        summary = ingest(
+            path, self.warehouse, self.pseudo, self.vault, dates=self.dates, on_file=on_file,
+            limits=ReadLimits.from_mebibytes(
+                self.settings.ingest_max_file_mb, self.settings.ingest_memory_mb
+            ),
+        )  # fmt: skip
         self.audit.record(
             actor=actor, role="data_steward", action="warehouse.load", object=summary.load_id,
             details={"files": summary.files, "persons": summary.persons, **summary.totals()},
         )  # fmt: skip
         return summary
 
-    def load_vocabulary(self, folder: Path, *, actor: str) -> dict[str, int]:
-        """Load an Athena vocabulary export and map stored source codes; audit the counts."""
-        counts = self.warehouse.load_vocabulary(folder)
+    def load_vocabulary(
+        self, folder: Path, *, actor: str, on_table: Callable[[str, int], None] | None = None
+    ) -> dict[str, int]:
+        """Load the vocabulary tables, re-map every stored row; audit the counts."""
+        counts = self.warehouse.load_vocabulary(folder, on_table)
         self.audit.record(
             actor=actor, role="data_steward", action="warehouse.vocabulary",
             object="vocabulary", details=counts,
+        )  # fmt: skip
+        return counts
+
+    def attach_cdm(self, source: Path | str, *, actor: str, schema: str = "main") -> dict[str, int]:
+        """Bring an existing OMOP CDM under governance: persons pseudonymised, ids to the vault."""
+
+        def person_keys(people: list[tuple[int, str | None]]) -> list[tuple[int, int, str, int]]:
+            keys, identities = [], []
+            for person_id, source_value in people:
+                source_id = source_value or f"cdm-person-{person_id}"
+                token = self.pseudo.token("Patient", source_id)
+                new_id = self.pseudo.id("Patient", source_id)
+                keys.append((person_id, new_id, token, self.dates.days(source_id)))
+                identities.append((token, source_id, {"source_id": source_id}))
+            self.vault.put_many(identities)
+            return keys
+
+        counts = self.warehouse.attach_cdm(source, person_keys, schema)
+        self.audit.record(
+            actor=actor, role="data_steward", action="warehouse.attach", object="cdm",
+            details={"tables": len(counts), "rows": sum(counts.values()),
+                     "persons": counts.get("person", 0)},
         )  # fmt: skip
         return counts
 
@@ -111,6 +165,16 @@ class Node:
             details={"files": summary.files, "ids": summary.ids, "persons": summary.persons},
         )  # fmt: skip
         return summary
+
+    def achilles(self, *, actor: str) -> AchillesRun:
+        """Run OHDSI Achilles on the warehouse; audit how many analyses ran and failed."""
+        run = self.warehouse.achilles(small_cell=self.settings.small_cell_threshold)
+        self.audit.record(
+            actor=actor, role="data_steward", action="quality.achilles", object="results",
+            outcome="ok" if not run.failed else "issues",
+            details={"analyses": run.analyses, "failed": len(run.failed)},
+        )  # fmt: skip
+        return run
 
     def quality_report(self, *, actor: str) -> QualityReport:
         report = build_report(self.warehouse, self.reports)

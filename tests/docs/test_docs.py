@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -27,10 +28,9 @@ def test_the_two_commands_are_make_targets_and_ci_runs_the_test_one() -> None:
 
 
 @pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
-def test_relative_links_resolve(doc: object) -> None:
-    path = doc  # type: ignore[assignment]
-    for target in re.findall(r"\]\(([^)#:]+)\)", path.read_text()):  # type: ignore[attr-defined]
-        assert (path.parent / target).exists(), f"{path.name} links to missing {target}"  # type: ignore[attr-defined]
+def test_relative_links_resolve(doc: Path) -> None:
+    for target in re.findall(r"\]\(([^)#:]+)\)", doc.read_text()):
+        assert (doc.parent / target).exists(), f"{doc.name} links to missing {target}"
 
 
 def _documented_commands() -> list[list[str]]:

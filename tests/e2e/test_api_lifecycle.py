@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -18,12 +19,26 @@ from tests.apiclient import PASSWORD, add_user, api_client, fixed_pseudonym_key,
 from tests.conftest import SAMPLE
 from tests.helpers import today
 
+pytestmark = pytest.mark.slow
+
 INPUTS = {"age": 58.0, "male": 1.0, "bmi": 31.2, "systolic_bp": 142.0, "glucose": None}
 
 
 def _ok(response: Any, status: int = 200) -> Any:
     assert response.status_code == status, response.text
     return response.json()
+
+
+def _job_result(c: TestClient, response: Any, headers: dict[str, str]) -> Any:
+    """A long operation answers 202 with a job; wait for it and return its result."""
+    job = _ok(response, 202)
+    assert job["state"] in ("queued", "running", "succeeded")
+    deadline = time.monotonic() + 300
+    while job["state"] in ("queued", "running") and time.monotonic() < deadline:
+        time.sleep(0.05)
+        job = _ok(c.get(f"/jobs/{job['id']}", headers=headers))
+    assert job["state"] == "succeeded", job
+    return job["result"]
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +74,10 @@ def _run(c: TestClient) -> dict[str, Any]:
     run: dict[str, Any] = {"client": c, "auditor": auditor, "alice": alice, "bob": bob}
 
     # 1-3. collect, qualify, catalogue
-    run["load"] = _ok(c.post("/ingest/loads", json={"path": "sample"}, headers=steward), 201)
-    run["quality"] = _ok(c.post("/quality/reports", headers=steward), 201)
+    load = c.post("/ingest/loads", json={"path": "sample"}, headers=steward)
+    run["load"] = _job_result(c, load, steward)
+    run["load_job_seen_by_alice"] = c.get(f"/jobs/{load.json()['id']}", headers=alice)
+    run["quality"] = _job_result(c, c.post("/quality/reports", headers=steward), steward)
     dataset = _ok(
         c.post("/catalog/datasets", headers=steward,
                json={"title": "Synthea sample", "description": "FHIR R4", "publisher": "demo"}),
@@ -109,7 +126,7 @@ def _run(c: TestClient) -> dict[str, Any]:
     assert again.status_code == 422, again.text  # one review per member per round
     decision = {
         "outcome": "approved",
-        "reviewers": ["chair", "member2"],
+        "reviewers": ["chair"],
         "reasons": "Proportionate.",
     }
     _ok(c.post(f"/requests/{req['id']}/decision", json=decision, headers=chair))
@@ -160,7 +177,8 @@ def _run(c: TestClient) -> dict[str, Any]:
         json={"condition": DEMO_CONDITION, "epsilon": 0.6},
         headers=alice,
     )
-    model = _ok(c.post("/models", json={"grant_id": grant["id"]}, headers=alice), 201)
+    model = _job_result(c, c.post("/models", json={"grant_id": grant["id"]}, headers=alice), alice)
+    run["bob_train"] = c.post("/models", json={"grant_id": grant["id"]}, headers=bob)
     run["model"] = model
 
     # 8. human guarantee
@@ -185,6 +203,17 @@ def test_load_through_the_api_reconciles(lifecycle: dict[str, Any]) -> None:
     assert load["files"] == len(list(SAMPLE.iterdir())) and load["persons"] == 50
     assert load["read"] == load["loaded"] + load["quarantined"] + load["skipped"]
     assert lifecycle["quality"]["row_counts"]["person"] == 50
+
+
+def test_a_job_is_seen_only_by_who_started_it(lifecycle: dict[str, Any]) -> None:
+    other = lifecycle["load_job_seen_by_alice"]
+    assert other.status_code == 404 and "no job" in other.json()["detail"]
+
+
+def test_training_under_another_project_grant_is_refused_before_any_job(
+    lifecycle: dict[str, Any],
+) -> None:
+    assert lifecycle["bob_train"].status_code == 403
 
 
 def test_request_passes_checks_and_grant_is_scoped(lifecycle: dict[str, Any]) -> None:

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_demo import socle
+from tests.cli import Run, socle, socle_process
 
 
-def _fails_cleanly(result: object, code: int, *needles: str) -> None:
-    out = result.stdout + result.stderr  # type: ignore[attr-defined]
-    assert result.returncode == code, out  # type: ignore[attr-defined]
+def _fails_cleanly(result: Run, code: int, *needles: str) -> None:
+    out = result.text
+    assert result.returncode == code, out
     assert "Traceback" not in out
     for needle in needles:
         assert needle in out
@@ -46,6 +46,20 @@ def test_malformed_json_is_named_and_exits_non_zero(tmp_path: Path) -> None:
 )
 def test_unknown_options_and_commands(tmp_path: Path, args: tuple[str, ...]) -> None:
     _fails_cleanly(socle(*args, home=tmp_path / "h"), 2)
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "needle"),
+    [
+        (("nonsense",), 2, "No such command"),
+        (("consent", "object", "--patient", "nobody", "--purpose", "research"), 1, "no patient"),
+    ],
+)
+def test_the_installed_command_exits_with_the_error_code(
+    tmp_path: Path, args: tuple[str, ...], code: int, needle: str
+) -> None:
+    """The real process (``main``), not only the in-process runner, maps errors to exit codes."""
+    _fails_cleanly(socle_process(*args, home=tmp_path / "h"), code, needle)
 
 
 def test_unknown_patient_for_consent(tmp_path: Path) -> None:

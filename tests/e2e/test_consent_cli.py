@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from socle.demo import source_patient_ids
-from tests.e2e.test_demo import socle
+from tests.cli import Run, socle
 
 
 @pytest.fixture(scope="module")
@@ -24,9 +24,9 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
     return root / "home", source_patient_ids(root / "in")
 
 
-def _ok(result: object) -> str:
-    text = result.stdout + result.stderr  # type: ignore[attr-defined]
-    assert result.returncode == 0, text  # type: ignore[attr-defined]
+def _ok(result: Run) -> str:
+    text = result.text
+    assert result.returncode == 0, text
     assert "Traceback" not in text
     return text
 

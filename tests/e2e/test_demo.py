@@ -4,32 +4,28 @@ from __future__ import annotations
 
 import csv
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from socle.config import Settings
+from socle.demo import RESEARCHER
 from socle.node import Node
-from tests.conftest import REPO
+from tests.cli import socle, socle_process
 
-SOCLE = [sys.executable, "-c", "from socle.cli import main; main()"]
-
-
-def socle(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*SOCLE, *args, "--home", str(home)], cwd=REPO, capture_output=True, text=True, timeout=600
-    )
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    home = tmp_path_factory.mktemp("demo") / "home"
-    result = socle("demo", home=home)
+    """``socle demo`` in a fresh interpreter, run from an empty folder (not the repository):
+    the sample ships with the package."""
+    elsewhere = tmp_path_factory.mktemp("anywhere")
+    result = socle_process("demo", cwd=elsewhere)
     assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stdout + result.stderr
-    return home
+    assert "Traceback" not in result.text
+    assert "audit" in result.stdout  # the closing table of what was done
+    return elsewhere / "socle-home"  # the default home, in the folder the user ran it from
 
 
 def _node(home: Path) -> Node:
@@ -44,6 +40,10 @@ def test_demo_counts_reconcile(demo_home: Path) -> None:
         assert d["read"] == d["loaded"] + d["quarantined"] + d["skipped"] > 30_000
         assert d["persons"] == 50
         assert node.warehouse.table_counts()["person"] == 50
+        [(mapped,)] = node.warehouse.aggregate(
+            "SELECT count(*) FROM condition_occurrence WHERE condition_concept_id <> 0"
+        )
+        assert mapped > 0, "the demo vocabulary maps rows to standard concepts"
         actions = {e.action for e in node.audit.events()}
         assert {"catalog.register", "catalog.quality", "consent.record", "model.train"} <= actions
     finally:
@@ -58,7 +58,7 @@ def _released_tables(home: Path) -> list[Path]:
 
 def test_released_tables_have_no_small_cells(demo_home: Path) -> None:
     releases = _released_tables(demo_home)
-    assert len(releases) == 2
+    assert len(releases) == 3  # two condition-count tables and the sandboxed job's table
     cells = [row["persons"] for f in releases for row in csv.DictReader(f.open())]
     assert "suppressed" in cells
     assert all(c == "suppressed" or (int(c) >= 10 and int(c) % 5 == 0) for c in cells)
@@ -94,7 +94,7 @@ def test_objecting_patients_are_absent_from_the_released_counts(demo_home: Path)
         }  # fmt: skip
         assert len(objectors) == 7
         [grant] = list(node.audit.events("grant.issue"))
-        with node.workspace.session(grant.object, "aggregates", actor="auditor") as ws:
+        with node.workspace.session(grant.object, "aggregates", actor=RESEARCHER) as ws:
             visible = set(ws.query("SELECT person_id FROM scoped_person").column(0).to_pylist())
             rows = ws.query(
                 "SELECT CASE gender_concept_id WHEN 8507 THEN 'M' ELSE 'F' END AS s, count(*) AS n "
@@ -113,13 +113,13 @@ def test_objecting_patients_are_absent_from_the_released_counts(demo_home: Path)
         assert sum(by_sex.values()) < sum(n for _, n in all_persons)  # objectors had the condition
         release = next(f for f in _released_tables(demo_home) if f.read_text().startswith("sex,"))
         released = {
-            r["sex"]: int(r["persons"])
-            for r in csv.DictReader(release.open())
-            if r["sex"] != "All" and r["persons"] != "suppressed"
+            r["sex"]: r["persons"] for r in csv.DictReader(release.open()) if r["sex"] != "All"
         }
-        assert released and released == {
-            s: 5 * round(n / 5) for s, n in by_sex.items() if s in released
-        }
+        expected = {s: by_sex.get(s, 0) for s in ("F", "M", "U")}  # the whole grid, zeros too
+        assert set(released) == set(expected)
+        assert all(released[s] == "suppressed" for s, n in expected.items() if n < 10)
+        shown = {s: v for s, v in released.items() if v != "suppressed"}
+        assert shown and shown == {s: str(5 * round(expected[s] / 5)) for s in shown}
     finally:
         node.close()
 
@@ -139,14 +139,62 @@ def test_reports_are_written(demo_home: Path) -> None:
         assert f"## {section}" in notice
 
 
+def test_the_demo_model_is_an_observatory_entry_with_live_figures_and_a_top_10(
+    demo_home: Path,
+) -> None:
+    node = _node(demo_home)
+    try:
+        obs = node.observatory
+        [model] = obs.registry.published_entries(category="prediction")
+        assert model.source == "socle_model" and model.data.evidence  # type: ignore[union-attr]
+        [figures] = obs.live.figures([model.id]).values()
+        assert figures.predictions is None  # 2 predictions: below the small-cell threshold
+        assert figures.override_rate is None and figures.drift_alerts is None
+        assert len(obs.registry.entry_ids(source="fda", state="published")) == 1524
+        [recorded] = list(node.audit.events("observatory.ranking_record"))
+        assert recorded.details["ranked"] == 1
+        assert obs.rankings.verify_recorded()[0][3] is True
+        triage = obs.rankings.top("triage")
+        assert triage.ranked == () and len(triage.lacking_evidence) == 122
+    finally:
+        node.close()
+    top = socle("observatory", "top", "prediction", home=demo_home)
+    assert top.returncode == 0 and "evidence_level" in top.stdout and "no data" in top.stdout
+    html = (demo_home / "reports" / "observatory.html").read_text()
+    assert html.count("data:image/png;base64,") == 3 and "Top 10 per category" in html
+    public = socle("observatory", "export", "--format", "csv", home=demo_home)
+    rows = list(csv.DictReader(public.stdout.strip().splitlines()))
+    assert len(rows) == 1524 + 2  # FDA devices, the model, the catalogue dataset
+
+
 def test_audit_verifies_then_names_a_tampered_event(demo_home: Path) -> None:
     ok = socle("audit", "verify", home=demo_home)
     assert ok.returncode == 0 and "verified" in ok.stdout
     db = sqlite3.connect(demo_home / "governance.sqlite")
-    with db:
-        db.execute("UPDATE audit_event SET outcome = 'forged' WHERE seq = 4")
-    db.close()
-    bad = socle("audit", "verify", home=demo_home)
-    assert bad.returncode == 3
-    assert "event #4" in bad.stderr and "altered" in bad.stderr
-    assert "Traceback" not in bad.stderr
+    [(outcome,)] = db.execute("SELECT outcome FROM audit_event WHERE seq = 4").fetchall()
+    try:
+        with db:
+            db.execute("UPDATE audit_event SET outcome = 'forged' WHERE seq = 4")
+        bad = socle("audit", "verify", home=demo_home)
+        assert bad.returncode == 3
+        assert "event #4" in bad.stderr and "altered" in bad.stderr
+        assert "Traceback" not in bad.stderr
+    finally:  # the other tests of this module share the demo's home, in any order
+        with db:
+            db.execute("UPDATE audit_event SET outcome = ? WHERE seq = 4", (outcome,))
+        db.close()
+
+
+def test_every_release_of_the_demo_traces_back_to_the_committee_decision(demo_home: Path) -> None:
+    node = _node(demo_home)
+    try:
+        releases = [e.object for e in node.audit.events("workspace.release")]
+    finally:
+        node.close()
+    assert len(releases) == 3
+    for release in releases:
+        result = socle("audit", "trace", release, home=demo_home)
+        assert result.returncode == 0, result.stderr
+        assert "decision" in result.stdout and "grant.issue" in result.stdout
+    job_release = socle("audit", "trace", releases[-1], home=demo_home).stdout
+    assert "workspace.job.start" in job_release and "code_sha256" in job_release

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.e2e.test_demo import socle
+from tests.cli import socle
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 

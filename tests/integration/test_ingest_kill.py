@@ -31,7 +31,7 @@ def progress(_, __):
     marker.write_text(str(seen))
 
 # small batches, so rows are already written into the open transaction when killed
-ingest(Path(sys.argv[2]), node.warehouse, node.pseudo, node.vault, batch_rows=2000,
+ingest(Path(sys.argv[2]), node.warehouse, node.pseudo, node.vault, dates=node.dates, batch_rows=2000,
        on_file=progress)
 marker.write_text("finished")
 """

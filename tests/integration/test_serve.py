@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import REPO
+from tests.conftest import REPO, SAMPLE
 from tests.integration.postgres import _free_port
 
 SOCLE = [sys.executable, "-c", "from socle.cli import main; main()"]
@@ -79,3 +79,60 @@ def test_user_add_creates_an_account_that_can_sign_in(tmp_path: Path) -> None:
         assert principal.roles == {"auditor"}
     finally:
         node.close()
+
+
+def test_several_workers_need_the_postgresql_store(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [*SOCLE, "serve", "--home", str(tmp_path / "home"), "--workers", "2"],
+        cwd=REPO, env=_env(), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2 and "needs the PostgreSQL governance store" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_two_workers_share_the_postgresql_store(tmp_path: Path, postgres_admin_url: str) -> None:
+    """Every worker process answers: a job started on one is seen by whichever serves the poll;
+    a load is refused, with the reason, since the warehouse is read-only under workers."""
+    from tests.integration.postgres import fresh_database
+
+    home, port = tmp_path / "home", _free_port()
+    env = _env(SOCLE_GOVERNANCE_URL=fresh_database(postgres_admin_url))
+    added = subprocess.run(
+        [*SOCLE, "user-add", "ann", "--role", "data_steward", "--home", str(home)],
+        env={**env, "SOCLE_USER_PASSWORD": "a long enough password"}, capture_output=True,
+        text=True, timeout=60,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    (home / "inbox").mkdir()
+    bundle = sorted(SAMPLE.glob("*.json.gz"))[0]
+    (home / "inbox" / bundle.name).write_bytes(bundle.read_bytes())
+    server = subprocess.Popen(
+        [*SOCLE, "serve", "--home", str(home), "--port", str(port), "--workers", "2"],
+        env=env, stdout=subprocess.DEVNULL, stderr=(tmp_path / "server.log").open("wb"),
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                httpx.get(f"{base}/health", timeout=2)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, (tmp_path / "server.log").read_text()
+                assert time.monotonic() < deadline, "socle serve did not start in 90 s"
+                time.sleep(0.3)
+        with httpx.Client(base_url=base, timeout=30) as client:
+            token = client.post(
+                "/auth/token", json={"username": "ann", "password": "a long enough password"}
+            ).json()["access_token"]
+            auth = {"Authorization": f"Bearer {token}"}
+            for _ in range(10):  # new connections: both workers get some
+                assert client.get("/consent/purposes", headers=auth).status_code == 200
+            job = client.post("/ingest/loads", json={"path": "."}, headers=auth).json()
+            while job["state"] in ("queued", "running"):
+                time.sleep(0.1)
+                job = client.get(f"/jobs/{job['id']}", headers=auth).json()
+        assert job["state"] == "failed" and "read-only" in job["error"]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -28,7 +28,7 @@ from tests.helpers import today
 
 TAXONOMY = load_taxonomy()
 PURPOSES = sorted(TAXONOMY.purposes)
-SCOPE_COLUMNS = {
+SCOPE_COLUMNS: dict[str, tuple[str, ...]] = {
     "person": ("year_of_birth", "gender_concept_id"),
     "condition_occurrence": ("condition_source_value", "condition_start_date"),
 }
@@ -92,7 +92,7 @@ queries_strategy = st.tuples(
 
 def _sql(kind: str, prefix: str, min_year: int, sex: int | None) -> tuple[str, list[object]]:
     person_where = "p.year_of_birth >= ?" + (" AND p.gender_concept_id = ?" if sex else "")
-    params: list[object] = [min_year] + ([sex] if sex else [])
+    params: list[object] = [min_year, *([sex] if sex else [])]
     if kind == "person":
         return f"SELECT p.person_id FROM {prefix}person p WHERE {person_where}", params
     since = " AND c.condition_start_date >= DATE '2010-01-01'" if kind == "condition_since" else ""

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from socle.ingest import ingest, read_file
-from socle.privacy import IdentityVault, Pseudonymizer
+from socle.privacy import DateShift, IdentityVault, Pseudonymizer
 from socle.warehouse import Warehouse
 
 SAMPLE = sorted((Path(__file__).resolve().parents[2] / "data" / "sample").glob("*.json.gz"))[0]
@@ -60,7 +60,9 @@ def test_corrupted_bundle_never_crashes_and_counts_reconcile(raw: bytes) -> None
         pseudo = Pseudonymizer(b"k" * 32)
         vault = IdentityVault(folder / "v.sqlite", b"v" * 32, pseudo)
         try:
-            summary = ingest(folder / "bundle.json", warehouse, pseudo, vault)
+            summary = ingest(
+                folder / "bundle.json", warehouse, pseudo, vault, dates=DateShift(b"d" * 32)
+            )
             assert summary.reconciles()
             for kind, n in summary.read.items():
                 assert n == summary.loaded[kind] + summary.quarantined[kind] + summary.skipped[kind]
@@ -80,7 +82,7 @@ def test_field_of_the_wrong_shape_is_quarantined_not_fatal(tmp_path: Path) -> No
     warehouse = Warehouse(tmp_path / "w.duckdb")
     pseudo = Pseudonymizer(b"k" * 32)
     vault = IdentityVault(tmp_path / "v.sqlite", b"v" * 32, pseudo)
-    summary = ingest(tmp_path / "b.json", warehouse, pseudo, vault)
+    summary = ingest(tmp_path / "b.json", warehouse, pseudo, vault, dates=DateShift(b"d" * 32))
     [record] = summary.quarantine
     assert record.resource_type == "Encounter" and "wrong structure" in record.reason
     vault.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import stat
 from pathlib import Path
 
@@ -35,8 +36,9 @@ def test_secret_file_readable_by_others_is_refused(tmp_path: Path) -> None:
 
 
 def test_environment_selects_the_secret(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("SOCLE_JWT_SECRET", "k" * 48)
-    assert jwt_secret(ApiSettings(), tmp_path) == "k" * 48
+    chosen = secrets.token_urlsafe(48)
+    monkeypatch.setenv("SOCLE_JWT_SECRET", chosen)
+    assert jwt_secret(ApiSettings(), tmp_path) == chosen
     assert not (tmp_path / "jwt.key").exists()
 
 

@@ -175,3 +175,18 @@ def test_export_that_is_not_json_names_the_line(log: AuditLog, tmp_path: Path) -
     path.write_bytes(b"\n".join([*lines[:3], b"{oops"]) + b"\n")
     with pytest.raises(TamperedLogError, match="line 4 is not JSON"):
         verify_jsonl(path)
+
+
+def test_concurrent_appenders_extend_one_chain(tmp_path: Path) -> None:
+    """Threads recording at once (the API's workers) neither collide nor fork the chain."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    log = AuditLog(open_engine(f"sqlite:///{tmp_path / 'gov.sqlite'}"))
+
+    def record(i: int) -> int:
+        return log.record(actor=f"u{i}", role="researcher", action="t.act", object=str(i)).seq
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        seqs = sorted(pool.map(record, range(80)))
+    assert seqs == list(range(1, 81))
+    assert log.verify().events == 80

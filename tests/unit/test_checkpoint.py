@@ -43,7 +43,7 @@ def test_scoped_views_hide_ungranted_columns(loaded: Node) -> None:
 
 def _imports(path: Path) -> set[str]:
     tree = ast.parse(path.read_text())
-    names = set()
+    names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names.update(a.name for a in node.names)

@@ -89,7 +89,9 @@ def test_review_must_score_every_criterion_on_the_scale(loaded: Node) -> None:
             actor="erin",
         )  # fmt: skip
     with pytest.raises(ReviewError, match="summary"):
-        loaded.governance.review(rid, erin.id, scores=dict.fromkeys(ALL, 4), summary=" ", actor="e")
+        loaded.governance.review(
+            rid, erin.id, scores=dict.fromkeys(ALL, 4), summary=" ", actor="erin"
+        )
 
 
 def test_a_member_reviews_a_round_once_and_the_review_is_audited(loaded: Node) -> None:
@@ -136,7 +138,7 @@ def test_decision_from_reviews_records_the_recommendation(loaded: Node) -> None:
         comments={"proportionality": "Drop the condition dates."}, summary="Too broad.",
         actor="gina",
     )  # fmt: skip
-    outcome = loaded.governance.decide_from_reviews(rid, reasons="Minimise.", actor="chair")
+    outcome = loaded.governance.decide_from_reviews(rid, reasons="Minimise.", actor="gina")
     assert outcome == "changes_requested"
     [decision] = loaded.governance.decisions(rid)
     assert decision.recommendation == "changes_requested" and decision.reviewers == (member.id,)

@@ -22,7 +22,7 @@ def _persons(node: Node) -> list[int]:
 
 
 def _visible(node: Node, grant_id: str) -> set[int]:
-    with node.workspace.session(grant_id, "aggregates", actor="r") as ws:
+    with node.workspace.session(grant_id, "aggregates", actor="researcher") as ws:
         return set(ws.query("SELECT person_id FROM scoped_person").column(0).to_pylist())
 
 
@@ -168,7 +168,9 @@ def test_opt_in_filter_lists_only_current_opt_ins(loaded: Node) -> None:
         ],
         actor="p", role="patient",
     )  # fmt: skip
-    assert loaded.consent.person_filter("industrial_research", today()).included_only == {a}
+    assert loaded.consent.person_filter("industrial_research", today()).included_only == frozenset(
+        {a}
+    )
     assert loaded.consent.person_filter(
         "industrial_research", today() - timedelta(days=1)
-    ).included_only == {a, b}
+    ).included_only == frozenset({a, b})

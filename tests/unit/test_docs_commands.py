@@ -16,7 +16,7 @@ COMMAND = re.compile(r"^socle ((?:[a-z][a-z-]*)(?: [a-z][a-z-]*)?)", re.MULTILIN
 
 def _documented() -> list[str]:
     found = set()
-    for name in ("catalog.md", "governance.md", "audit.md"):
+    for name in ("catalog.md", "governance.md", "audit.md", "observatory.md"):
         found.update(COMMAND.findall((DOCS / name).read_text()))
     return sorted(found)
 

@@ -15,7 +15,7 @@ from socle.node import Node
 
 
 def _resources(folder: Path) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     for f in sorted(folder.glob("*.json.gz")):
         out.extend(i.resource for i in read_file(f) if i.resource)
     return out
@@ -23,12 +23,12 @@ def _resources(folder: Path) -> list[dict[str, Any]]:
 
 def _all_strings(node: Node) -> str:
     """Every text value of every warehouse table, joined (for leak scans)."""
-    chunks = []
+    chunks: list[str] = []
     columns = node.warehouse.aggregate(
         "SELECT table_name, column_name FROM information_schema.columns WHERE data_type = 'VARCHAR'"
     )
     for table, column in columns:
-        rows = node.warehouse.aggregate(f"SELECT DISTINCT {column} FROM {table}")
+        rows = node.warehouse.aggregate(f'SELECT DISTINCT "{column}" FROM {table}')
         chunks.extend(str(v) for (v,) in rows)
     return "\n".join(chunks)
 
@@ -77,7 +77,7 @@ def test_bad_resources_are_quarantined_with_reasons(node: Node, small_sample: Pa
     reasons = {(q.resource_type, q.position): q.reason for q in summary.quarantine}
     assert "code is missing" in reasons[("Condition", 0)]
     assert "period.start" in reasons[("Encounter", 1)]
-    assert "not a FHIR R4 resource type" in reasons[("Frobnicate", 2)]
+    assert "not a FHIR R4 resource type" in reasons[("(unknown type)", 2)]
     assert "no id" in reasons[("Patient", 3)]
     assert "not a JSON object" in reasons[("(unreadable)", 4)]
     assert summary.reconciles()

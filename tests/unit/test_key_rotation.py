@@ -18,8 +18,12 @@ ID_COLUMNS = "SELECT table_name, column_name FROM duckdb_columns() WHERE data_ty
 def _ids(node: Node) -> set[int]:
     out: set[int] = set()
     for table, column in node.warehouse.aggregate(ID_COLUMNS):
-        out.update(v for (v,) in node.warehouse.aggregate(f"SELECT {column} FROM {table}") if v)
+        out.update(v for (v,) in node.warehouse.aggregate(f'SELECT "{column}" FROM {table}') if v)
     return out
+
+
+def _quoted(columns: list[str]) -> str:
+    return ", ".join(f'"{c}"' for c in columns)
 
 
 def _content(node: Node) -> dict[str, list[tuple[object, ...]]]:
@@ -32,7 +36,7 @@ def _content(node: Node) -> dict[str, list[tuple[object, ...]]]:
         if typ != "BIGINT" and column != "person_source_value" and table not in {"load_log"}:
             tables.setdefault(table, []).append(column)
     return {
-        t: node.warehouse.aggregate(f"SELECT {', '.join(cols)} FROM {t} ORDER BY ALL")
+        t: node.warehouse.aggregate(f"SELECT {_quoted(cols)} FROM {t} ORDER BY ALL")
         for t, cols in tables.items()
     }
 

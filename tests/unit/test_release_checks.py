@@ -12,6 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from socle.release import (
+    Check,
+    CheckReport,
     MetricRow,
     ModelMetrics,
     Output,
@@ -32,11 +34,11 @@ POLICY = load_policy()
 EVERYONE = Population("test population", 1000)
 
 
-def _check(kind: str, content: object):  # type: ignore[no-untyped-def]
+def _check(kind: str, content: object) -> CheckReport:
     return check_output(Output("t", kind, content, EVERYONE), POLICY)  # type: ignore[arg-type]
 
 
-def _by_name(report) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def _by_name(report: CheckReport) -> dict[str, Check]:
     return {c.name: c for c in report.checks}
 
 
@@ -84,7 +86,10 @@ def test_no_suppressed_cell_can_be_recovered_from_its_line(case: tuple[list[int]
 
 
 def test_dominated_magnitude_cell_is_suppressed() -> None:
-    columns = {"unit": ["a"] * 12 + ["b"] * 12, "cost": [1.0] * 11 + [500.0] + [10.0] * 12}
+    columns: dict[str, list[str] | list[float]] = {
+        "unit": ["a"] * 12 + ["b"] * 12,
+        "cost": [1.0] * 11 + [500.0] + [10.0] * 12,
+    }
     report = _check("magnitude_table", magnitude_table(columns, ["unit"], "cost"))
     released = {r[0]: r[1] for r in report.rows}
     assert released["a"] is None

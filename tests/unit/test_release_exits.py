@@ -30,7 +30,7 @@ def test_workspace_output_is_not_written_before_two_checkers_approve(loaded: Nod
 def test_check_report_carries_no_values(loaded: Node) -> None:
     grant_id = approved_grant(loaded)
     report = loaded.workspace.check_condition_counts(
-        grant_id, "SNOMED|73595000", ("sex",), actor="r"
+        grant_id, "SNOMED|73595000", ("sex",), actor="researcher"
     )
     assert all(
         set(c.as_dict()) == {"name", "status", "reason", "cells", "mitigated", "source"}

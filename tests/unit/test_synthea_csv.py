@@ -99,6 +99,14 @@ def _fhir_twin(patient: dict[str, str], encounter: dict[str, str]) -> bytes:
                         "name": [{"family": patient["LAST"], "given": [patient["FIRST"]]}],
                         "gender": "male" if patient["GENDER"] == "M" else "female",
                         "birthDate": patient["BIRTHDATE"],
+                        "address": [
+                            {
+                                "line": [patient["ADDRESS"]],
+                                "city": patient["CITY"],
+                                "state": patient["STATE"],
+                                "postalCode": patient["ZIP"],
+                            }
+                        ],
                     },
                 },
                 {

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from socle.warehouse import ScopedReader
+from socle.warehouse import ScopedReader, sex_label
 
 FEATURES = ("age", "male", "bmi", "systolic_bp", "glucose")
 MEASURES = {"bmi": "LOINC|39156-5", "systolic_bp": "LOINC|8480-6", "glucose": "LOINC|2339-0"}
@@ -53,7 +53,7 @@ def build_training_set(ws: ScopedReader) -> TrainingSet:
         WITH landmarks AS (
             SELECT p.person_id, make_date(y, 1, 1) AS landmark,
                    y - p.year_of_birth AS age,
-                   CASE WHEN p.gender_concept_id = 8507 THEN 1 ELSE 0 END AS male,
+                   CAST({sex_label("p.gender_concept_id")} = 'M' AS INTEGER) AS male,
                    o.observation_period_end_date AS obs_end
             FROM scoped_person p
             JOIN scoped_observation_period o USING (person_id)

@@ -1,12 +1,43 @@
-"""API: the FastAPI application, one router per context, authentication and roles."""
+"""API: the FastAPI application, one router per context, authentication and roles.
 
-from socle.api.app import api_routes, create_app
-from socle.api.auth import LocalIssuer, Principal, TokenVerifier
-from socle.api.errors import ApiError, AuthenticationError, PermissionDeniedError, UserExistsError
-from socle.api.policy import POLICY, PUBLIC, allowed_roles
-from socle.api.roles import ALL_ROLES, Role
-from socle.api.settings import ApiSettings, jwt_secret
-from socle.api.users import UserStore
+Names are imported on first use (PEP 562), so ``from socle.api import Role`` does not load
+FastAPI: the ``socle`` command stays fast for everything but ``socle serve``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from socle.api.app import api_routes, create_app
+    from socle.api.auth import LocalIssuer, Principal, TokenVerifier
+    from socle.api.errors import (
+        ApiError,
+        AuthenticationError,
+        PermissionDeniedError,
+        UserExistsError,
+    )
+    from socle.api.policy import POLICY, PUBLIC, allowed_roles
+    from socle.api.roles import ALL_ROLES, Role
+    from socle.api.settings import ApiSettings, jwt_secret
+    from socle.api.users import UserStore
+
+_HOMES = {
+    "socle.api.app": ("api_routes", "create_app"),
+    "socle.api.auth": ("LocalIssuer", "Principal", "TokenVerifier"),
+    "socle.api.errors": (
+        "ApiError",
+        "AuthenticationError",
+        "PermissionDeniedError",
+        "UserExistsError",
+    ),
+    "socle.api.policy": ("POLICY", "PUBLIC", "allowed_roles"),
+    "socle.api.roles": ("ALL_ROLES", "Role"),
+    "socle.api.settings": ("ApiSettings", "jwt_secret"),
+    "socle.api.users": ("UserStore",),
+}
+_MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
     "ALL_ROLES",
@@ -27,3 +58,12 @@ __all__ = [
     "create_app",
     "jwt_secret",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'socle.api' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

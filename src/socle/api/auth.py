@@ -68,11 +68,23 @@ class LocalIssuer:
             raise AuthenticationError("the access token has expired; sign in again") from exc
         except jwt.InvalidTokenError as exc:
             raise AuthenticationError(f"the access token is not valid ({exc})") from exc
-        try:
-            roles = frozenset(Role(r) for r in claims.get("roles", []))
-        except ValueError as exc:
-            raise AuthenticationError("the access token names an unknown role") from exc
-        return Principal(
-            str(claims["sub"]), roles, claims.get("person_id"),
-            tuple(claims.get("care_contexts") or ()),
-        )  # fmt: skip
+        return _principal(claims)
+
+
+def _principal(claims: dict[str, Any]) -> Principal:
+    """The principal a token's claims describe; any malformed claim is a 401, never a 500."""
+    subject, roles = claims.get("sub"), claims.get("roles", [])
+    person_id, contexts = claims.get("person_id"), claims.get("care_contexts") or []
+    if not isinstance(subject, str) or not subject:
+        raise AuthenticationError("the access token has no valid subject")
+    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+        raise AuthenticationError("the access token's roles must be a list of role names")
+    if person_id is not None and (isinstance(person_id, bool) or not isinstance(person_id, int)):
+        raise AuthenticationError("the access token's person_id must be a whole number")
+    if not isinstance(contexts, list) or not all(isinstance(c, str) for c in contexts):
+        raise AuthenticationError("the access token's care_contexts must be a list of names")
+    try:
+        granted = frozenset(Role(r) for r in roles)
+    except ValueError as exc:
+        raise AuthenticationError("the access token names an unknown role") from exc
+    return Principal(subject, granted, person_id, tuple(contexts))

@@ -19,3 +19,15 @@ class PermissionDeniedError(ApiError):
 
 class UserExistsError(ApiError):
     """A user with this name already exists."""
+
+
+class WeakPasswordError(ApiError):
+    """A password breaks the policy (too short, common, or easy to guess)."""
+
+
+class TooManyAttemptsError(ApiError):
+    """Too many failed sign-ins from this account or client; wait before trying again."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

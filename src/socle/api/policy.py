@@ -21,10 +21,23 @@ STEWARD, RESEARCHER, COMMITTEE = R.DATA_STEWARD, R.RESEARCHER, R.COMMITTEE_MEMBE
 CLINICIAN, PATIENT, COLLEGE = R.CLINICIAN, R.PATIENT, R.COLLEGE_MEMBER
 AUDITOR, ADMIN = R.AUDITOR, R.ADMINISTRATOR
 CHECKER = R.OUTPUT_CHECKER
+MAKER, OBS_REVIEWER = R.MAKER, R.OBSERVATORY_REVIEWER
 
 # Routes anyone may call, signed in or not.
 PUBLIC: frozenset[str] = frozenset(
     {"health", "auth.token", "openapi", "swagger_ui_html", "swagger_ui_redirect", "redoc_html"}
+    # the observatory's public pages read published entries only
+    | {
+        "observatory.taxonomy",
+        "observatory.map",
+        "observatory.entry",
+        "observatory.top",
+        "observatory.method",
+        "observatory.alerts",
+        "observatory.feed",
+        "observatory.dcat",
+        "observatory.export_csv",
+    }
 )
 
 POLICY: dict[str, frozenset[Role]] = {
@@ -33,6 +46,7 @@ POLICY: dict[str, frozenset[Role]] = {
     # ingest and quality
     "ingest.load": frozenset({STEWARD}),
     "quality.report": frozenset({STEWARD}),
+    "jobs.get": frozenset({STEWARD, RESEARCHER}),  # each sees only the jobs they started
     # catalogue
     "catalog.register": frozenset({STEWARD}),
     "catalog.dataset": frozenset({STEWARD, RESEARCHER, COMMITTEE, AUDITOR, ADMIN}),
@@ -53,13 +67,21 @@ POLICY: dict[str, frozenset[Role]] = {
     "requests.decide": frozenset({COMMITTEE}),
     "requests.reviews.create": frozenset({COMMITTEE}),
     "committee.members.create": frozenset({ADMIN}),
+    "committee.conflicts.create": frozenset({COMMITTEE}),
     "requests.grant": frozenset({COMMITTEE}),
     "grants.get": frozenset({RESEARCHER, COMMITTEE, AUDITOR}),
     "grants.revoke": frozenset({COMMITTEE}),
     # workspace and AI
     "workspace.condition_counts": frozenset({RESEARCHER}),
+    "workspace.query": frozenset({RESEARCHER}),
+    "workspace.cohort": frozenset({RESEARCHER}),
+    "workspace.jobs.create": frozenset({RESEARCHER}),
+    "workspace.jobs.get": frozenset({RESEARCHER}),
+    "workspace.jobs.logs": frozenset({RESEARCHER}),
+    "workspace.jobs.cancel": frozenset({RESEARCHER}),
     "models.train": frozenset({RESEARCHER}),
-    "models.get": frozenset({RESEARCHER, CLINICIAN, COLLEGE, AUDITOR}),
+    # a model, like a release, is seen by its project's team (scope check), the committee, auditors
+    "models.get": frozenset({RESEARCHER, COMMITTEE, AUDITOR}),
     # release desk
     "workspace.condition_counts_check": frozenset({RESEARCHER}),
     "workspace.dp_count": frozenset({RESEARCHER}),
@@ -79,6 +101,20 @@ POLICY: dict[str, frozenset[Role]] = {
     # audit
     "audit.events": frozenset({AUDITOR}),
     "audit.verify": frozenset({AUDITOR, ADMIN}),
+    "audit.trace": frozenset({AUDITOR, COMMITTEE}),
+    # observatory (public reads are in PUBLIC)
+    "observatory.submit": frozenset({MAKER, STEWARD, CLINICIAN, RESEARCHER}),
+    "observatory.revise": frozenset({MAKER, STEWARD, CLINICIAN, RESEARCHER}),
+    "observatory.submission": frozenset(
+        {MAKER, STEWARD, CLINICIAN, RESEARCHER, OBS_REVIEWER, AUDITOR}
+    ),
+    "observatory.queue": frozenset({OBS_REVIEWER, STEWARD, AUDITOR}),
+    "observatory.declare": frozenset({OBS_REVIEWER}),
+    "observatory.review": frozenset({OBS_REVIEWER}),
+    "observatory.publish": frozenset({OBS_REVIEWER}),
+    "observatory.method_adopt": frozenset({OBS_REVIEWER}),
+    "observatory.ranking_record": frozenset({OBS_REVIEWER}),
+    "observatory.sync": frozenset({STEWARD}),
 }
 
 

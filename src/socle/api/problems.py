@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import traceback
 from http import HTTPStatus
 from typing import Any
 
@@ -16,13 +15,30 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from socle.api.errors import AuthenticationError, PermissionDeniedError, UserExistsError
+from socle.ai import ModelNotFoundError
+from socle.api.errors import (
+    AuthenticationError,
+    PermissionDeniedError,
+    TooManyAttemptsError,
+    UserExistsError,
+)
 from socle.audit import TamperedLogError
-from socle.errors import SocleError
-from socle.governance import ConflictOfInterestError, GrantError, NotFoundError, TransitionError
+from socle.errors import SocleError, crash_place
+from socle.governance import (
+    ConflictOfInterestError,
+    GrantError,
+    NotAppointedError,
+    NotFoundError,
+    NotOnTeamError,
+    SeparationOfDutiesError,
+    TransitionError,
+)
+from socle.observatory import EntryNotFoundError, WorkflowError
 from socle.release import BudgetError, DeskError
 from socle.release import NotFoundError as OutputNotFoundError
+from socle.warehouse import QueryLimitError, ScopeError
 
 log = logging.getLogger("socle.api")
 
@@ -41,13 +57,22 @@ class ProblemResponse(JSONResponse):
 # Most specific first; any other Socle error is a request the service cannot process (422).
 STATUS: list[tuple[type[SocleError], int]] = [
     (AuthenticationError, 401),
+    (TooManyAttemptsError, 429),
     (PermissionDeniedError, 403),
     (GrantError, 403),
+    (NotOnTeamError, 403),
+    (QueryLimitError, 422),
+    (ScopeError, 403),
     (ConflictOfInterestError, 403),
+    (NotAppointedError, 403),
+    (SeparationOfDutiesError, 403),
     (NotFoundError, 404),
     (OutputNotFoundError, 404),
     (BudgetError, 409),
     (DeskError, 409),
+    (ModelNotFoundError, 404),
+    (EntryNotFoundError, 404),
+    (WorkflowError, 409),
     (UserExistsError, 409),
     (TransitionError, 409),
     (TamperedLogError, 409),
@@ -72,9 +97,51 @@ def problem(status: int, detail: str, request: Request, **extra: Any) -> JSONRes
     return ProblemResponse(body, status_code=status, headers=headers)
 
 
+# Refusals worth an audit event: who was turned away from what.
+DENIED = frozenset({401, 403, 429})
+
+
 async def _socle_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, SocleError)
-    return problem(status_of(exc), exc.message, request, error=type(exc).__name__)
+    status = status_of(exc)
+    if status in DENIED:
+        await _audit_denial(request, status, type(exc).__name__)
+    response = problem(status, exc.message, request, error=type(exc).__name__)
+    if isinstance(exc, TooManyAttemptsError):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _caller(request: Request) -> tuple[str, str]:
+    """The subject and roles of a valid bearer token, else ("anonymous", "none")."""
+    header = request.headers.get("authorization", "")
+    verifier = getattr(request.app.state, "verifier", None)
+    if verifier is None or not header.lower().startswith("bearer "):
+        return "anonymous", "none"
+    try:
+        who = verifier.verify(header[7:].strip())
+    except SocleError:
+        return "anonymous", "none"
+    return who.subject, ",".join(sorted(who.roles)) or "none"
+
+
+async def _audit_denial(request: Request, status: int, error: str) -> None:
+    """Append an ``access.denied`` event (route, method, status; never the request's body)."""
+    runner = getattr(request.app.state, "runner", None)
+    if runner is None:
+        return
+    actor, role = _caller(request)
+    route = getattr(request.scope.get("route"), "name", "") or "unknown-route"
+    details = {"method": request.method, "status": status, "error": error}
+    try:
+        await runner.call(
+            lambda n: n.audit.record(
+                actor=actor, role=role, action="access.denied", object=route,
+                outcome="denied", details=details,
+            )
+        )  # fmt: skip
+    except Exception as exc:  # an audit failure must not hide the refusal itself
+        log.error("could not audit a refused %s %s: %s", request.method, route, type(exc).__name__)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -93,14 +160,45 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_code, detail, request)
 
 
+def _log_unexpected(exc: BaseException, method: str, path: str) -> None:
+    """Type and place only: an unexpected error's message may quote data; no traceback."""
+    log.error("unexpected %s at %s on %s %s", type(exc).__name__, crash_place(exc), method, path)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    # Type and place only: an unexpected error's message may quote data.
-    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
-    where = f"{frame.filename}:{frame.lineno}" if frame else "?"
-    log.error(
-        "unexpected %s at %s on %s %s", type(exc).__name__, where, request.method, request.url.path
-    )
-    return problem(500, "an unexpected error occurred; it was logged for the operators", request)
+    _log_unexpected(exc, request.method, request.url.path)
+    return problem(500, UNEXPECTED, request)
+
+
+UNEXPECTED = "an unexpected error occurred; it was logged for the operators"
+
+
+class ContainUnexpected:
+    """ASGI guard inside Starlette's outermost middleware: an unexpected error becomes a 500
+    problem here and goes no further. Starlette's own server-error layer re-raises it to the
+    server, which would log the full traceback (and its message, which may quote data)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception as exc:  # the last guard: logged by type and place
+            request = Request(scope)
+            _log_unexpected(exc, request.method, request.url.path)
+            if not started:
+                await problem(500, UNEXPECTED, request)(scope, receive, send)
 
 
 def install(app: FastAPI) -> None:
@@ -108,3 +206,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
+    app.add_middleware(ContainUnexpected)

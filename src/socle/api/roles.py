@@ -15,6 +15,8 @@ class Role(StrEnum):
     AUDITOR = "auditor"
     OUTPUT_CHECKER = "output_checker"  # reviews outputs at the release desk
     ADMINISTRATOR = "administrator"
+    MAKER = "maker"  # a maker of AI tools submitting observatory entries
+    OBSERVATORY_REVIEWER = "observatory_reviewer"  # independent reviewers of the observatory
 
 
 ALL_ROLES: frozenset[Role] = frozenset(Role)

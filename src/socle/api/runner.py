@@ -1,9 +1,13 @@
-"""One thread owns the node: every service call runs there, one at a time.
+"""The node shared by the API's worker threads: reads run side by side, changes take turns.
 
-DuckDB connections (the warehouse) and the identity vault's SQLite
-connection are not thread-safe, so the API opens the :class:`Node` on a
-single worker thread and submits every call to it. Calls are serialised;
-the event loop stays free to accept and parse requests meanwhile.
+:meth:`NodeRunner.call` runs a read on a pool of threads: each has its own
+DuckDB cursor (MVCC; a slow workspace query blocks nobody) and its own pooled
+connection to the governance store, so light requests are answered while a
+long one runs. :meth:`NodeRunner.serial` runs a state change on one thread, so
+the read-check-write steps of a transition (a request's state, a consent
+choice) never interleave within a process; the audit log's own lock orders
+appends across threads and processes. Long work (loads, quality reports,
+training) runs as a background job (:mod:`socle.api.jobs`).
 """
 
 from __future__ import annotations
@@ -11,9 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Literal, TypeVar
-
-from sqlalchemy import Engine, event
+from typing import TypeVar
 
 from socle.config import Settings
 from socle.node import Node
@@ -22,31 +24,25 @@ T = TypeVar("T")
 
 
 class NodeRunner:
-    def __init__(self, settings: Settings) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="socle-node")
-        self.node: Node = self._pool.submit(Node.open, settings).result()
+    def __init__(self, settings: Settings, *, readers: int = 8, job_workers: int = 2) -> None:
+        self._serial = ThreadPoolExecutor(max_workers=1, thread_name_prefix="socle-change")
+        self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="socle-read")
+        self.jobs = ThreadPoolExecutor(max_workers=job_workers, thread_name_prefix="socle-job")
+        self.node: Node = self._serial.submit(Node.open, settings).result()
 
     async def call(self, fn: Callable[[Node], T]) -> T:
-        """Run ``fn(node)`` on the node's thread and await its result."""
-        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, self.node)
+        """Run a read ``fn(node)`` on a worker thread, beside other reads."""
+        return await asyncio.get_running_loop().run_in_executor(self._readers, fn, self.node)
+
+    async def serial(self, fn: Callable[[Node], T]) -> T:
+        """Run a state change ``fn(node)`` on the one change thread, after those before it."""
+        return await asyncio.get_running_loop().run_in_executor(self._serial, fn, self.node)
 
     def call_sync(self, fn: Callable[[Node], T]) -> T:
-        return self._pool.submit(fn, self.node).result()
+        return self._serial.submit(fn, self.node).result()
 
     def close(self) -> None:
-        self._pool.submit(self.node.close).result()
-        self._pool.shutdown()
-
-
-def set_sqlite_synchronous(engine: Engine, mode: Literal["full", "normal"]) -> None:
-    """Choose how SQLite syncs commits (an operator's durability/throughput trade-off)."""
-    if engine.dialect.name != "sqlite" or mode == "full":
-        return
-
-    def pragma(dbapi_conn: object, _record: object) -> None:
-        cursor = dbapi_conn.cursor()  # type: ignore[attr-defined]
-        cursor.execute(f"PRAGMA synchronous={mode.upper()}")
-        cursor.close()
-
-    event.listen(engine, "connect", pragma)
-    engine.dispose()  # connections opened before now reconnect with the pragma
+        self.jobs.shutdown(wait=True, cancel_futures=True)
+        self._readers.shutdown(wait=True)
+        self._serial.submit(self.node.close).result()
+        self._serial.shutdown()

@@ -124,8 +124,13 @@ class VariablePublic(BaseModel):
     table: str
     column: str
     type: str
-    completeness: float
-    distinct_values: int | None
+    completeness: float | None = Field(
+        description="Share of consenting rows with a value; null on a table with few rows"
+    )
+    distinct_values: int | None = Field(
+        description="Distinct values among consenting persons; null below the small-cell "
+        "threshold, others rounded"
+    )
 
 
 class DatasetPublic(BaseModel):
@@ -305,6 +310,20 @@ class MemberPublic(BaseModel):
     expertise: str
 
 
+class ConflictCreate(Strict):
+    """The signed-in member's declared interest: in one request, or in every request of a sponsor."""
+
+    request_id: str | None = Field(default=None, min_length=1, max_length=40)
+    sponsor: str | None = Field(default=None, min_length=1, max_length=300)
+    statement: str = Text
+
+
+class ConflictPublic(BaseModel):
+    member_id: str
+    request_id: str | None
+    sponsor: str | None
+
+
 class ReviewCreate(Strict):
     """One member's scores (every published criterion, on the published scale) and comments."""
 
@@ -358,6 +377,77 @@ class StatePublic(BaseModel):
 class CountsCreate(Strict):
     condition: str = Field(min_length=3, max_length=120, description="VOCABULARY|code")
     dims: list[Literal["age_band", "sex"]] = Field(default=["age_band", "sex"], min_length=1)
+
+
+class QueryCreate(Strict):
+    name: str = Field(
+        pattern=r"^[a-z][a-z0-9_]{0,62}$", description="Name the result is kept under"
+    )
+    sql: str = Field(min_length=1, max_length=100_000, description="One SELECT on scoped_* views")
+
+
+class CohortCreate(Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")
+    definition: dict[str, Any] = Field(description="Socle cohort fields, or OHDSI Circe JSON")
+
+
+class ResultPublic(BaseModel):
+    """A named result kept in the workspace: never its rows, only a disclosed row count."""
+
+    id: str
+    grant_id: str
+    name: str
+    kind: str
+    columns: list[str]
+    rows_disclosed: int | None = Field(description="Rounded; null when below the threshold")
+    sha256: str
+    notes: list[str] = []
+
+
+class JobCreate(Strict):
+    filename: str = Field(pattern=r"^[A-Za-z0-9_-]{1,60}\.py$")
+    script: str = Field(min_length=1, max_length=500_000, description="The Python source")
+    params: dict[str, str | int | float | bool] = {}
+    results: list[str] = Field(default=[], max_length=20)
+
+
+class OutputPublic(BaseModel):
+    name: str
+    kind: str
+    bytes: int
+    sha256: str
+
+
+class JobPublic(BaseModel):
+    id: str
+    grant_id: str
+    actor: str
+    role: str
+    state: str
+    reason: str
+    script: str
+    code_sha256: str
+    extract_sha256: str
+    created_at: str
+    ended_at: str | None
+    outputs: list[OutputPublic] = []
+
+
+class JobLogPublic(BaseModel):
+    job_id: str
+    log: str = Field(description="The framework's log; the script's stdout/stderr are outputs")
+
+
+class TraceLinkPublic(BaseModel):
+    kind: str
+    seq: int
+    action: str
+    object: str
+    actor: str
+    role: str
+    at: str
+    hash: str
+    details: dict[str, Any]
 
 
 class ModelCreate(Strict):

@@ -15,14 +15,16 @@ from typing import Any
 from socle.api import access
 from socle.api import schemas as s
 from socle.api.auth import Principal
-from socle.api.errors import PermissionDeniedError
+from socle.api.errors import AuthenticationError, PermissionDeniedError
 from socle.api.roles import Role
+from socle.api.throttle import SignInThrottle
 from socle.api.users import UserStore
 from socle.consent import ConsentEvent, ConsentService
 from socle.errors import InputError
 from socle.governance import Population, ProjectRequest, RequestedVariable, TeamMember
 from socle.guarantee import Prediction
 from socle.node import Node
+from socle.workspace import Job, from_json, trace
 
 
 def _today() -> date:
@@ -35,6 +37,20 @@ def page(items: list[Any], limit: int, offset: int) -> dict[str, Any]:
 
 
 # -- users ----------------------------------------------------------------------------
+
+
+def sign_in(
+    users: UserStore, throttle: SignInThrottle, body: s.TokenRequest, client: str
+) -> Principal:
+    """The principal for a correct password, unless the account or client is throttled."""
+    throttle.check(body.username, client)
+    try:
+        principal = users.authenticate(body.username, body.password)
+    except AuthenticationError:
+        throttle.failed(body.username, client)
+        raise
+    throttle.succeeded(body.username)
+    return principal
 
 
 def create_user(node: Node, users: UserStore, who: Principal, body: s.UserCreate) -> s.UserPublic:
@@ -57,19 +73,26 @@ def create_user(node: Node, users: UserStore, who: Principal, body: s.UserCreate
 # -- ingest, quality, catalogue --------------------------------------------------------
 
 
-def load(node: Node, who: Principal, import_dir: Path, body: s.LoadCreate) -> s.LoadPublic:
-    """Load FHIR input found under the import directory, never elsewhere on the server."""
+def import_path(import_dir: Path, body: s.LoadCreate) -> Path:
+    """The input to load: under the import directory, never elsewhere on the server."""
     root = import_dir.resolve()
     try:
         path = (root / body.path).resolve()
         exists = path.exists()
     except (OSError, ValueError) as exc:
-        raise InputError(f"'{body.path}' is not a usable path ({exc})") from exc
+        # The OS error's reason only: its text names the resolved server path.
+        reason = (exc.strerror or type(exc).__name__) if isinstance(exc, OSError) else exc
+        raise InputError(f"'{body.path}' is not a usable path ({reason})") from exc
     if not path.is_relative_to(root):
         raise InputError(f"'{body.path}' is outside the import directory; give a relative path")
     if not exists:
         raise InputError(f"'{body.path}' does not exist in the import directory")
-    summary = node.load(path, actor=who.subject)
+    return path
+
+
+def load(node: Node, who: Principal, import_dir: Path, body: s.LoadCreate) -> s.LoadPublic:
+    """Load FHIR input found under the import directory."""
+    summary = node.load(import_path(import_dir, body), actor=who.subject)
     return s.LoadPublic(
         load_id=summary.load_id, files=summary.files, persons=summary.persons,
         **summary.totals(),
@@ -105,16 +128,30 @@ def register_dataset(node: Node, who: Principal, body: s.DatasetCreate) -> s.Dat
     )
 
 
-def dataset(node: Node, dataset_id: str) -> s.DatasetPublic:
-    return _dataset(node.catalog.get(dataset_id))
+def _for_purpose(node: Node, who: Principal, dataset_id: str, purpose: str) -> Any:
+    """The dataset as seen for ``purpose``: consenting persons only, counts checked."""
+    return node.catalog.for_purpose(
+        dataset_id, warehouse=node.warehouse, consent=node.consent, purpose=purpose,
+        actor=who.subject, role=",".join(sorted(who.roles)),
+    )  # fmt: skip
+
+
+def dataset(node: Node, who: Principal, dataset_id: str, purpose: str) -> s.DatasetPublic:
+    return _dataset(_for_purpose(node, who, dataset_id, purpose))
 
 
 def variables(
-    node: Node, dataset_id: str, table: str | None, limit: int, offset: int
+    node: Node,
+    who: Principal,
+    dataset_id: str,
+    purpose: str,
+    table: str | None,
+    limit: int,
+    offset: int,
 ) -> dict[str, Any]:
     found = [
         s.VariablePublic(**asdict(v))
-        for v in node.catalog.get(dataset_id).variables
+        for v in _for_purpose(node, who, dataset_id, purpose).variables
         if table is None or v.table == table
     ]
     return page(found, limit, offset)
@@ -261,13 +298,28 @@ def appoint_member(node: Node, who: Principal, body: s.MemberCreate) -> s.Member
     return s.MemberPublic(id=m.id, name=m.name, expertise=m.expertise)
 
 
+def _signed_in_member(node: Node, who: Principal) -> Any:
+    member = next((m for m in node.governance.members() if m.name == who.subject), None)
+    if member is None:
+        raise PermissionDeniedError(f"{who.subject} is not an appointed committee member")
+    return member
+
+
+def declare_conflict(node: Node, who: Principal, body: s.ConflictCreate) -> s.ConflictPublic:
+    """The signed-in member declares their own conflict; they are then barred from it."""
+    member = _signed_in_member(node, who)
+    node.governance.declare_conflict(
+        member.id, statement=body.statement, request_id=body.request_id, sponsor=body.sponsor,
+        actor=who.subject,
+    )  # fmt: skip
+    return s.ConflictPublic(member_id=member.id, request_id=body.request_id, sponsor=body.sponsor)
+
+
 def review_request(
     node: Node, who: Principal, request_id: str, body: s.ReviewCreate
 ) -> s.ReviewPublic:
     """Record the signed-in member's scored review (conflicts of interest are refused)."""
-    member = next((m for m in node.governance.members() if m.name == who.subject), None)
-    if member is None:
-        raise PermissionDeniedError(f"{who.subject} is not an appointed committee member")
+    member = _signed_in_member(node, who)
     r = node.governance.review(
         request_id, member.id, scores=body.scores, summary=body.summary,
         comments=body.comments, actor=who.subject,
@@ -322,13 +374,98 @@ def revoke_grant(node: Node, who: Principal, grant_id: str, body: s.RevokeCreate
 # -- workspace and models --------------------------------------------------------------------------
 
 
+def _result(r: Any) -> s.ResultPublic:
+    return s.ResultPublic(
+        id=r.id, grant_id=r.grant_id, name=r.name, kind=r.kind, columns=list(r.columns),
+        rows_disclosed=r.rows_disclosed, sha256=r.sha256, notes=list(r.notes),
+    )  # fmt: skip
+
+
+def run_query(node: Node, who: Principal, grant_id: str, body: s.QueryCreate) -> s.ResultPublic:
+    access.own_grant(node, who, grant_id)
+    return _result(node.workspace.queries.run_sql(grant_id, body.name, body.sql, actor=who.subject))
+
+
+def run_cohort(node: Node, who: Principal, grant_id: str, body: s.CohortCreate) -> s.ResultPublic:
+    access.own_grant(node, who, grant_id)
+    cohort = from_json(body.definition, body.name)
+    return _result(node.workspace.queries.run_cohort(grant_id, cohort, actor=who.subject))
+
+
+def _job(node: Node, job: Job) -> s.JobPublic:
+    outputs = [
+        s.OutputPublic(name=o.name, kind=o.kind, bytes=o.bytes, sha256=o.sha256)
+        for o in node.workspace.jobs.outputs(job.id)
+    ]
+    return s.JobPublic(
+        id=job.id, grant_id=job.grant_id, actor=job.actor, role=job.role, state=job.state,
+        reason=job.reason, script=job.script, code_sha256=job.code_sha256,
+        extract_sha256=job.extract_sha256, created_at=job.created_at, ended_at=job.ended_at,
+        outputs=outputs,
+    )  # fmt: skip
+
+
+def start_job(node: Node, who: Principal, grant_id: str, body: s.JobCreate) -> s.JobPublic:
+    """Start a job; its supervisor runs on (poll ``GET /jobs/{id}``)."""
+    import tempfile
+
+    access.own_grant(node, who, grant_id)
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / body.filename
+        script.write_text(body.script)
+        job = node.workspace.jobs.run(
+            grant_id, script, actor=who.subject, params=dict(body.params),
+            results=tuple(body.results), wait=False,
+        )  # fmt: skip
+    return _job(node, job)
+
+
+def team_job(node: Node, who: Principal, job_id: str) -> Job:
+    """The job, if ``who`` is on the team of its grant's project."""
+    job = node.workspace.jobs.job(job_id)
+    access.own_grant(node, who, job.grant_id)
+    return job
+
+
+def get_job(node: Node, who: Principal, job_id: str) -> s.JobPublic:
+    return _job(node, team_job(node, who, job_id))
+
+
+def job_logs(node: Node, who: Principal, job_id: str) -> s.JobLogPublic:
+    team_job(node, who, job_id)
+    return s.JobLogPublic(job_id=job_id, log=node.workspace.jobs.logs(job_id))
+
+
+def cancel_job(node: Node, who: Principal, job_id: str) -> s.JobPublic:
+    team_job(node, who, job_id)
+    return _job(node, node.workspace.jobs.cancel(job_id, actor=who.subject))
+
+
+def trace_release(node: Node, release_id: str) -> list[s.TraceLinkPublic]:
+    return [
+        s.TraceLinkPublic(
+            kind=link.kind, seq=link.event.seq, action=link.event.action,
+            object=link.event.object, actor=link.event.actor, role=link.event.role,
+            at=link.event.at, hash=link.event.hash, details=link.event.details,
+        )
+        for link in trace(release_id, node.audit.events())
+    ]  # fmt: skip
+
+
+def check_training(node: Node, who: Principal, body: s.ModelCreate) -> None:
+    """Refuse at once a training under a grant that is not the caller's project's."""
+    access.own_grant(node, who, body.grant_id)
+
+
 def train_model(node: Node, who: Principal, body: s.ModelCreate) -> s.ModelPublic:
     access.own_grant(node, who, body.grant_id)
     trained = node.models.train(node.workspace, body.grant_id, actor=who.subject)
     return s.ModelPublic(id=trained.id, metrics=node.models.metrics(trained.id))
 
 
-def get_model(node: Node, model_id: str) -> s.ModelPublic:
+def get_model(node: Node, who: Principal, model_id: str) -> s.ModelPublic:
+    """A model's checked metrics, for its project's team, the committee and auditors."""
+    access.team_grant(node, who, node.models.grant_of(model_id))
     return s.ModelPublic(id=model_id, metrics=node.models.metrics(model_id))
 
 

@@ -2,7 +2,8 @@
 
 The secret comes from ``SOCLE_JWT_SECRET`` or, when unset, from
 ``<home>/secrets/jwt.key``, generated on first start (mode 0600) like the
-pseudonym key. A known default, an empty or a short secret is refused.
+pseudonym key. A known default, an empty, a short or a predictable secret (too little
+entropy, e.g. 32 × "a") is refused.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ import os
 import secrets
 import stat
 from pathlib import Path
-from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from socle.errors import ConfigError
+from socle.privacy import MIN_SECRET_BITS, entropy_bits
 
 MIN_SECRET_CHARS = 32
 KNOWN_DEFAULTS = frozenset(
@@ -33,9 +34,14 @@ class ApiSettings(BaseSettings):
     jwt_issuer: str = "socle-local"
     token_minutes: int = Field(default=60, ge=1, le=24 * 60)
     import_dir: Path | None = None  # where FHIR input for /ingest/loads must live
-    # SQLite governance store only: "full" syncs every commit to disk (default, durable);
-    # "normal" (WAL) cannot corrupt the store but may lose the last commits on power loss.
-    sqlite_synchronous: Literal["full", "normal"] = "full"
+    # Requests whose body is larger are refused with 413 before the body is read.
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=1024)
+    # Failed sign-ins allowed per account and per client within the window, then 429.
+    signin_account_failures: int = Field(default=5, ge=1)
+    signin_client_failures: int = Field(default=20, ge=1)
+    signin_window_seconds: int = Field(default=900, ge=1)
+    threads: int = Field(default=8, ge=1, le=64)  # worker threads of a process for reads
+    expiry_minutes: float = Field(default=60, gt=0)  # how often expired grants are closed
 
 
 def jwt_secret(settings: ApiSettings, secrets_dir: Path) -> str:
@@ -68,5 +74,12 @@ def _checked(value: str, source: str) -> str:
         raise ConfigError(
             f"the JWT secret from {source} has {len(value)} characters; use at least "
             f"{MIN_SECRET_CHARS} random characters"
+        )
+    bits = entropy_bits(value)
+    if bits < MIN_SECRET_BITS:
+        raise ConfigError(
+            f"the JWT secret from {source} is too predictable (about {bits:.0f} bits of "
+            f"entropy, at least {MIN_SECRET_BITS} needed); unset it to let Socle generate one, "
+            "or use python -c 'import secrets; print(secrets.token_urlsafe(48))'"
         )
     return value

@@ -18,6 +18,7 @@ from sqlalchemy import BigInteger, Column, Engine, String, Table, Text, select
 
 from socle.api.auth import Principal
 from socle.api.errors import AuthenticationError, UserExistsError
+from socle.api.passwords import check_password
 from socle.api.roles import Role
 from socle.audit import AuditLog
 from socle.store import metadata
@@ -54,7 +55,8 @@ class UserStore:
         care_contexts: tuple[str, ...] = (),
         actor: str,
     ) -> Principal:
-        """Create an account; its password is kept only as an argon2 hash."""
+        """Create an account; the password must follow the policy and is kept as an argon2 hash."""
+        check_password(password, username)
         with self.engine.begin() as conn:
             exists = conn.execute(
                 select(api_user.c.id).where(api_user.c.username == username)

@@ -9,17 +9,22 @@ from socle.audit.chain import (
     event_hash,
     verify_chain,
 )
-from socle.audit.log import AuditEvent, AuditLog, verify_jsonl
+from socle.audit.log import AuditEvent, AuditLog, head_path, verify_jsonl
+from socle.audit.seal import AnchorFile, Seal, check_head_signature
 
 __all__ = [
     "GENESIS",
     "Anchor",
+    "AnchorFile",
     "AuditError",
     "AuditEvent",
     "AuditLog",
+    "Seal",
     "TamperedLogError",
     "Verification",
+    "check_head_signature",
     "event_hash",
+    "head_path",
     "verify_chain",
     "verify_jsonl",
 ]

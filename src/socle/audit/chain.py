@@ -14,7 +14,8 @@ from the store or from an exported JSON Lines file.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import hmac
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,12 +99,15 @@ def verify_chain(
     *,
     expected_head: str | None = None,
     anchors: Iterable[Anchor] = (),
+    seal_of: Callable[[int, str], str] | None = None,
 ) -> Verification:
     """Check events in order; raise :class:`TamperedLogError` naming the first bad one.
 
     ``expected_head`` must equal the last hash (the log has not grown since);
     each anchor must still be in the log with the same hash (the log may have
     grown since). Either detects truncation and rewriting of the end.
+    ``seal_of(seq, hash)``, when given, is the keyed seal each event's ``mac``
+    must equal: a chain rewritten and re-hashed without the key fails here.
     """
     pending = {a.seq: a.hash for a in anchors}
     sha256, dumps, sort = hashlib.sha256, orjson.dumps, orjson.OPT_SORT_KEYS
@@ -127,6 +131,18 @@ def verify_chain(
                 f"audit log broken at {_where(event)}: its content does not match its hash "
                 "(the event was altered)"
             )
+        if seal_of is not None:
+            mac = event.get("mac")
+            if not mac:
+                raise TamperedLogError(
+                    f"audit log broken at {_where(event)}: it carries no seal (added without "
+                    "the audit key, or a log from before sealing: run `socle audit upgrade`)"
+                )
+            if not hmac.compare_digest(str(mac), seal_of(seq, digest)):
+                raise TamperedLogError(
+                    f"audit log broken at {_where(event)}: its seal does not match (the event "
+                    "was rewritten by someone without the audit key)"
+                )
         if seq in pending and pending.pop(seq) != digest:
             raise TamperedLogError(
                 f"audit log broken at {_where(event)}: its hash differs from the anchored hash "

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
 from rich.table import Table
 
-from socle.catalog import Dataset, to_jsonld
 from socle.cli.common import Actor, Home, open_node, out
+
+if TYPE_CHECKING:
+    from socle.catalog import Dataset
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -71,8 +73,10 @@ def show(
             table.add_column(col)
         for v in ds.variables:
             table.add_row(
-                f"{v.table}.{v.column}", v.type, f"{v.completeness:.0%}",
-                str(v.distinct_values), v.description,
+                f"{v.table}.{v.column}", v.type,
+                "-" if v.completeness is None else f"{v.completeness:.0%}",
+                "<threshold" if v.distinct_values is None else str(v.distinct_values),
+                v.description,
             )  # fmt: skip
         out.print(table)
 
@@ -99,6 +103,8 @@ def export_dcat(
     home: Home = None,
 ) -> None:
     """Write the whole catalogue as DCAT (HealthDCAT-AP) JSON-LD."""
+    from socle.catalog import to_jsonld
+
     with open_node(home) as node:
         datasets = node.catalog.datasets()
     path.write_bytes(

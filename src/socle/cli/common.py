@@ -1,4 +1,9 @@
-"""What every CLI module shares: consoles, common options, opening a node."""
+"""What every CLI module shares: consoles, common options, opening a node.
+
+The command modules import the contexts inside each command, never at the top: ``socle
+--help`` and every command start without loading DuckDB, SQLAlchemy, FastAPI or scikit-learn
+(``tests/unit/test_cli_imports.py`` guards it).
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from socle.config import Settings
 from socle.errors import InputError
-from socle.node import Node
+
+if TYPE_CHECKING:
+    from socle.node import Node
 
 out = Console()
 err = Console(stderr=True)
@@ -26,6 +32,9 @@ Actor = Annotated[str, typer.Option("--actor", help="Who acts (recorded in the a
 
 @contextmanager
 def open_node(home: Path | None) -> Iterator[Node]:
+    from socle.config import Settings
+    from socle.node import Node
+
     node = Node.open(Settings(home=home) if home else Settings())
     try:
         yield node

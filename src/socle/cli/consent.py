@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
@@ -18,7 +20,9 @@ from rich.progress import (
 from rich.table import Table
 
 from socle.cli.common import Actor, Home, open_node, out, parse_date
-from socle.consent import ConsentService
+
+if TYPE_CHECKING:
+    from socle.consent import ConsentService
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -28,11 +32,20 @@ Effective = Annotated[str | None, typer.Option(help="YYYY-MM-DD, default today")
 Channel = Annotated[str, typer.Option(help="portal, paper_form, fhir_import or registry_sync")]
 
 
+@contextmanager
+def consent_service(home: Path | None) -> Iterator[ConsentService]:
+    """The node's consent service (patients named by source id), closed with the node."""
+    from socle.consent import ConsentService
+
+    with open_node(home) as node:
+        yield ConsentService.for_node(node)
+
+
 @app.command("purposes")
 def purposes(home: Home = None) -> None:
     """List the published taxonomy of purposes and their rules."""
-    with open_node(home) as node:
-        rows = ConsentService.for_node(node).purposes()
+    with consent_service(home) as service:
+        rows = service.purposes()
     for p in rows:
         out.print(f"{p.code:24} {p.rule:8} {p.title}", highlight=False)
 
@@ -42,8 +55,8 @@ def _record(
     home: Path | None, actor: str,
 ) -> None:  # fmt: skip
     when = parse_date(effective) if effective else None
-    with open_node(home) as node:
-        events = ConsentService.for_node(node).record_choice(
+    with consent_service(home) as service:
+        events = service.record_choice(
             patient, purpose, kind, channel=channel, actor=actor, role="data_steward",
             effective=when,
         )  # fmt: skip
@@ -51,47 +64,38 @@ def _record(
         out.print(f"{e.kind} for '{e.purpose}' recorded, effective {e.effective}")
 
 
-@app.command("object")
-def object_(
-    patient: Patient, purpose: Purposes, channel: Channel = "paper_form",
-    effective: Effective = None, home: Home = None, actor: Actor = "steward",
-) -> None:  # fmt: skip
-    """Record a patient's objection to one or more (opt-out) purposes."""
-    _record("objection", patient, purpose, channel, effective, home, actor)
+# The four choices a steward records from a paper form: command -> (event kind, help).
+CHOICES = {
+    "object": ("objection", "Record a patient's objection to one or more (opt-out) purposes."),
+    "withdraw-objection": ("withdraw_objection", "Record the withdrawal of a patient's objection."),
+    "opt-in": (
+        "opt_in",
+        "Record a patient's explicit agreement to one or more (opt-in) purposes.",
+    ),
+    "withdraw-opt-in": ("withdraw_opt_in", "Record the withdrawal of a patient's opt-in."),
+}
 
 
-@app.command("withdraw-objection")
-def withdraw_objection(
-    patient: Patient, purpose: Purposes, channel: Channel = "paper_form",
-    effective: Effective = None, home: Home = None, actor: Actor = "steward",
-) -> None:  # fmt: skip
-    """Record the withdrawal of a patient's objection."""
-    _record("withdraw_objection", patient, purpose, channel, effective, home, actor)
+def _choice_command(kind: str, help_text: str) -> Callable[..., None]:
+    def command(
+        patient: Patient, purpose: Purposes, channel: Channel = "paper_form",
+        effective: Effective = None, home: Home = None, actor: Actor = "steward",
+    ) -> None:  # fmt: skip
+        _record(kind, patient, purpose, channel, effective, home, actor)
+
+    command.__doc__ = help_text
+    return command
 
 
-@app.command("opt-in")
-def opt_in(
-    patient: Patient, purpose: Purposes, channel: Channel = "paper_form",
-    effective: Effective = None, home: Home = None, actor: Actor = "steward",
-) -> None:  # fmt: skip
-    """Record a patient's explicit agreement to one or more (opt-in) purposes."""
-    _record("opt_in", patient, purpose, channel, effective, home, actor)
-
-
-@app.command("withdraw-opt-in")
-def withdraw_opt_in(
-    patient: Patient, purpose: Purposes, channel: Channel = "paper_form",
-    effective: Effective = None, home: Home = None, actor: Actor = "steward",
-) -> None:  # fmt: skip
-    """Record the withdrawal of a patient's opt-in."""
-    _record("withdraw_opt_in", patient, purpose, channel, effective, home, actor)
+for _name, (_kind, _help) in CHOICES.items():
+    app.command(_name)(_choice_command(_kind, _help))
 
 
 @app.command("state")
 def state(patient: Patient, home: Home = None) -> None:
     """Show a patient's current choice for every purpose."""
-    with open_node(home) as node:
-        rows = ConsentService.for_node(node).choices(patient)
+    with consent_service(home) as service:
+        rows = service.choices(patient)
     for c in rows:
         since = f"since {c.since} ({c.channel})" if c.since else "(default)"
         out.print(
@@ -103,8 +107,8 @@ def state(patient: Patient, home: Home = None) -> None:
 @app.command("history")
 def history(patient: Patient, home: Home = None) -> None:
     """Show every consent event of a patient, in the order they take effect."""
-    with open_node(home) as node:
-        events = ConsentService.for_node(node).history(patient)
+    with consent_service(home) as service:
+        events = service.history(patient)
     if not events:
         out.print("no consent event: every purpose is at its default")
     for e in events:
@@ -118,8 +122,8 @@ def history(patient: Patient, home: Home = None) -> None:
 @app.command("projects")
 def projects(patient: Patient, home: Home = None) -> None:
     """List every project that used the patient's data while their choices allowed it."""
-    with open_node(home) as node:
-        uses = ConsentService.for_node(node).projects(patient)
+    with consent_service(home) as service:
+        uses = service.projects(patient)
     table = Table("project", "sponsor", "purpose", "from", "to", "outputs")
     for u in uses:
         table.add_row(
@@ -136,8 +140,8 @@ def import_(
     actor: Actor = "steward",
 ) -> None:
     """Record the FHIR R4 Consent resources of a file, all or nothing."""
-    with open_node(home) as node:
-        summary = ConsentService.for_node(node).import_fhir(path, actor=actor)
+    with consent_service(home) as service:
+        summary = service.import_fhir(path, actor=actor)
     out.print(
         f"{summary.consents} Consent resources: {summary.events} events for "
         f"{summary.persons} patients recorded"
@@ -151,8 +155,8 @@ def export(
     home: Home = None,
 ) -> None:
     """Write a patient's history as a FHIR R4 Bundle of Consent resources."""
-    with open_node(home) as node:
-        bundle = ConsentService.for_node(node).export_fhir(patient)
+    with consent_service(home) as service:
+        bundle = service.export_fhir(patient)
     output.write_bytes(orjson.dumps(bundle, option=orjson.OPT_INDENT_2))
     out.print(f"{len(bundle['entry'])} Consent resources written to {output}")
 
@@ -177,7 +181,7 @@ def bulk(
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
-    with open_node(home) as node, Progress(*columns, console=out, transient=False) as bar:
+    with consent_service(home) as service, Progress(*columns, console=out, transient=False) as bar:
         tasks: dict[str, TaskID] = {}
 
         def progress(phase: str, done: int, total: int) -> None:
@@ -185,7 +189,7 @@ def bulk(
                 tasks[phase] = bar.add_task(phase, total=total)
             bar.update(tasks[phase], completed=done)
 
-        n = ConsentService.for_node(node).bulk_load(
+        n = service.bulk_load(
             path, purposes=purpose, kind=kind, effective=when, channel=channel, actor=actor,
             on_progress=progress,
         )  # fmt: skip
@@ -195,8 +199,8 @@ def bulk(
 @app.command("impact")
 def impact(home: Home = None, actor: Actor = "steward") -> None:
     """Report outputs already released for patients who have since been excluded."""
-    with open_node(home) as node:
-        report = ConsentService.for_node(node).impact_report(actor=actor)
+    with consent_service(home) as service:
+        report = service.impact_report(actor=actor)
     if not report:
         out.print("no released output is impacted by a later objection")
     for p in report:

@@ -3,39 +3,58 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from socle.cli.common import Actor, Home, err, open_node, out
-from socle.ingest import LoadSummary, input_files
+
+if TYPE_CHECKING:
+    from socle.ingest import LoadSummary
 
 QUARANTINE_EXIT = 3  # loaded, but some resources were quarantined
 
 
 def demo(
     home: Home = None,
-    sample: Annotated[Path, typer.Option(help="FHIR input of the demo")] = Path("data/sample"),
+    sample: Annotated[
+        Path | None, typer.Option(help="FHIR input of the demo (default: the bundled sample)")
+    ] = None,
+    fda_list: Annotated[
+        Path | None,
+        typer.Option(
+            help="FDA list of AI-enabled devices for the observatory step (default: bundled)"
+        ),
+    ] = None,
+    vocabulary: Annotated[
+        Path | None,
+        typer.Option(help="OMOP vocabulary of the demo (default: the bundled extract)"),
+    ] = None,
 ) -> None:
     """Run the whole lifecycle on the bundled Synthea sample."""
-    from socle.demo import run_demo
+    from socle.demo import bundled_fda_list, bundled_sample, bundled_vocabulary, run_demo
 
     with open_node(home) as node:
         run = run_demo(
-            node, sample, report=lambda r: out.print(f"[bold green]✓ {r.step}[/] {r.summary}")
-        )
+            node, sample or bundled_sample(), fda_list=fda_list or bundled_fda_list(),
+            report=lambda r: out.print(f"[bold green]✓ {r.step}[/] {escape(r.summary)}"),
+            vocabulary=vocabulary or bundled_vocabulary(),
+        )  # fmt: skip
     table = Table(title="Socle demo — what was done")
     for col in ("step", "result", "reports"):
         table.add_column(col)
     for r in run.results:
-        table.add_row(r.step, r.summary, "\n".join(str(p) for p in r.paths))
+        table.add_row(r.step, escape(r.summary), "\n".join(str(p) for p in r.paths))
     out.print(table)
 
 
 def ingest(path: Path, home: Home = None, actor: Actor = "steward") -> None:
     """Load FHIR R4 bundles or NDJSON (a file or a directory, .gz allowed) into the warehouse."""
+    from socle.ingest import input_files
+
     files = input_files(path)
     with open_node(home) as node, Progress(
         TextColumn("loading"), BarColumn(), MofNCompleteColumn(),
@@ -76,8 +95,14 @@ def _print_summary(summary: LoadSummary) -> None:
         out.print(f"… and {len(summary.quarantine) - 20} more in the warehouse quarantine table")
 
 
-def quality(home: Home = None, actor: Actor = "steward") -> None:
-    """Write the data-quality report (HTML with plots, and JSON)."""
+quality_app = typer.Typer(invoke_without_command=True)
+
+
+@quality_app.callback()
+def quality(ctx: typer.Context, home: Home = None, actor: Actor = "steward") -> None:
+    """Write the data-quality report (HTML with plots, and JSON); `achilles` runs OHDSI Achilles."""
+    if ctx.invoked_subcommand is not None:
+        return
     with open_node(home) as node:
         report = node.quality_report(actor=actor)
     out.print(f"quality report: {report.html_path}  (summary: {report.json_path})")
@@ -85,6 +110,23 @@ def quality(home: Home = None, actor: Actor = "steward") -> None:
         out.print(f"  {check}: {n}")
 
 
+@quality_app.command("achilles")
+def achilles(home: Home = None, actor: Actor = "steward") -> None:
+    """Run OHDSI Achilles (through duckcdm) into the warehouse's ``results`` schema."""
+    with open_node(home) as node, err.status("running Achilles analyses…"):
+        run = node.achilles(actor=actor)
+    out.print(
+        f"Achilles: {run.analyses} analyses, {len(run.failed)} failed, "
+        f"{run.concepts_with_records} concepts with records ({run.seconds:.0f} s); "
+        "results in the warehouse schema `results`"
+    )
+    for analysis, error in run.failed:
+        err.print(f"[red]analysis {analysis} failed[/]: {error}")
+    if run.failed:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
-    for command in (demo, ingest, quality):
+    for command in (demo, ingest):
         app.command(command.__name__)(command)
+    app.add_typer(quality_app, name="quality", help="Data-quality report and OHDSI Achilles.")

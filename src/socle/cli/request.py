@@ -100,10 +100,14 @@ def review(
         list[str] | None, typer.Option(help="CRITERION=TEXT, a comment on one criterion")
     ] = None,
     home: Home = None,
-    actor: Actor = "committee",
+    actor: Annotated[
+        str | None, typer.Option("--actor", help="Who records it (default: the member's name)")
+    ] = None,
 ) -> None:
-    """Score every published criterion of a request in review."""
+    """Score every published criterion of a request in review (as the reviewing member)."""
     with open_node(home) as node:
+        if actor is None:
+            actor = next((m.name for m in node.governance.members() if m.id == member), member)
         r = node.governance.review(
             request_id, member, scores=_scores(score), summary=summary,
             comments=_comments(comment or []), actor=actor,
@@ -146,6 +150,15 @@ def revoke(
     with open_node(home) as node:
         node.governance.revoke_grant(grant_id, actor=actor, reason=reason)
     out.print(f"{grant_id} revoked")
+
+
+@app.command("expire")
+def expire(home: Home = None, actor: Actor = "scheduler") -> None:
+    """Move every request whose grant has expired to 'expired' (the server does it hourly;
+    run this from cron when no server runs)."""
+    with open_node(home) as node:
+        expired = node.governance.expire_due(actor=actor)
+    out.print(f"{len(expired)} request(s) expired" + (f": {', '.join(expired)}" if expired else ""))
 
 
 @app.command("decide")

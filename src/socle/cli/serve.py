@@ -6,22 +6,51 @@ from typing import Annotated
 
 import typer
 
-from socle.api import ApiSettings, Role, UserStore, create_app, jwt_secret
+from socle.api import Role
 from socle.cli.common import Actor, Home, open_node, out
-from socle.config import Settings
+from socle.errors import ConfigError
 
 
 def serve(
     home: Home = None,
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
-) -> None:
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1, max=64,
+            help="Worker processes; more than one needs the PostgreSQL governance store "
+            "(SOCLE_GOVERNANCE_URL) and opens the warehouse read-only",
+        ),
+    ] = 1,
+) -> None:  # fmt: skip
     """Start the REST API (OpenAPI at /openapi.json, browsable docs at /docs)."""
+    import os
+
     import uvicorn
+
+    from socle.api import ApiSettings, create_app, jwt_secret
+    from socle.config import Settings
 
     settings = Settings(home=home) if home else Settings()
     jwt_secret(ApiSettings(), settings.secrets_dir)  # refuse an unsafe secret before listening
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        return
+    if settings.governance_db_url.startswith("sqlite"):
+        raise ConfigError(
+            f"--workers {workers} needs the PostgreSQL governance store: set "
+            "SOCLE_GOVERNANCE_URL=postgresql+psycopg://... (SQLite serves one worker)"
+        )
+    with open_node(settings.home):  # creates the stores and their tables once, writable
+        pass
+    # Each worker process builds its own app from the environment.
+    os.environ["SOCLE_HOME"] = str(settings.home.resolve())
+    os.environ["SOCLE_WAREHOUSE_READ_ONLY"] = "true"
+    uvicorn.run(
+        "socle.api.app:create_app", factory=True, host=host, port=port, workers=workers,
+        log_level="info",
+    )  # fmt: skip
 
 
 def user_add(
@@ -36,6 +65,8 @@ def user_add(
     actor: Actor = "administrator",
 ) -> None:
     """Create a user of the embedded token issuer (password kept as an argon2 hash)."""
+    from socle.api import UserStore
+
     with open_node(home) as node:
         person_id = node.person_id(patient) if patient else None
         UserStore(node.engine, node.audit).create(

@@ -20,7 +20,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "changes_requested": frozenset({"submitted"}),
     "approved": frozenset({"active"}),
     "active": frozenset({"suspended", "expired", "closed"}),
-    "suspended": frozenset({"active", "closed"}),
+    # A revoked grant stays revoked: only a new round of review and decision issues another.
+    "suspended": frozenset({"in_review", "closed"}),
     "rejected": frozenset(),
     "expired": frozenset({"closed"}),
     "closed": frozenset(),
@@ -58,9 +59,14 @@ class ProjectRequest:
     period_end: date | None = None
     population_criteria: str = ""  # e.g. "adults followed at least 5 years"
     population: Population | None = None  # row restriction copied into the grant
+    filed_by: str = ""  # who filed it (set by ``Governance.create``)
 
     def on_team(self, name: str) -> bool:
         return any(m.name == name for m in self.team)
+
+    def is_party(self, name: str) -> bool:
+        """On the team, or the one who filed it: either way, not a judge of it."""
+        return self.on_team(name) or (bool(self.filed_by) and name == self.filed_by)
 
 
 @dataclass(frozen=True)

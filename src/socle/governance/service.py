@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -35,10 +35,12 @@ from socle.governance.committee import (
     load_criteria,
     recommend,
 )
+from socle.governance.duties import bar_from, committee_actor, decision_reviewers
 from socle.governance.errors import (
-    ConflictOfInterestError,
     GrantError,
+    NotAppointedError,
     NotFoundError,
+    NotOnTeamError,
     ReviewError,
     TransitionError,
 )
@@ -174,6 +176,7 @@ class Governance:
 
     def create(self, request: ProjectRequest, *, actor: str) -> str:
         request_id = "req-" + uuid.uuid4().hex[:10]
+        request = replace(request, filed_by=actor)
         with self.engine.begin() as conn:
             conn.execute(
                 access_request.insert().values(
@@ -239,21 +242,15 @@ class Governance:
             )
         if not reasons.strip():
             raise TransitionError(f"request {request_id}: a decision must give its reasons")
-        round_reviews = self.reviews(request_id, current_round=True)
-        reviewers = reviewers or [r.member_id for r in round_reviews]
+        conflicted = self._conflicted(request_id, request.sponsor)
+        members = self.members()
+        committee_actor(members, actor, request_id, request, conflicted, "decide")
+        reviewers = decision_reviewers(
+            members, reviewers or [], self.reviews(request_id, current_round=True), request_id,
+            request, conflicted,
+        )  # fmt: skip
         if not reviewers:
             raise TransitionError(f"request {request_id}: a decision needs at least one reviewer")
-        conflicted = self._conflicted(request_id, request.sponsor)
-        barred = sorted(
-            m.id
-            for m in self.members()
-            if m.id in conflicted and {m.id, m.name} & {actor, *reviewers}
-        )
-        if barred:
-            raise ConflictOfInterestError(
-                f"request {request_id}: member(s) {', '.join(barred)} declared a conflict of "
-                "interest and may not take part in the decision"
-            )
         with self.engine.begin() as conn:
             self._move(
                 conn, request_id, outcome, actor, "committee_member", decided_at=_now(),
@@ -304,8 +301,13 @@ class Governance:
 
     # -- committee ------------------------------------------------------------------
 
-    def add_member(self, name: str, *, expertise: str, actor: str) -> Member:
-        """Appoint a committee member (their id, not their name, goes in the audit log)."""
+    def add_member(
+        self, name: str, *, expertise: str, actor: str, role: str = "administrator"
+    ) -> Member:
+        """Appoint a committee member (their id, not their name, goes in the audit log).
+
+        ``role`` is the appointing actor's role (an administrator through the API).
+        """
         if not name.strip() or not expertise.strip():
             raise ReviewError("a committee member needs a name and an expertise")
         member_id = "mbr-" + uuid.uuid4().hex[:8]
@@ -319,7 +321,7 @@ class Governance:
                     id=member_id, name=name, expertise=expertise, active=True
                 )
             )
-            self._audit(conn, actor, "committee_chair", "committee.member_add", member_id, "")
+            self._audit(conn, actor, role, "committee.member_add", member_id, "")
         return Member(member_id, name, expertise, True)
 
     def ensure_member(self, name: str, *, expertise: str, actor: str) -> Member:
@@ -387,12 +389,13 @@ class Governance:
                 f"request {request_id} is '{state}'; reviews are taken only 'in_review'"
             )
         if not member.active:
-            raise ReviewError(f"member {member_id} is not an active committee member")
-        if member_id in self._conflicted(request_id, request.sponsor):
-            raise ConflictOfInterestError(
-                f"member {member_id} declared a conflict of interest and is excluded from "
-                f"request {request_id}"
+            raise NotAppointedError(f"member {member_id} is not an active committee member")
+        if actor != member.name:
+            raise NotAppointedError(
+                f"a review is recorded by the member who gives it: '{actor}' is not {member_id}"
             )
+        bar_from(member, request_id, request, self._conflicted(request_id, request.sponsor),
+                 "review")  # fmt: skip
         self.criteria.check_scores(request_id, scores)
         if not summary.strip():
             raise ReviewError(f"review of {request_id} by {member_id}: add a summary comment")
@@ -493,7 +496,18 @@ class Governance:
         """
         if dp_epsilon < 0 or not 0 <= dp_delta < 1:
             raise GrantError("a privacy budget needs epsilon >= 0 and 0 <= delta < 1")
-        request, _ = self.request(request_id)
+        request, state = self.request(request_id)
+        if state != "approved":
+            raise TransitionError(
+                f"request {request_id} is '{state}' and cannot become 'active': a grant is "
+                "issued only once, from a committee decision approving the request (after a "
+                "revocation, the committee must review and approve it again)"
+            )
+        committee_actor(
+            self.members(), actor, request_id, request,
+            self._conflicted(request_id, request.sponsor), "issue the grant of",
+        )  # fmt: skip
+        decision = len(self.decisions(request_id))
         columns: dict[str, list[str]] = {}
         for v in request.variables:
             columns.setdefault(v.table, []).append(v.column)
@@ -519,8 +533,8 @@ class Governance:
             )  # fmt: skip
             self._audit(
                 conn, actor, "committee_member", "grant.issue", grant_id, request.purpose,
-                {"request": request_id, "expires": expires.isoformat(), "dp_epsilon": dp_epsilon,
-                 "dp_delta": dp_delta},
+                {"request": request_id, "expires": expires.isoformat(), "decision": decision,
+                 "dp_epsilon": dp_epsilon, "dp_delta": dp_delta},
             )  # fmt: skip
         return self.grant(grant_id)
 
@@ -593,6 +607,25 @@ class Governance:
             grant.id, grant.purpose, grant.columns, grant.period_start, grant.period_end,
             grant.population, grant.starts,
         )  # fmt: skip
+
+    def team_member(self, grant_id: str, actor: str, output_type: str) -> TeamMember:
+        """``actor``'s place on the team of the grant's project, if their role may read for
+        ``output_type``; otherwise an error saying why not (nobody else may open its workspace)."""
+        grant = self.grant(grant_id)
+        request, _ = self.request(grant.request_id)
+        member = next((m for m in request.team if m.name == actor), None)
+        if member is None:
+            raise NotOnTeamError(
+                f"{actor} is not on the team of the project granted {grant_id}; only its "
+                "team may open its workspace"
+            )
+        allowed = self.team_roles.workspace.get(output_type, frozenset())
+        if member.role not in allowed:
+            raise NotOnTeamError(
+                f"{actor} is the project's {member.role}; {output_type} work under {grant_id} "
+                f"is open to {', '.join(sorted(allowed)) or 'no team role'}"
+            )
+        return member
 
     # -- internals ----------------------------------------------------------------
 

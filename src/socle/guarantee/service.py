@@ -63,6 +63,22 @@ class Prediction:
     care_context: str = ""
 
 
+@dataclass(frozen=True)
+class ModelUsage:
+    """How one model is used in care: predictions made and what clinicians decided."""
+
+    model_id: str
+    predictions: int
+    pending: int
+    accepted: int
+    amended: int
+    rejected: int
+
+    @property
+    def decided(self) -> int:
+        return self.accepted + self.amended + self.rejected
+
+
 class HumanGuarantee:
     def __init__(self, engine: Engine, audit: AuditLog, models: ModelRegistry) -> None:
         self.engine, self.audit, self.models = engine, audit, models
@@ -161,3 +177,17 @@ class HumanGuarantee:
         report = {"pending": 0, "accepted": 0, "amended": 0, "rejected": 0}
         report.update({status: int(n) for status, n in rows})
         return report
+
+    def usage(self, model_id: str) -> ModelUsage:
+        """Predictions of one model by status (the observatory's live figures)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(prediction.c.status, func.count())
+                .where(prediction.c.model_id == model_id)
+                .group_by(prediction.c.status)
+            ).all()
+        n = {status: int(count) for status, count in rows}
+        return ModelUsage(
+            model_id, sum(n.values()), n.get("pending", 0), n.get("accepted", 0),
+            n.get("amended", 0), n.get("rejected", 0),
+        )  # fmt: skip

@@ -1,9 +1,10 @@
 """Ingest: FHIR R4 readers, resource → OMOP CDM mappers, quarantine."""
 
 from socle.ingest.errors import IngestError, KeyRotationError, MappingError, NoInputError
-from socle.ingest.loader import LoadSummary, QuarantinedRecord, ingest
-from socle.ingest.reader import SourceItem, input_files, read_file
+from socle.ingest.loader import ingest
+from socle.ingest.reader import ReadLimits, SourceItem, input_files, read_file
 from socle.ingest.rotation import RotationSummary, rotate_pseudonym_key
+from socle.ingest.summary import LoadSummary, QuarantinedRecord
 
 __all__ = [
     "IngestError",
@@ -12,6 +13,7 @@ __all__ = [
     "MappingError",
     "NoInputError",
     "QuarantinedRecord",
+    "ReadLimits",
     "RotationSummary",
     "SourceItem",
     "ingest",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -19,13 +19,18 @@ VOCABULARY = {
     "http://terminology.hl7.org/CodeSystem/v3-ActCode": "ActCode",
 }
 
-Coding = tuple[str, str, str]  # (vocabulary_id, code, display)
+Coding = tuple[str, str, str]  # (vocabulary_id, code, display); display is never the input's
+DATETIME_RULE = "expected YYYY, YYYY-MM, YYYY-MM-DD or an ISO 8601 dateTime"
 
 
 def parse_datetime(value: Any, field: str) -> tuple[date, datetime]:
-    """Date (as written, local) and UTC datetime of a FHIR date or dateTime."""
+    """Date and datetime of a FHIR date or dateTime, both in the local time written.
+
+    The CDM expects local dates and datetimes (a visit's date is the day of its
+    datetime); the offset is dropped, not converted to UTC.
+    """
     if not isinstance(value, str) or len(value) < 4:
-        raise MappingError(f"{field} is missing or not a FHIR dateTime")
+        raise MappingError(f"{field} is missing or not a FHIR dateTime ({DATETIME_RULE})")
     return _parse(value, field)
 
 
@@ -38,11 +43,9 @@ def _parse(value: str, field: str) -> tuple[date, datetime]:
             return d, datetime(d.year, d.month, d.day)
         dt = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise MappingError(f"{field} '{value[:40]}' is not a valid FHIR dateTime") from exc
-    local_day = dt.date()
-    if dt.tzinfo is not None:
-        dt = dt.astimezone(UTC).replace(tzinfo=None)
-    return local_day, dt
+        # The value is not quoted: a malformed field may hold anything, a name included.
+        raise MappingError(f"{field} is not a valid FHIR dateTime ({DATETIME_RULE})") from exc
+    return dt.date(), dt.replace(tzinfo=None)
 
 
 def optional_datetime(value: Any, field: str) -> tuple[date | None, datetime | None]:
@@ -50,17 +53,17 @@ def optional_datetime(value: Any, field: str) -> tuple[date | None, datetime | N
 
 
 def first_coding(concept: Any, field: str) -> Coding:
-    """The first coding of a CodeableConcept, as (vocabulary, code, display)."""
+    """The first coding of a CodeableConcept, as (vocabulary, code, "").
+
+    The input's ``display`` is free text a producer may fill with anything (a name, an
+    address): it is not kept. A code's name comes from the loaded vocabulary.
+    """
     if not isinstance(concept, dict):
         raise MappingError(f"{field} is missing")
     for coding in concept.get("coding") or ():
         if isinstance(coding, dict) and coding.get("code"):
             system = str(coding.get("system", ""))
-            return (
-                VOCABULARY.get(system, system),
-                str(coding["code"]),
-                str(coding.get("display", "")),
-            )
+            return (VOCABULARY.get(system, system), str(coding["code"]), "")
     raise MappingError(f"{field} has no coding with a code")
 
 
@@ -79,6 +82,28 @@ def reference_id(ref: Any, field: str) -> str:
     if "?" in text:
         raise MappingError(f"{field} is a conditional reference, not a patient or record id")
     return text.rstrip("/").rsplit("/", 1)[-1]
+
+
+def directory_key(ref: Any) -> str | None:
+    """The key of a provider-directory reference: ``Type?identifier=system|value`` → ``system|value``.
+
+    Synthea's bundles point to practitioners, organisations and locations this way;
+    the directory resources carry the same identifier, so both give the same pseudonym.
+    """
+    if not isinstance(ref, dict) or not isinstance(ref.get("reference"), str):
+        return None
+    text: str = ref["reference"]
+    if "?identifier=" in text:
+        return text.split("?identifier=", 1)[1] or None
+    return optional_reference(ref)
+
+
+def identifier_key(resource: dict[str, Any]) -> str:
+    """``system|value`` of a directory resource's first identifier (its id when it has none)."""
+    for identifier in resource.get("identifier") or ():
+        if isinstance(identifier, dict) and identifier.get("value"):
+            return f"{identifier.get('system', '')}|{identifier['value']}"
+    return str(resource["id"])
 
 
 def optional_reference(ref: Any) -> str | None:

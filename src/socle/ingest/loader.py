@@ -10,98 +10,45 @@ from __future__ import annotations
 
 import gc
 import uuid
-from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from socle.ingest.batch import Batch
 from socle.ingest.context import MappingContext
+from socle.ingest.dates import shift_mapped
 from socle.ingest.errors import MappingError, UnresolvedReferenceError
 from socle.ingest.mappers import Mapped, Mapper, load_all
 from socle.ingest.r4 import SKIPPED_TYPES
-from socle.ingest.reader import SourceItem, input_files, read_file
-from socle.privacy import IdentityVault, Pseudonymizer
-from socle.warehouse import BatchWriter, Warehouse
+from socle.ingest.reader import ReadLimits, SourceItem, input_files, read_file
+from socle.ingest.summary import LoadSummary, QuarantinedRecord
+from socle.ingest.validation import printable, reject_control_characters
+from socle.privacy import DateShift, IdentityVault, Pseudonymizer
+from socle.warehouse import LedgerEntry, Warehouse
 
-
-@dataclass(frozen=True)
-class QuarantinedRecord:
-    """A resource that was not loaded, and why. ``file`` stays with the steward, not the warehouse."""
-
-    file: str
-    file_token: str
-    position: int
-    resource_type: str
-    reason: str
-
-
-@dataclass
-class LoadSummary:
-    load_id: str
-    files: int = 0
-    read: Counter[str] = field(default_factory=Counter)
-    loaded: Counter[str] = field(default_factory=Counter)
-    quarantined: Counter[str] = field(default_factory=Counter)
-    skipped: Counter[str] = field(default_factory=Counter)
-    rows: Counter[str] = field(default_factory=Counter)
-    quarantine: list[QuarantinedRecord] = field(default_factory=list)
-    persons: int = 0
-
-    def totals(self) -> dict[str, int]:
-        return {
-            "read": sum(self.read.values()),
-            "loaded": sum(self.loaded.values()),
-            "quarantined": sum(self.quarantined.values()),
-            "skipped": sum(self.skipped.values()),
-        }
-
-    def reconciles(self) -> bool:
-        t = self.totals()
-        return t["read"] == t["loaded"] + t["quarantined"] + t["skipped"]
-
-
-class _Batch:
-    """Rows waiting to be written, flushed when ``limit`` rows are pending."""
-
-    def __init__(self, writer: BatchWriter, vault: IdentityVault, limit: int) -> None:
-        self.writer, self.vault, self.limit = writer, vault, limit
-        self.rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        self.counts: Counter[str] = Counter()
-        self.identities: list[tuple[str, str, dict[str, Any]]] = []
-        self.pending = 0
-
-    def add(self, mapped: Mapped) -> None:
-        for table, row in mapped.rows:
-            self.rows[table].append(row)
-            self.counts[table] += 1
-        if mapped.identity:
-            self.identities.append(mapped.identity)
-        self.pending += len(mapped.rows)
-        if self.pending >= self.limit:
-            self.flush()
-
-    def flush(self) -> None:
-        self.vault.put_many(self.identities)
-        for table, rows in self.rows.items():
-            self.writer.write(table, rows)
-        self.rows.clear()
-        self.identities.clear()
-        self.pending = 0
+ORPHAN = "subject/patient reference: the patient is neither in this load nor in the warehouse"
+DUPLICATE = (
+    "duplicate: a resource of the same type and id was read first in this load; "
+    "the first read is kept"
+)
 
 
 def _map(
-    item: SourceItem, mappers: dict[str, Mapper], ctx: MappingContext
+    item: SourceItem, mappers: dict[str, Mapper], ctx: MappingContext, dates: DateShift
 ) -> Mapped | UnresolvedReferenceError | str:
-    """The rows of one resource, or why it cannot be loaded."""
+    """The rows of one resource (dates shifted by its patient's offset), or why it cannot load."""
     if item.error is not None:
         return item.error
     kind = item.resource_type
     if kind not in mappers:
-        return f"'{kind[:40]}' is not a FHIR R4 resource type Socle can load"
+        return "resourceType is not a FHIR R4 resource type Socle can load"
+    resource = item.resource or {}
     try:
-        return mappers[kind](item.resource or {}, ctx)
+        mapped = mappers[kind](resource, ctx)
+        reject_control_characters(mapped)
+        shift_mapped(mapped, resource, dates)
+        return mapped
     except UnresolvedReferenceError as exc:
         return exc
     except MappingError as exc:
@@ -112,16 +59,37 @@ def _map(
         return f"not FHIR R4: a field has the wrong structure ({type(exc).__name__})"
 
 
+def _kind(item: SourceItem, mappers: dict[str, Mapper]) -> str:
+    """The resource type for counts and quarantine: an input value only if it is a known type."""
+    kind = item.resource_type
+    known = kind in mappers or kind in SKIPPED_TYPES or kind in ("(unreadable)", "(none)")
+    return kind if known else "(unknown type)"
+
+
+def _source_codes(codings: set[tuple[str, str, str]]) -> list[dict[str, Any]]:
+    """Rows of the source-code dictionary; names come from the vocabulary, never the input."""
+    return [
+        {"vocabulary_id": v, "code": c, "display": None}
+        for v, c, d in codings
+        if printable((v, c, d))
+    ]
+
+
 def ingest(
     path: Path,
     warehouse: Warehouse,
     pseudo: Pseudonymizer,
     vault: IdentityVault,
     *,
+    dates: DateShift,
+    limits: ReadLimits | None = None,
     batch_rows: int = 50_000,
     on_file: Callable[[Path, int], None] | None = None,
 ) -> LoadSummary:
     """Load every FHIR file under ``path`` in one transaction; return the reconciled summary.
+
+    Every date is shifted by its patient's ``dates`` offset before it is staged; files are
+    read within ``limits`` (size per file, memory), and never through a link out of ``path``.
 
     Python's cyclic garbage collector is paused during the load: parsed bundles
     allocate millions of short-lived, acyclic objects that reference counting
@@ -130,7 +98,9 @@ def ingest(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _ingest(path, warehouse, pseudo, vault, batch_rows, on_file)
+        return _ingest(
+            path, warehouse, pseudo, vault, dates, limits or ReadLimits(), batch_rows, on_file
+        )
     finally:
         if collecting:
             gc.enable()
@@ -141,6 +111,8 @@ def _ingest(
     warehouse: Warehouse,
     pseudo: Pseudonymizer,
     vault: IdentityVault,
+    dates: DateShift,
+    limits: ReadLimits,
     batch_rows: int,
     on_file: Callable[[Path, int], None] | None,
 ) -> LoadSummary:
@@ -149,69 +121,74 @@ def _ingest(
     mappers = load_all()
     started = datetime.now(UTC).replace(tzinfo=None)
     persons: set[int] = set()
-    shared: dict[str, dict[str, Any]] = {}  # Medications of NDJSON files, for other files
+    shared: dict[str, dict[str, Any]] = {}  # Medications (their code only), for later resources
     deferred: list[tuple[Path, str, SourceItem]] = []
 
-    def accept(item: SourceItem, mapped: Mapped) -> None:
-        batch.add(mapped)
-        summary.loaded[item.resource_type] += 1
-        if item.resource_type == "Patient":
-            persons.add(mapped.rows[0][1]["person_id"])
+    names: dict[str, Path] = {}  # file token → path, for the steward's quarantine list
+
+    def accept(file: Path, token: str, item: SourceItem, mapped: Mapped) -> None:
+        kind = _kind(item, mappers)
+        resource = item.resource or {}
+        if kind == "Patient":
+            person_id = mapped.rows[0][1]["person_id"]
+            if person_id in persons:  # the first read is kept, in the vault too
+                reject(file, token, item, DUPLICATE)
+                return
+            persons.add(person_id)
+        key = pseudo.id(kind, str(resource.get("id")))
+        batch.add(mapped, kind, key, token, item.position)
+        summary.loaded[kind] += 1
 
     def reject(file: Path, token: str, item: SourceItem, reason: str) -> None:
-        summary.quarantined[item.resource_type] += 1
-        summary.quarantine.append(
-            QuarantinedRecord(str(file), token, item.position, item.resource_type, reason)
-        )
+        kind = _kind(item, mappers)
+        summary.quarantine_record(QuarantinedRecord(str(file), token, item.position, kind, reason))
+
+    def take_back(entries: list[LedgerEntry], removed: dict[str, int], reason: str) -> None:
+        for e in entries:
+            file = names[e.file]
+            summary.take_back(
+                QuarantinedRecord(str(file), e.file, e.position, e.resource_type, reason)
+            )
+        summary.rows.subtract(removed)
 
     with warehouse.loading() as writer:
-        batch = _Batch(writer, vault, batch_rows)
+        batch = Batch(writer, vault, batch_rows)
         for file in files:
-            items = list(read_file(file))
-            ctx = MappingContext(
-                pseudo,
-                {i.resource["id"]: i.resource for i in items if i.resource and i.error is None},
-                shared=shared,
-            )
-            if ".ndjson" in file.name:
-                shared.update(
-                    (i.resource["id"], {"code": i.resource.get("code")})
-                    for i in items
-                    if i.resource and i.error is None and i.resource_type == "Medication"
-                )
+            ctx = MappingContext(pseudo, shared=shared)
             file_token = "file-" + pseudo.token("file", str(file.resolve()))[:12]
-            for item in items:
-                kind = item.resource_type
+            names[file_token] = file
+            count = 0
+            for item in read_file(file, limits, root=path):
+                count += 1
+                if item.resource and item.error is None and item.resource_type == "Medication":
+                    shared[item.resource["id"]] = {"code": item.resource.get("code")}
+                kind = _kind(item, mappers)
                 summary.read[kind] += 1
                 if item.error is None and kind in SKIPPED_TYPES:
                     summary.skipped[kind] += 1
                     continue
-                result = _map(item, mappers, ctx)
+                result = _map(item, mappers, ctx, dates)
                 if isinstance(result, Mapped):
-                    accept(item, result)
+                    accept(file, file_token, item, result)
                 elif isinstance(result, UnresolvedReferenceError):
                     deferred.append((file, file_token, item))  # its target may come later
                 else:
                     reject(file, file_token, item, result)
-            writer.write(
-                "source_code",
-                [{"vocabulary_id": v, "code": c, "display": d} for v, c, d in ctx.codings],
-            )
+            writer.write("source_code", _source_codes(ctx.codings))
             if on_file:
-                on_file(file, len(items))
+                on_file(file, count)
         late = MappingContext(pseudo, shared=shared)
         for file, file_token, item in deferred:
-            result = _map(item, mappers, late)
+            result = _map(item, mappers, late, dates)
             if isinstance(result, Mapped):
-                accept(item, result)
+                accept(file, file_token, item, result)
             else:
                 reject(file, file_token, item, str(result))
-        writer.write(
-            "source_code",
-            [{"vocabulary_id": v, "code": c, "display": d} for v, c, d in late.codings],
-        )
+        writer.write("source_code", _source_codes(late.codings))
         batch.flush()
         summary.rows.update(batch.counts)
+        take_back(*writer.remove_orphans(), ORPHAN)
+        take_back(*writer.remove_duplicates(), DUPLICATE)
         writer.write(
             "quarantine",
             [

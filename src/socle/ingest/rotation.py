@@ -55,17 +55,21 @@ class _Recorder(Pseudonymizer):
         return old
 
 
-def _replay(files: list[Path], recorder: _Recorder) -> None:
+def _replay(files: list[tuple[Path, Path]], recorder: _Recorder) -> None:
     """Map every input resource again, so the recorder sees every id it produces."""
     mappers = load_all()
     shared: dict[str, dict[str, Any]] = {}
     deferred: list[dict[str, Any]] = []
-    for file in files:
-        resources = [i.resource for i in read_file(file) if i.resource and i.error is None]
-        if ".ndjson" in file.name:
-            shared.update((r["id"], r) for r in resources if r["resourceType"] == "Medication")
-        ctx = MappingContext(recorder, {r["id"]: r for r in resources}, shared=shared)
-        deferred.extend(r for r in resources if not _replayed(r, mappers, ctx))
+    for root, file in files:
+        ctx = MappingContext(recorder, shared=shared)
+        for item in read_file(file, root=root):
+            resource = item.resource
+            if resource is None or item.error is not None:
+                continue
+            if resource["resourceType"] == "Medication":
+                shared[resource["id"]] = {"code": resource.get("code")}
+            if not _replayed(resource, mappers, ctx):
+                deferred.append(resource)
     late = MappingContext(recorder, shared=shared)
     for resource in deferred:
         _replayed(resource, mappers, late)
@@ -93,7 +97,7 @@ def rotate_pseudonym_key(
     old: Pseudonymizer,
 ) -> tuple[RotationSummary, Pseudonymizer]:
     """Re-key the warehouse and the vault to a fresh key written at ``key_path``."""
-    files = [f for source in sources for f in input_files(source)]
+    files = [(source, f) for source in sources for f in input_files(source)]
     next_path, key = create_next_key(key_path)
     try:
         new = Pseudonymizer(key)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import IO, Any
 
 SNOMED = "http://snomed.info/sct"
 SYSTEMS = {
@@ -242,17 +242,20 @@ CONVERTERS: dict[str, Callable[[Row], dict[str, Any]]] = {
 }
 
 
-def csv_rows(name: str, raw: bytes) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
-    """``(line, resource, error)`` for each data row of one Synthea CSV file."""
+def csv_rows(
+    name: str, stream: IO[bytes]
+) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+    """``(line, resource, error)`` for each data row of one Synthea CSV file, read as a stream."""
     convert = CONVERTERS[name]
+    reader = csv.DictReader(io.TextIOWrapper(stream, encoding="utf-8-sig", newline=""))
+    line = 1
     try:
-        text = raw.decode("utf-8-sig")
+        for line, row in enumerate(reader, start=2):
+            if None in row or any(v is None for v in row.values()):
+                yield line, None, "row does not have the header's number of columns"
+                continue
+            yield line, convert(row), None
     except UnicodeDecodeError as exc:
-        yield 0, None, f"not UTF-8 text: {exc.reason} at byte {exc.start}"
-        return
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    for line, row in enumerate(reader, start=2):
-        if None in row or any(v is None for v in row.values()):
-            yield line, None, "row does not have the header's number of columns"
-            continue
-        yield line, convert(row), None
+        yield line + 1, None, f"not UTF-8 text: {exc.reason}"
+    except csv.Error:  # e.g. a field longer than the csv module's limit; the text is not quoted
+        yield line + 1, None, "not a well-formed CSV row"

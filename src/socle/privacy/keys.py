@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 from socle.privacy.errors import UnsafeSecretError
+from socle.privacy.strength import MIN_KEY_BITS, check_entropy
 
 KEY_BYTES = 32
 
@@ -18,7 +19,7 @@ def load_or_create_key(path: Path) -> bytes:
     A key readable by group or others is refused: a leaked pseudonym key lets
     anyone with a list of source identifiers re-identify the warehouse.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(path.parent, 0o700)
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -33,6 +34,7 @@ def load_or_create_key(path: Path) -> bytes:
     key = path.read_bytes()
     if len(key) != KEY_BYTES:
         raise UnsafeSecretError(f"secret {path} holds {len(key)} bytes, expected {KEY_BYTES}")
+    check_entropy(key, str(path), MIN_KEY_BITS)
     return key
 
 

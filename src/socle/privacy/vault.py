@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -33,24 +34,29 @@ CREATE TABLE IF NOT EXISTS identity (
 
 
 class IdentityVault:
-    """Encrypted store of direct identifiers, one entry per pseudonymised person."""
+    """Encrypted store of direct identifiers, one entry per pseudonymised person.
+
+    Safe to share between threads (the API's workers): one connection, used under a lock.
+    """
 
     def __init__(self, path: Path, key: bytes, pseudonymizer: Pseudonymizer) -> None:
         self._aead = AESGCM(key)
         self._pseudo = pseudonymizer
-        self._db = sqlite3.connect(path)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(path, check_same_thread=False)
         self._db.execute(_SCHEMA)
         self._db.commit()
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:
+            self._db.close()
 
     def _lookup(self, source_id: str) -> str:
         return self._pseudo.token("vault-lookup", source_id)
 
     def put_many(self, entries: Iterable[tuple[str, str, dict[str, Any]]]) -> int:
         """Upsert ``(pseudonym, source_id, identity)`` entries in one transaction."""
-        with self._db:
+        with self._lock, self._db:
             return self._insert(entries)
 
     def _insert(self, entries: Iterable[tuple[str, str, dict[str, Any]]]) -> int:
@@ -69,33 +75,36 @@ class IdentityVault:
         return len(rows)
 
     def get(self, pseudonym: str) -> dict[str, Any]:
-        row = self._db.execute(
-            "SELECT nonce, ciphertext FROM identity WHERE pseudonym = ?", (pseudonym,)
-        ).fetchone()
-        if row is None:
-            raise VaultError(f"no identity in the vault for pseudonym {pseudonym}")
-        try:
-            plain = self._aead.decrypt(row[0], row[1], pseudonym.encode())
-        except InvalidTag as exc:
-            raise VaultError(
-                f"vault entry for pseudonym {pseudonym} cannot be decrypted with this key"
-            ) from exc
-        result: dict[str, Any] = orjson.loads(plain)
-        return result
+        with self._lock:
+            row = self._db.execute(
+                "SELECT nonce, ciphertext FROM identity WHERE pseudonym = ?", (pseudonym,)
+            ).fetchone()
+            if row is None:
+                raise VaultError(f"no identity in the vault for pseudonym {pseudonym}")
+            try:
+                plain = self._aead.decrypt(row[0], row[1], pseudonym.encode())
+            except InvalidTag as exc:
+                raise VaultError(
+                    f"vault entry for pseudonym {pseudonym} cannot be decrypted with this key"
+                ) from exc
+            result: dict[str, Any] = orjson.loads(plain)
+            return result
 
     def pseudonym_for_source(self, source_id: str) -> str:
         """The pseudonym of the patient whose source id is ``source_id``."""
-        row = self._db.execute(
-            "SELECT pseudonym FROM identity WHERE source_lookup = ?", (self._lookup(source_id),)
-        ).fetchone()
-        if row is None:
-            raise VaultError("no patient with this source identifier in the vault")
-        return str(row[0])
+        with self._lock:
+            row = self._db.execute(
+                "SELECT pseudonym FROM identity WHERE source_lookup = ?", (self._lookup(source_id),)
+            ).fetchone()
+            if row is None:
+                raise VaultError("no patient with this source identifier in the vault")
+            return str(row[0])
 
     def source_ids(self) -> dict[str, str]:
         """Pseudonym → source patient id of every entry (decrypted; for key rotation only)."""
-        rows = self._db.execute("SELECT pseudonym FROM identity").fetchall()
-        return {str(p): str(self.get(str(p))["source_id"]) for (p,) in rows}
+        with self._lock:
+            rows = self._db.execute("SELECT pseudonym FROM identity").fetchall()
+            return {str(p): str(self.get(str(p))["source_id"]) for (p,) in rows}
 
     def rekey(self, new: Pseudonymizer) -> int:
         """Re-key every entry to ``new``'s pseudonyms and lookups, in one transaction.
@@ -103,20 +112,22 @@ class IdentityVault:
         The entries are re-encrypted because the pseudonym is their associated
         data. After this, the vault answers with ``new`` only.
         """
-        entries = []
-        for (pseudonym,) in self._db.execute("SELECT pseudonym FROM identity").fetchall():
-            identity = self.get(str(pseudonym))
-            source_id = str(identity["source_id"])
-            entries.append((new.token("Patient", source_id), source_id, identity))
-        old, self._pseudo = self._pseudo, new
-        try:
-            with self._db:
-                self._db.execute("DELETE FROM identity")
-                self._insert(entries)
-        except BaseException:
-            self._pseudo = old
-            raise
-        return len(entries)
+        with self._lock:
+            entries = []
+            for (pseudonym,) in self._db.execute("SELECT pseudonym FROM identity").fetchall():
+                identity = self.get(str(pseudonym))
+                source_id = str(identity["source_id"])
+                entries.append((new.token("Patient", source_id), source_id, identity))
+            old, self._pseudo = self._pseudo, new
+            try:
+                with self._db:
+                    self._db.execute("DELETE FROM identity")
+                    self._insert(entries)
+            except BaseException:
+                self._pseudo = old
+                raise
+            return len(entries)
 
     def count(self) -> int:
-        return int(self._db.execute("SELECT count(*) FROM identity").fetchone()[0])
+        with self._lock:
+            return int(self._db.execute("SELECT count(*) FROM identity").fetchone()[0])

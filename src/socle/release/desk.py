@@ -202,6 +202,8 @@ class ReleaseDesk:
     ) -> OutputRequest:
         """One checker's decision; the policy's number of approvals releases the outputs."""
         req = self.get(request_id)
+        # The audit head as the review begins: one more anchor outside the store, in the release.
+        head = self.audit.signed_head()
         if decision not in ("approved", "rejected", "changes_requested"):
             raise DeskError(f"a checker approves, rejects or asks for changes, not {decision!r}")
         if req.state not in OPEN:
@@ -249,7 +251,7 @@ class ReleaseDesk:
             if state == "released":
                 checkers = [*(r.checker for r in req.reviews), actor]
                 records.write_release(
-                    conn, self.audit, req, grant.purpose, checkers, self.releases_dir
+                    conn, self.audit, req, grant.purpose, checkers, self.releases_dir, head
                 )
         return self.get(request_id)
 

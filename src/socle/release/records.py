@@ -144,8 +144,13 @@ def write_release(
     purpose: str,
     checkers: list[str],
     releases_dir: Path,
+    audit_head: dict[str, Any],
 ) -> None:
-    """Write each output, hash it, record its cells; all in the approving transaction."""
+    """Write each output, hash it, record its cells; all in the approving transaction.
+
+    ``release.json`` beside the files names the request, its files' hashes and the
+    signed audit head (``AuditLog.signed_head``) when the release was approved.
+    """
     folder = releases_dir / req.id
     folder.mkdir(parents=True, exist_ok=True)
     hashes: dict[str, str] = {}
@@ -166,6 +171,13 @@ def write_release(
                 f"{req.id}/{item.name}", population, orjson.loads(item.ledger)
             )
             ledger.record(conn, req.project, table)
+    (folder / "release.json").write_bytes(
+        orjson.dumps(
+            {"release": req.id, "grant": req.grant_id, "files": hashes, "checkers": checkers,
+             "audit_head": audit_head},
+            option=orjson.OPT_INDENT_2,
+        )
+    )  # fmt: skip
     audit.append(
         conn, actor="socle", role="system", action="release.released", object=req.id,
         purpose=purpose,

@@ -1,6 +1,18 @@
 """Warehouse: the OMOP CDM v5.4 store on DuckDB, with one checked read path."""
 
-from socle.warehouse.errors import RekeyError, ScopeError, VocabularyError, WarehouseError
+from socle.warehouse.achilles import AchillesRun
+from socle.warehouse.attach import PersonKeys
+from socle.warehouse.errors import (
+    QueryLimitError,
+    RekeyError,
+    ScopeError,
+    VocabularyError,
+    WarehouseError,
+)
+from socle.warehouse.ledger import LedgerEntry
+from socle.warehouse.mapping import DOMAIN_TABLE, EVENT_TABLES
+from socle.warehouse.mapping_report import MappingReport, MappingShare
+from socle.warehouse.membership import population_includes
 from socle.warehouse.profile import (
     ColumnProfile,
     age_sex_pyramid,
@@ -8,17 +20,32 @@ from socle.warehouse.profile import (
     implausible_counts,
     temporal_coverage,
 )
-from socle.warehouse.schema import CDM
-from socle.warehouse.scope import GrantScope, PersonFilter, Population
+from socle.warehouse.schema import CDM, EVENT_DATE, EVENT_END, PRIMARY_KEYS
+from socle.warehouse.schema import VOCABULARY as VOCABULARY_TABLES
+from socle.warehouse.scope import GrantScope, PersonFilter, Population, sex_label
+from socle.warehouse.sql_check import QueryRefusedError
 from socle.warehouse.warehouse import BatchWriter, ScopedReader, Warehouse
 
 __all__ = [
     "CDM",
+    "DOMAIN_TABLE",
+    "EVENT_DATE",
+    "EVENT_END",
+    "EVENT_TABLES",
+    "PRIMARY_KEYS",
+    "VOCABULARY_TABLES",
+    "AchillesRun",
     "BatchWriter",
     "ColumnProfile",
     "GrantScope",
+    "LedgerEntry",
+    "MappingReport",
+    "MappingShare",
     "PersonFilter",
+    "PersonKeys",
     "Population",
+    "QueryLimitError",
+    "QueryRefusedError",
     "RekeyError",
     "ScopeError",
     "ScopedReader",
@@ -28,5 +55,7 @@ __all__ = [
     "age_sex_pyramid",
     "column_profiles",
     "implausible_counts",
+    "population_includes",
+    "sex_label",
     "temporal_coverage",
 ]

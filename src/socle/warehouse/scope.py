@@ -20,6 +20,15 @@ MAX_AGE = 130
 GENDER_CONCEPT: dict[str, int] = {"M": 8507, "F": 8532}
 
 
+def sex_label(column: str = "gender_concept_id") -> str:
+    """SQL giving 'M', 'F' or 'U' (unknown) for a person's gender concept: the one mapping
+    every count, profile and feature uses."""
+    return (
+        f"CASE {column} WHEN {GENDER_CONCEPT['M']} THEN 'M' "
+        f"WHEN {GENDER_CONCEPT['F']} THEN 'F' ELSE 'U' END"
+    )
+
+
 @dataclass(frozen=True)
 class Population:
     """Row restriction a project asks for: an age range at the grant's start and a sex.

@@ -4,10 +4,15 @@ Writes come from ingestion through :meth:`Warehouse.loading` (one transaction
 per load). Reads for a purpose go only through :meth:`Warehouse.scoped`,
 which demands a grant scope and a consent filter. Stewards get aggregate
 profiles (:mod:`socle.warehouse.profile`), never rows.
+
+One warehouse is shared by the API's worker threads: every read runs on a
+DuckDB cursor of its own thread (DuckDB isolates them by MVCC, so a long query
+blocks nobody), and writes take turns on the main connection.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,30 +21,87 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from socle.warehouse.errors import RekeyError, ScopeError, WarehouseError
-from socle.warehouse.schema import CDM, EVENT_DATE, SUPPORT, arrow_schema, ddl, upsert_key
+from socle.warehouse.achilles import AchillesRun, run_achilles
+from socle.warehouse.attach import PersonKeys, attach_cdm
+from socle.warehouse.derived import derive_all
+from socle.warehouse.errors import QueryLimitError, RekeyError, ScopeError, WarehouseError
+from socle.warehouse.ledger import LedgerEntry, remove_duplicates, remove_orphans
+from socle.warehouse.mapping import drop_copies, map_concepts
+from socle.warehouse.mapping_report import MappingReport, mapping_report
+from socle.warehouse.schema import (
+    CDM,
+    DERIVED,
+    EVENT_DATE,
+    SUPPORT,
+    VOCABULARY,
+    arrow_schema,
+    ddl,
+    staging_ddl,
+    upsert_key,
+)
 from socle.warehouse.scope import GENDER_CONCEPT, GrantScope, PersonFilter
-from socle.warehouse.vocabulary import apply_vocabulary, load_vocabulary
+from socle.warehouse.sql_check import check_select
+from socle.warehouse.vocabulary import Progress, load_vocabulary
 
 MEMORY_LIMIT = "512MB"
+QUERY_TIMEOUT = 60.0  # seconds a workspace query may run
+VOCABULARY_VIEWS = {f"vocab_{table}": table for table in VOCABULARY}
 
 
 class Warehouse:
     """Owner of the DuckDB connection; nothing outside this package touches it."""
 
-    def __init__(self, path: Path, *, memory_limit: str = MEMORY_LIMIT) -> None:
-        self.path = path
+    def __init__(
+        self, path: Path, *, memory_limit: str = MEMORY_LIMIT, read_only: bool = False
+    ) -> None:
+        """Open (and create) the warehouse; ``read_only`` lets several processes read it at
+        once (the API's worker processes), none of them writing."""
+        self.path, self.read_only = path, read_only
+        self.memory_limit = memory_limit
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             # Past this limit DuckDB spills to a temporary folder beside the database (the
             # final merge of a large load needs it), so memory stays bounded.
-            self._con = duckdb.connect(str(path), config={"memory_limit": memory_limit})
+            self._con = duckdb.connect(
+                str(path), read_only=read_only, config={"memory_limit": memory_limit}
+            )
         except duckdb.Error as exc:
             raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
-        for statement in ddl():
-            self._con.execute(statement)
+        if not read_only:
+            for statement in ddl():
+                self._con.execute(statement)
+        self._write_lock = threading.RLock()  # one load, vocabulary or re-key at a time
+        self._cursor_lock = threading.Lock()
+        self._factory = self._con.cursor()  # makes every other cursor, under _cursor_lock
+        self._local = threading.local()
+        self._cursors: list[duckdb.DuckDBPyConnection] = []
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise WarehouseError(
+                f"warehouse {self.path} is open read-only (the API runs several worker "
+                "processes); load with `socle ingest` while the server is stopped, or serve "
+                "with one worker"
+            )
+
+    def _new_cursor(self) -> duckdb.DuckDBPyConnection:
+        with self._cursor_lock:
+            return self._factory.cursor()
+
+    def _reader(self) -> duckdb.DuckDBPyConnection:
+        """This thread's read cursor (made on first use, closed with the warehouse)."""
+        cursor: duckdb.DuckDBPyConnection | None = getattr(self._local, "cursor", None)
+        if cursor is None:
+            cursor = self._local.cursor = self._new_cursor()
+            with self._cursor_lock:
+                self._cursors.append(cursor)
+        return cursor
 
     def close(self) -> None:
+        with self._cursor_lock:
+            for cursor in (*self._cursors, self._factory):
+                cursor.close()
+            self._cursors.clear()
         self._con.close()
 
     def __enter__(self) -> Warehouse:
@@ -61,21 +123,28 @@ class Warehouse:
         point before that commit leaves the warehouse as it was (the staging
         file is discarded by the next load).
         """
+        self._writable()
+        with self._write_lock:
+            yield from self._load()
+
+    def _load(self) -> Iterator[BatchWriter]:
         stage = self.path.with_name(self.path.name + ".staging")
         self._discard(stage)
         self._con.execute(f"ATTACH '{stage}' AS stage")
         try:
             for statement in ddl():
                 self._con.execute(statement.replace("IF NOT EXISTS ", "IF NOT EXISTS stage.", 1))
+            for statement in staging_ddl():
+                self._con.execute(statement)
             writer = BatchWriter(self._con, "stage")
             yield writer
             self._con.execute("BEGIN TRANSACTION")
             try:
                 for table in (*CDM, *SUPPORT):
-                    if table != "observation_period":
+                    if table not in DERIVED:
                         _merge(self._con, table)
-                apply_vocabulary(self._con)
-                BatchWriter(self._con).derive_observation_periods()
+                map_concepts(self._con, only_staged=True)
+                derive_all(self._con)
                 self._con.execute("COMMIT")
             except BaseException:
                 self._con.execute("ROLLBACK")
@@ -89,17 +158,31 @@ class Warehouse:
         for leftover in (stage, stage.with_name(stage.name + ".wal")):
             leftover.unlink(missing_ok=True)
 
-    def load_vocabulary(self, folder: Path) -> dict[str, int]:
-        """Load an Athena vocabulary export and map every stored source code, atomically."""
+    def load_vocabulary(self, folder: Path, on_table: Progress | None = None) -> dict[str, int]:
+        """Load every vocabulary table and re-map every stored row, atomically."""
+        self._writable()
+        with self._write_lock:
+            return self._load_vocabulary(folder, on_table)
+
+    def _load_vocabulary(self, folder: Path, on_table: Progress | None) -> dict[str, int]:
         self._con.execute("BEGIN TRANSACTION")
         try:
-            counts = load_vocabulary(self._con, folder)
-            counts["mapped_rows"] = apply_vocabulary(self._con)
+            counts = load_vocabulary(self._con, folder, on_table)
+            counts["mapped_rows"] = map_concepts(self._con)
+            derive_all(self._con)
             self._con.execute("COMMIT")
         except BaseException:
             self._con.execute("ROLLBACK")
             raise
         return counts
+
+    def attach_cdm(
+        self, source: Path | str, person_keys: PersonKeys, schema: str = "main"
+    ) -> dict[str, int]:
+        """Copy an existing OMOP CDM in (pseudonymised, identifiers dropped), atomically."""
+        self._writable()
+        with self._write_lock:
+            return attach_cdm(self._con, source, person_keys, schema)
 
     @contextmanager
     def rekeying(self, ids: dict[int, int], tokens: dict[str, str]) -> Iterator[dict[str, int]]:
@@ -112,6 +195,11 @@ class Warehouse:
         ``with`` runs inside the transaction (re-key the vault there), so a
         failure in it rolls the warehouse back too.
         """
+        self._writable()
+        with self._write_lock:
+            yield from self._rekey(ids, tokens)
+
+    def _rekey(self, ids: dict[int, int], tokens: dict[str, str]) -> Iterator[dict[str, int]]:
         self._con.execute("BEGIN TRANSACTION")
         try:
             self._con.register(
@@ -130,9 +218,11 @@ class Warehouse:
                     schema=pa.schema([("old", pa.string()), ("new", pa.string())]),
                 ),
             )
+            drop_copies(self._con, "TRUE")  # copies' ids derive from old ids: re-made after
             counts = self._rekey_tables()
             yield counts
-            BatchWriter(self._con).derive_observation_periods()
+            map_concepts(self._con)
+            derive_all(self._con)
             self._con.execute("COMMIT")
         except BaseException:
             self._con.execute("ROLLBACK")
@@ -144,7 +234,7 @@ class Warehouse:
     def _rekey_tables(self) -> dict[str, int]:
         counts: dict[str, int] = {}
         for table, cols in CDM.items():
-            if table == "observation_period":
+            if table in DERIVED:
                 continue  # derived from the re-keyed events at commit
             id_cols = [c for c, typ in cols.items() if typ == pa.int64()]
             for col in id_cols:
@@ -177,8 +267,18 @@ class Warehouse:
 
     # -- steward aggregates ---------------------------------------------------------
 
+    def mapping_report(self, *, for_steward: bool = True, top: int = 20) -> MappingReport:
+        """Shares of rows with a known source code and with a standard concept; unmapped codes."""
+        return mapping_report(self._reader(), for_steward=for_steward, top=top)
+
+    def achilles(self, *, small_cell: int = 10) -> AchillesRun:
+        """Run OHDSI Achilles (aggregate characterisation) into the ``results`` schema."""
+        self._writable()
+        with self._write_lock:
+            return run_achilles(self._con, small_cell=small_cell)
+
     def table_counts(self) -> dict[str, int]:
-        return {t: self._scalar(f"SELECT count(*) FROM {t}") for t in CDM}
+        return {t: int(self.aggregate(f"SELECT count(*) FROM {t}")[0][0]) for t in CDM}
 
     def _scalar(self, sql: str, params: Sequence[Any] = ()) -> int:
         row = self._con.execute(sql, list(params)).fetchone()
@@ -186,14 +286,16 @@ class Warehouse:
 
     def aggregate(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run a steward aggregate query (used by quality and catalog profiles)."""
-        return self._con.execute(sql, list(params)).fetchall()
+        return self._reader().execute(sql, list(params)).fetchall()
 
     # -- purposeful reads --------------------------------------------------------------
 
     @contextmanager
-    def scoped(self, grant: GrantScope, persons: PersonFilter) -> Iterator[ScopedReader]:
+    def scoped(
+        self, grant: GrantScope, persons: PersonFilter, *, timeout: float = QUERY_TIMEOUT
+    ) -> Iterator[ScopedReader]:
         """A reader that sees only granted columns, in the granted period, of consenting persons
-        of the granted population."""
+        of the granted population; each of its queries stops after ``timeout`` seconds."""
         if not isinstance(grant, GrantScope) or not isinstance(persons, PersonFilter):
             raise ScopeError("a read needs both an active grant and a consent filter")
         if grant.purpose != persons.purpose:
@@ -201,9 +303,9 @@ class Warehouse:
                 f"grant {grant.grant_id} is for purpose '{grant.purpose}' but the consent "
                 f"filter is for '{persons.purpose}'"
             )
-        cursor = self._con.cursor()
+        cursor = self._new_cursor()
         try:
-            yield ScopedReader(cursor, grant, persons)
+            yield ScopedReader(cursor, grant, persons, timeout=timeout, memory=self.memory_limit)
         finally:
             cursor.close()
 
@@ -226,29 +328,36 @@ class BatchWriter:
             self._con.unregister("_batch")
         return len(rows)
 
-    def derive_observation_periods(self) -> None:
-        """One observation period per person: first to last dated event (or birth)."""
-        spans = " UNION ALL ".join(
-            f"SELECT person_id, {col} AS d FROM {table}" for table, col in EVENT_DATE.items()
-        )
-        self._con.execute("DELETE FROM observation_period")
-        self._con.execute(
-            f"""
-            INSERT INTO observation_period
-            SELECT person_id, person_id, min(d), max(d), 32817
-            FROM ({spans}) WHERE d IS NOT NULL GROUP BY person_id
-            """
-        )
+    def remove_orphans(self) -> tuple[list[LedgerEntry], dict[str, int]]:
+        """Staged resources whose patient is in neither the load nor the warehouse, removed."""
+        return remove_orphans(self._con)
+
+    def remove_duplicates(self) -> tuple[list[LedgerEntry], dict[str, int]]:
+        """Staged resources accepted twice in the load, all but the first removed."""
+        return remove_duplicates(self._con)
 
 
 class ScopedReader:
-    """Runs workspace SQL against ``scoped_<table>`` views and nothing else."""
+    """Runs workspace SQL against ``scoped_<table>`` views and nothing else.
+
+    Every query is checked before it runs (:func:`check_select`): it may name
+    only this reader's :attr:`views`. The cursor's Python replacement scans are
+    off, so no Python object of the process can be read by name either.
+    """
 
     def __init__(
-        self, cursor: duckdb.DuckDBPyConnection, grant: GrantScope, persons: PersonFilter
+        self,
+        cursor: duckdb.DuckDBPyConnection,
+        grant: GrantScope,
+        persons: PersonFilter,
+        *,
+        timeout: float = QUERY_TIMEOUT,
+        memory: str = MEMORY_LIMIT,
     ) -> None:
         self._cursor = cursor
         self.grant = grant
+        self.timeout, self._memory = timeout, memory
+        cursor.execute("SET python_enable_replacements = false")
         cursor.register("_excluded", _ids(persons.excluded_person_ids))
         cursor.register("_included", _ids(persons.included_only or frozenset()))
         population = _population_condition(grant)
@@ -260,7 +369,7 @@ class ScopedReader:
                 raise ScopeError(
                     f"grant {grant.grant_id} names unknown columns {sorted(unknown)} of '{table}'"
                 )
-            cols = ", ".join(dict.fromkeys(("person_id", *columns)))
+            cols = ", ".join(f'"{c}"' for c in dict.fromkeys(("person_id", *columns)))
             source = f"main.{table}"
             if persons.excluded_person_ids:
                 # A plain hash anti-join: cheaper than NOT IN's null-aware mark join.
@@ -280,6 +389,18 @@ class ScopedReader:
                 f"CREATE OR REPLACE TEMP VIEW scoped_{table} AS "
                 f"SELECT {cols} FROM {source} WHERE {' AND '.join(where)}"
             )
+        for view, table in VOCABULARY_VIEWS.items():  # reference data, no patient in it
+            cursor.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM main.{table}")
+        self.views: tuple[str, ...] = (
+            *(f"scoped_{t}" for t in grant.columns),
+            *VOCABULARY_VIEWS,
+        )
+        self._taken = frozenset(
+            str(name).lower()
+            for (name,) in cursor.execute(
+                "SELECT table_name FROM duckdb_tables() UNION SELECT view_name FROM duckdb_views()"
+            ).fetchall()
+        )
 
     def require(self, table: str, columns: Sequence[str]) -> None:
         """Refuse a query that needs a column the grant does not include."""
@@ -291,12 +412,52 @@ class ScopedReader:
                 f"{', '.join(missing) or '*'}; ask for an amendment of the request"
             )
 
+    def check(self, sql: str) -> None:
+        """Refuse ``sql`` unless it is one SELECT over this reader's views (nothing runs)."""
+        check_select(self._cursor, sql, self.views, self._taken)
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
-        """Run SQL that must read only ``scoped_*`` views; returns an Arrow table."""
+        """Check, then run, SQL that may read only :attr:`views`; returns an Arrow table.
+
+        The query is interrupted after :attr:`timeout` seconds; one that needs
+        more than the warehouse's memory limit stops with a clear error.
+        """
+        self.check(sql)
+        timer = threading.Timer(self.timeout, self._cursor.interrupt)
+        timer.start()
         try:
             return self._cursor.execute(sql, list(params)).fetch_arrow_table()
+        except duckdb.InterruptException as exc:
+            raise QueryLimitError(
+                f"the query was stopped after {self.timeout:g} s, the workspace's limit per "
+                "query; narrow it (fewer rows, columns or joins) or run it as a job"
+            ) from exc
+        except duckdb.OutOfMemoryException as exc:
+            raise QueryLimitError(
+                f"the query needed more than the workspace's memory limit ({self._memory}); "
+                "aggregate earlier or select fewer columns"
+            ) from exc
         except duckdb.Error as exc:
             raise ScopeError(f"workspace query failed: {exc}") from exc
+        finally:
+            timer.cancel()
+
+    def export(self, folder: Path) -> dict[str, Path]:
+        """Write every scoped view as ``<table>.parquet`` in ``folder`` (an extract), streaming."""
+        import pyarrow.parquet as pq
+
+        folder.mkdir(parents=True, exist_ok=True)
+        files: dict[str, Path] = {}
+        for table in self.grant.columns:
+            path = folder / f"{table}.parquet"
+            reader = self._cursor.execute(f"SELECT * FROM scoped_{table}").fetch_record_batch(
+                100_000
+            )
+            with pq.ParquetWriter(path, reader.schema) as writer:
+                for batch in reader:
+                    writer.write_batch(batch)
+            files[table] = path
+        return files
 
 
 def _population_condition(grant: GrantScope) -> str:

@@ -1,22 +1,26 @@
 """The secure workspace: reads through the checkpoint; outputs leave only by the release desk.
 
-Every read opens a scoped reader from an active grant (governance) and the
-consent filter for the grant's purpose (consent); there is no other way to
-reach warehouse rows from here. Nothing leaves without the release desk: an
-output becomes an output request, checked automatically and by two output
-checkers, and is written out only when they approve (:mod:`socle.release`).
+Every read opens a scoped reader from an active grant (governance), as a team
+member whose role the grant allows, and the consent filter for every purpose
+the use needs (consent); there is no other way to reach warehouse rows from
+here. Nothing leaves without the release desk: a table (condition counts, a
+query result, a job's output file, a DP count) becomes an output request,
+checked automatically and by two output checkers, and is written out only when
+they approve (:mod:`socle.release`).
 """
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from itertools import product
+from pathlib import Path
 
 from socle.audit import AuditLog
 from socle.consent import ConsentRegistry
-from socle.errors import SocleError
 from socle.governance import Governance
 from socle.release import (
     CheckReport,
@@ -28,19 +32,24 @@ from socle.release import (
     dp_count,
     dp_histogram,
 )
-from socle.warehouse import ScopedReader, Warehouse
+from socle.warehouse import GrantScope, ScopedReader, Warehouse, population_includes, sex_label
+from socle.workspace.errors import WorkspaceError
+from socle.workspace.jobs import Jobs
+from socle.workspace.queries import Queries
+from socle.workspace.records import sha256_file
+from socle.workspace.sandbox import Limits
 
 DIMENSIONS = {
     "age_band": "CASE WHEN age < 18 THEN '0-17' WHEN age < 45 THEN '18-44' "
     "WHEN age < 65 THEN '45-64' ELSE '65+' END",
-    "sex": "CASE gender_concept_id WHEN 8507 THEN 'M' WHEN 8532 THEN 'F' ELSE 'U' END",
+    "sex": sex_label(),
 }
-
-
-class WorkspaceError(SocleError):
-    """A workspace request cannot be run as asked."""
-
-    exit_code = 2
+# Every value each dimension can take: a release shows the whole grid, zeros included, so an
+# absent group never tells a zero apart from a suppressed small count.
+LEVELS: dict[str, tuple[str, ...]] = {
+    "age_band": ("0-17", "18-44", "45-64", "65+"),
+    "sex": ("F", "M", "U"),
+}
 
 
 class Workspace:
@@ -51,25 +60,62 @@ class Workspace:
         consent: ConsentRegistry,
         audit: AuditLog,
         desk: ReleaseDesk,
+        *,
+        threshold: int = 10,
+        rounding_base: int = 5,
+        query_timeout: float = 60.0,
+        workdir: Path | None = None,
+        job_limits: Limits | None = None,
     ) -> None:
         self.warehouse, self.governance, self.consent = warehouse, governance, consent
         self.audit, self.desk = audit, desk
+        # Rules for the counts the researcher sees inside the workspace (a result's rows).
+        self.threshold, self.rounding_base = threshold, rounding_base
+        self.query_timeout = query_timeout
+        self.workdir = workdir or desk.releases_dir.parent / "workspace"
+        self.queries = Queries(self)
+        self.jobs = Jobs(self, job_limits)
+
+    def grant_dir(self, grant_id: str) -> Path:
+        """The grant's folder in the workspace (results and jobs); rows stay here."""
+        if not grant_id.replace("-", "").isalnum():
+            raise WorkspaceError(f"'{grant_id[:40]}' is not a grant id")
+        return self.workdir / grant_id
 
     @contextmanager
     def session(
         self, grant_id: str, output_type: str, *, actor: str, on: date | None = None
     ) -> Iterator[ScopedReader]:
-        """The checkpoint: grant scope + consent filter, both as of today."""
+        """The checkpoint: a team member whose role the grant allows, grant scope + consent
+        filter as of today; the reader can name only the grant's views.
+
+        The consent filter covers every purpose the use needs (the grant's, and
+        those the taxonomy adds for ``output_type``, e.g. AI training for a model).
+        """
         today = on or datetime.now(UTC).date()
         scope = self.governance.grant_scope(grant_id, today, output_type)
-        persons = self.consent.person_filter(scope.purpose, today)
+        member = self.governance.team_member(grant_id, actor, output_type)
+        persons = self.consent.person_filter(scope.purpose, today, output_type)
         self.audit.record(
-            actor=actor, role="researcher", action="workspace.open", object=grant_id,
+            actor=actor, role=member.role, action="workspace.open", object=grant_id,
             purpose=scope.purpose,
             details={"output_type": output_type, "excluded_by_consent": len(persons.excluded_person_ids)},
         )  # fmt: skip
-        with self.warehouse.scoped(scope, persons) as reader:
+        with self.warehouse.scoped(scope, persons, timeout=self.query_timeout) as reader:
             yield reader
+
+    def role_of(self, grant_id: str, actor: str, output_type: str = "aggregates") -> str:
+        """``actor``'s team role on the grant's project (refused if off the team)."""
+        return self.governance.team_member(grant_id, actor, output_type).role
+
+    def population_includes(self, grant_id: str, person_id: int) -> bool:
+        """Whether a grant's population restriction covers a person, whatever the grant's state
+        today (expired and revoked grants included): what patient transparency needs."""
+        grant = self.governance.grant(grant_id)
+        scope = GrantScope(
+            grant.id, grant.purpose, {}, population=grant.population, starts=grant.starts
+        )
+        return population_includes(self.warehouse, scope, person_id)
 
     def condition_counts(
         self,
@@ -79,12 +125,13 @@ class Workspace:
         *,
         actor: str,
     ) -> OutputRequest:
-        """Persons with a condition (``VOCAB|code``) by ``dims``, as a request to the release desk."""
+        """Persons with a condition (``VOCAB|code``) by ``dims`` (age_band, sex), the whole grid
+        with zeros, as a request to the release desk."""
         columns, rows = self._condition_rows(grant_id, condition, dims, actor=actor)
-        table = self._counts_output(
-            grant_id, columns, rows, ["persons"], self._describe(condition, dims)
-        )
-        return self._hand_over(grant_id, table, self._describe(condition, dims), actor=actor)
+        return self.release(
+            grant_id, columns, rows, ["persons"], actor=actor,
+            description=self._describe(condition, dims),
+        )  # fmt: skip
 
     def check_condition_counts(
         self,
@@ -123,16 +170,16 @@ class Workspace:
         if by is None:
             result = dp_count(persons, epsilon, confidence=confidence)
         else:
-            levels = {"sex": ["F", "M", "U"], "age_band": ["0-17", "18-44", "45-64", "65+"]}[by]
-            result = dp_histogram(persons, levels, epsilon, confidence=confidence)
+            result = dp_histogram(persons, list(LEVELS[by]), epsilon, confidence=confidence)
         grant = self.governance.grant(grant_id)
+        role = self.role_of(grant_id, actor)
         description = f"DP count of persons with {condition}" + (f" by {by}" if by else "")
         request = self.desk.request_dp(
             grant_id, "dp_count", result, description=description, actor=actor,
             population=Population(f"grant {grant_id} ({grant.purpose}): persons with {condition}", len(persons)),
         )  # fmt: skip
         self.audit.record(
-            actor=actor, role="researcher", action="workspace.release", object=request.id,
+            actor=actor, role=role, action="workspace.release", object=request.id,
             purpose=grant.purpose,
             details={"grant": grant_id, "dp_epsilon": result.epsilon, "description": description},
         )  # fmt: skip
@@ -141,6 +188,7 @@ class Workspace:
     def _condition_rows(
         self, grant_id: str, condition: str, dims: Sequence[str], *, actor: str
     ) -> tuple[list[str], list[tuple[object, ...]]]:
+        """The whole grid of ``dims`` (zeros included) with the persons in each cell."""
         unknown = [d for d in dims if d not in DIMENSIONS]
         if unknown or not dims:
             raise WorkspaceError(f"count by {', '.join(DIMENSIONS)}; not by {', '.join(unknown)}")
@@ -161,9 +209,13 @@ class Workspace:
                 """,
                 [condition],
             )
-        rows = list(
-            zip(*(result.column(i).to_pylist() for i in range(result.num_columns)), strict=True)
-        )
+        found = {
+            tuple(row[:-1]): row[-1]
+            for row in zip(
+                *(result.column(i).to_pylist() for i in range(result.num_columns)), strict=True
+            )
+        }
+        rows = [(*cell, found.get(cell, 0)) for cell in product(*(LEVELS[d] for d in dims))]
         return result.column_names, rows
 
     def release(
@@ -176,15 +228,20 @@ class Workspace:
         actor: str,
         description: str,
         population: str | None = None,
+        sources: Sequence[dict[str, str]] = (),
     ) -> OutputRequest:
         """Hand a count table to the release desk: the only exit from the workspace.
 
         ``columns`` are the table's dimensions and one count column; ``population``
         defines whom the counts are about (the ledger compares releases by it;
-        default: the grant and the description).
+        default: the grant and the description). ``sources`` names what the table
+        came from (``{"job": id, "file": name, "sha256": hash}``); the desk's
+        ``release.request`` event binds them to the release (the permit chain).
         """
-        table = self._counts_output(grant_id, columns, rows, count_columns, description, population)
-        return self._hand_over(grant_id, table, description, actor=actor)
+        table = self._counts_output(
+            grant_id, columns, rows, count_columns, description, population, sources
+        )
+        return self._hand_over(grant_id, table, description, actor=actor, sources=sources)
 
     def _counts_output(
         self,
@@ -194,6 +251,7 @@ class Workspace:
         count_columns: list[str],
         description: str,
         population: str | None = None,
+        sources: Sequence[dict[str, str]] = (),
     ) -> Output:
         if len(count_columns) != 1 or count_columns[0] not in columns:
             raise WorkspaceError("a count table has exactly one count column among its columns")
@@ -203,21 +261,68 @@ class Workspace:
         grid = counts_table(dims, reordered, measure=count_columns[0])
         grant = self.governance.grant(grant_id)
         definition = population or f"grant {grant_id} ({grant.purpose}): {description}"
+        provenance = dict(sources[0]) if sources else {"grant": grant_id, "source": "workspace"}
         return Output(
             re.sub(r"[^\w.-]+", "_", description).strip("_")[:80] or "table", "frequency_table", grid,
-            Population(definition, int(grid.count.sum())),
-            {"grant": grant_id, "source": "workspace"},
+            Population(definition, int(grid.count.sum())), provenance,
         )  # fmt: skip
 
     def _hand_over(
-        self, grant_id: str, output: Output, description: str, *, actor: str
+        self,
+        grant_id: str,
+        output: Output,
+        description: str,
+        *,
+        actor: str,
+        sources: Sequence[dict[str, str]] = (),
     ) -> OutputRequest:
+        role = self.role_of(grant_id, actor)
         grant = self.governance.grant(grant_id)
         handed = self.desk.request(grant_id, [output], description=description, actor=actor)
         self.audit.record(
-            actor=actor, role="researcher", action="workspace.release", object=handed.id,
+            actor=actor, role=role, action="workspace.release", object=handed.id,
             purpose=grant.purpose,
             details={"grant": grant_id, "description": description,
-                     "status": handed.items[0].status},
+                     "status": handed.items[0].status, "sources": list(sources)},
         )  # fmt: skip
         return handed
+
+    def release_job_table(
+        self, job_id: str, file: str, count_columns: list[str], *, actor: str, description: str
+    ) -> OutputRequest:
+        """Hand a CSV count table a job wrote (counts in ``count_columns``) to the release desk.
+
+        The file must be an output of a succeeded job and still have the hash
+        recorded when the job ended.
+        """
+        job = self.jobs.job(job_id)
+        if job.state != "succeeded":
+            raise WorkspaceError(
+                f"job {job_id} is {job.state}; only a succeeded job's outputs go out"
+            )
+        output = next(
+            (o for o in self.jobs.outputs(job_id) if o.name == file and o.kind == "file"), None
+        )
+        if output is None:
+            raise WorkspaceError(f"job {job_id} has no output file '{file}'")
+        if sha256_file(output.path) != output.sha256:
+            raise WorkspaceError(f"output '{file}' of job {job_id} changed after the job ended")
+        with output.path.open(newline="") as f:
+            reader = csv.reader(f)
+            columns = next(reader, [])
+            rows = [tuple(_cell(c) for c in row) for row in reader]
+        missing = [c for c in count_columns if c not in columns]
+        if missing:
+            raise WorkspaceError(f"'{file}' has no column(s) {', '.join(missing)} to check")
+        return self.release(
+            job.grant_id, columns, rows, count_columns, actor=actor, description=description,
+            sources=[{"job": job_id, "file": file, "sha256": output.sha256}],
+        )  # fmt: skip
+
+
+def _cell(text: str) -> object:
+    """A CSV cell as an int when it is one (counts), else the text."""
+    try:
+        return int(text)
+    except ValueError:
+        return text

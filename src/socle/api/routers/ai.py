@@ -4,24 +4,33 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request
 
 from socle.api import schemas as s
 from socle.api import services
 from socle.api.deps import Runner
+from socle.api.jobs import JobPublic
 from socle.api.policy import Authorized, authorize
 
 router = APIRouter(prefix="/models", tags=["ai"], dependencies=[Depends(authorize)])
 
 
-@router.post("", name="models.train", response_model=s.ModelPublic, status_code=201)
-async def train(body: s.ModelCreate, user: Authorized, run: Runner) -> s.ModelPublic:
-    """Train and evaluate a model under a grant of the caller's project."""
-    return await run.call(lambda n: services.train_model(n, user, body))
+@router.post("", name="models.train", response_model=JobPublic, status_code=202)
+async def train(body: s.ModelCreate, request: Request, user: Authorized, run: Runner) -> JobPublic:
+    """Start training and evaluating a model under a grant of the caller's project.
+
+    The grant is checked now; ``GET /jobs/{id}`` gives the ``ModelPublic`` result.
+    """
+    jobs = request.app.state.jobs
+    await run.call(lambda n: services.check_training(n, user, body))
+    return await run.call(
+        lambda n: jobs.start("models.train", user, lambda n: services.train_model(n, user, body))
+    )
 
 
 @router.get("/{model_id}", name="models.get", response_model=s.ModelPublic)
 async def get(
     model_id: Annotated[str, Path(min_length=1, max_length=40)], user: Authorized, run: Runner
 ) -> s.ModelPublic:
-    return await run.call(lambda n: services.get_model(n, model_id))
+    """A model's checked metrics: for its project's team, the committee and auditors."""
+    return await run.call(lambda n: services.get_model(n, user, model_id))

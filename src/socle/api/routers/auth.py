@@ -15,10 +15,17 @@ router = APIRouter(tags=["auth"], dependencies=[Depends(authorize)])
 
 @public.post("/auth/token", name="auth.token", response_model=s.TokenPublic)
 async def token(body: s.TokenRequest, request: Request, run: Runner) -> s.TokenPublic:
-    """Exchange a username and password for a bearer token (the embedded issuer)."""
-    users, issuer = request.app.state.users, request.app.state.issuer
-    principal = await run.call(lambda n: users.authenticate(body.username, body.password))
-    return s.TokenPublic(access_token=issuer.issue(principal), expires_in=issuer.minutes * 60)
+    """Exchange a username and password for a bearer token (the embedded issuer).
+
+    Failed sign-ins are throttled per account and per client (429 with Retry-After).
+    """
+    state, client = request.app.state, request.client.host if request.client else "unknown"
+    principal = await run.call(
+        lambda n: services.sign_in(state.users, state.throttle, body, client)
+    )
+    return s.TokenPublic(
+        access_token=state.issuer.issue(principal), expires_in=state.issuer.minutes * 60
+    )
 
 
 @router.get("/auth/me", name="auth.me", response_model=s.UserPublic)
@@ -34,4 +41,4 @@ async def create_user(
     body: s.UserCreate, request: Request, user: Authorized, run: Runner
 ) -> s.UserPublic:
     users = request.app.state.users
-    return await run.call(lambda n: services.create_user(n, users, user, body))
+    return await run.serial(lambda n: services.create_user(n, users, user, body))

@@ -25,7 +25,7 @@ async def purposes(user: Authorized, run: Runner) -> list[s.PurposePublic]:
 @router.post("/events", name="consent.record", response_model=s.RecordedPublic, status_code=201)
 async def record(body: s.ConsentBatchCreate, user: Authorized, run: Runner) -> s.RecordedPublic:
     """Append consent events, all or none."""
-    return await run.call(lambda n: services.record_consent(n, user, body))
+    return await run.serial(lambda n: services.record_consent(n, user, body))
 
 
 @router.get("/check", name="consent.check", response_model=s.ConsentCheckPublic)
@@ -60,7 +60,7 @@ async def my_choice(
     body: s.ConsentChoiceCreate, user: Authorized, run: Runner
 ) -> s.ConsentViewPublic:
     """The signed-in patient objects, opts in, or withdraws, effective today."""
-    return await run.call(lambda n: services.my_choice(n, user, body))
+    return await run.serial(lambda n: services.my_choice(n, user, body))
 
 
 @router.get("/me/uses", name="consent.my_uses", response_model=s.Page[s.ProjectUsePublic])

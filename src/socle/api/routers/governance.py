@@ -18,7 +18,7 @@ GrantId = Annotated[str, Path(min_length=1, max_length=40)]
 
 @router.post("/requests", name="requests.create", response_model=s.RequestPublic, status_code=201)
 async def create(body: s.RequestCreate, user: Authorized, run: Runner) -> s.RequestPublic:
-    return await run.call(lambda n: services.create_request(n, user, body))
+    return await run.serial(lambda n: services.create_request(n, user, body))
 
 
 @router.get("/requests/{request_id}", name="requests.get", response_model=s.RequestPublic)
@@ -31,12 +31,12 @@ async def get(request_id: RequestId, user: Authorized, run: Runner) -> s.Request
 )
 async def submit(request_id: RequestId, user: Authorized, run: Runner) -> s.SubmissionPublic:
     """Submit and run the automatic checks (forbidden purposes, minimisation, consent)."""
-    return await run.call(lambda n: services.submit_request(n, user, request_id))
+    return await run.serial(lambda n: services.submit_request(n, user, request_id))
 
 
 @router.post("/requests/{request_id}/review", name="requests.review", response_model=s.StatePublic)
 async def review(request_id: RequestId, user: Authorized, run: Runner) -> s.StatePublic:
-    return await run.call(lambda n: services.start_review(n, user, request_id))
+    return await run.serial(lambda n: services.start_review(n, user, request_id))
 
 
 @router.post(
@@ -44,7 +44,18 @@ async def review(request_id: RequestId, user: Authorized, run: Runner) -> s.Stat
     status_code=201,
 )  # fmt: skip
 async def appoint(body: s.MemberCreate, user: Authorized, run: Runner) -> s.MemberPublic:
-    return await run.call(lambda n: services.appoint_member(n, user, body))
+    return await run.serial(lambda n: services.appoint_member(n, user, body))
+
+
+@router.post(
+    "/committee/conflicts", name="committee.conflicts.create",
+    response_model=s.ConflictPublic, status_code=201,
+)  # fmt: skip
+async def declare_conflict(
+    body: s.ConflictCreate, user: Authorized, run: Runner
+) -> s.ConflictPublic:
+    """Declare your own conflict of interest; you are then barred from reviewing or deciding."""
+    return await run.call(lambda n: services.declare_conflict(n, user, body))
 
 
 @router.post(
@@ -55,7 +66,7 @@ async def score(
     request_id: RequestId, body: s.ReviewCreate, user: Authorized, run: Runner
 ) -> s.ReviewPublic:
     """Score every published criterion of a request under review (one review per member)."""
-    return await run.call(lambda n: services.review_request(n, user, request_id, body))
+    return await run.serial(lambda n: services.review_request(n, user, request_id, body))
 
 
 @router.post(
@@ -64,7 +75,7 @@ async def score(
 async def decide(
     request_id: RequestId, body: s.DecisionCreate, user: Authorized, run: Runner
 ) -> s.StatePublic:
-    return await run.call(lambda n: services.decide_request(n, user, request_id, body))
+    return await run.serial(lambda n: services.decide_request(n, user, request_id, body))
 
 
 @router.post(
@@ -75,7 +86,7 @@ async def grant(
     request_id: RequestId, body: s.GrantCreate, user: Authorized, run: Runner
 ) -> s.GrantPublic:
     """Issue the grant of an approved request, scoped to exactly what was requested."""
-    return await run.call(lambda n: services.issue_grant(n, user, request_id, body))
+    return await run.serial(lambda n: services.issue_grant(n, user, request_id, body))
 
 
 @router.get("/grants/{grant_id}", name="grants.get", response_model=s.GrantPublic)
@@ -87,4 +98,4 @@ async def get_grant(grant_id: GrantId, user: Authorized, run: Runner) -> s.Grant
 async def revoke(
     grant_id: GrantId, body: s.RevokeCreate, user: Authorized, run: Runner
 ) -> s.GrantPublic:
-    return await run.call(lambda n: services.revoke_grant(n, user, grant_id, body))
+    return await run.serial(lambda n: services.revoke_grant(n, user, grant_id, body))

@@ -20,7 +20,7 @@ PredictionId = Annotated[str, Path(min_length=1, max_length=40)]
 )
 async def create(body: s.PredictionCreate, user: Authorized, run: Runner) -> s.PredictionPublic:
     """Score one patient in one of the clinician's care contexts; stored as pending."""
-    return await run.call(lambda n: services.predict(n, user, body))
+    return await run.serial(lambda n: services.predict(n, user, body))
 
 
 @router.get(
@@ -38,7 +38,7 @@ async def decide(
     prediction_id: PredictionId, body: s.PredictionDecisionCreate, user: Authorized, run: Runner
 ) -> s.PredictionPublic:
     """Accept, amend or reject a pending prediction, with a reason."""
-    return await run.call(lambda n: services.decide_prediction(n, user, prediction_id, body))
+    return await run.serial(lambda n: services.decide_prediction(n, user, prediction_id, body))
 
 
 @router.get("/guarantee/status", name="guarantee.status", response_model=dict[str, int])

@@ -37,7 +37,7 @@ async def dp_count(
     grant_id: Id, body: s.DPCountCreate, user: Authorized, run: Runner
 ) -> s.OutputRequestPublic:
     """A differentially private count; spends ε from the grant's budget."""
-    return await run.call(lambda n: services.dp_count(n, user, grant_id, body))
+    return await run.serial(lambda n: services.dp_count(n, user, grant_id, body))
 
 
 @router.get("/release/policy", name="release.policy")
@@ -76,7 +76,7 @@ async def review(
     request_id: Id, body: s.OutputReviewCreate, user: Authorized, run: Runner
 ) -> s.OutputRequestPublic:
     """Approve, reject with reasons, or ask for changes; the policy's approvals release it."""
-    return await run.call(lambda n: services.review(n, user, request_id, body))
+    return await run.serial(lambda n: services.review(n, user, request_id, body))
 
 
 @router.get(
@@ -92,7 +92,7 @@ async def released_file(
 
 @router.post("/output-checkers", name="release.checkers.create", status_code=201)
 async def appoint(body: s.CheckerCreate, user: Authorized, run: Runner) -> list[str]:
-    return await run.call(lambda n: services.appoint(n, user, body))
+    return await run.serial(lambda n: services.appoint(n, user, body))
 
 
 @router.get(

@@ -20,6 +20,7 @@ class Mapped:
 
     rows: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     identity: tuple[str, str, dict[str, Any]] | None = None
+    directory: bool = False  # a provider-directory resource: about no patient, no dates
 
 
 Mapper = Callable[[dict[str, Any], MappingContext], Mapped]
@@ -37,7 +38,10 @@ def mapper(resource_type: str) -> Callable[[Mapper], Mapper]:
 def load_all() -> dict[str, Mapper]:
     from socle.ingest.mappers import (  # noqa: F401
         allergy,
+        billing,
         condition,
+        device,
+        directory,
         encounter,
         immunization,
         medication,

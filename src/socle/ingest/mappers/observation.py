@@ -1,7 +1,9 @@
 """Observation → measurement (quantities, coded labs and vitals) or observation.
 
-A panel with components (e.g. blood pressure) gives one measurement per
-component. ``valueString`` is free text and is never stored.
+A panel with components gives one row per component and none for the panel
+itself (as Synthea's CSV and ETL-Synthea do): a blood pressure gives two
+measurements, a PRAPARE survey one observation per answer. ``valueString``
+is free text and is never stored.
 """
 
 from __future__ import annotations
@@ -61,27 +63,41 @@ def map_observation(resource: dict[str, Any], ctx: MappingContext) -> Mapped:
     is_measurement = "valueQuantity" in resource or (
         _categories(resource) & MEASUREMENT_CATEGORIES and "valueString" not in resource
     )
-    if components and all("valueQuantity" in c for c in components):
+    if components:
         rows = [
-            _measurement(ctx, base, c.get("code"), c, f"#{i}") for i, c in enumerate(components)
+            _measurement(ctx, base, c.get("code"), c, f"#{i}")
+            if "valueQuantity" in c or is_measurement
+            else _observation(ctx, base, c.get("code"), c, f"#{i}")
+            for i, c in enumerate(components)
         ]
         return Mapped(rows=rows)
     if is_measurement:
         return Mapped(rows=[_measurement(ctx, base, resource.get("code"), resource, "")])
-    coding = ctx.remember(first_coding(resource.get("code"), "code"))
+    return Mapped(rows=[_observation(ctx, base, resource.get("code"), resource, "")])
+
+
+def _observation(
+    ctx: MappingContext, base: dict[str, Any], code: Any, holder: dict[str, Any], suffix: str
+) -> tuple[str, dict[str, Any]]:
+    coding = ctx.remember(first_coding(code, "code"))
     row: dict[str, Any] = {
-        "observation_id": ctx.record_id(resource),
+        "observation_id": ctx.pseudo.id("Observation", base["_id"] + suffix),
         "person_id": base["person_id"],
         "observation_concept_id": 0,
-        "observation_date": day,
-        "observation_datetime": at,
+        "observation_date": base["measurement_date"],
+        "observation_datetime": base["measurement_datetime"],
         "observation_type_concept_id": 32817,
         "visit_occurrence_id": base["visit_occurrence_id"],
         "observation_source_value": source_value(coding),
         "observation_source_concept_id": 0,
     }
-    if isinstance(resource.get("valueCodeableConcept"), dict):
-        value = ctx.remember(first_coding(resource["valueCodeableConcept"], "valueCodeableConcept"))
+    if isinstance(holder.get("valueCodeableConcept"), dict):
+        value = ctx.remember(first_coding(holder["valueCodeableConcept"], "valueCodeableConcept"))
         row["value_source_value"] = source_value(value)
         row["value_as_concept_id"] = 0
-    return Mapped(rows=[("observation", row)])
+    quantity = holder.get("valueQuantity")
+    if isinstance(quantity, dict) and isinstance(quantity.get("value"), int | float):
+        row["value_as_number"] = float(quantity["value"])
+        row["unit_source_value"] = str(quantity.get("code") or quantity.get("unit") or "")
+        row["unit_concept_id"] = 0
+    return "observation", row

@@ -8,8 +8,12 @@ from socle.ingest.context import MappingContext
 from socle.ingest.errors import MappingError
 from socle.ingest.fhir import optional_datetime
 from socle.ingest.mappers import Mapped, mapper
+from socle.ingest.places import generalised_location
 
 GENDER = {"male": 8507, "female": 8532}
+# OMB race and ethnicity categories (us-core extensions) → OMOP Race / Ethnicity concepts.
+RACE = {"2106-3": 8527, "2054-5": 8516, "2028-9": 8515, "1002-5": 8657, "2076-8": 8557}
+ETHNICITY = {"2135-2": 38003563, "2186-5": 38003564}
 IDENTITY_FIELDS = ("name", "address", "telecom", "identifier", "birthDate", "photo", "contact")
 IDENTITY_EXTENSIONS = ("mothersMaidenName", "birthPlace")
 
@@ -49,6 +53,8 @@ def map_patient(resource: dict[str, Any], ctx: MappingContext) -> Mapped:
     race = _extension_code(resource, "us-core-race")
     ethnicity = _extension_code(resource, "us-core-ethnicity")
     mapped = Mapped(identity=(token, source_id, identity_of(resource)))
+    # The address itself goes to the vault; the warehouse keeps its state and 3-digit zip.
+    location = generalised_location(resource.get("address"), ctx)
     mapped.rows.append(
         (
             "person",
@@ -57,8 +63,9 @@ def map_patient(resource: dict[str, Any], ctx: MappingContext) -> Mapped:
                 "gender_concept_id": GENDER.get(gender, 0),
                 "year_of_birth": birth.year,
                 "month_of_birth": birth.month,
-                "race_concept_id": 0,
-                "ethnicity_concept_id": 0,
+                "race_concept_id": RACE.get(race[0], 0),
+                "ethnicity_concept_id": ETHNICITY.get(ethnicity[0], 0),
+                "location_id": location[0] if location else None,
                 "person_source_value": token,
                 "gender_source_value": gender,
                 "gender_source_concept_id": 0,
@@ -69,6 +76,8 @@ def map_patient(resource: dict[str, Any], ctx: MappingContext) -> Mapped:
             },
         )
     )
+    if location:
+        mapped.rows.append(("location", location[1]))
     died, died_at = optional_datetime(resource.get("deceasedDateTime"), "deceasedDateTime")
     if died is not None:
         if died < birth:

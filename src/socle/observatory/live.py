@@ -1,0 +1,174 @@
+"""Live evidence: models trained through this node appear as entries with monitoring figures.
+
+Reads only the public APIs of ``ai`` (the registry: evaluation and notice), ``governance``
+(which catalogue dataset a grant opened) and ``guarantee`` (predictions and clinicians'
+decisions per model). Figures are snapshotted with their time, so a past ranking uses
+the figures known then. Figures the guarantee context does not measure yet (drift
+alerts, college decisions) are recorded as unknown, never as zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Engine, func, select
+
+from socle.ai import ModelRegistry, RegisteredModel
+from socle.audit import AuditLog
+from socle.governance import Governance, GovernanceError
+from socle.guarantee import HumanGuarantee
+from socle.observatory.model import (
+    DeviceStatus,
+    HumanGuaranteePlan,
+    LiveFigures,
+    Study,
+    ToolData,
+    TrainingData,
+)
+from socle.observatory.registry import BatchResult, Registry
+from socle.observatory.tables import entry, live_snapshot
+from socle.privacy import check_aggregate
+
+SYSTEM = "socle-observatory"
+
+
+def model_ref(model_id: str) -> str:
+    return f"socle:{model_id}"
+
+
+def model_entry(model: RegisteredModel, datasets: Sequence[str], publisher: str) -> ToolData:
+    """The observatory entry of a model trained here: its model card as evidence."""
+    m = model.metrics
+    metrics = {k: float(m[k]) for k in ("auroc", "cv_auroc", "brier") if m.get(k) is not None}
+    study = Study(
+        title=f"Held-out evaluation of {model.id} (persons never seen in training)",
+        year=int(model.created_at[:4]), design="internal_validation",
+        sample_size=int(m.get("test_persons", 0)) or None, metrics=metrics,
+        external_validation=False, reference=f"model card {model.id}",
+    )  # fmt: skip
+    return ToolData(
+        name=f"Risk of {model.name}", maker=publisher, version=model.id, category="prediction",
+        speciality="primary_care",
+        intended_use="Decision support: estimates the risk of a first record of essential "
+        "hypertension within five years for an adult without that diagnosis.",
+        population=f"Adults under observation, consenting to purpose '{model.purpose}'; "
+        f"{m.get('train_persons', '?')} training persons.",
+        setting="Primary care, under human guarantee",
+        training_data=TrainingData(
+            description=f"Trained under grant {model.grant_id} on consenting patients only.",
+            catalogue_datasets=tuple(datasets), grant=model.grant_id,
+        ),
+        evidence=(study,),
+        human_guarantee=HumanGuaranteePlan(
+            arrangement="enforced",
+            description="Every prediction stays pending until a clinician accepts, amends "
+            "or rejects it with a reason; override rates are reported to the college.",
+        ),
+        device=DeviceStatus(regulatory_status="research_use"),
+        socle_model=model.id,
+    )  # fmt: skip
+
+
+class LiveEvidence:
+    def __init__(
+        self, engine: Engine, audit: AuditLog, registry: Registry, models: ModelRegistry,
+        governance: Governance, guarantee: HumanGuarantee, publisher: str,
+        threshold: int = 10, rounding_base: int = 5,
+    ) -> None:  # fmt: skip
+        self.threshold, self.rounding_base = threshold, rounding_base
+        self.engine, self.audit, self.registry = engine, audit, registry
+        self.models, self.governance, self.guarantee = models, governance, guarantee
+        self.publisher = publisher
+
+    def sync_models(self, *, actor: str = SYSTEM) -> BatchResult:
+        """Submit an entry for every model of the registry (new ones; changed cards revise)."""
+        items = []
+        for model in self.models.registered():
+            items.append((model_ref(model.id), model_entry(model, self._datasets(model),
+                                                           self.publisher)))  # fmt: skip
+        return self.registry.submit_batch(items, actor=actor, role="system", source="socle_model")
+
+    def refresh(self, *, actor: str = SYSTEM) -> dict[str, LiveFigures]:
+        """Snapshot the live figures of every model entry (only those that changed)."""
+        taken = datetime.now(UTC).isoformat(timespec="seconds")
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(entry.c.id, entry.c.external_ref).where(entry.c.source == "socle_model")
+            ).all()
+        latest = self.figures([r.id for r in rows])
+        fresh: dict[str, LiveFigures] = {}
+        for r in rows:
+            usage = self.guarantee.usage(str(r.external_ref).removeprefix("socle:"))
+            figures = checked_figures(
+                taken, usage.predictions, usage.decided, usage.pending,
+                usage.amended + usage.rejected, self.threshold, self.rounding_base,
+            )  # fmt: skip
+            before = latest.get(r.id)
+            if before is None or _counts(before) != _counts(figures):
+                fresh[r.id] = figures
+        if fresh:
+            with self.engine.begin() as conn:
+                conn.execute(live_snapshot.insert(), [
+                    {"entry_id": i, "taken_at": taken, "figures": f.model_dump_json()}
+                    for i, f in fresh.items()
+                ])  # fmt: skip
+                self.audit.append(
+                    conn, actor=actor, role="system", action="observatory.live_refresh",
+                    object="live figures", details={"entries": sorted(fresh)},
+                )  # fmt: skip
+        return fresh
+
+    def figures(
+        self, entry_ids: Sequence[str] | None = None, as_of: str | None = None
+    ) -> dict[str, LiveFigures]:
+        """The latest snapshot of each entry (taken at or before ``as_of``)."""
+        s = live_snapshot
+        latest = select(func.max(s.c.id).label("id")).group_by(s.c.entry_id)
+        if as_of:
+            latest = latest.where(s.c.taken_at <= as_of)
+        if entry_ids is not None:
+            latest = latest.where(s.c.entry_id.in_(list(entry_ids)))
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(s).where(s.c.id.in_(latest.scalar_subquery()))).all()
+        return {r.entry_id: LiveFigures.model_validate(orjson.loads(r.figures)) for r in rows}
+
+    def history(self, entry_id: str) -> list[LiveFigures]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(live_snapshot.c.figures).where(live_snapshot.c.entry_id == entry_id)
+                .order_by(live_snapshot.c.id)
+            ).scalars().all()  # fmt: skip
+        return [LiveFigures.model_validate(orjson.loads(f)) for f in rows]
+
+    def _datasets(self, model: RegisteredModel) -> list[str]:
+        try:
+            request, _ = self.governance.request(self.governance.grant(model.grant_id).request_id)
+        except GovernanceError:
+            return []
+        return [request.dataset_id]
+
+
+RATE_MIN_DECISIONS = 20  # below this, no override rate is published
+
+
+def checked_figures(
+    taken: str, predictions: int, decided: int, pending: int, overridden: int,
+    threshold: int, rounding_base: int,
+) -> LiveFigures:  # fmt: skip
+    """The figures as they may be published: small counts hidden, others rounded."""
+    names = ("predictions", "decided", "pending", "overridden")
+    table = check_aggregate(names, [(predictions, decided, pending, overridden)], names,
+                            threshold, rounding_base)  # fmt: skip
+    rate = None
+    if decided >= max(threshold, RATE_MIN_DECISIONS):
+        rate = round(round(overridden / decided / 0.05) * 0.05, 2)
+    p, d, w, o = table.rows[0]
+    return LiveFigures(taken_at=taken, predictions=p, decided=d, pending=w, overridden=o,
+                       override_rate=rate, threshold=threshold)  # fmt: skip
+
+
+def _counts(f: LiveFigures) -> dict[str, Any]:
+    return f.model_dump(exclude={"taken_at"})
