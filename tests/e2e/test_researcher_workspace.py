@@ -75,8 +75,26 @@ def test_researcher_queries_runs_a_job_releases_and_the_chain_traces_back(tmp_pa
     released = socle("workspace", "release-table", job_id, "--file", "by_sex.csv",
                      "--count", "persons", "--actor", "researcher")  # fmt: skip
     release_id = released.split(":", 1)[0].strip()
+    assert release_id.startswith("out-") and "submitted at the release desk" in released
+    node = Node.open(Settings(home=home))
+    try:  # the desk's two independent output checkers release it
+        for checker in ("checker1", "checker2"):
+            node.desk.appoint_checker(checker, actor="admin")
+            node.desk.review(release_id, "approved", reasons="ok", actor=checker)
+        assert node.desk.get(release_id).state == "released"
+    finally:
+        node.close()
     trace = socle("audit", "trace", release_id)
-    for link in ("release", "job output", "job", "result", "grant", "decision", "request"):
+    for link in (
+        "release",
+        "output check",
+        "job output",
+        "job",
+        "result",
+        "grant",
+        "decision",
+        "request",
+    ):
         assert f"\n{link} " in "\n" + trace, trace
     assert grant_id in trace
     export = tmp_path / "audit.jsonl"

@@ -35,12 +35,17 @@ def trace(release_id: str, events: Iterable[AuditEvent]) -> list[Link]:
         found = index.get((action, obj))
         return found[-1] if found else None
 
-    # A workspace release, or a release desk's request (checked, approved, released).
-    release = one("workspace.release", release_id) or one("release.released", release_id)
-    if release is None:
-        raise WorkspaceError(f"no release '{release_id}' in the audit log")
-    chain = [Link("release", release)]
+    # A release desk's request (checked, approved, released), or an older direct release.
     request = one("release.request", release_id)
+    release = one("release.released", release_id)
+    if release is None and request is None:
+        release = one("workspace.release", release_id)
+    if release is None:
+        raise WorkspaceError(
+            f"no release '{release_id}' in the audit log"
+            + (" (the output request is not released)" if request is not None else "")
+        )
+    chain = [Link("release", release)]
     for action in ("release.approved", "release.approve"):
         chain += [Link("output check", e) for e in index.get((action, release_id), [])]
     if request is not None:
