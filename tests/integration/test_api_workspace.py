@@ -116,8 +116,23 @@ def test_auditor_traces_a_release_to_the_decision(setup: tuple[TestClient, str])
     counts = {"condition": "SNOMED|44054006", "dims": ["sex"]}
     release = client.post(f"/workspaces/{grant_id}/condition-counts", json=counts, headers=me)
     assert release.status_code == 201
+    out = release.json()["id"]
     auditor = _as(client, "audrey", Role.AUDITOR)
-    links = client.get(f"/audit/trace/{release.json()['id']}", headers=auditor).json()
-    assert [link["kind"] for link in links] == ["release", "grant", "decision", "request"]
-    assert links[1]["object"] == grant_id
-    assert client.get(f"/audit/trace/{release.json()['id']}", headers=me).status_code == 403
+    assert client.get(f"/audit/trace/{out}", headers=auditor).status_code != 200  # not released
+    admin = _as(client, "admin", Role.ADMINISTRATOR)
+    for checker in ("oc1", "oc2"):
+        assert (
+            client.post("/output-checkers", json={"name": checker}, headers=admin).status_code
+            == 201
+        )
+        review = client.post(
+            f"/output-requests/{out}/reviews", json={"decision": "approved", "reasons": "ok"},
+            headers=_as(client, checker, Role.OUTPUT_CHECKER),
+        )  # fmt: skip
+        assert review.status_code == 201, review.text
+    links = client.get(f"/audit/trace/{out}", headers=auditor).json()
+    assert [link["kind"] for link in links] == [
+        "release", "output check", "output check", "output request", "grant", "decision", "request",
+    ]  # fmt: skip
+    assert links[4]["object"] == grant_id
+    assert client.get(f"/audit/trace/{out}", headers=me).status_code == 403
