@@ -46,7 +46,7 @@ def model_entry(model: RegisteredModel, datasets: Sequence[str], publisher: str)
     study = Study(
         title=f"Held-out evaluation of {model.id} (persons never seen in training)",
         year=int(model.created_at[:4]), design="internal_validation",
-        sample_size=int(m.get("test_persons", 0)) or None, metrics=metrics,
+        sample_size=int(m.get("test_persons") or 0) or None, metrics=metrics,  # None: suppressed
         external_validation=False, reference=f"model card {model.id}",
     )  # fmt: skip
     return ToolData(
