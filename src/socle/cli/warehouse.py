@@ -27,6 +27,7 @@ def load_vocabulary(
 ) -> None:
     """Load the OHDSI vocabularies and map (and route) every stored row to standard concepts."""
     from socle.warehouse import VOCABULARY_TABLES
+
     with open_node(home) as node, Progress(
         TextColumn("vocabulary"), BarColumn(), MofNCompleteColumn(),
         TextColumn("{task.fields[table]}"), TimeElapsedColumn(), console=err,
