@@ -17,7 +17,7 @@ install: $(STAMP)
 system-deps:
 	sh scripts/install-system-deps.sh
 
-demo: $(STAMP)
+demo: $(STAMP) system-deps
 	$(BIN)/socle demo
 
 # Random order (pytest-randomly; the seed is printed: rerun with -p randomly --randomly-seed=N),

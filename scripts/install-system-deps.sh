@@ -1,5 +1,7 @@
 #!/bin/sh
-# System packages the test suite needs: a PostgreSQL server (initdb, pg_ctl, postgres).
+# System packages the test suite and the workspace need:
+#   - a PostgreSQL server (initdb, pg_ctl, postgres) for the governance store's contract tests;
+#   - bubblewrap (bwrap), the sandbox researchers' jobs run in.
 # Idempotent: installs nothing when the binaries are already there.
 set -eu
 
@@ -11,7 +13,11 @@ have_postgres() {
     return 1
 }
 
-if have_postgres; then
+MISSING=""
+have_postgres || MISSING="$MISSING postgresql"
+command -v bwrap >/dev/null 2>&1 || MISSING="$MISSING bubblewrap"
+
+if [ -z "$MISSING" ]; then
     exit 0
 fi
 
@@ -19,6 +25,7 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
     SUDO="sudo"
 fi
-echo "installing PostgreSQL (Debian package 'postgresql') for the test suite"
+echo "installing Debian package(s)$MISSING for the test suite and the workspace sandbox"
 $SUDO apt-get update -q
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q postgresql
+# shellcheck disable=SC2086
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q $MISSING

@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     ingest_max_file_mb: int = Field(default=4096, ge=1)
     # The largest part of a file held in memory at once (a bigger Bundle is streamed).
     ingest_memory_mb: int = Field(default=256, ge=1)
+    query_timeout_seconds: float = 60.0  # per workspace query
+    job_cpu_seconds: int = 600  # per sandboxed job
+    job_memory_mb: int = 4096
+    job_wall_seconds: int = 1800
+    job_processes: int = 64
 
     @property
     def warehouse_path(self) -> Path:
@@ -73,6 +78,11 @@ class Settings(BaseSettings):
     @property
     def reports_dir(self) -> Path:
         return self.home / "reports"
+
+    @property
+    def workspace_dir(self) -> Path:
+        """Named results and jobs (code, extract, outputs) per grant; rows stay here."""
+        return self.home / "workspace"
 
     @property
     def models_dir(self) -> Path:

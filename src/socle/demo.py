@@ -16,6 +16,7 @@ from socle.ingest import input_files, read_file
 from socle.node import Node
 from socle.observatory import REVIEWER, explain
 from socle.quality import QualityReport
+from socle.workspace import CohortDefinition, WorkspaceError, trace
 
 STEWARD, RESEARCHER, CHAIR, CLINICIAN = (
     "steward@hospital",
@@ -46,6 +47,17 @@ def bundled_fda_list() -> Path:
     """The FDA's list of AI-enabled devices shipped inside the package (``socle/fda``)."""
     return Path(__file__).resolve().parent / "fda" / "aiml-devices.csv"
 
+
+DEMO_JOB = """\
+# A researcher's analysis, run in the sandbox on the grant's extract (no network, no node files).
+import pandas as pd
+
+cohort = pd.read_parquet("/job/extract/results/stress.parquet")
+bands = pd.cut(cohort.age_at_index, [0, 18, 45, 65, 130], right=False,
+               labels=["0-17", "18-44", "45-64", "65+"])
+table = cohort.groupby(bands, observed=False).person_id.nunique().rename("persons")
+table.rename_axis("age_band").reset_index().to_csv("/job/output/stress_by_age.csv", index=False)
+"""
 
 VARIABLES = [
     ("person", "year_of_birth", "Age bands for counts and age as a model feature."),
@@ -214,6 +226,30 @@ def run_demo(
             release.csv_path,
         )
 
+    # 6b. The researcher's own work: a cohort kept in the workspace, a sandboxed job on the
+    # grant's extract, its table released after checking, and the permit chain behind it.
+    cohort = CohortDefinition(name="stress", domain="condition", source_codes=(DEMO_CONDITION,))
+    members = node.workspace.queries.run_cohort(grant.id, cohort, actor=RESEARCHER)
+    script = node.settings.workspace_dir / "demo-code" / "stress_by_age.py"
+    script.parent.mkdir(parents=True, exist_ok=True)
+    script.write_text(DEMO_JOB)
+    job = node.workspace.jobs.run(grant.id, script, actor=RESEARCHER, results=("stress",))
+    if job.state != "succeeded":
+        raise WorkspaceError(f"the demo job {job.id} {job.state}: {job.reason}")
+    job_release = node.workspace.release_job_table(
+        job.id, "stress_by_age.csv", ["persons"], actor=RESEARCHER,
+        description="persons with stress by age at first record (sandboxed job)",
+    )  # fmt: skip
+    run.releases.append(job_release.csv_path)
+    chain = trace(job_release.id, node.audit.events())
+    done(
+        "jobs",
+        f"cohort '{members.name}' kept in the workspace; {job.id} ran in the sandbox "
+        f"(code {job.code_sha256[:8]}…, extract {job.extract_sha256[:8]}…); {job_release.id} "
+        f"released; permit chain of {len(chain)} links: {' → '.join(k.kind for k in chain)}",
+        job_release.csv_path,
+    )  # fmt: skip
+
     # 7. Model
     trained = node.models.train(node.workspace, grant.id, actor=RESEARCHER)
     run.model_id = trained.id
@@ -307,7 +343,7 @@ def _quality_summary(report: QualityReport) -> dict[str, object]:
 
 def _latest_inputs(node: Node, grant_id: str) -> dict[str, float | None]:
     """One person's latest landmark features, as a clinical system would send them."""
-    with node.workspace.session(grant_id, "model_training", actor=CLINICIAN) as ws:
+    with node.workspace.session(grant_id, "model_training", actor=RESEARCHER) as ws:
         data = build_training_set(ws)
     row = data.X[-1]
     return {f: (None if np.isnan(v) else float(v)) for f, v in zip(FEATURES, row, strict=True)}

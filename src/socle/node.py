@@ -28,7 +28,7 @@ from socle.privacy import DateShift, IdentityVault, Pseudonymizer, key_provider
 from socle.quality import QualityReport, build_report
 from socle.store import open_engine
 from socle.warehouse import AchillesRun, Warehouse
-from socle.workspace import Workspace
+from socle.workspace import Limits, Workspace
 
 
 @dataclass
@@ -69,6 +69,11 @@ class Node:
         workspace = Workspace(
             warehouse, governance, consent, audit, settings.reports_dir / "releases",
             threshold=settings.small_cell_threshold, rounding_base=settings.rounding_base,
+            query_timeout=settings.query_timeout_seconds, workdir=settings.workspace_dir,
+            job_limits=Limits(
+                cpu_seconds=settings.job_cpu_seconds, memory_mb=settings.job_memory_mb,
+                wall_seconds=settings.job_wall_seconds, processes=settings.job_processes,
+            ),
         )  # fmt: skip
         models = ModelRegistry(
             engine, audit, settings.models_dir,

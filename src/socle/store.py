@@ -30,7 +30,16 @@ def open_engine(
     power loss, an operator's durability/throughput trade-off.
     """
     # Import for side effect: each context registers its tables on `metadata`.
-    from socle import ai, audit, catalog, consent, governance, guarantee, observatory  # noqa: F401
+    from socle import (  # noqa: F401
+        ai,
+        audit,
+        catalog,
+        consent,
+        governance,
+        guarantee,
+        observatory,
+        workspace,
+    )
 
     if url.startswith("sqlite"):
         in_memory = url in ("sqlite://", "sqlite:///:memory:")  # one connection, no pool

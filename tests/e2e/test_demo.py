@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from socle.config import Settings
+from socle.demo import RESEARCHER
 from socle.node import Node
 from tests.cli import socle, socle_process
 
@@ -51,7 +52,7 @@ def test_demo_counts_reconcile(demo_home: Path) -> None:
 
 def test_released_tables_have_no_small_cells(demo_home: Path) -> None:
     releases = sorted((demo_home / "reports" / "releases").glob("*.csv"))
-    assert len(releases) == 2
+    assert len(releases) == 3
     cells = [row["persons"] for f in releases for row in csv.DictReader(f.open())]
     assert "suppressed" in cells
     assert all(c == "suppressed" or (int(c) >= 10 and int(c) % 5 == 0) for c in cells)
@@ -66,7 +67,7 @@ def test_objecting_patients_are_absent_from_the_released_counts(demo_home: Path)
         }  # fmt: skip
         assert len(objectors) == 7
         [grant] = list(node.audit.events("grant.issue"))
-        with node.workspace.session(grant.object, "aggregates", actor="auditor") as ws:
+        with node.workspace.session(grant.object, "aggregates", actor=RESEARCHER) as ws:
             visible = set(ws.query("SELECT person_id FROM scoped_person").column(0).to_pylist())
             rows = ws.query(
                 "SELECT CASE gender_concept_id WHEN 8507 THEN 'M' ELSE 'F' END AS s, count(*) AS n "
@@ -156,3 +157,18 @@ def test_audit_verifies_then_names_a_tampered_event(demo_home: Path) -> None:
         with db:
             db.execute("UPDATE audit_event SET outcome = ? WHERE seq = 4", (outcome,))
         db.close()
+
+
+def test_every_release_of_the_demo_traces_back_to_the_committee_decision(demo_home: Path) -> None:
+    node = _node(demo_home)
+    try:
+        releases = [e.object for e in node.audit.events("workspace.release")]
+    finally:
+        node.close()
+    assert len(releases) == 3
+    for release in releases:
+        result = socle("audit", "trace", release, home=demo_home)
+        assert result.returncode == 0, result.stderr
+        assert "decision" in result.stdout and "grant.issue" in result.stdout
+    job_release = socle("audit", "trace", releases[-1], home=demo_home).stdout
+    assert "workspace.job.start" in job_release and "code_sha256" in job_release

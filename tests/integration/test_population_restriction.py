@@ -43,7 +43,7 @@ def _persons(node: Node, where: str) -> set[int]:
 
 
 def _view_persons(node: Node, grant_id: str, tables: set[str]) -> dict[str, set[int]]:
-    with node.workspace.session(grant_id, "aggregates", actor="r") as ws:
+    with node.workspace.session(grant_id, "aggregates", actor="researcher") as ws:
         return {
             t: set(ws.query(f"SELECT DISTINCT person_id FROM scoped_{t}").column(0).to_pylist())
             for t in tables
@@ -83,14 +83,14 @@ def test_released_count_covers_only_the_restricted_population(sample: Node) -> N
         f"FROM person WHERE gender_concept_id = 8532 AND {year} - year_of_birth BETWEEN 18 AND 44)"
     )[0][0]
     grant_id = approved_grant(sample, variables=WITH_PERSON, population=WOMEN_18_44)
-    with sample.workspace.session(grant_id, "aggregates", actor="r") as ws:
+    with sample.workspace.session(grant_id, "aggregates", actor="researcher") as ws:
         table = ws.query(
             "SELECT p.gender_concept_id AS sex, count(*) AS conditions FROM scoped_person p "
             "JOIN scoped_condition_occurrence c USING (person_id) GROUP BY ALL"
         )
     rows = list(zip(*(table.column(i).to_pylist() for i in range(2)), strict=True))
     release = sample.workspace.release(
-        grant_id, ["sex", "conditions"], rows, ["conditions"], actor="r",
+        grant_id, ["sex", "conditions"], rows, ["conditions"], actor="researcher",
         description="conditions by sex",
     )  # fmt: skip
     assert conditions >= 10

@@ -22,7 +22,7 @@ def _persons(node: Node) -> list[int]:
 
 
 def _visible(node: Node, grant_id: str) -> set[int]:
-    with node.workspace.session(grant_id, "aggregates", actor="r") as ws:
+    with node.workspace.session(grant_id, "aggregates", actor="researcher") as ws:
         return set(ws.query("SELECT person_id FROM scoped_person").column(0).to_pylist())
 
 

@@ -68,7 +68,7 @@ def test_read_without_release_is_shown_to_patient_but_impacts_nothing(
     service = ConsentService.for_node(loaded)
     a, *_ = source_patient_ids(small_sample)
     grant_id = approved_grant(loaded)
-    with loaded.workspace.session(grant_id, "aggregates", actor="r"):
+    with loaded.workspace.session(grant_id, "aggregates", actor="researcher"):
         pass  # a read, but no output released
     service.record_choice(a, ["research"], "objection", channel="portal", actor="a", role="patient")
     assert [p.output_types for p in service.projects(a)] == [("aggregates",)]

@@ -52,15 +52,15 @@ def test_no_grant_without_committee_approval(loaded: Node) -> None:
 def test_ungranted_column_cannot_be_read(loaded: Node) -> None:
     grant_id = approved_grant(loaded, variables=(("person", "year_of_birth"),))
     with pytest.raises(ScopeError, match="does not include"):
-        loaded.workspace.condition_counts(grant_id, "SNOMED|73595000", actor="r")
+        loaded.workspace.condition_counts(grant_id, "SNOMED|73595000", actor="researcher")
 
 
 def test_revoked_grant_stops_access_immediately(loaded: Node) -> None:
     grant_id = approved_grant(loaded)
-    loaded.workspace.condition_counts(grant_id, "SNOMED|73595000", ("sex",), actor="r")
+    loaded.workspace.condition_counts(grant_id, "SNOMED|73595000", ("sex",), actor="researcher")
     loaded.governance.revoke_grant(grant_id, actor="chair", reason="breach of conditions")
     with pytest.raises(GrantError, match="revoked"):
-        loaded.workspace.condition_counts(grant_id, "SNOMED|73595000", ("sex",), actor="r")
+        loaded.workspace.condition_counts(grant_id, "SNOMED|73595000", ("sex",), actor="researcher")
 
 
 def test_expired_grant_stops_access(loaded: Node) -> None:
@@ -71,13 +71,13 @@ def test_expired_grant_stops_access(loaded: Node) -> None:
             update(access_grant).where(access_grant.c.id == grant_id).values(expires=yesterday)
         )
     with pytest.raises(GrantError, match="expired"):
-        loaded.workspace.condition_counts(grant_id, "SNOMED|73595000", ("sex",), actor="r")
+        loaded.workspace.condition_counts(grant_id, "SNOMED|73595000", ("sex",), actor="researcher")
 
 
 def test_grant_limits_output_types(loaded: Node) -> None:
     grant_id = approved_grant(loaded)
     with pytest.raises(GrantError, match="not model_training"):
-        loaded.models.train(loaded.workspace, grant_id, actor="r")
+        loaded.models.train(loaded.workspace, grant_id, actor="researcher")
 
 
 def test_every_transition_is_audited(loaded: Node) -> None:
@@ -108,7 +108,7 @@ def test_grant_carries_only_the_requested_columns_period_and_purpose(loaded: Nod
     grant_id = approved_grant(loaded, variables=(("person", "year_of_birth"),))
     scope = loaded.governance.grant_scope(grant_id, datetime.now(UTC).date(), "aggregates")
     assert scope.columns == {"person": ("year_of_birth",)} and scope.purpose == "research"
-    with loaded.workspace.session(grant_id, "aggregates", actor="r") as ws:
+    with loaded.workspace.session(grant_id, "aggregates", actor="researcher") as ws:
         assert ws.query("SELECT * FROM scoped_person").column_names == [
             "person_id",
             "year_of_birth",

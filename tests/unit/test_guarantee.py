@@ -32,7 +32,7 @@ def model_node(tmp_path_factory: pytest.TempPathFactory) -> Node:
     node = Node.open(Settings(home=tmp_path_factory.mktemp("guarantee")))
     node.load(SAMPLE, actor="steward")
     grant = approved_grant(node, variables=VARIABLES, output_types=("model_training",))
-    node.model_id = node.models.train(node.workspace, grant, actor="r").id  # type: ignore[attr-defined]
+    node.model_id = node.models.train(node.workspace, grant, actor="researcher").id  # type: ignore[attr-defined]
     node.grant_id = grant  # type: ignore[attr-defined]
     return node
 
@@ -42,7 +42,8 @@ def test_training_never_gets_a_one_class_split_whatever_the_pseudonyms(
 ) -> None:
     """Person ids are keyed pseudonyms, random per deployment, and consent removes persons:
     the person-level split must hold events on both sides for any of them."""
-    with model_node.workspace.session(model_node.grant_id, "model_training", actor="r") as ws:  # type: ignore[attr-defined]
+    grant_id = model_node.grant_id  # type: ignore[attr-defined]
+    with model_node.workspace.session(grant_id, "model_training", actor="researcher") as ws:
         data = build_training_set(ws)
     rng = np.random.default_rng(0)
     for _ in range(25):

@@ -86,6 +86,7 @@ class ModelRegistry:
             purpose = ws.grant.purpose
         check_trainable(data, self.rules)
         purposes = workspace.consent.taxonomy.purposes_for(purpose, "model_training")
+        role = workspace.role_of(grant_id, actor, "model_training")
         model_id = "model-" + uuid.uuid4().hex[:8]
         folder = self.models_dir / model_id
         folder.mkdir(parents=True, exist_ok=True)
@@ -106,7 +107,7 @@ class ModelRegistry:
                 )
             )  # fmt: skip
             self.audit.append(
-                conn, actor=actor, role="researcher", action="model.train", object=model_id,
+                conn, actor=actor, role=role, action="model.train", object=model_id,
                 purpose=purpose,
                 details={"grant": grant_id, "persons": ev.persons, "landmarks": ev.rows,
                          "auroc": ev.auroc, "brier": ev.brier},

@@ -97,6 +97,7 @@ def create_app(
     app.include_router(observatory.public)
     for module in ROUTERS:
         app.include_router(module.router)
+    app.include_router(workspace.jobs_router)
     return app
 
 

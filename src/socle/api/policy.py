@@ -72,6 +72,12 @@ POLICY: dict[str, frozenset[Role]] = {
     "grants.revoke": frozenset({COMMITTEE}),
     # workspace and AI
     "workspace.condition_counts": frozenset({RESEARCHER}),
+    "workspace.query": frozenset({RESEARCHER}),
+    "workspace.cohort": frozenset({RESEARCHER}),
+    "workspace.jobs.create": frozenset({RESEARCHER}),
+    "workspace.jobs.get": frozenset({RESEARCHER}),
+    "workspace.jobs.logs": frozenset({RESEARCHER}),
+    "workspace.jobs.cancel": frozenset({RESEARCHER}),
     "models.train": frozenset({RESEARCHER}),
     # a model, like a release, is seen by its project's team (scope check), the committee, auditors
     "models.get": frozenset({RESEARCHER, COMMITTEE, AUDITOR}),
@@ -83,6 +89,7 @@ POLICY: dict[str, frozenset[Role]] = {
     # audit
     "audit.events": frozenset({AUDITOR}),
     "audit.verify": frozenset({AUDITOR, ADMIN}),
+    "audit.trace": frozenset({AUDITOR, COMMITTEE}),
     # observatory (public reads are in PUBLIC)
     "observatory.submit": frozenset({MAKER, STEWARD, CLINICIAN, RESEARCHER}),
     "observatory.revise": frozenset({MAKER, STEWARD, CLINICIAN, RESEARCHER}),

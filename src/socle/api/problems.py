@@ -31,10 +31,12 @@ from socle.governance import (
     GrantError,
     NotAppointedError,
     NotFoundError,
+    NotOnTeamError,
     SeparationOfDutiesError,
     TransitionError,
 )
 from socle.observatory import EntryNotFoundError, WorkflowError
+from socle.warehouse import QueryLimitError, ScopeError
 
 log = logging.getLogger("socle.api")
 
@@ -56,6 +58,9 @@ STATUS: list[tuple[type[SocleError], int]] = [
     (TooManyAttemptsError, 429),
     (PermissionDeniedError, 403),
     (GrantError, 403),
+    (NotOnTeamError, 403),
+    (QueryLimitError, 422),
+    (ScopeError, 403),
     (ConflictOfInterestError, 403),
     (NotAppointedError, 403),
     (SeparationOfDutiesError, 403),

@@ -383,6 +383,77 @@ class ReleasePublic(BaseModel):
     rounding_base: int
 
 
+class QueryCreate(Strict):
+    name: str = Field(
+        pattern=r"^[a-z][a-z0-9_]{0,62}$", description="Name the result is kept under"
+    )
+    sql: str = Field(min_length=1, max_length=100_000, description="One SELECT on scoped_* views")
+
+
+class CohortCreate(Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")
+    definition: dict[str, Any] = Field(description="Socle cohort fields, or OHDSI Circe JSON")
+
+
+class ResultPublic(BaseModel):
+    """A named result kept in the workspace: never its rows, only a disclosed row count."""
+
+    id: str
+    grant_id: str
+    name: str
+    kind: str
+    columns: list[str]
+    rows_disclosed: int | None = Field(description="Rounded; null when below the threshold")
+    sha256: str
+    notes: list[str] = []
+
+
+class JobCreate(Strict):
+    filename: str = Field(pattern=r"^[A-Za-z0-9_-]{1,60}\.py$")
+    script: str = Field(min_length=1, max_length=500_000, description="The Python source")
+    params: dict[str, str | int | float | bool] = {}
+    results: list[str] = Field(default=[], max_length=20)
+
+
+class OutputPublic(BaseModel):
+    name: str
+    kind: str
+    bytes: int
+    sha256: str
+
+
+class JobPublic(BaseModel):
+    id: str
+    grant_id: str
+    actor: str
+    role: str
+    state: str
+    reason: str
+    script: str
+    code_sha256: str
+    extract_sha256: str
+    created_at: str
+    ended_at: str | None
+    outputs: list[OutputPublic] = []
+
+
+class JobLogPublic(BaseModel):
+    job_id: str
+    log: str = Field(description="The framework's log; the script's stdout/stderr are outputs")
+
+
+class TraceLinkPublic(BaseModel):
+    kind: str
+    seq: int
+    action: str
+    object: str
+    actor: str
+    role: str
+    at: str
+    hash: str
+    details: dict[str, Any]
+
+
 class ModelCreate(Strict):
     grant_id: str = Field(min_length=1, max_length=40)
 

@@ -24,6 +24,7 @@ from socle.errors import InputError
 from socle.governance import Population, ProjectRequest, RequestedVariable, TeamMember
 from socle.guarantee import Prediction
 from socle.node import Node
+from socle.workspace import Job, from_json, trace
 
 
 def _today() -> date:
@@ -377,6 +378,84 @@ def condition_counts(
         rows=[list(r) for r in t.rows], suppressed_cells=t.suppressed_cells,
         threshold=t.threshold, rounding_base=t.rounding_base,
     )  # fmt: skip
+
+
+def _result(r: Any) -> s.ResultPublic:
+    return s.ResultPublic(
+        id=r.id, grant_id=r.grant_id, name=r.name, kind=r.kind, columns=list(r.columns),
+        rows_disclosed=r.rows_disclosed, sha256=r.sha256, notes=list(r.notes),
+    )  # fmt: skip
+
+
+def run_query(node: Node, who: Principal, grant_id: str, body: s.QueryCreate) -> s.ResultPublic:
+    access.own_grant(node, who, grant_id)
+    return _result(node.workspace.queries.run_sql(grant_id, body.name, body.sql, actor=who.subject))
+
+
+def run_cohort(node: Node, who: Principal, grant_id: str, body: s.CohortCreate) -> s.ResultPublic:
+    access.own_grant(node, who, grant_id)
+    cohort = from_json(body.definition, body.name)
+    return _result(node.workspace.queries.run_cohort(grant_id, cohort, actor=who.subject))
+
+
+def _job(node: Node, job: Job) -> s.JobPublic:
+    outputs = [
+        s.OutputPublic(name=o.name, kind=o.kind, bytes=o.bytes, sha256=o.sha256)
+        for o in node.workspace.jobs.outputs(job.id)
+    ]
+    return s.JobPublic(
+        id=job.id, grant_id=job.grant_id, actor=job.actor, role=job.role, state=job.state,
+        reason=job.reason, script=job.script, code_sha256=job.code_sha256,
+        extract_sha256=job.extract_sha256, created_at=job.created_at, ended_at=job.ended_at,
+        outputs=outputs,
+    )  # fmt: skip
+
+
+def start_job(node: Node, who: Principal, grant_id: str, body: s.JobCreate) -> s.JobPublic:
+    """Start a job; its supervisor runs on (poll ``GET /jobs/{id}``)."""
+    import tempfile
+
+    access.own_grant(node, who, grant_id)
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / body.filename
+        script.write_text(body.script)
+        job = node.workspace.jobs.run(
+            grant_id, script, actor=who.subject, params=dict(body.params),
+            results=tuple(body.results), wait=False,
+        )  # fmt: skip
+    return _job(node, job)
+
+
+def team_job(node: Node, who: Principal, job_id: str) -> Job:
+    """The job, if ``who`` is on the team of its grant's project."""
+    job = node.workspace.jobs.job(job_id)
+    access.own_grant(node, who, job.grant_id)
+    return job
+
+
+def get_job(node: Node, who: Principal, job_id: str) -> s.JobPublic:
+    return _job(node, team_job(node, who, job_id))
+
+
+def job_logs(node: Node, who: Principal, job_id: str) -> s.JobLogPublic:
+    team_job(node, who, job_id)
+    return s.JobLogPublic(job_id=job_id, log=node.workspace.jobs.logs(job_id))
+
+
+def cancel_job(node: Node, who: Principal, job_id: str) -> s.JobPublic:
+    team_job(node, who, job_id)
+    return _job(node, node.workspace.jobs.cancel(job_id, actor=who.subject))
+
+
+def trace_release(node: Node, release_id: str) -> list[s.TraceLinkPublic]:
+    return [
+        s.TraceLinkPublic(
+            kind=link.kind, seq=link.event.seq, action=link.event.action,
+            object=link.event.object, actor=link.event.actor, role=link.event.role,
+            at=link.event.at, hash=link.event.hash, details=link.event.details,
+        )
+        for link in trace(release_id, node.audit.events())
+    ]  # fmt: skip
 
 
 def check_training(node: Node, who: Principal, body: s.ModelCreate) -> None:

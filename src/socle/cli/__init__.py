@@ -23,6 +23,7 @@ from socle.cli import (
     observatory,
     request,
     warehouse,
+    workspace,
 )
 from socle.cli import serve as serve_cli
 from socle.cli.common import err
@@ -61,6 +62,10 @@ app.add_typer(warehouse.app, name="warehouse", help="Vocabularies and pseudonym-
 app.add_typer(
     observatory.app, name="observatory", help="The observatory of AI tools and databases."
 )
+app.add_typer(
+    workspace.app, name="workspace", help="Queries and cohorts on a grant's views; releases."
+)
+app.add_typer(workspace.jobs, name="job", help="Sandboxed jobs on a grant's extract.")
 
 
 def main(argv: list[str] | None = None) -> None:

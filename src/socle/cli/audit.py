@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
 
+from socle.audit import Anchor, AuditEvent, Seal, verify_jsonl
 from socle.cli.common import Actor, Home, open_node, out
 from socle.errors import InputError
 
@@ -89,7 +91,7 @@ def verify_export(
     ] = None,
 ) -> None:
     """Verify an exported JSON Lines log without the node (what an outside auditor runs)."""
-    from socle.audit import Seal, verify_jsonl
+    from socle.audit import verify_jsonl
     from socle.config import Settings
     from socle.privacy import key_provider
 
@@ -120,3 +122,53 @@ def upgrade(home: Home = None, actor: Actor = "administrator") -> None:
         sealed = node.audit.upgrade(actor=actor)
         anchor_path = node.settings.audit_anchor_path
     out.print(f"{sealed} events sealed; head anchored in {anchor_path}", soft_wrap=True)
+
+
+@app.command("trace")
+def trace_release(
+    release_id: str,
+    home: Home = None,
+    export: Annotated[
+        Path | None,
+        typer.Option("--export", help="Trace in an exported log (verified first), not the node's"),
+    ] = None,
+) -> None:
+    """The permit chain of a release: job, extract and code hashes, grant, committee decision."""
+    from socle.workspace import trace
+
+    if export is not None:
+        verify_jsonl(export)
+        events = list(_exported_events(export))
+    else:
+        with open_node(home) as node:
+            events = list(node.audit.events())
+    for link in trace(release_id, events):
+        e = link.event
+        out.print(
+            f"[bold]{link.kind:<10}[/] #{e.seq} {e.action} {e.object} by {e.actor} ({e.role}) "
+            f"at {e.at[:19]}\n{'':<10} hash {e.hash}\n{'':<10} {_summary(e.details)}",
+            soft_wrap=True, highlight=False,
+        )  # fmt: skip
+    out.print("every link is an event of the hash-chained log; verify it with `socle audit verify`")
+
+
+def _exported_events(path: Path) -> Iterator[AuditEvent]:
+    with path.open("rb") as f:
+        for line in f:
+            if line.strip():
+                fields = orjson.loads(line)
+                if isinstance(fields.get("details"), str):
+                    fields["details"] = orjson.loads(fields["details"] or "{}")
+                yield AuditEvent(**{k: fields[k] for k in AuditEvent.__dataclass_fields__})
+
+
+def _summary(details: dict[str, Any]) -> str:
+    keep = ("grant", "request", "code_sha256", "extract_sha256", "outputs", "sources", "files",
+            "reviewers", "recommendation", "params", "state", "sha256")  # fmt: skip
+    parts = []
+    for key in keep:
+        if key in details and details[key] not in ({}, [], None, ""):
+            value = details[key]
+            text = orjson.dumps(value).decode() if not isinstance(value, str) else value
+            parts.append(f"{key}={text}")
+    return "; ".join(parts)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
 
 from socle.cli.common import Actor, Home, open_node, out
 from socle.errors import InputError
-from socle.node import Node
-from socle.observatory import REVIEWER, explain, public_json
+
+if TYPE_CHECKING:
+    from socle.node import Node
+
+REVIEWER = "observatory_reviewer"  # the role the observatory's reviews are recorded with
 
 app = typer.Typer(no_args_is_help=True)
 method_app = typer.Typer(no_args_is_help=True)
@@ -170,6 +173,8 @@ def top(
         ranking = node.observatory.rankings.top(category, method_version=method, as_of=as_of)
         if record:
             node.observatory.rankings.record(ranking, actor=actor, role=REVIEWER)
+    from socle.observatory import explain
+
     for line in explain(ranking):
         out.print(line, highlight=False, markup=False)
     out.print(f"digest {ranking.digest}")
@@ -212,6 +217,8 @@ def entry(entry_id: str, home: Home = None) -> None:
     with open_node(home) as node:
         e = node.observatory.registry.published(entry_id)
         live = node.observatory.live.figures([entry_id]).get(entry_id)
+    from socle.observatory import public_json
+
     typer.echo(orjson.dumps(public_json(e, live), option=orjson.OPT_INDENT_2).decode())
 
 

@@ -17,6 +17,10 @@ class GrantError(GovernanceError):
     """A grant is unknown, not yet valid, expired or revoked."""
 
 
+class NotOnTeamError(GovernanceError):
+    """The actor is not on the grant's team, or their team role may not do this work."""
+
+
 class NotFoundError(GovernanceError):
     """No project, request or grant with this id."""
 

@@ -39,6 +39,7 @@ from socle.governance.errors import (
     GrantError,
     NotAppointedError,
     NotFoundError,
+    NotOnTeamError,
     ReviewError,
     TransitionError,
 )
@@ -586,6 +587,25 @@ class Governance:
             grant.id, grant.purpose, grant.columns, grant.period_start, grant.period_end,
             grant.population, grant.starts,
         )  # fmt: skip
+
+    def team_member(self, grant_id: str, actor: str, output_type: str) -> TeamMember:
+        """``actor``'s place on the team of the grant's project, if their role may read for
+        ``output_type``; otherwise an error saying why not (nobody else may open its workspace)."""
+        grant = self.grant(grant_id)
+        request, _ = self.request(grant.request_id)
+        member = next((m for m in request.team if m.name == actor), None)
+        if member is None:
+            raise NotOnTeamError(
+                f"{actor} is not on the team of the project granted {grant_id}; only its "
+                "team may open its workspace"
+            )
+        allowed = self.team_roles.workspace.get(output_type, frozenset())
+        if member.role not in allowed:
+            raise NotOnTeamError(
+                f"{actor} is the project's {member.role}; {output_type} work under {grant_id} "
+                f"is open to {', '.join(sorted(allowed)) or 'no team role'}"
+            )
+        return member
 
     # -- internals ----------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -14,11 +14,16 @@ from socle.governance.model import TeamMember
 
 @dataclass(frozen=True)
 class TeamRoles:
-    """The allowed roles (code -> description), the lead role and the filer's default role."""
+    """The allowed roles (code -> description), the lead role and the filer's default role.
+
+    ``workspace`` maps each output type to the team roles that may open a
+    grant's workspace for it.
+    """
 
     roles: dict[str, str]
     lead: str
     filer: str
+    workspace: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def problems(self, team: tuple[TeamMember, ...]) -> list[str]:
         """Every reason ``team`` breaks the rule (empty when it follows it)."""
@@ -53,4 +58,14 @@ def load_team_roles(path: Path | None = None) -> TeamRoles:
     for name, role in (("lead", lead), ("filer", filer)):
         if role not in roles:
             raise GovernanceError(f"roles.toml: rules.{name} '{role}' is not one of the roles")
-    return TeamRoles(roles, lead, filer)
+    workspace = {
+        str(output): frozenset(str(r) for r in allowed)
+        for output, allowed in data.get("workspace", {}).items()
+    }
+    for output, allowed in workspace.items():
+        unknown = sorted(allowed - set(roles))
+        if unknown:
+            raise GovernanceError(
+                f"roles.toml: workspace.{output} names unknown role(s) {', '.join(unknown)}"
+            )
+    return TeamRoles(roles, lead, filer, workspace)

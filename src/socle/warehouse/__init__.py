@@ -2,7 +2,13 @@
 
 from socle.warehouse.achilles import AchillesRun
 from socle.warehouse.attach import PersonKeys
-from socle.warehouse.errors import RekeyError, ScopeError, VocabularyError, WarehouseError
+from socle.warehouse.errors import (
+    QueryLimitError,
+    RekeyError,
+    ScopeError,
+    VocabularyError,
+    WarehouseError,
+)
 from socle.warehouse.ledger import LedgerEntry
 from socle.warehouse.mapping import DOMAIN_TABLE, EVENT_TABLES
 from socle.warehouse.mapping_report import MappingReport, MappingShare
@@ -17,6 +23,7 @@ from socle.warehouse.profile import (
 from socle.warehouse.schema import CDM, EVENT_DATE, EVENT_END, PRIMARY_KEYS
 from socle.warehouse.schema import VOCABULARY as VOCABULARY_TABLES
 from socle.warehouse.scope import GrantScope, PersonFilter, Population, sex_label
+from socle.warehouse.sql_check import QueryRefusedError
 from socle.warehouse.warehouse import BatchWriter, ScopedReader, Warehouse
 
 __all__ = [
@@ -37,6 +44,8 @@ __all__ = [
     "PersonFilter",
     "PersonKeys",
     "Population",
+    "QueryLimitError",
+    "QueryRefusedError",
     "RekeyError",
     "ScopeError",
     "ScopedReader",

@@ -23,3 +23,7 @@ class RekeyError(WarehouseError):
     """A key rotation would leave records under the retired key; nothing was changed."""
 
     exit_code = 2
+
+
+class QueryLimitError(ScopeError):
+    """A workspace query reached its time or memory limit and was stopped."""

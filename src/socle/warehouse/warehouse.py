@@ -24,7 +24,7 @@ import pyarrow as pa
 from socle.warehouse.achilles import AchillesRun, run_achilles
 from socle.warehouse.attach import PersonKeys, attach_cdm
 from socle.warehouse.derived import derive_all
-from socle.warehouse.errors import RekeyError, ScopeError, WarehouseError
+from socle.warehouse.errors import QueryLimitError, RekeyError, ScopeError, WarehouseError
 from socle.warehouse.ledger import LedgerEntry, remove_duplicates, remove_orphans
 from socle.warehouse.mapping import drop_copies, map_concepts
 from socle.warehouse.mapping_report import MappingReport, mapping_report
@@ -33,15 +33,19 @@ from socle.warehouse.schema import (
     DERIVED,
     EVENT_DATE,
     SUPPORT,
+    VOCABULARY,
     arrow_schema,
     ddl,
     staging_ddl,
     upsert_key,
 )
 from socle.warehouse.scope import GENDER_CONCEPT, GrantScope, PersonFilter
+from socle.warehouse.sql_check import check_select
 from socle.warehouse.vocabulary import Progress, load_vocabulary
 
 MEMORY_LIMIT = "512MB"
+QUERY_TIMEOUT = 60.0  # seconds a workspace query may run
+VOCABULARY_VIEWS = {f"vocab_{table}": table for table in VOCABULARY}
 
 
 class Warehouse:
@@ -53,6 +57,7 @@ class Warehouse:
         """Open (and create) the warehouse; ``read_only`` lets several processes read it at
         once (the API's worker processes), none of them writing."""
         self.path, self.read_only = path, read_only
+        self.memory_limit = memory_limit
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             # Past this limit DuckDB spills to a temporary folder beside the database (the
@@ -286,9 +291,11 @@ class Warehouse:
     # -- purposeful reads --------------------------------------------------------------
 
     @contextmanager
-    def scoped(self, grant: GrantScope, persons: PersonFilter) -> Iterator[ScopedReader]:
+    def scoped(
+        self, grant: GrantScope, persons: PersonFilter, *, timeout: float = QUERY_TIMEOUT
+    ) -> Iterator[ScopedReader]:
         """A reader that sees only granted columns, in the granted period, of consenting persons
-        of the granted population."""
+        of the granted population; each of its queries stops after ``timeout`` seconds."""
         if not isinstance(grant, GrantScope) or not isinstance(persons, PersonFilter):
             raise ScopeError("a read needs both an active grant and a consent filter")
         if grant.purpose != persons.purpose:
@@ -298,7 +305,7 @@ class Warehouse:
             )
         cursor = self._new_cursor()
         try:
-            yield ScopedReader(cursor, grant, persons)
+            yield ScopedReader(cursor, grant, persons, timeout=timeout, memory=self.memory_limit)
         finally:
             cursor.close()
 
@@ -331,13 +338,26 @@ class BatchWriter:
 
 
 class ScopedReader:
-    """Runs workspace SQL against ``scoped_<table>`` views and nothing else."""
+    """Runs workspace SQL against ``scoped_<table>`` views and nothing else.
+
+    Every query is checked before it runs (:func:`check_select`): it may name
+    only this reader's :attr:`views`. The cursor's Python replacement scans are
+    off, so no Python object of the process can be read by name either.
+    """
 
     def __init__(
-        self, cursor: duckdb.DuckDBPyConnection, grant: GrantScope, persons: PersonFilter
+        self,
+        cursor: duckdb.DuckDBPyConnection,
+        grant: GrantScope,
+        persons: PersonFilter,
+        *,
+        timeout: float = QUERY_TIMEOUT,
+        memory: str = MEMORY_LIMIT,
     ) -> None:
         self._cursor = cursor
         self.grant = grant
+        self.timeout, self._memory = timeout, memory
+        cursor.execute("SET python_enable_replacements = false")
         cursor.register("_excluded", _ids(persons.excluded_person_ids))
         cursor.register("_included", _ids(persons.included_only or frozenset()))
         population = _population_condition(grant)
@@ -369,6 +389,18 @@ class ScopedReader:
                 f"CREATE OR REPLACE TEMP VIEW scoped_{table} AS "
                 f"SELECT {cols} FROM {source} WHERE {' AND '.join(where)}"
             )
+        for view, table in VOCABULARY_VIEWS.items():  # reference data, no patient in it
+            cursor.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM main.{table}")
+        self.views: tuple[str, ...] = (
+            *(f"scoped_{t}" for t in grant.columns),
+            *VOCABULARY_VIEWS,
+        )
+        self._taken = frozenset(
+            str(name).lower()
+            for (name,) in cursor.execute(
+                "SELECT table_name FROM duckdb_tables() UNION SELECT view_name FROM duckdb_views()"
+            ).fetchall()
+        )
 
     def require(self, table: str, columns: Sequence[str]) -> None:
         """Refuse a query that needs a column the grant does not include."""
@@ -380,12 +412,52 @@ class ScopedReader:
                 f"{', '.join(missing) or '*'}; ask for an amendment of the request"
             )
 
+    def check(self, sql: str) -> None:
+        """Refuse ``sql`` unless it is one SELECT over this reader's views (nothing runs)."""
+        check_select(self._cursor, sql, self.views, self._taken)
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
-        """Run SQL that must read only ``scoped_*`` views; returns an Arrow table."""
+        """Check, then run, SQL that may read only :attr:`views`; returns an Arrow table.
+
+        The query is interrupted after :attr:`timeout` seconds; one that needs
+        more than the warehouse's memory limit stops with a clear error.
+        """
+        self.check(sql)
+        timer = threading.Timer(self.timeout, self._cursor.interrupt)
+        timer.start()
         try:
             return self._cursor.execute(sql, list(params)).fetch_arrow_table()
+        except duckdb.InterruptException as exc:
+            raise QueryLimitError(
+                f"the query was stopped after {self.timeout:g} s, the workspace's limit per "
+                "query; narrow it (fewer rows, columns or joins) or run it as a job"
+            ) from exc
+        except duckdb.OutOfMemoryException as exc:
+            raise QueryLimitError(
+                f"the query needed more than the workspace's memory limit ({self._memory}); "
+                "aggregate earlier or select fewer columns"
+            ) from exc
         except duckdb.Error as exc:
             raise ScopeError(f"workspace query failed: {exc}") from exc
+        finally:
+            timer.cancel()
+
+    def export(self, folder: Path) -> dict[str, Path]:
+        """Write every scoped view as ``<table>.parquet`` in ``folder`` (an extract), streaming."""
+        import pyarrow.parquet as pq
+
+        folder.mkdir(parents=True, exist_ok=True)
+        files: dict[str, Path] = {}
+        for table in self.grant.columns:
+            path = folder / f"{table}.parquet"
+            reader = self._cursor.execute(f"SELECT * FROM scoped_{table}").fetch_record_batch(
+                100_000
+            )
+            with pq.ParquetWriter(path, reader.schema) as writer:
+                for batch in reader:
+                    writer.write_batch(batch)
+            files[table] = path
+        return files
 
 
 def _population_condition(grant: GrantScope) -> str:

@@ -1,5 +1,39 @@
-"""Workspace: scoped reads through grant and consent, checked releases."""
+"""Workspace: scoped reads through grant and consent, researchers' queries, cohorts and
+sandboxed jobs, checked releases, and the permit chain that binds them to the grant."""
 
-from socle.workspace.workspace import Release, Workspace, WorkspaceError
+from socle.workspace.cohort import (
+    CohortDefinition,
+    ConceptSet,
+    compile_cohort,
+    from_circe,
+    from_json,
+)
+from socle.workspace.errors import CohortError, JobError, SandboxError, WorkspaceError
+from socle.workspace.jobs import Job, Jobs
+from socle.workspace.permit import Link, trace
+from socle.workspace.queries import NamedResult, Queries
+from socle.workspace.records import OutputFile
+from socle.workspace.sandbox import Limits
+from socle.workspace.workspace import Release, Workspace
 
-__all__ = ["Release", "Workspace", "WorkspaceError"]
+__all__ = [
+    "CohortDefinition",
+    "CohortError",
+    "ConceptSet",
+    "Job",
+    "JobError",
+    "Jobs",
+    "Limits",
+    "Link",
+    "NamedResult",
+    "OutputFile",
+    "Queries",
+    "Release",
+    "SandboxError",
+    "Workspace",
+    "WorkspaceError",
+    "compile_cohort",
+    "from_circe",
+    "from_json",
+    "trace",
+]

@@ -20,10 +20,14 @@ import orjson
 
 from socle.audit import AuditLog
 from socle.consent import ConsentRegistry
-from socle.errors import SocleError
 from socle.governance import Governance
 from socle.privacy import CheckedTable, check_aggregate
 from socle.warehouse import GrantScope, ScopedReader, Warehouse, population_includes, sex_label
+from socle.workspace.errors import WorkspaceError
+from socle.workspace.jobs import Jobs
+from socle.workspace.queries import Queries
+from socle.workspace.records import sha256_file
+from socle.workspace.sandbox import Limits
 
 DIMENSIONS = {
     "age_band": "CASE WHEN age < 18 THEN '0-17' WHEN age < 45 THEN '18-44' "
@@ -36,12 +40,6 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "age_band": ("0-17", "18-44", "45-64", "65+"),
     "sex": ("F", "M", "U"),
 }
-
-
-class WorkspaceError(SocleError):
-    """A workspace request cannot be run as asked."""
-
-    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -66,30 +64,49 @@ class Workspace:
         *,
         threshold: int = 10,
         rounding_base: int = 5,
+        query_timeout: float = 60.0,
+        workdir: Path | None = None,
+        job_limits: Limits | None = None,
     ) -> None:
         self.warehouse, self.governance, self.consent = warehouse, governance, consent
         self.audit, self.releases_dir = audit, releases_dir
         self.threshold, self.rounding_base = threshold, rounding_base
+        self.query_timeout = query_timeout
+        self.workdir = workdir or releases_dir.parent / "workspace"
+        self.queries = Queries(self)
+        self.jobs = Jobs(self, job_limits)
+
+    def grant_dir(self, grant_id: str) -> Path:
+        """The grant's folder in the workspace (results and jobs); rows stay here."""
+        if not grant_id.replace("-", "").isalnum():
+            raise WorkspaceError(f"'{grant_id[:40]}' is not a grant id")
+        return self.workdir / grant_id
 
     @contextmanager
     def session(
         self, grant_id: str, output_type: str, *, actor: str, on: date | None = None
     ) -> Iterator[ScopedReader]:
-        """The checkpoint: grant scope + consent filter, both as of today.
+        """The checkpoint: a team member whose role the grant allows, grant scope + consent
+        filter as of today; the reader can name only the grant's views.
 
         The consent filter covers every purpose the use needs (the grant's, and
         those the taxonomy adds for ``output_type``, e.g. AI training for a model).
         """
         today = on or datetime.now(UTC).date()
         scope = self.governance.grant_scope(grant_id, today, output_type)
+        member = self.governance.team_member(grant_id, actor, output_type)
         persons = self.consent.person_filter(scope.purpose, today, output_type)
         self.audit.record(
-            actor=actor, role="researcher", action="workspace.open", object=grant_id,
+            actor=actor, role=member.role, action="workspace.open", object=grant_id,
             purpose=scope.purpose,
             details={"output_type": output_type, "excluded_by_consent": len(persons.excluded_person_ids)},
         )  # fmt: skip
-        with self.warehouse.scoped(scope, persons) as reader:
+        with self.warehouse.scoped(scope, persons, timeout=self.query_timeout) as reader:
             yield reader
+
+    def role_of(self, grant_id: str, actor: str, output_type: str = "aggregates") -> str:
+        """``actor``'s team role on the grant's project (refused if off the team)."""
+        return self.governance.team_member(grant_id, actor, output_type).role
 
     def population_includes(self, grant_id: str, person_id: int) -> bool:
         """Whether a grant's population restriction covers a person, whatever the grant's state
@@ -150,8 +167,14 @@ class Workspace:
         *,
         actor: str,
         description: str,
+        sources: Sequence[dict[str, str]] = (),
     ) -> Release:
-        """Check an aggregate table and write it out; the only exit from the workspace."""
+        """Check an aggregate table and write it out; the only exit from the workspace.
+
+        ``sources`` names what the table came from (``{"job": id, "file": name,
+        "sha256": hash}``); the audit event binds them to the release (the permit chain).
+        """
+        role = self.role_of(grant_id, actor)
         checked = check_aggregate(columns, rows, count_columns, self.threshold, self.rounding_base)
         release_id = "rel-" + uuid.uuid4().hex[:10]
         self.releases_dir.mkdir(parents=True, exist_ok=True)
@@ -181,11 +204,53 @@ class Workspace:
         )  # fmt: skip
         grant = self.governance.grant(grant_id)
         self.audit.record(
-            actor=actor, role="researcher", action="workspace.release", object=release_id,
+            actor=actor, role=role, action="workspace.release", object=release_id,
             purpose=grant.purpose,
             details={
                 "grant": grant_id, "cells": len(rows) * len(count_columns),
                 "suppressed": checked.suppressed_cells, "description": description,
+                "sources": list(sources),
+                "files": {p.name: sha256_file(p) for p in (csv_path, json_path)},
             },
         )  # fmt: skip
         return Release(release_id, grant_id, checked, csv_path, json_path)
+
+    def release_job_table(
+        self, job_id: str, file: str, count_columns: list[str], *, actor: str, description: str
+    ) -> Release:
+        """Check a CSV table a job wrote (counts in ``count_columns``) and release it.
+
+        The file must be an output of a succeeded job and still have the hash
+        recorded when the job ended.
+        """
+        job = self.jobs.job(job_id)
+        if job.state != "succeeded":
+            raise WorkspaceError(
+                f"job {job_id} is {job.state}; only a succeeded job's outputs go out"
+            )
+        output = next(
+            (o for o in self.jobs.outputs(job_id) if o.name == file and o.kind == "file"), None
+        )
+        if output is None:
+            raise WorkspaceError(f"job {job_id} has no output file '{file}'")
+        if sha256_file(output.path) != output.sha256:
+            raise WorkspaceError(f"output '{file}' of job {job_id} changed after the job ended")
+        with output.path.open(newline="") as f:
+            reader = csv.reader(f)
+            columns = next(reader, [])
+            rows = [tuple(_cell(c) for c in row) for row in reader]
+        missing = [c for c in count_columns if c not in columns]
+        if missing:
+            raise WorkspaceError(f"'{file}' has no column(s) {', '.join(missing)} to check")
+        return self.release(
+            job.grant_id, columns, rows, count_columns, actor=actor, description=description,
+            sources=[{"job": job_id, "file": file, "sha256": output.sha256}],
+        )  # fmt: skip
+
+
+def _cell(text: str) -> object:
+    """A CSV cell as an int when it is one (counts), else the text."""
+    try:
+        return int(text)
+    except ValueError:
+        return text

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from socle.api import schemas as s
 from socle.api import services
@@ -30,3 +30,11 @@ async def events(
 async def verify(user: Authorized, run: Runner) -> s.VerificationPublic:
     """Verify the hash chain end to end."""
     return await run.call(services.verify_audit)
+
+
+@router.get("/trace/{release_id}", name="audit.trace", response_model=list[s.TraceLinkPublic])
+async def trace(
+    release_id: Annotated[str, Path(min_length=1, max_length=40)], user: Authorized, run: Runner
+) -> list[s.TraceLinkPublic]:
+    """The permit chain of a release back to the committee's decision."""
+    return await run.call(lambda n: services.trace_release(n, release_id))
