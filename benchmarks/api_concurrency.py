@@ -88,7 +88,7 @@ async def measure(
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = start(home, port, threads)
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     try:
         async with httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{port}",
