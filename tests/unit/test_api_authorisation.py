@@ -60,6 +60,8 @@ MATRIX: dict[str, set[str]] = {
     "observatory.declare": {O},
     "observatory.review": {O},
     "observatory.publish": {O},
+    "observatory.review_batch": {O},
+    "observatory.publish_batch": {O},
     "observatory.method_adopt": {O},
     "observatory.ranking_record": {O},
     "observatory.sync": {S},
