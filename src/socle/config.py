@@ -14,6 +14,7 @@ A node creates its files 0600 and its folders 0700 (:func:`restrict_files`).
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 from pathlib import Path
@@ -36,6 +37,9 @@ class Settings(BaseSettings):
     audit_anchor: Path | None = None
     small_cell_threshold: int = 10
     rounding_base: int = 5
+    # Model training is refused below these (stated in every model notice).
+    min_training_persons: int = 10
+    min_training_events: int = 10
     # Each person's dates move back by a keyed 1..N days (set once, before the first load).
     date_shift_max_days: int = Field(default=180, ge=1, le=3650)
     # One input file may expand to at most this many MiB (larger ones are quarantined, unread).
@@ -93,4 +97,9 @@ def tighten(home: Path) -> None:
             continue
         mode = stat.S_IMODE(path.lstat().st_mode)
         if mode & 0o077:
-            os.chmod(path, mode & 0o700)
+            try:
+                os.chmod(path, mode & 0o700)
+            except OSError as exc:  # not ours to change: say so, do not stop the node
+                logging.getLogger("socle").warning(
+                    "could not restrict %s to its owner (%s)", path, exc.strerror
+                )

@@ -190,12 +190,16 @@ def run_demo(
     trained = node.models.train(node.workspace, grant.id, actor=RESEARCHER)
     run.model_id = trained.id
     ev = trained.evaluation
-    auroc = f"{ev.auroc:.2f}" if ev.auroc is not None else "n/a"
-    cv = f"{ev.cv_auroc:.2f}"
+
+    def shown(value: float | int | None, fmt: str = "") -> str:
+        return format(value, fmt) if value is not None else "suppressed"
+
     done(
         "model",
-        f"{trained.id}: {ev.train_rows} training / {ev.test_rows} held-out landmarks, "
-        f"held-out AUROC {auroc} (grouped CV {cv}), Brier {ev.brier:.3f}",
+        f"{trained.id}: {shown(ev.persons)} persons, {shown(ev.events)} events, "
+        f"{shown(ev.train_persons)} training / {shown(ev.test_persons)} held-out persons "
+        f"(counts checked like a release); held-out AUROC {shown(ev.auroc, '.2f')}, "
+        f"grouped CV AUROC {shown(ev.cv_auroc, '.2f')}",
         trained.notice, ev.calibration_plot,
     )  # fmt: skip
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from socle.ai import ModelRegistry
+from socle.ai import ModelRegistry, TrainingRules
 from socle.audit import AuditLog, Seal
 from socle.catalog import Catalog
 from socle.config import Settings
@@ -60,14 +60,20 @@ class Node:
         vault = IdentityVault(settings.vault_path, keys.key("vault"), pseudo)
         dates = DateShift(keys.key("date_shift"), settings.date_shift_max_days)
         taxonomy = load_taxonomy()
-        catalog = Catalog(engine, audit, settings.small_cell_threshold)
+        catalog = Catalog(engine, audit, settings.small_cell_threshold, settings.rounding_base)
         consent = ConsentRegistry(engine, audit, taxonomy)
         governance = Governance(engine, audit, taxonomy, catalog)
         workspace = Workspace(
             warehouse, governance, consent, audit, settings.reports_dir / "releases",
             threshold=settings.small_cell_threshold, rounding_base=settings.rounding_base,
         )  # fmt: skip
-        models = ModelRegistry(engine, audit, settings.models_dir)
+        models = ModelRegistry(
+            engine, audit, settings.models_dir,
+            TrainingRules(
+                settings.small_cell_threshold, settings.rounding_base,
+                settings.min_training_persons, settings.min_training_events,
+            ),
+        )  # fmt: skip
         guarantee = HumanGuarantee(engine, audit, models)
         observatory = Observatory(
             engine, audit, catalog, models, governance, guarantee,

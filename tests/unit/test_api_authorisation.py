@@ -46,7 +46,7 @@ MATRIX: dict[str, set[str]] = {
     "grants.revoke": {C},
     "workspace.condition_counts": {R},
     "models.train": {R},
-    "models.get": {R, K, G, A},
+    "models.get": {R, C, A},
     "predictions.create": {K},
     "predictions.get": {K, G},
     "predictions.decide": {K},

@@ -56,8 +56,10 @@ def test_training_never_gets_a_one_class_split_whatever_the_pseudonyms(
         )  # fmt: skip
         if len(set(sample.groups[sample.y == 1].tolist())) < 3:
             continue
+        if int(sample.y.sum()) < 10:
+            continue
         _, ev = train_and_evaluate(sample, tmp_path / "calibration.png")
-        assert ev.train_persons > ev.test_persons > 0
+        assert ev.train_persons is not None and ev.cv_auroc is not None
         assert 0.0 <= ev.cv_auroc <= 1.0
 
 
@@ -98,7 +100,7 @@ def test_decision_needs_a_reason_and_happens_once(model_node: Node) -> None:
 
 def test_model_metrics_and_notice_are_recorded(model_node: Node) -> None:
     metrics = model_node.models.metrics(model_node.model_id)  # type: ignore[attr-defined]
-    assert 0.0 <= metrics["brier"] <= 1.0
-    assert metrics["train_persons"] > metrics["test_persons"] > 0
+    assert 0.0 <= metrics["cv_auroc"] <= 1.0
+    assert metrics["train_persons"] >= 10 and metrics["persons"] >= metrics["train_persons"]
     events = [e for e in model_node.audit.events("model.train")]
-    assert events and events[0].details["persons"] > 0
+    assert events and events[0].details["persons"] == metrics["persons"]

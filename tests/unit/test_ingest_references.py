@@ -85,3 +85,15 @@ def test_duplicate_in_one_load_is_reported_and_the_first_read_is_kept(
     assert summary.reconciles()
     [(conditions,)] = node.warehouse.aggregate("SELECT count(*) FROM condition_occurrence")
     assert conditions == summary.rows["condition_occurrence"] == 1
+
+
+def test_duplicate_of_an_unknown_patient_is_quarantined_once(node: Node, tmp_path: Path) -> None:
+    write_bundle(
+        tmp_path / "in" / "b.json",
+        patient("p1"),
+        condition("c9", "ghost"),
+        condition("c9", "ghost"),
+    )
+    summary = node.load(tmp_path / "in", actor="test")
+    assert len(summary.quarantine) == 2 and summary.loaded["Condition"] == 0
+    assert summary.reconciles()

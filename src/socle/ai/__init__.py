@@ -2,16 +2,26 @@
 
 from socle.ai.dataset import FEATURES, TARGET_LABEL, TrainingSet, build_training_set
 from socle.ai.registry import ModelRegistry, RegisteredModel, TrainedModel
-from socle.ai.training import Evaluation, ModelError, explain
+from socle.ai.training import (
+    Evaluation,
+    ModelError,
+    ModelNotFoundError,
+    TooFewForTrainingError,
+    TrainingRules,
+    explain,
+)
 
 __all__ = [
     "FEATURES",
     "TARGET_LABEL",
     "Evaluation",
     "ModelError",
+    "ModelNotFoundError",
     "ModelRegistry",
     "RegisteredModel",
+    "TooFewForTrainingError",
     "TrainedModel",
+    "TrainingRules",
     "TrainingSet",
     "build_training_set",
     "explain",

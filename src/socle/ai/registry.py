@@ -15,7 +15,13 @@ from sqlalchemy import Column, Engine, String, Table, Text, select
 
 from socle.ai.dataset import FEATURES, TARGET_LABEL, build_training_set
 from socle.ai.notice import render_notice
-from socle.ai.training import Evaluation, ModelError, train_and_evaluate
+from socle.ai.training import (
+    Evaluation,
+    ModelNotFoundError,
+    TrainingRules,
+    check_trainable,
+    train_and_evaluate,
+)
 from socle.audit import AuditLog
 from socle.store import metadata
 from socle.workspace import Workspace
@@ -56,23 +62,38 @@ class TrainedModel:
 
 
 class ModelRegistry:
-    def __init__(self, engine: Engine, audit: AuditLog, models_dir: Path) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        audit: AuditLog,
+        models_dir: Path,
+        rules: TrainingRules | None = None,
+    ) -> None:
         self.engine, self.audit, self.models_dir = engine, audit, models_dir
+        self.rules = rules or TrainingRules()
 
     def train(self, workspace: Workspace, grant_id: str, *, actor: str) -> TrainedModel:
-        """Build the training set through the workspace checkpoint, fit, evaluate, register."""
+        """Build the training set through the workspace checkpoint, fit, evaluate, register.
+
+        The training set holds only persons whose choices allow every purpose
+        training needs (the workspace's consent filter for ``model_training``);
+        training below the rules' minimums is refused before anything is written.
+        """
         with workspace.session(grant_id, "model_training", actor=actor) as ws:
             data = build_training_set(ws)
             purpose = ws.grant.purpose
+        check_trainable(data, self.rules)
+        purposes = workspace.consent.taxonomy.purposes_for(purpose, "model_training")
         model_id = "model-" + uuid.uuid4().hex[:8]
         folder = self.models_dir / model_id
         folder.mkdir(parents=True, exist_ok=True)
-        pipeline, ev = train_and_evaluate(data, folder / "calibration.png")
+        pipeline, ev = train_and_evaluate(data, folder / "calibration.png", self.rules)
         artifact = folder / "model.pkl"
         artifact.write_bytes(pickle.dumps(pipeline))
         notice = folder / "notice.md"
-        notice.write_text(render_notice(model_id, grant_id, purpose, ev))
-        metrics = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(ev).items()}
+        notice.write_text(render_notice(model_id, grant_id, purposes, ev))
+        # File names only: no server path leaves in the metrics.
+        metrics = {k: (v.name if isinstance(v, Path) else v) for k, v in asdict(ev).items()}
         with self.engine.begin() as conn:
             conn.execute(
                 model_version.insert().values(
@@ -85,29 +106,33 @@ class ModelRegistry:
             self.audit.append(
                 conn, actor=actor, role="researcher", action="model.train", object=model_id,
                 purpose=purpose,
-                details={"grant": grant_id, "persons": data.persons, "landmarks": len(data.y),
-                         "auroc": ev.auroc, "brier": round(ev.brier, 4)},
+                details={"grant": grant_id, "persons": ev.persons, "landmarks": ev.rows,
+                         "auroc": ev.auroc, "brier": ev.brier},
             )  # fmt: skip
         return TrainedModel(model_id, ev, artifact, notice)
 
     def load(self, model_id: str) -> Pipeline:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(model_version).where(model_version.c.id == model_id)).first()
-        if row is None:
-            raise ModelError(f"no model '{model_id}' in the registry")
-        pipeline: Pipeline = pickle.loads(Path(row.artifact).read_bytes())
+        pipeline: Pipeline = pickle.loads(Path(self._row(model_id).artifact).read_bytes())
         return pipeline
 
     def features(self) -> tuple[str, ...]:
         return FEATURES
 
     def metrics(self, model_id: str) -> dict[str, Any]:
+        """The model's checked metrics (counts disclosed like a release; no server path)."""
+        result: dict[str, Any] = orjson.loads(self._row(model_id).metrics)
+        return result
+
+    def grant_of(self, model_id: str) -> str:
+        """The grant a model was trained under: its project decides who may see it."""
+        return str(self._row(model_id).grant_id)
+
+    def _row(self, model_id: str) -> Any:
         with self.engine.connect() as conn:
             row = conn.execute(select(model_version).where(model_version.c.id == model_id)).first()
         if row is None:
-            raise ModelError(f"no model '{model_id}' in the registry")
-        result: dict[str, Any] = orjson.loads(row.metrics)
-        return result
+            raise ModelNotFoundError(f"no model '{model_id}' in the registry")
+        return row
 
     def registered(self) -> list[RegisteredModel]:
         """Every registered model with its evaluation and notice, oldest first."""

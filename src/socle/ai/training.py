@@ -20,25 +20,70 @@ from sklearn.preprocessing import StandardScaler
 
 from socle.ai.dataset import FEATURES, TrainingSet
 from socle.errors import SocleError
+from socle.privacy import disclose_count
+
+MIN_EVENT_PERSONS = 3  # persons with an event, so that each side of a split holds some
 
 
 class ModelError(SocleError):
     """Base of AI errors."""
 
 
+class ModelNotFoundError(ModelError):
+    """No model with this id in the registry."""
+
+
+class TooFewForTrainingError(ModelError):
+    """The training set is below the minimum persons or events; the message names no count."""
+
+    exit_code = 2
+
+
+@dataclass(frozen=True)
+class TrainingRules:
+    """Disclosure rules of the model path (the release desk's, plus training minimums).
+
+    Training is refused with fewer than ``min_persons`` persons or fewer than
+    ``min_events`` events (landmarks whose label is the event). Every count
+    that leaves (persons, landmarks, events) is checked like a release cell;
+    a metric computed on fewer than ``threshold`` persons is suppressed.
+    """
+
+    threshold: int = 10
+    rounding_base: int = 5
+    min_persons: int = 10
+    min_events: int = 10
+
+    def count(self, n: int) -> int | None:
+        return disclose_count(n, self.threshold, self.rounding_base)
+
+
 @dataclass(frozen=True)
 class Evaluation:
-    train_rows: int
-    test_rows: int
-    train_persons: int
-    test_persons: int
-    prevalence: float
+    """What leaves the model path: checked counts (``None`` = suppressed) and metrics.
+
+    Rates are computed from the checked counts, so they disclose nothing the
+    counts do not; metrics on fewer than ``threshold`` persons are ``None``.
+    """
+
+    persons: int | None
+    rows: int | None
+    events: int | None
+    train_rows: int | None
+    test_rows: int | None
+    train_persons: int | None
+    test_persons: int | None
+    prevalence: float | None
     auroc: float | None
-    cv_auroc: float
-    brier: float
-    mean_predicted: float
-    observed_rate: float
+    cv_auroc: float | None
+    brier: float | None
+    mean_predicted: float | None
+    observed_rate: float | None
     calibration_plot: Path
+    threshold: int
+    rounding_base: int
+    min_persons: int
+    min_events: int
 
 
 def make_pipeline() -> Pipeline:
@@ -51,36 +96,72 @@ def make_pipeline() -> Pipeline:
     )
 
 
+def check_trainable(data: TrainingSet, rules: TrainingRules) -> None:
+    """Refuse a training set below the minimums; the message names the rule, never the count."""
+    events = int(data.y.sum())
+    event_persons = len(set(data.groups[data.y == 1].tolist()))
+    if data.persons < rules.min_persons or events < rules.min_events:
+        raise TooFewForTrainingError(
+            f"not enough data to train under this grant: training needs at least "
+            f"{rules.min_persons} persons and {rules.min_events} events (landmarks followed by "
+            "the outcome); widen the population or period, or ask for more data"
+        )
+    if event_persons < MIN_EVENT_PERSONS or events == len(data.y):
+        raise TooFewForTrainingError(
+            f"not enough data to train under this grant: events must come from at least "
+            f"{MIN_EVENT_PERSONS} persons, and some landmarks must have no event, so that "
+            "persons with and without the outcome can be held out for evaluation"
+        )
+
+
 def train_and_evaluate(
-    data: TrainingSet, plot_path: Path, seed: int = 7
+    data: TrainingSet, plot_path: Path, rules: TrainingRules | None = None, seed: int = 7
 ) -> tuple[Pipeline, Evaluation]:
     """Fit on two thirds of persons, evaluate on the other third (no person in both)."""
-    event_persons = len(set(data.groups[data.y == 1].tolist()))
-    if len(data.y) < 20 or event_persons < 3 or data.y.sum() == len(data.y):
-        raise ModelError(
-            f"not enough data to train: {len(data.y)} landmarks, {int(data.y.sum())} events "
-            f"in {event_persons} persons (need at least 20 landmarks and events in 3 persons)"
-        )
+    rules = rules or TrainingRules()
+    check_trainable(data, rules)
     train, test = _person_folds(data, 3, seed)[0]
     pipeline = make_pipeline().fit(data.X[train], data.y[train])
     p = pipeline.predict_proba(data.X[test])[:, 1]
     y = data.y[test]
-    auroc = float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else None
-    cv_auroc = _grouped_cv_auroc(data)
-    _calibration_plot(y, p, plot_path)
+    test_persons = len(set(data.groups[test].tolist()))
+    enough = test_persons >= rules.threshold  # metrics on fewer persons are not released
+    auroc = float(roc_auc_score(y, p)) if enough and 0 < y.sum() < len(y) else None
+    cv_auroc = _grouped_cv_auroc(data) if data.persons >= rules.threshold else None
+    _calibration_plot(y, p, plot_path, show=enough)
+    rows, events = rules.count(len(data.y)), rules.count(int(data.y.sum()))
+    test_rows, test_events = rules.count(len(test)), rules.count(int(y.sum()))
     return pipeline, Evaluation(
-        train_rows=len(train),
-        test_rows=len(test),
-        train_persons=len(set(data.groups[train].tolist())),
-        test_persons=len(set(data.groups[test].tolist())),
-        prevalence=float(data.y.mean()),
-        auroc=auroc,
-        cv_auroc=cv_auroc,
-        brier=float(brier_score_loss(y, p)),
-        mean_predicted=float(p.mean()),
-        observed_rate=float(y.mean()),
+        persons=rules.count(data.persons),
+        rows=rows,
+        events=events,
+        train_rows=rules.count(len(train)),
+        test_rows=test_rows,
+        train_persons=rules.count(len(set(data.groups[train].tolist()))),
+        test_persons=rules.count(test_persons),
+        prevalence=_rate(events, rows),
+        auroc=_round(auroc),
+        cv_auroc=_round(cv_auroc),
+        brier=_round(float(brier_score_loss(y, p)) if enough else None, 4),
+        mean_predicted=_round(float(p.mean()) if enough else None),
+        observed_rate=_rate(test_events, test_rows) if enough else None,
         calibration_plot=plot_path,
+        threshold=rules.threshold,
+        rounding_base=rules.rounding_base,
+        min_persons=rules.min_persons,
+        min_events=rules.min_events,
     )
+
+
+def _rate(numerator: int | None, denominator: int | None) -> float | None:
+    """A rate from two checked counts (``None`` if either was suppressed)."""
+    if numerator is None or not denominator:
+        return None
+    return round(numerator / denominator, 3)
+
+
+def _round(value: float | None, digits: int = 3) -> float | None:
+    return None if value is None else round(value, digits)
 
 
 def _person_folds(
@@ -120,11 +201,14 @@ def explain(pipeline: Pipeline, x: np.ndarray) -> dict[str, float]:
     return {f: round(float(c * v), 4) for f, c, v in zip(FEATURES, coefs, scaled, strict=True)}
 
 
-def _calibration_plot(y: np.ndarray, p: np.ndarray, path: Path) -> None:
+def _calibration_plot(y: np.ndarray, p: np.ndarray, path: Path, *, show: bool = True) -> None:
+    """The calibration plot of held-out persons; without points when they are too few."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fig, ax = plt.subplots(figsize=(4.5, 4.5))
     ax.plot([0, 1], [0, 1], "--", color="grey", label="perfect calibration")
-    if len(set(y.tolist())) > 1:
+    if not show:
+        ax.text(0.5, 0.2, "too few held-out persons to show", ha="center", color="grey")
+    elif len(set(y.tolist())) > 1:
         observed, predicted = calibration_curve(y, p, n_bins=5, strategy="quantile")
         ax.plot(predicted, observed, "o-", label="model (test persons)")
     ax.set_xlabel("predicted risk")

@@ -72,7 +72,8 @@ POLICY: dict[str, frozenset[Role]] = {
     # workspace and AI
     "workspace.condition_counts": frozenset({RESEARCHER}),
     "models.train": frozenset({RESEARCHER}),
-    "models.get": frozenset({RESEARCHER, CLINICIAN, COLLEGE, AUDITOR}),
+    # a model, like a release, is seen by its project's team (scope check), the committee, auditors
+    "models.get": frozenset({RESEARCHER, COMMITTEE, AUDITOR}),
     # human guarantee
     "predictions.create": frozenset({CLINICIAN}),
     "predictions.get": frozenset({CLINICIAN, COLLEGE}),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import traceback
 from http import HTTPStatus
 from typing import Any
 
@@ -16,7 +15,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from socle.ai import ModelNotFoundError
 from socle.api.errors import (
     AuthenticationError,
     PermissionDeniedError,
@@ -24,7 +25,7 @@ from socle.api.errors import (
     UserExistsError,
 )
 from socle.audit import TamperedLogError
-from socle.errors import SocleError
+from socle.errors import SocleError, crash_place
 from socle.governance import (
     ConflictOfInterestError,
     GrantError,
@@ -59,6 +60,7 @@ STATUS: list[tuple[type[SocleError], int]] = [
     (NotAppointedError, 403),
     (SeparationOfDutiesError, 403),
     (NotFoundError, 404),
+    (ModelNotFoundError, 404),
     (EntryNotFoundError, 404),
     (WorkflowError, 409),
     (UserExistsError, 409),
@@ -148,14 +150,45 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_code, detail, request)
 
 
+def _log_unexpected(exc: BaseException, method: str, path: str) -> None:
+    """Type and place only: an unexpected error's message may quote data; no traceback."""
+    log.error("unexpected %s at %s on %s %s", type(exc).__name__, crash_place(exc), method, path)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    # Type and place only: an unexpected error's message may quote data.
-    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
-    where = f"{frame.filename}:{frame.lineno}" if frame else "?"
-    log.error(
-        "unexpected %s at %s on %s %s", type(exc).__name__, where, request.method, request.url.path
-    )
-    return problem(500, "an unexpected error occurred; it was logged for the operators", request)
+    _log_unexpected(exc, request.method, request.url.path)
+    return problem(500, UNEXPECTED, request)
+
+
+UNEXPECTED = "an unexpected error occurred; it was logged for the operators"
+
+
+class ContainUnexpected:
+    """ASGI guard inside Starlette's outermost middleware: an unexpected error becomes a 500
+    problem here and goes no further. Starlette's own server-error layer re-raises it to the
+    server, which would log the full traceback (and its message, which may quote data)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception as exc:  # the last guard: logged by type and place
+            request = Request(scope)
+            _log_unexpected(exc, request.method, request.url.path)
+            if not started:
+                await problem(500, UNEXPECTED, request)(scope, receive, send)
 
 
 def install(app: FastAPI) -> None:
@@ -163,3 +196,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
+    app.add_middleware(ContainUnexpected)

@@ -124,8 +124,13 @@ class VariablePublic(BaseModel):
     table: str
     column: str
     type: str
-    completeness: float
-    distinct_values: int | None
+    completeness: float | None = Field(
+        description="Share of consenting rows with a value; null on a table with few rows"
+    )
+    distinct_values: int | None = Field(
+        description="Distinct values among consenting persons; null below the small-cell "
+        "threshold, others rounded"
+    )
 
 
 class DatasetPublic(BaseModel):

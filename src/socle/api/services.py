@@ -79,7 +79,9 @@ def load(node: Node, who: Principal, import_dir: Path, body: s.LoadCreate) -> s.
         path = (root / body.path).resolve()
         exists = path.exists()
     except (OSError, ValueError) as exc:
-        raise InputError(f"'{body.path}' is not a usable path ({exc})") from exc
+        # The OS error's reason only: its text names the resolved server path.
+        reason = (exc.strerror or type(exc).__name__) if isinstance(exc, OSError) else exc
+        raise InputError(f"'{body.path}' is not a usable path ({reason})") from exc
     if not path.is_relative_to(root):
         raise InputError(f"'{body.path}' is outside the import directory; give a relative path")
     if not exists:
@@ -120,16 +122,30 @@ def register_dataset(node: Node, who: Principal, body: s.DatasetCreate) -> s.Dat
     )
 
 
-def dataset(node: Node, dataset_id: str) -> s.DatasetPublic:
-    return _dataset(node.catalog.get(dataset_id))
+def _for_purpose(node: Node, who: Principal, dataset_id: str, purpose: str) -> Any:
+    """The dataset as seen for ``purpose``: consenting persons only, counts checked."""
+    return node.catalog.for_purpose(
+        dataset_id, warehouse=node.warehouse, consent=node.consent, purpose=purpose,
+        actor=who.subject, role=",".join(sorted(who.roles)),
+    )  # fmt: skip
+
+
+def dataset(node: Node, who: Principal, dataset_id: str, purpose: str) -> s.DatasetPublic:
+    return _dataset(_for_purpose(node, who, dataset_id, purpose))
 
 
 def variables(
-    node: Node, dataset_id: str, table: str | None, limit: int, offset: int
+    node: Node,
+    who: Principal,
+    dataset_id: str,
+    purpose: str,
+    table: str | None,
+    limit: int,
+    offset: int,
 ) -> dict[str, Any]:
     found = [
         s.VariablePublic(**asdict(v))
-        for v in node.catalog.get(dataset_id).variables
+        for v in _for_purpose(node, who, dataset_id, purpose).variables
         if table is None or v.table == table
     ]
     return page(found, limit, offset)
@@ -364,7 +380,9 @@ def train_model(node: Node, who: Principal, body: s.ModelCreate) -> s.ModelPubli
     return s.ModelPublic(id=trained.id, metrics=node.models.metrics(trained.id))
 
 
-def get_model(node: Node, model_id: str) -> s.ModelPublic:
+def get_model(node: Node, who: Principal, model_id: str) -> s.ModelPublic:
+    """A model's checked metrics, for its project's team, the committee and auditors."""
+    access.team_grant(node, who, node.models.grant_of(model_id))
     return s.ModelPublic(id=model_id, metrics=node.models.metrics(model_id))
 
 

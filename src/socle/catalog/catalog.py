@@ -3,16 +3,17 @@
 Metadata follows the HealthDCAT-AP vocabulary (title, description, publisher,
 contact, theme, temporal and population coverage, legal basis, access rights,
 update frequency); the dictionary is derived from the warehouse profile. The
-metadata is steward-level. Counts *for a purpose* are read through the
-consent filter and the warehouse's checked read path, and small cells are
-hidden.
+metadata is steward-level. Every count a reader sees passes the release
+rules (small counts suppressed, others rounded); counts *for a purpose*
+(:meth:`Catalog.counts`, :meth:`Catalog.for_purpose`) are read through the
+consent filter and the warehouse's checked read path.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -23,6 +24,7 @@ from socle.audit import AuditLog
 from socle.catalog.dictionary import describe
 from socle.consent import ConsentRegistry
 from socle.errors import SocleError
+from socle.privacy import disclose_count
 from socle.store import metadata
 from socle.warehouse import CDM, GrantScope, Warehouse, column_profiles, temporal_coverage
 
@@ -75,8 +77,8 @@ class Variable:
     table: str
     column: str
     type: str
-    completeness: float
-    distinct_values: int | None
+    completeness: float | None  # None on a table with fewer rows than the threshold
+    distinct_values: int | None  # disclosed like a release cell: None below the threshold
     description: str = ""
 
 
@@ -86,7 +88,7 @@ class Dataset:
     title: str
     description: str
     publisher: str
-    population: int | None  # None when below the small-cell threshold
+    population: int | None  # disclosed like a release cell: None below the threshold, rounded
     coverage_start: date | None
     coverage_end: date | None
     variables: tuple[Variable, ...]
@@ -121,8 +123,15 @@ class Counts:
 
 
 class Catalog:
-    def __init__(self, engine: Engine, audit: AuditLog, small_cell_threshold: int = 10) -> None:
-        self.engine, self.audit, self.threshold = engine, audit, small_cell_threshold
+    def __init__(
+        self,
+        engine: Engine,
+        audit: AuditLog,
+        small_cell_threshold: int = 10,
+        rounding_base: int = 5,
+    ) -> None:
+        self.engine, self.audit = engine, audit
+        self.threshold, self.rounding_base = small_cell_threshold, rounding_base
 
     def register(
         self,
@@ -206,8 +215,8 @@ class Catalog:
                 raise CatalogError(f"no dataset '{dataset_id}' in the catalogue")
             variables = tuple(
                 Variable(
-                    v.table_name, v.column_name, v.type, v.completeness, v.distinct_values,
-                    v.description,
+                    v.table_name, v.column_name, v.type, v.completeness,
+                    self._hide(v.distinct_values), v.description,
                 )
                 for v in conn.execute(
                     select(variable)
@@ -298,11 +307,66 @@ class Catalog:
         )  # fmt: skip
         return result
 
-    def _hide(self, n: int) -> int | None:
-        return int(n) if n >= self.threshold else None
+    def for_purpose(
+        self,
+        dataset_id: str,
+        *,
+        warehouse: Warehouse,
+        consent: ConsentRegistry,
+        purpose: str,
+        actor: str,
+        role: str = "researcher",
+        on: date | None = None,
+    ) -> Dataset:
+        """The dataset as a researcher sees it for ``purpose``.
+
+        Population, completeness and distinct values are computed on the persons
+        whose choices allow the purpose, through :meth:`Warehouse.scoped`, and
+        every count is disclosed like a release cell (completeness is withheld
+        on a table with fewer consenting rows than the threshold).
+        """
+        ds = self.get(dataset_id)
+        today = on or datetime.now(UTC).date()
+        persons = consent.person_filter(purpose, today)
+        scope = GrantScope(
+            f"catalogue:{dataset_id}", purpose, {t: tuple(c) for t, c in CDM.items()}
+        )
+        found: dict[tuple[str, str], tuple[float | None, int | None]] = {}
+        with warehouse.scoped(scope, persons) as reader:
+            for table, columns in CDM.items():
+                exprs = ", ".join(
+                    f"count({c}) AS n{i}, count(DISTINCT {c}) AS d{i}"
+                    for i, c in enumerate(columns)
+                )
+                row = reader.query(
+                    f"SELECT count(*) AS n, {exprs} FROM scoped_{table}"
+                ).to_pylist()[0]
+                for i, column in enumerate(columns):
+                    complete = row[f"n{i}"] / row["n"] if row["n"] >= self.threshold else None
+                    found[(table, column)] = (
+                        None if complete is None else round(complete, 2),
+                        self._hide(row[f"d{i}"]),
+                    )
+        population = self._hide(found[("person", "person_id")][1] or 0)
+        variables = tuple(
+            replace(v, completeness=found[(v.table, v.column)][0],
+                    distinct_values=found[(v.table, v.column)][1])
+            for v in ds.variables if (v.table, v.column) in found
+        )  # fmt: skip
+        self.audit.record(
+            actor=actor, role=role, action="catalog.dictionary", object=f"dataset {dataset_id}",
+            purpose=purpose,
+            details={"variables": len(variables),
+                     "suppressed": sum(v.distinct_values is None for v in variables)},
+        )  # fmt: skip
+        return replace(ds, population=population, variables=variables)
+
+    def _hide(self, n: int | None) -> int | None:
+        """A count as it may leave: suppressed below the threshold, rounded otherwise."""
+        return disclose_count(n, self.threshold, self.rounding_base)
 
     def _dataset(self, row: Any, variables: tuple[Variable, ...]) -> Dataset:
-        population = row.population if row.population >= self.threshold else None
+        population = self._hide(row.population)
         return Dataset(
             row.id, row.title, row.description, row.publisher, population,
             row.coverage_start, row.coverage_end, variables, row.contact,

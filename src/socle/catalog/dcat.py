@@ -69,7 +69,9 @@ def _dataset(d: Dataset) -> dict[str, Any]:
                     "csvw:name": f"{v.table}.{v.column}",
                     "csvw:datatype": v.type,
                     "dct:description": v.description,
-                    "socle:completeness": round(v.completeness, 4),
+                    "socle:completeness": (
+                        round(v.completeness, 4) if v.completeness is not None else None
+                    ),
                     "socle:distinctValues": v.distinct_values,
                 }
                 for v in d.variables

@@ -24,11 +24,14 @@ from socle.cli import (
 )
 from socle.cli import serve as serve_cli
 from socle.cli.common import err
-from socle.errors import SocleError
+from socle.errors import SocleError, crash_place
 
 app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
+    # Never a pretty traceback: it prints local variables, which may hold patient data.
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
     help="Socle: a platform of trust for health data and AI. Run `socle demo` for the whole lifecycle.",
 )
 lifecycle.register(app)
@@ -57,4 +60,18 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
+    except Exception as exc:  # the last guard: type and place, never the message
+        err.print(f"[bold red]unexpected error:[/] {describe_crash(exc)}", highlight=False)
+        sys.exit(UNEXPECTED_EXIT)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+UNEXPECTED_EXIT = 70  # EX_SOFTWARE
+
+
+def describe_crash(exc: BaseException) -> str:
+    """An unexpected error's type and place: its message and locals may quote patient data."""
+    return (
+        f"{type(exc).__name__} at {crash_place(exc)}. Its message is not shown (it may quote "
+        "data); report the type and place to the operators"
+    )

@@ -71,8 +71,10 @@ def show(
             table.add_column(col)
         for v in ds.variables:
             table.add_row(
-                f"{v.table}.{v.column}", v.type, f"{v.completeness:.0%}",
-                str(v.distinct_values), v.description,
+                f"{v.table}.{v.column}", v.type,
+                "-" if v.completeness is None else f"{v.completeness:.0%}",
+                "<threshold" if v.distinct_values is None else str(v.distinct_values),
+                v.description,
             )  # fmt: skip
         out.print(table)
 

@@ -196,15 +196,24 @@ class ConsentRegistry:
         """Whether the person's data may be used for ``purpose`` on ``as_of``."""
         return included(self.taxonomy.get(purpose).rule, self.history(person_id), purpose, as_of)
 
-    def person_filter(self, purpose: str, as_of: date) -> PersonFilter:
-        """The filter every purposeful read goes through (see :mod:`socle.warehouse.scope`)."""
-        rule = self.taxonomy.get(purpose).rule
-        if rule == "opt-out":
-            return PersonFilter(
-                purpose, as_of, excluded_person_ids=self._latest(purpose, as_of, EXCLUDING_KINDS)
-            )
+    def person_filter(
+        self, purpose: str, as_of: date, output_type: str | None = None
+    ) -> PersonFilter:
+        """The filter every purposeful read goes through (see :mod:`socle.warehouse.scope`).
+
+        With ``output_type``, every purpose the taxonomy says that use needs
+        applies too: a person excluded from any of them is excluded.
+        """
+        excluded: frozenset[int] = frozenset()
+        included_only: frozenset[int] | None = None
+        for code in self.taxonomy.purposes_for(purpose, output_type):
+            if self.taxonomy.get(code).rule == "opt-out":
+                excluded |= self._latest(code, as_of, EXCLUDING_KINDS)
+            else:
+                allowed = self._latest(code, as_of, INCLUDING_KINDS)
+                included_only = allowed if included_only is None else included_only & allowed
         return PersonFilter(
-            purpose, as_of, included_only=self._latest(purpose, as_of, INCLUDING_KINDS)
+            purpose, as_of, excluded_person_ids=excluded, included_only=included_only
         )
 
     def excluded_histories(self, purpose: str, as_of: date) -> dict[int, list[ConsentEvent]]:

@@ -34,12 +34,14 @@ from socle.consent.transparency import (
 from socle.privacy import VaultError
 
 Resolver = Callable[[str], int]
+ScopeCheck = Callable[[str, int], bool]  # whether a grant's population covers a person
 BulkProgress = Callable[[str, int, int], None]
 
 
 class _NodeLike(Protocol):
     consent: ConsentRegistry
     governance: Any
+    workspace: Any  # population_includes(grant_id, person_id) -> bool
 
     def person_id(self, source_patient_id: str) -> int: ...
 
@@ -55,14 +57,20 @@ class ConsentService:
     """The steward's and the patient's consent operations, by source patient id."""
 
     def __init__(
-        self, registry: ConsentRegistry, resolve: Resolver, projects: ProjectDirectory
+        self,
+        registry: ConsentRegistry,
+        resolve: Resolver,
+        projects: ProjectDirectory,
+        in_scope: ScopeCheck = lambda grant_id, person_id: True,
     ) -> None:
         self.registry, self._resolve, self.directory = registry, resolve, projects
-        self.taxonomy = registry.taxonomy
+        self.taxonomy, self._in_scope = registry.taxonomy, in_scope
 
     @classmethod
     def for_node(cls, node: _NodeLike) -> ConsentService:
-        return cls(node.consent, node.person_id, node.governance)
+        return cls(
+            node.consent, node.person_id, node.governance, node.workspace.population_includes
+        )
 
     def person(self, source_patient_id: str, where: str = "") -> int:
         """The pseudonymous person id, or :class:`UnknownPatientError` naming the record."""
@@ -94,7 +102,10 @@ class ConsentService:
     def projects_of_person(self, person_id: int) -> list[ProjectUse]:
         """:meth:`projects` for a person already identified (e.g. a signed-in patient account)."""
         history = self.registry.history(person_id)
-        return projects_used(self.taxonomy, history, uses(self.registry.audit), self.directory)
+        return projects_used(
+            self.taxonomy, history, uses(self.registry.audit), self.directory,
+            lambda grant_id: self._in_scope(grant_id, person_id),
+        )  # fmt: skip
 
     def impact_report(self, *, actor: str, on: date | None = None) -> list[ImpactedProject]:
         """Outputs already released for persons since excluded, per project (audited)."""
@@ -105,7 +116,7 @@ class ConsentService:
             if (h := self.registry.excluded_histories(code, today))
         }
         report = impacted_projects(
-            self.taxonomy, excluded, uses(self.registry.audit), self.directory
+            self.taxonomy, excluded, uses(self.registry.audit), self.directory, self._in_scope
         )
         self.registry.audit.record(
             actor=actor, role="data_steward", action="consent.impact_report",

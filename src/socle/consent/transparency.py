@@ -3,9 +3,10 @@
 *Uses* of data are read from the audit log — ``workspace.open`` (object: the
 grant), ``workspace.release`` and ``model.train`` (details: the grant) — and
 described through the governance public API (grant → request → title,
-sponsor). A use counts for a patient when their state, as recorded at the
-instant of the use, included the use's purpose on that day — exactly what the
-consent filter enforced for that read. The *impact report* lists outputs
+sponsor). A use counts for a patient when the grant's population covered them
+and their state, as recorded at the instant of the use, included every purpose
+the use needed on that day (e.g. research and AI training for a model) —
+exactly what the checkpoint enforced for that read. The *impact report* lists outputs
 already released under a purpose for patients who have since been excluded
 from it, so the committee can decide what to do with them.
 """
@@ -13,6 +14,7 @@ from it, so the committee can decide what to do with them.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -131,15 +133,34 @@ def _use(event: AuditEvent) -> Use:
     )  # fmt: skip
 
 
+def allowed(taxonomy: Taxonomy, history: list[ConsentEvent], use: Use) -> bool:
+    """Whether the person's state, as recorded at the use, allowed every purpose it needed."""
+    if use.purpose not in taxonomy.purposes:
+        return False
+    return all(
+        included(taxonomy.get(code).rule, history, code, use.on, use.at)
+        for code in taxonomy.purposes_for(use.purpose, use.output_type or None)
+    )
+
+
 def projects_used(
-    taxonomy: Taxonomy, history: list[ConsentEvent], all_uses: list[Use], projects: ProjectDirectory
+    taxonomy: Taxonomy,
+    history: list[ConsentEvent],
+    all_uses: list[Use],
+    projects: ProjectDirectory,
+    in_scope: Callable[[str], bool] = lambda grant_id: True,
 ) -> list[ProjectUse]:
-    """Projects whose uses happened while the person's state (as then recorded) included the purpose."""
+    """Projects whose scope included the person (``in_scope(grant_id)``: the grant's population
+    restriction) and whose uses happened while the person's state, as then recorded, allowed
+    every purpose the use needed."""
     by_grant: dict[str, list[Use]] = defaultdict(list)
+    scoped: dict[str, bool] = {}
     for use in all_uses:
-        if use.purpose in taxonomy.purposes and included(
-            taxonomy.get(use.purpose).rule, history, use.purpose, use.on, use.at
-        ):
+        if not allowed(taxonomy, history, use):
+            continue
+        if use.grant_id not in scoped:
+            scoped[use.grant_id] = in_scope(use.grant_id)
+        if scoped[use.grant_id]:
             by_grant[use.grant_id].append(use)
     result = []
     for grant_id, grant_uses in by_grant.items():
@@ -159,23 +180,26 @@ def impacted_projects(
     excluded_histories: dict[str, dict[int, list[ConsentEvent]]],
     all_uses: list[Use],
     projects: ProjectDirectory,
+    in_scope: Callable[[str, int], bool] = lambda grant_id, person_id: True,
 ) -> list[ImpactedProject]:
     """Released outputs whose purpose now excludes persons who were included when released.
 
     ``excluded_histories`` maps purpose → person → history (for that purpose)
-    of every person whose current state excludes the purpose.
+    of every person whose current state excludes the purpose; every purpose an
+    output needed counts (AI training for a model), within the grant's population.
     """
     outputs: dict[str, list[ReleasedOutput]] = defaultdict(list)
     persons: dict[str, set[int]] = defaultdict(set)
     purposes: dict[str, str] = {}
     for use in all_uses:
-        if use.action not in OUTPUT_TYPE or use.purpose not in excluded_histories:
+        if use.action not in OUTPUT_TYPE or use.purpose not in taxonomy.purposes:
             continue
-        rule = taxonomy.get(use.purpose).rule
         hit = {
             p
-            for p, history in excluded_histories[use.purpose].items()
-            if included(rule, history, use.purpose, use.on, use.at)
+            for code in taxonomy.purposes_for(use.purpose, use.output_type)
+            for p, history in excluded_histories.get(code, {}).items()
+            if included(taxonomy.get(code).rule, history, code, use.on, use.at)
+            and in_scope(use.grant_id, p)
         }
         if hit:
             outputs[use.grant_id].append(

@@ -1,9 +1,12 @@
 """Statistical disclosure control on aggregate outputs before release.
 
-Rules applied to every count cell: a count below the threshold (default 10)
-is suppressed (released as ``None`` and flagged), and every other count is
-rounded to the nearest multiple of the rounding base (default 5) so that
-differencing two releases cannot recover a suppressed cell exactly.
+Rules applied to every count that leaves a workspace (a release cell, a
+catalogue count, a model's persons, rows and events): a count below the
+threshold (default 10, zero included) is suppressed (released as ``None``
+and flagged), and every other count is rounded to the nearest multiple of
+the rounding base (default 5) so that differencing two releases cannot
+recover a suppressed cell exactly. :func:`disclose_count` is the one
+implementation; tables and single figures both go through it.
 """
 
 from __future__ import annotations
@@ -24,6 +27,13 @@ class CheckedTable:
     rounding_base: int
 
 
+def disclose_count(value: int | None, threshold: int = 10, rounding_base: int = 5) -> int | None:
+    """The releasable form of one count: ``None`` below ``threshold``, else rounded."""
+    if value is None or int(value) < threshold:
+        return None
+    return int(rounding_base * round(int(value) / rounding_base))
+
+
 def check_aggregate(
     columns: Sequence[str],
     rows: Sequence[Sequence[Any]],
@@ -31,19 +41,17 @@ def check_aggregate(
     threshold: int = 10,
     rounding_base: int = 5,
 ) -> CheckedTable:
-    """Suppress small counts and round the others in ``count_columns``."""
+    """Suppress small counts (zeros included) and round the others in ``count_columns``.
+
+    A missing count (``None``) is a zero: an absent cell must not be told apart
+    from a suppressed one.
+    """
     index = [columns.index(c) for c in count_columns]
     out, suppressed = [], 0
     for row in rows:
         cells = list(row)
         for i in index:
-            value = cells[i]
-            if value is None:
-                continue
-            if int(value) < threshold:
-                cells[i] = None
-                suppressed += 1
-            else:
-                cells[i] = int(rounding_base * round(int(value) / rounding_base))
+            cells[i] = disclose_count(cells[i], threshold, rounding_base)
+            suppressed += cells[i] is None
         out.append(tuple(cells))
     return CheckedTable(tuple(columns), tuple(out), suppressed, threshold, rounding_base)

@@ -2,6 +2,7 @@
 
 from socle.warehouse.errors import RekeyError, ScopeError, VocabularyError, WarehouseError
 from socle.warehouse.ledger import LedgerEntry
+from socle.warehouse.membership import population_includes
 from socle.warehouse.profile import (
     ColumnProfile,
     age_sex_pyramid,
@@ -30,5 +31,6 @@ __all__ = [
     "age_sex_pyramid",
     "column_profiles",
     "implausible_counts",
+    "population_includes",
     "temporal_coverage",
 ]

@@ -47,6 +47,7 @@ def remove_orphans(con: duckdb.DuckDBPyConnection) -> tuple[list[LedgerEntry], d
                     con,
                     f"DELETE FROM stage.{table} WHERE person_id NOT IN ({_KNOWN_PERSONS})",
                 )
+        con.execute(f"DELETE FROM stage.load_ledger WHERE person_id NOT IN ({_KNOWN_PERSONS})")
     return orphans, removed
 
 

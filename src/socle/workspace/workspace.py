@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from itertools import product
 from pathlib import Path
 
 import orjson
@@ -22,12 +23,18 @@ from socle.consent import ConsentRegistry
 from socle.errors import SocleError
 from socle.governance import Governance
 from socle.privacy import CheckedTable, check_aggregate
-from socle.warehouse import ScopedReader, Warehouse
+from socle.warehouse import GrantScope, ScopedReader, Warehouse, population_includes
 
 DIMENSIONS = {
     "age_band": "CASE WHEN age < 18 THEN '0-17' WHEN age < 45 THEN '18-44' "
     "WHEN age < 65 THEN '45-64' ELSE '65+' END",
     "sex": "CASE gender_concept_id WHEN 8507 THEN 'M' WHEN 8532 THEN 'F' ELSE 'U' END",
+}
+# Every value each dimension can take: a release shows the whole grid, zeros included, so an
+# absent group never tells a zero apart from a suppressed small count.
+LEVELS: dict[str, tuple[str, ...]] = {
+    "age_band": ("0-17", "18-44", "45-64", "65+"),
+    "sex": ("F", "M", "U"),
 }
 
 
@@ -68,10 +75,14 @@ class Workspace:
     def session(
         self, grant_id: str, output_type: str, *, actor: str, on: date | None = None
     ) -> Iterator[ScopedReader]:
-        """The checkpoint: grant scope + consent filter, both as of today."""
+        """The checkpoint: grant scope + consent filter, both as of today.
+
+        The consent filter covers every purpose the use needs (the grant's, and
+        those the taxonomy adds for ``output_type``, e.g. AI training for a model).
+        """
         today = on or datetime.now(UTC).date()
         scope = self.governance.grant_scope(grant_id, today, output_type)
-        persons = self.consent.person_filter(scope.purpose, today)
+        persons = self.consent.person_filter(scope.purpose, today, output_type)
         self.audit.record(
             actor=actor, role="researcher", action="workspace.open", object=grant_id,
             purpose=scope.purpose,
@@ -79,6 +90,15 @@ class Workspace:
         )  # fmt: skip
         with self.warehouse.scoped(scope, persons) as reader:
             yield reader
+
+    def population_includes(self, grant_id: str, person_id: int) -> bool:
+        """Whether a grant's population restriction covers a person, whatever the grant's state
+        today (expired and revoked grants included): what patient transparency needs."""
+        grant = self.governance.grant(grant_id)
+        scope = GrantScope(
+            grant.id, grant.purpose, {}, population=grant.population, starts=grant.starts
+        )
+        return population_includes(self.warehouse, scope, person_id)
 
     def condition_counts(
         self,
@@ -109,9 +129,13 @@ class Workspace:
                 """,
                 [condition],
             )
-        rows = list(
-            zip(*(result.column(i).to_pylist() for i in range(result.num_columns)), strict=True)
-        )
+        found = {
+            tuple(row[:-1]): row[-1]
+            for row in zip(
+                *(result.column(i).to_pylist() for i in range(result.num_columns)), strict=True
+            )
+        }
+        rows = [(*cell, found.get(cell, 0)) for cell in product(*(LEVELS[d] for d in dims))]
         return self.release(
             grant_id, result.column_names, rows, ["persons"], actor=actor,
             description=f"persons with {condition} by {' and '.join(dims)}",

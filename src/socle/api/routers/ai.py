@@ -24,4 +24,5 @@ async def train(body: s.ModelCreate, user: Authorized, run: Runner) -> s.ModelPu
 async def get(
     model_id: Annotated[str, Path(min_length=1, max_length=40)], user: Authorized, run: Runner
 ) -> s.ModelPublic:
-    return await run.call(lambda n: services.get_model(n, model_id))
+    """A model's checked metrics: for its project's team, the committee and auditors."""
+    return await run.call(lambda n: services.get_model(n, user, model_id))

@@ -13,6 +13,13 @@ from socle.api.policy import Authorized, authorize
 
 router = APIRouter(prefix="/catalog", tags=["catalog"], dependencies=[Depends(authorize)])
 DatasetId = Annotated[str, Path(min_length=1, max_length=40)]
+Purpose = Annotated[
+    str,
+    Query(
+        min_length=1, max_length=60,
+        description="Purpose whose consent filter applies to every count shown",
+    ),
+]  # fmt: skip
 
 
 @router.post("/datasets", name="catalog.register", response_model=s.DatasetPublic, status_code=201)
@@ -22,8 +29,11 @@ async def register(body: s.DatasetCreate, user: Authorized, run: Runner) -> s.Da
 
 
 @router.get("/datasets/{dataset_id}", name="catalog.dataset", response_model=s.DatasetPublic)
-async def dataset(dataset_id: DatasetId, user: Authorized, run: Runner) -> s.DatasetPublic:
-    return await run.call(lambda n: services.dataset(n, dataset_id))
+async def dataset(
+    dataset_id: DatasetId, user: Authorized, run: Runner, purpose: Purpose = "research"
+) -> s.DatasetPublic:
+    """A dataset's metadata; its population counts consenting persons only, checked."""
+    return await run.call(lambda n: services.dataset(n, user, dataset_id, purpose))
 
 
 @router.get(
@@ -37,5 +47,9 @@ async def variables(
     limit: Limit = 50,
     offset: Offset = 0,
     table: Annotated[str | None, Query(max_length=80, description="Only this CDM table")] = None,
+    purpose: Purpose = "research",
 ) -> Any:
-    return await run.call(lambda n: services.variables(n, dataset_id, table, limit, offset))
+    """The variable dictionary; completeness and distinct values on consenting persons, checked."""
+    return await run.call(
+        lambda n: services.variables(n, user, dataset_id, purpose, table, limit, offset)
+    )
