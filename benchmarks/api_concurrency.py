@@ -88,10 +88,12 @@ async def measure(
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = start(home, port, threads)
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     try:
         async with httpx.AsyncClient(
-            base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=120
+            base_url=f"http://127.0.0.1:{port}",
+            limits=limits,
+            timeout=httpx.Timeout(120, pool=None),
         ) as c:
             tokens = {}
             for user in (STEWARD, RESEARCHER):
@@ -174,9 +176,14 @@ def report(threads: int, r: dict[str, Any]) -> float:
 async def main(args: argparse.Namespace) -> int:
     count = int(args.rate * args.seconds)
     with tempfile.TemporaryDirectory(prefix="socle-bench-") as tmp:
-        home = Path(tmp) / "home"
-        print(f"preparing: demo lifecycle, warehouse grown to {args.persons:,} persons ...")
-        grant_id, dataset_id = prepare(home, args.persons)
+        home = (args.keep or Path(tmp)) / "home"
+        ids = home.parent / "ids.txt"
+        if ids.exists():  # prepared by an earlier run with the same --keep
+            grant_id, dataset_id = ids.read_text().split()
+        else:
+            print(f"preparing: demo lifecycle, warehouse grown to {args.persons:,} persons ...")
+            grant_id, dataset_id = prepare(home, args.persons)
+            ids.write_text(f"{grant_id} {dataset_id}")
         results = {}
         for threads in (1, args.threads):
             r = await measure(home, grant_id, dataset_id, threads, args.rate, count, args.slow)
@@ -197,4 +204,7 @@ if __name__ == "__main__":
     parser.add_argument("--persons", type=int, default=300_000, help="warehouse size")
     parser.add_argument("--slow", type=int, default=1, help="slow queries kept running at once")
     parser.add_argument("--threads", type=int, default=8, help="read threads per process")
+    parser.add_argument(
+        "--keep", type=Path, help="prepare the node in this folder once, reuse it on later runs"
+    )
     sys.exit(asyncio.run(main(parser.parse_args())))

@@ -7,9 +7,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from socle.config import Settings
 from socle.node import Node
+
+# Property tests judge behaviour, not speed: no per-example deadline on a busy 2-core machine.
+hypothesis_settings.register_profile(
+    "socle", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("socle")
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "sample"

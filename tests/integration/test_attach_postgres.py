@@ -41,7 +41,7 @@ def test_postgresql_cdm_is_attached_and_queried_through_a_grant(
         counts = node.attach_cdm(url, actor="steward", schema="cdm")
         assert counts["person"] == 28 and counts["condition_occurrence"] == 470
         grant_id = approved_grant(node)
-        with node.workspace.session(grant_id, "aggregates", actor="r") as ws:
+        with node.workspace.session(grant_id, "aggregates", actor="researcher") as ws:
             n = ws.query("SELECT count(*) FROM scoped_condition_occurrence").column(0)[0]
         assert n.as_py() == 470
         [(tokens,)] = node.warehouse.aggregate(

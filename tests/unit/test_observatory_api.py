@@ -104,3 +104,27 @@ def test_a_method_change_through_the_api_is_audited_with_the_signed_in_reviewer(
     assert (event.actor, event.role) == ("rev@observatory", "observatory_reviewer")
     method = client.get("/observatory/method").json()
     assert method["version"] == 1 and method["adopted_by"] == "rev@observatory"
+
+
+def test_a_reviewer_reviews_and_publishes_an_import_in_one_batch_skipping_their_conflicts(
+    client: TestClient,
+) -> None:
+    steward = _as(client, "steward@h", Role.DATA_STEWARD)
+    reviewer = _as(client, "rev@observatory", Role.OBSERVATORY_REVIEWER)
+    for maker in ("Acme AI", "Other Inc"):
+        client.post("/observatory/submissions", json={"data": {**TOOL, "maker": maker}},
+                    headers=steward)  # fmt: skip
+    client.post("/observatory/declarations", json={"statement": "I advise Acme",
+                                                   "makers": ["Acme AI"]}, headers=reviewer)  # fmt: skip
+    reviewed = client.post("/observatory/reviews", json={"source": "submission"}, headers=reviewer)
+    assert len(reviewed.json()["done"]) == 1
+    [why] = reviewed.json()["skipped"].values()
+    assert "conflict of interest" in why
+    published = client.post("/observatory/publications", json={"source": "submission"},
+                            headers=reviewer)  # fmt: skip
+    assert published.json()["done"] == reviewed.json()["done"]
+    assert [e["data"]["maker"] for e in client.get("/observatory/entries").json()["items"]] == [
+        "Other Inc"
+    ]
+    nothing = client.post("/observatory/reviews", json={}, headers=reviewer)
+    assert nothing.status_code == 422 and "name the entries" in nothing.json()["detail"]

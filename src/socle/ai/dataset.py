@@ -1,6 +1,6 @@
 """The training set of the demo model, built inside the workspace checkpoint.
 
-Design (a landmark cohort): every 1 January from 2012 to 2020 on which an
+Design (a landmark cohort): every 1 January from 2008 to 2020 on which an
 adult is under observation and has no prior record of the target condition
 is one landmark. Features are age, sex and the latest BMI, systolic blood
 pressure and glucose in the three years before it; the label is a first
@@ -57,7 +57,7 @@ def build_training_set(ws: ScopedReader) -> TrainingSet:
                    o.observation_period_end_date AS obs_end
             FROM scoped_person p
             JOIN scoped_observation_period o USING (person_id)
-            CROSS JOIN range(2012, 2021) t(y)
+            CROSS JOIN range(2008, 2021) t(y)
             WHERE make_date(y, 1, 1) BETWEEN o.observation_period_start_date
                                           AND o.observation_period_end_date
               AND y - p.year_of_birth >= 18

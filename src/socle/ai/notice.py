@@ -32,7 +32,7 @@ clinician (human guarantee); none acts on its own.
 
 ## Population
 Adults (18+) under observation in the source warehouse, from yearly landmarks
-2012–2020, whose choices allow every purpose this use needs: {", ".join(purposes)}.
+2008–2020, whose choices allow every purpose this use needs: {", ".join(purposes)}.
 Persons: {n(ev.persons)}; training persons: {n(ev.train_persons)}; held-out persons:
 {n(ev.test_persons)}. Landmarks: {n(ev.rows)}; events: {n(ev.events)}; event rate: {pct(ev.prevalence)}.
 Every count is checked like a release (below {ev.threshold}: suppressed; others rounded to

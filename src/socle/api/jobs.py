@@ -24,7 +24,7 @@ from sqlalchemy import Column, Engine, String, Table, Text, select
 
 from socle.api.auth import Principal
 from socle.api.runner import NodeRunner
-from socle.errors import SocleError
+from socle.errors import SocleError, crash_place
 from socle.governance import NotFoundError
 from socle.node import Node
 from socle.store import metadata
@@ -85,8 +85,10 @@ class Jobs:
             result = work(self.runner.node)
         except SocleError as exc:
             self._update(job_id, state="failed", error=exc.message, finished_at=_now())
-        except Exception:
-            log.exception("job %s failed", job_id)
+        except Exception as exc:  # type and place only: the message may quote patient data
+            log.error(
+                "job %s failed: unexpected %s at %s", job_id, type(exc).__name__, crash_place(exc)
+            )
             error = "internal error; the server's log has the details"
             self._update(job_id, state="failed", error=error, finished_at=_now())
         else:

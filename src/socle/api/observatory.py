@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from socle.api.auth import Principal
 from socle.api.errors import PermissionDeniedError
 from socle.api.roles import Role
+from socle.errors import InputError
 from socle.node import Node
 from socle.observatory import (
     REVIEWER,
@@ -69,6 +70,20 @@ class DeclarationCreate(BaseModel):
 class ReviewCreate(BaseModel):
     outcome: Literal["reviewed", "changes_requested"] = "reviewed"
     note: str = Field(default="", max_length=2000)
+
+
+class BatchCreate(BaseModel):
+    """Entries to review or publish: by id, or every one of a source awaiting this step."""
+
+    ids: list[Annotated[str, Field(max_length=40)]] = Field(default=[], max_length=5000)
+    source: str | None = Field(default=None, max_length=40, description="e.g. fda, import")
+    outcome: Literal["reviewed", "changes_requested"] = "reviewed"
+    note: str = Field(default="", max_length=2000)
+
+
+class BatchPublic(BaseModel):
+    done: list[str]
+    skipped: dict[str, str]  # entry id -> why (own submission, conflict, state)
 
 
 class MethodCreate(BaseModel):
@@ -149,6 +164,29 @@ def review(node: Node, who: Principal, entry_id: str, body: ReviewCreate) -> Sub
         entry_id, reviewer=who.subject, outcome=body.outcome, note=body.note
     )
     return _submission(node, entry)
+
+
+def _batch_ids(node: Node, body: BatchCreate, state: str) -> list[str]:
+    if body.ids:
+        return list(body.ids)
+    if body.source:
+        return node.observatory.registry.entry_ids(source=body.source, state=state)
+    raise InputError("name the entries (ids) or a source whose entries to act on")
+
+
+def review_batch(node: Node, who: Principal, body: BatchCreate) -> BatchPublic:
+    done, skipped = node.observatory.reviews.review_many(
+        _batch_ids(node, body, "submitted"), reviewer=who.subject, outcome=body.outcome,
+        note=body.note,
+    )  # fmt: skip
+    return BatchPublic(done=done, skipped=skipped)
+
+
+def publish_batch(node: Node, who: Principal, body: BatchCreate) -> BatchPublic:
+    done, skipped = node.observatory.reviews.publish_many(
+        _batch_ids(node, body, "reviewed"), actor=who.subject
+    )
+    return BatchPublic(done=done, skipped=skipped)
 
 
 def publish(node: Node, who: Principal, entry_id: str) -> SubmissionPublic:

@@ -112,6 +112,8 @@ POLICY: dict[str, frozenset[Role]] = {
     "observatory.declare": frozenset({OBS_REVIEWER}),
     "observatory.review": frozenset({OBS_REVIEWER}),
     "observatory.publish": frozenset({OBS_REVIEWER}),
+    "observatory.review_batch": frozenset({OBS_REVIEWER}),
+    "observatory.publish_batch": frozenset({OBS_REVIEWER}),
     "observatory.method_adopt": frozenset({OBS_REVIEWER}),
     "observatory.ranking_record": frozenset({OBS_REVIEWER}),
     "observatory.sync": frozenset({STEWARD}),

@@ -209,12 +209,13 @@ class AuditLog:
     def upgrade(self, *, actor: str) -> int:
         """Seal a log written before sealing, then anchor its head; return the events sealed.
 
-        The SHA-256 chain is verified first: sealing trusts the log as it is
-        now, so run it once, on a log you have reason to trust (see docs/audit.md).
+        The SHA-256 chain is verified first, against any heads already in the
+        anchor file: sealing trusts the log as it is now, so run it once, on a
+        log you have reason to trust (see docs/audit.md).
         """
         if self.seal is None or self.anchors is None:
             raise AuditError("this audit log has no key to seal with")
-        verify_chain(self._raw_fields())
+        verify_chain(self._raw_fields(), anchors=self.anchors.read())
         with self.engine.begin() as conn:
             sealed = set(conn.execute(select(audit_seal.c.seq)).scalars())
             rows = [

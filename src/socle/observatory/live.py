@@ -46,7 +46,7 @@ def model_entry(model: RegisteredModel, datasets: Sequence[str], publisher: str)
     study = Study(
         title=f"Held-out evaluation of {model.id} (persons never seen in training)",
         year=int(model.created_at[:4]), design="internal_validation",
-        sample_size=int(m.get("test_persons", 0)) or None, metrics=metrics,
+        sample_size=int(m["test_persons"]) if m.get("test_persons") else None, metrics=metrics,
         external_validation=False, reference=f"model card {model.id}",
     )  # fmt: skip
     return ToolData(
@@ -55,7 +55,8 @@ def model_entry(model: RegisteredModel, datasets: Sequence[str], publisher: str)
         intended_use="Decision support: estimates the risk of a first record of essential "
         "hypertension within five years for an adult without that diagnosis.",
         population=f"Adults under observation, consenting to purpose '{model.purpose}'; "
-        f"{m.get('train_persons', '?')} training persons.",
+        + (f"about {m['train_persons']} training persons." if m.get("train_persons")
+           else "training persons below the small-cell threshold."),
         setting="Primary care, under human guarantee",
         training_data=TrainingData(
             description=f"Trained under grant {model.grant_id} on consenting patients only.",

@@ -8,7 +8,7 @@ their age at each event are exact, while no stored date is a real calendar
 day of that person. The offset is an HMAC of the patient's source id under a
 key of its own (not the pseudonym key, so a pseudonym-key rotation leaves
 the dates alone); the clinical-notes de-identification applies the same
-offset to dates found in text. See docs/adr/0003-date-shifting.md.
+offset to dates found in text. See docs/adr/0004-date-shifting.md.
 """
 
 from __future__ import annotations

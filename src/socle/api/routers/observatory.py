@@ -139,6 +139,18 @@ async def publish(entry_id: EntryId, user: Authorized, run: Runner) -> o.Submiss
     return await run.call(lambda n: o.publish(n, user, entry_id))
 
 
+@router.post("/reviews", name="observatory.review_batch", response_model=o.BatchPublic)
+async def review_batch(body: o.BatchCreate, user: Authorized, run: Runner) -> o.BatchPublic:
+    """Review many entries (e.g. an import); those you may not review are skipped, with why."""
+    return await run.call(lambda n: o.review_batch(n, user, body))
+
+
+@router.post("/publications", name="observatory.publish_batch", response_model=o.BatchPublic)
+async def publish_batch(body: o.BatchCreate, user: Authorized, run: Runner) -> o.BatchPublic:
+    """Publish many reviewed entries; those you may not publish are skipped, with why."""
+    return await run.call(lambda n: o.publish_batch(n, user, body))
+
+
 @router.post("/methods", name="observatory.method_adopt", status_code=201)
 async def adopt(body: o.MethodCreate, user: Authorized, run: Runner) -> dict[str, Any]:
     """Adopt a new version of the scoring method (a recorded, audited decision)."""
