@@ -327,16 +327,12 @@ def _release_desk_cases(
 ) -> None:
     """Model metrics stopped by a check; a differencing pair caught; a DP count released."""
     ev = trained.evaluation
-    events = round(ev.observed_rate * ev.test_rows)
-    metrics = ModelMetrics(
-        trained.id,
-        (
-            MetricRow(
-                "overall", ev.test_persons, events, {"auroc": ev.auroc or 0.0, "brier": ev.brier}
-            ),
-        ),
-    )
-    population = Population(f"grant {grant_id}: held-out persons of {trained.id}", ev.test_persons)
+    # The evaluation's counts are already disclosed (rounded; None when suppressed).
+    persons = ev.test_persons or 0
+    events = round((ev.observed_rate or 0.0) * (ev.test_rows or 0))
+    scores = {k: v for k, v in (("auroc", ev.auroc), ("brier", ev.brier)) if v is not None}
+    metrics = ModelMetrics(trained.id, (MetricRow("overall", persons, events, scores),))
+    population = Population(f"grant {grant_id}: held-out persons of {trained.id}", persons)
     try:
         node.desk.request(
             grant_id, [Output("model_metrics", "model_metrics", metrics, population)],

@@ -9,12 +9,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import orjson
 import typer
 
-from socle.audit import Anchor, AuditEvent, Seal, verify_jsonl
 from socle.cli.common import Actor, Home, open_node, out
 from socle.errors import InputError
 
-if TYPE_CHECKING:
-    from socle.audit import Anchor
+if TYPE_CHECKING:  # the audit context (SQLAlchemy) loads only when a command runs
+    from socle.audit import Anchor, AuditEvent
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -91,7 +90,7 @@ def verify_export(
     ] = None,
 ) -> None:
     """Verify an exported JSON Lines log without the node (what an outside auditor runs)."""
-    from socle.audit import verify_jsonl
+    from socle.audit import Seal, verify_jsonl
     from socle.config import Settings
     from socle.privacy import key_provider
 
@@ -134,6 +133,7 @@ def trace_release(
     ] = None,
 ) -> None:
     """The permit chain of a release: job, extract and code hashes, grant, committee decision."""
+    from socle.audit import verify_jsonl
     from socle.workspace import trace
 
     if export is not None:
@@ -153,6 +153,8 @@ def trace_release(
 
 
 def _exported_events(path: Path) -> Iterator[AuditEvent]:
+    from socle.audit import AuditEvent
+
     with path.open("rb") as f:
         for line in f:
             if line.strip():

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.table import Table
 
 from socle.cli.common import Actor, Home, open_node, out
-from socle.release import CheckReport, OutputRequest
+
+if TYPE_CHECKING:  # the release context loads only when a command runs
+    from socle.release import CheckReport, OutputRequest
 
 app = typer.Typer(no_args_is_help=True)
 Condition = Annotated[

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
@@ -11,7 +11,9 @@ from rich.table import Table
 
 from socle.cli.common import Actor, Home, open_node, out
 from socle.errors import InputError
-from socle.workspace import Job, NamedResult, from_json
+
+if TYPE_CHECKING:  # the workspace context (DuckDB) loads only when a command runs
+    from socle.workspace import Job, NamedResult
 
 app = typer.Typer(no_args_is_help=True)
 jobs = typer.Typer(no_args_is_help=True)
@@ -62,6 +64,8 @@ def cohort(
         data = orjson.loads(_read(definition))
     except orjson.JSONDecodeError as exc:
         raise InputError(f"{definition.name} is not JSON: {exc}") from exc
+    from socle.workspace import from_json
+
     parsed = from_json(data, name)
     with open_node(home) as node:
         _show_result(node.workspace.queries.run_cohort(grant, parsed, actor=actor))
