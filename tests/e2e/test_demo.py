@@ -68,7 +68,7 @@ def test_demo_release_desk_approves_stops_catches_and_budgets(demo_home: Path) -
     node = _node(demo_home)
     try:
         released = node.desk.requests(state="released")
-        assert len(released) == 3  # two tables, one DP count
+        assert len(released) == 4  # two tables, the sandboxed job's table, one DP count
         assert all(len(r.reviews) == 2 for r in released)
         [rejected] = node.desk.requests(state="rejected")
         [check] = [c for c in rejected.items[0].checks if c["name"] == "differencing"]
@@ -188,13 +188,19 @@ def test_audit_verifies_then_names_a_tampered_event(demo_home: Path) -> None:
 def test_every_release_of_the_demo_traces_back_to_the_committee_decision(demo_home: Path) -> None:
     node = _node(demo_home)
     try:
-        releases = [e.object for e in node.audit.events("workspace.release")]
+        releases = [e.object for e in node.audit.events("release.released")]
+        handed = [e.object for e in node.audit.events("workspace.release")]
     finally:
         node.close()
-    assert len(releases) == 3
+    assert len(releases) == 4 and set(releases) < set(handed)  # one was rejected, not released
+    traces = []
     for release in releases:
         result = socle("audit", "trace", release, home=demo_home)
         assert result.returncode == 0, result.stderr
         assert "decision" in result.stdout and "grant.issue" in result.stdout
-    job_release = socle("audit", "trace", releases[-1], home=demo_home).stdout
-    assert "workspace.job.start" in job_release and "code_sha256" in job_release
+        assert result.stdout.count("release.approved") == 2  # both output checkers
+        traces.append(result.stdout)
+    [job_release] = [t for t in traces if "workspace.job.start" in t]
+    assert "code_sha256" in job_release
+    [rejected] = set(handed) - set(releases)
+    assert socle("audit", "trace", rejected, home=demo_home).returncode != 0
