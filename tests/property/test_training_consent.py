@@ -45,7 +45,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     node = Node.open(Settings(home=root / "home"))
     node.load(SAMPLE, actor="test")
     grant = approved_grant(node, variables=VARIABLES, output_types=("model_training",))
-    with node.workspace.session(grant, "model_training", actor="test") as ws:
+    with node.workspace.session(grant, "model_training", actor="researcher") as ws:
         trainable = sorted({int(g) for g in build_training_set(ws).groups})
     yield World(node, grant, trainable, root / "releases")
     node.close()
