@@ -41,12 +41,12 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
 
 
 def _training(node: Node) -> tuple[int, int, int]:
-    """Persons, test-split persons and events of the sample, counted by the steward directly."""
+    """Persons, test-split persons and events of the sample, counted directly through the checkpoint."""
     grant = approved_grant(node, variables=VARIABLES, output_types=("model_training",))
     from socle.ai import build_training_set
     from socle.ai.training import _person_folds
 
-    with node.workspace.session(grant, "model_training", actor="steward") as ws:
+    with node.workspace.session(grant, "model_training", actor="researcher") as ws:
         data = build_training_set(ws)
     _, test = _person_folds(data, 3, 7)[0]
     return data.persons, len(set(data.groups[test].tolist())), int(data.y.sum())
