@@ -59,7 +59,7 @@ def test_attached_csv_cdm_is_pseudonymised_and_queried_through_a_grant(node: Nod
     assert sum(source_days) - sum(stored_days) >= len(stored_days), "every date moved back"
 
     grant_id = approved_grant(node)
-    with node.workspace.session(grant_id, "aggregates", actor="r") as ws:
+    with node.workspace.session(grant_id, "aggregates", actor="researcher") as ws:
         persons = ws.query("SELECT person_id FROM scoped_person").column(0).to_pylist()
         conditions = ws.query("SELECT count(*) FROM scoped_condition_occurrence").column(0)[0]
     assert len(persons) == 28 and conditions.as_py() == 470
@@ -68,7 +68,7 @@ def test_attached_csv_cdm_is_pseudonymised_and_queried_through_a_grant(node: Nod
         actor="p",
         role="patient",
     )
-    with node.workspace.session(grant_id, "aggregates", actor="r") as ws:
+    with node.workspace.session(grant_id, "aggregates", actor="researcher") as ws:
         assert (
             persons[0] not in ws.query("SELECT person_id FROM scoped_person").column(0).to_pylist()
         )
