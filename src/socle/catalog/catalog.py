@@ -335,12 +335,13 @@ class Catalog:
         ds = self.get(dataset_id)
         today = on or datetime.now(UTC).date()
         persons = consent.person_filter(purpose, today)
-        scope = GrantScope(
-            f"catalogue:{dataset_id}", purpose, {t: tuple(c) for t, c in CDM.items()}
-        )
+        # Patient rows only (tables keyed by person): reference tables (provider, care site,
+        # location, cdm_source...) keep the figures stored, already disclosed, at registration.
+        person_tables = {t: tuple(c) for t, c in CDM.items() if "person_id" in c}
+        scope = GrantScope(f"catalogue:{dataset_id}", purpose, person_tables)
         found: dict[tuple[str, str], tuple[float | None, int | None]] = {}
         with warehouse.scoped(scope, persons) as reader:
-            for table, columns in CDM.items():
+            for table, columns in person_tables.items():
                 exprs = ", ".join(
                     f"count({c}) AS n{i}, count(DISTINCT {c}) AS d{i}"
                     for i, c in enumerate(columns)
@@ -358,7 +359,8 @@ class Catalog:
         variables = tuple(
             replace(v, completeness=found[(v.table, v.column)][0],
                     distinct_values=found[(v.table, v.column)][1])
-            for v in ds.variables if (v.table, v.column) in found
+            if (v.table, v.column) in found else v
+            for v in ds.variables
         )  # fmt: skip
         self.audit.record(
             actor=actor, role=role, action="catalog.dictionary", object=f"dataset {dataset_id}",
