@@ -57,9 +57,10 @@ def prepare(home: Path) -> tuple[str, list[int]]:
         node.close()
 
 
-def start_server(home: Path, port: int, synchronous: str) -> subprocess.Popen[bytes]:
+def start_server(home: Path, port: int, **settings: str) -> subprocess.Popen[bytes]:
+    """``socle serve`` on loopback with ``SOCLE_<NAME>`` settings only from ``settings``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOCLE_")}
-    env["SOCLE_SQLITE_SYNCHRONOUS"] = synchronous
+    env.update({f"SOCLE_{name.upper()}": value for name, value in settings.items()})
     server = subprocess.Popen(
         [sys.executable, "-c", "from socle.cli import main; main()", "serve", "--home", str(home),
          "--port", str(port)],
@@ -106,7 +107,7 @@ async def measure(
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = start_server(home, port, synchronous)
+    server = start_server(home, port, sqlite_synchronous=synchronous)
     print(f"socle serve on 127.0.0.1:{port} (log: {home.parent / 'server.log'})")
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
     try:

@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,7 +31,7 @@ from typing import Any
 
 import httpx
 from _cohort import build
-from api import PASSWORD, REPO, drive, pct
+from api import PASSWORD, REPO, drive, pct, start_server
 
 from socle.api import Role, UserStore
 from socle.config import Settings
@@ -62,32 +60,13 @@ def prepare(home: Path, persons: int) -> tuple[str, str]:
     return run.grant_id, dataset_id
 
 
-def start(home: Path, port: int, threads: int) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOCLE_")}
-    env["SOCLE_THREADS"] = str(threads)
-    server = subprocess.Popen(
-        [sys.executable, "-c", "from socle.cli import main; main()", "serve", "--home", str(home),
-         "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=(home.parent / "server.log").open("ab"),
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
-            return server
-        except httpx.TransportError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("socle serve did not start within 60 s")
-
-
 async def measure(
     home: Path, grant_id: str, dataset_id: str, threads: int, rate: float, count: int, slow: int
 ) -> dict[str, Any]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = start(home, port, threads)
+    server = start_server(home, port, threads=str(threads))
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     try:
         async with httpx.AsyncClient(
