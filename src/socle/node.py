@@ -107,6 +107,9 @@ class Node:
             limits=ReadLimits.from_mebibytes(
                 self.settings.ingest_max_file_mb, self.settings.ingest_memory_mb
             ),
+            notes=NoteIntake(
+                self.pseudo, self.vault, self.dates, max_chars=self.settings.notes_max_chars
+            ),
         )  # fmt: skip
         self.audit.record(
             actor=actor, role="data_steward", action="warehouse.load", object=summary.load_id,
