@@ -18,6 +18,7 @@ from socle.guarantee import HumanGuarantee
 from socle.ingest import (
     KeyRotationError,
     LoadSummary,
+    NoteIntake,
     ReadLimits,
     RotationSummary,
     ingest,

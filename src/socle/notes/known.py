@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 
 _TOKEN = re.compile(r"[^\W\d_]+|\d+")
 _SUFFIX = re.compile(r"(?<=[^\W\d_])\d+$")
-_SEPARATORS = r"[\s.\-/()_+]*"
+_SEPARATORS = re.compile(r"[\s.\-/()_+:]*")
+Span = tuple[int, int, str]
 LABELS = ("PATIENT", "PERSON", "PRACTITIONER", "ORGANIZATION", "LOCATION", "ADDRESS", "ZIP")
 LABELS += ("PHONE", "EMAIL", "URL", "ID", "DATE")
 MIN_CODE_CHARS = 4  # shorter codes would match everywhere
@@ -37,6 +38,10 @@ MIN_CODE_CHARS = 4  # shorter codes would match everywhere
 
 def tokens(text: str) -> list[str]:
     return [t.casefold() for t in _TOKEN.findall(text)]
+
+
+def token_matches(text: str) -> list[re.Match[str]]:
+    return list(_TOKEN.finditer(text))
 
 
 def without_suffix(name: str) -> str:
@@ -49,8 +54,8 @@ class KnownTerms:
 
     def __init__(self) -> None:
         self._phrases: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
-        self._codes: dict[str, set[str]] = defaultdict(set)
-        self._compiled: list[tuple[re.Pattern[str], str]] | None = None
+        self._codes: dict[str, str] = {}  # letters and digits only, case-folded → label
+        self._prefixes: set[str] = set()
 
     def add_phrase(self, label: str, phrase: str, *, bare: bool = True) -> None:
         """Add a name or place; with ``bare``, its digit-less form too."""
@@ -60,30 +65,26 @@ class KnownTerms:
                 self._phrases[words[0]].append((words, label))
 
     def add_code(self, label: str, code: str) -> None:
-        chars = [c for c in code if c.isalnum()]
-        if len(chars) >= MIN_CODE_CHARS:
-            self._codes[label].add("".join(chars).casefold())
-            self._compiled = None
+        key = "".join(tokens(code))
+        if len(key) >= MIN_CODE_CHARS:
+            self._codes[key] = label
+            self._prefixes.update(key[:n] for n in range(1, len(key)))
 
     def __bool__(self) -> bool:
         return bool(self._phrases or self._codes)
 
-    def _patterns(self) -> list[tuple[re.Pattern[str], str]]:
-        if self._compiled is None:
-            self._compiled = []
-            for label, codes in self._codes.items():
-                alternatives = "|".join(
-                    _SEPARATORS.join(re.escape(c) for c in code)
-                    for code in sorted(codes, key=len, reverse=True)
-                )
-                pattern = rf"(?<![^\W_])(?:{alternatives})(?![^\W_])"
-                self._compiled.append((re.compile(pattern, re.IGNORECASE), label))
-        return self._compiled
+    def find(self, text: str, found: Sequence[re.Match[str]] | None = None) -> Iterator[Span]:
+        """``(start, end, label)`` of every known phrase and code in ``text``.
 
-    def find(self, text: str) -> Iterable[tuple[int, int, str]]:
-        """``(start, end, label)`` of every known phrase and code in ``text``."""
-        found = [m for m in _TOKEN.finditer(text)]
+        ``found`` are the text's tokens (:func:`token_matches`), when already computed.
+        """
+        found = token_matches(text) if found is None else found
         words = [m.group().casefold() for m in found]
+        yield from self._find_phrases(found, words)
+        if self._codes:
+            yield from self._find_codes(text, found, words)
+
+    def _find_phrases(self, found: Sequence[re.Match[str]], words: list[str]) -> Iterator[Span]:
         i = 0
         while i < len(words):
             best: tuple[int, str] | None = None
@@ -96,9 +97,27 @@ class KnownTerms:
                 i += best[0]
             else:
                 i += 1
-        for pattern, label in self._patterns():
-            for m in pattern.finditer(text):
-                yield m.start(), m.end(), label
+
+    def _find_codes(
+        self, text: str, found: Sequence[re.Match[str]], words: list[str]
+    ) -> Iterator[Span]:
+        """Codes spelt across consecutive tokens joined by separators only."""
+        i = 0
+        while i < len(words):
+            joined, end = "", None
+            for j in range(i, len(words)):
+                if j > i and not _SEPARATORS.fullmatch(text, found[j - 1].end(), found[j].start()):
+                    break
+                joined += words[j]
+                if joined in self._codes:
+                    end, label = j, self._codes[joined]
+                if joined not in self._prefixes:
+                    break
+            if end is not None:
+                yield found[i].start(), found[end].end(), label
+                i = end + 1
+            else:
+                i += 1
 
 
 def known_terms_recognizer(terms: Sequence[KnownTerms], language: str) -> EntityRecognizer:
@@ -127,10 +146,11 @@ def _recognizer_class() -> type[EntityRecognizer]:
             self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
         ) -> list[RecognizerResult]:
             # ``entities`` lists the registry's types only: known terms are always wanted.
+            found = token_matches(text)
             return [
                 RecognizerResult(label, s, e, 1.0)
                 for t in self.terms
-                for s, e, label in t.find(text)
+                for s, e, label in t.find(text, found)
             ]
 
     return KnownTermsRecognizer

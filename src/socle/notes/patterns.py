@@ -9,10 +9,13 @@ which fetches the public-suffix list from the network.
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from presidio_analyzer import PatternRecognizer
+    from presidio_analyzer import EntityRecognizer
+    from presidio_analyzer.nlp_engine import NlpArtifacts
 
 _FR_MONTHS = (
     r"janv(?:ier)?|f[ée]vr?(?:ier)?|mars|avr(?:il)?|mai|juin|juil(?:let)?|ao[uû]t|"
@@ -65,13 +68,6 @@ PATTERNS: dict[str, list[tuple[str, str, float]]] = {
             r"[\s.]?\d{3}[\s.]?\d{3}(?:[\s.]?\d{2})?\b",
             0.9,
         ),
-        (
-            "labelled_number",
-            r"(?<=\b(?:IPP|NDA|NIP|MRN|NSS|SSN|n°\s*(?:de\s+)?(?:dossier|s[ée]jour|patient)|"
-            r"dossier|passport|passeport|licen[cs]e|permis)\s*(?:n°|no\.?|number|num[ée]ro)?\s*"
-            r"[:#=]?\s*)[A-Z0-9][A-Z0-9\-]{3,}",
-            0.85,
-        ),
         ("long_number", r"\b\d{7,}\b", 0.6),
         ("uuid", r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", 0.8),
     ],
@@ -97,7 +93,6 @@ PATTERNS: dict[str, list[tuple[str, str, float]]] = {
         ),
     ],
     "PERSON": [
-        ("after_title", rf"(?<=\b(?:{_TITLES})\s+){_NAME}(?:\s+(?!de\b|du\b){_NAME})?", 0.7),
         # Synthea invents names by appending digits to a word (Adrianne466 Beer512).
         ("synthea_name", r"\b(?-i:[A-Z][a-z]+\d{1,4})\b", 0.7),
     ],
@@ -113,13 +108,32 @@ PATTERNS: dict[str, list[tuple[str, str, float]]] = {
 }
 
 
-def pattern_recognizers(language: str) -> list[PatternRecognizer]:
+# A value announced by a word that stays (the title, the kind of number): group 1 is removed.
+LABELLED: dict[str, list[tuple[str, str, float]]] = {
+    "PERSON": [("after_title", rf"\b(?:{_TITLES})\s+({_NAME}(?:\s+(?!de\b|du\b){_NAME})?)", 0.7)],
+    "ID": [
+        (
+            "labelled_number",
+            r"\b(?:IPP|NDA|NIP|MRN|NSS|SSN|n°\s*(?:de\s+)?(?:dossier|s[ée]jour|patient)|"
+            r"dossier|passport|passeport|licen[cs]e|permis)\s*(?:n°|no\.?|number|num[ée]ro)?"
+            r"\s*[:#=]?\s*([A-Z0-9][A-Z0-9\-]{3,})",
+            0.85,
+        )
+    ],
+}
+
+
+def pattern_recognizers(language: str) -> list[EntityRecognizer]:
     """One Presidio :class:`PatternRecognizer` per entity, for ``language``."""
     import regex
     from presidio_analyzer import Pattern, PatternRecognizer
 
     flags = int(regex.IGNORECASE | regex.MULTILINE | regex.VERSION0)
-    return [
+    labelled = _labelled_class()
+    recognizers: list[EntityRecognizer] = [
+        labelled(entity, patterns, language) for entity, patterns in LABELLED.items()
+    ]
+    return recognizers + [
         PatternRecognizer(
             supported_entity=entity,
             name=f"socle_{entity.lower()}_{language}",
@@ -130,3 +144,37 @@ def pattern_recognizers(language: str) -> list[PatternRecognizer]:
         for entity, patterns in PATTERNS.items()
     ]
 
+
+
+@lru_cache(maxsize=1)
+def _labelled_class() -> type[EntityRecognizer]:
+    from presidio_analyzer import EntityRecognizer, RecognizerResult
+
+    class LabelledValueRecognizer(EntityRecognizer):  # type: ignore[misc]
+        """Patterns whose group 1 is the identifier (a look-behind would scan too slowly)."""
+
+        def __init__(
+            self, entity: str, patterns: list[tuple[str, str, float]], language: str
+        ) -> None:
+            self.patterns = [(re.compile(rx, re.IGNORECASE), score) for _, rx, score in patterns]
+            super().__init__(
+                supported_entities=[entity],
+                name=f"socle_labelled_{entity.lower()}_{language}",
+                supported_language=language,
+                context=[],
+            )
+
+        def load(self) -> None:
+            """Compiled on construction."""
+
+        def analyze(
+            self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+        ) -> list[RecognizerResult]:
+            entity = self.supported_entities[0]
+            return [
+                RecognizerResult(entity, m.start(1), m.end(1), score)
+                for pattern, score in self.patterns
+                for m in pattern.finditer(text)
+            ]
+
+    return LabelledValueRecognizer

@@ -64,8 +64,13 @@ def _add_address(terms: KnownTerms, address: dict[str, Any]) -> None:
 
 def _add_telecom(terms: KnownTerms, telecom: dict[str, Any]) -> None:
     value = telecom.get("value")
-    if isinstance(value, str):
-        terms.add_code(_TELECOM.get(str(telecom.get("system")), "PHONE"), value)
+    if not isinstance(value, str):
+        return
+    label = _TELECOM.get(str(telecom.get("system")), "PHONE")
+    if label == "PHONE":
+        terms.add_code(label, value)
+    else:  # e-mails and URLs: their words in order, whatever the punctuation
+        terms.add_phrase(label, value, bare=False)
 
 
 def patient_terms(identity: dict[str, Any]) -> KnownTerms:
