@@ -21,6 +21,14 @@ if TYPE_CHECKING:
     from presidio_analyzer import RecognizerResult
 
 SCORE_THRESHOLD = 0.5
+# Words the French model tends to tag as places or organisations that are clinical or
+# administrative vocabulary, never an identifier by themselves.
+ALLOW = [
+    "IPP", "NDA", "NIR", "NIP", "NSS", "SAMU", "SMUR", "CAF", "CPAM", "MDPH", "APL", "RSA",
+    "AAH", "RAS", "TV", "ECG", "IRM", "TDM", "HTA", "AVC", "BPCO", "EHPAD", "SSR", "USLD",
+    "HAD", "PMI", "ASE", "CMU", "AME", "CMP", "CMPP", "HDJ", "Pôle Emploi", "Patient",
+    "Patiente", "Docteur", "Madame", "Monsieur",
+]  # fmt: skip
 # Presidio's NER labels → ours (the patient's own name is found by the vault, not NER).
 _LABELS = {"DATE_TIME": "DATE", "PHONE_NUMBER": "PHONE", "EMAIL_ADDRESS": "EMAIL"}
 
@@ -58,7 +66,11 @@ def analyze(text: str, language: str, known: Sequence[KnownTerms] = ()) -> list[
     """Presidio's findings in ``text``: patterns, NER (French) and the known terms."""
     ad_hoc = [known_terms_recognizer(known, language)] if known else []
     results: list[RecognizerResult] = analyzer().analyze(
-        text, language, ad_hoc_recognizers=ad_hoc, score_threshold=SCORE_THRESHOLD
+        text,
+        language,
+        ad_hoc_recognizers=ad_hoc,
+        score_threshold=SCORE_THRESHOLD,
+        allow_list=ALLOW,
     )
     return results
 
