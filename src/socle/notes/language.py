@@ -22,7 +22,7 @@ _STOPWORDS = {
         "patient patiente qui que en été son sa ses ce cette ou mais chez lui".split()
     ),
 }
-MIN_HITS = 3  # function words needed to decide
+MIN_HITS = 2  # function words needed to decide
 
 
 def detect(text: str, declared: str | None = None) -> str | None:

@@ -86,8 +86,8 @@ PATTERNS: dict[str, list[tuple[str, str, float]]] = {
         ),
         (
             "en_street",
-            r"\b\d{1,5}\s+(?:[^\W\d_][\w'\-]*\s+){1,4}(?:street|st|avenue|ave|road|rd|"
-            r"boulevard|blvd|lane|ln|drive|dr|court|ct|way|place|pl|terrace|circle)\b\.?"
+            r"(?<![\w\-/.])\d{1,5}\s+(?-i:(?:[A-Z][\w'\-]*\s+){1,4}(?:Street|St|Avenue|Ave|Road|"
+            r"Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Circle))\b\.?"
             r"(?:\s*,?\s*(?:apt|suite|unit)\.?\s*\w+)?",
             0.8,
         ),
@@ -110,7 +110,13 @@ PATTERNS: dict[str, list[tuple[str, str, float]]] = {
 
 # A value announced by a word that stays (the title, the kind of number): group 1 is removed.
 LABELLED: dict[str, list[tuple[str, str, float]]] = {
-    "PERSON": [("after_title", rf"\b(?:{_TITLES})\s+({_NAME}(?:\s+(?!de\b|du\b){_NAME})?)", 0.7)],
+    "PERSON": [
+        (
+            "after_title",
+            rf"\b(?:{_TITLES})\s+({_NAME}(?:\s+(?-i:[A-ZÀ-Ý])[\w'’\-]*)?)",
+            0.7,
+        )
+    ],
     "ID": [
         (
             "labelled_number",
