@@ -52,16 +52,15 @@ GROUPS = {
 
 def _bundles(source: Path) -> list[dict[str, Any]]:
     files = sorted(p for p in source.glob("*.json*") if p.name.endswith((".json", ".json.gz")))
-    return [orjson.loads(gzip.decompress(p.read_bytes()) if p.suffix == ".gz" else p.read_bytes()) for p in files]
+    return [
+        orjson.loads(gzip.decompress(p.read_bytes()) if p.suffix == ".gz" else p.read_bytes())
+        for p in files
+    ]
 
 
 def _covered(span: tuple[int, int], text: str, removed: list[tuple[int, int, str]]) -> bool:
     """Every letter and digit of ``span`` lies inside a removed span."""
-    return all(
-        any(s <= i < e for s, e, _ in removed)
-        for i in range(*span)
-        if text[i].isalnum()
-    )
+    return all(any(s <= i < e for s, e, _ in removed) for i in range(*span) if text[i].isalnum())
 
 
 def _occurrences(text: str, values: set[str]) -> list[tuple[int, int]]:
@@ -107,7 +106,11 @@ def _coded_terms(bundle: dict[str, Any]) -> set[str]:
     terms = set()
     for entry in bundle["entry"]:
         r = entry["resource"]
-        concept = r.get("code") if r["resourceType"] == "Condition" else r.get("medicationCodeableConcept")
+        concept = (
+            r.get("code")
+            if r["resourceType"] == "Condition"
+            else r.get("medicationCodeableConcept")
+        )
         if r["resourceType"] in ("Condition", "MedicationRequest") and concept:
             terms |= {c["display"].lower() for c in concept.get("coding", []) if c.get("display")}
     return terms
@@ -121,7 +124,9 @@ def synthea(source: Path, limit: int | None) -> dict[str, Any]:
     stats: Counter[str] = Counter()
     seconds, notes = 0.0, 0
     for bundle in _bundles(source):
-        patient = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient")
+        patient = next(
+            e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Patient"
+        )
         identity = {**patient, "source_id": patient["id"]}
         known = (patient_terms(identity), directory.terms)
         values, coded = _patient_values(patient), _coded_terms(bundle)
@@ -130,7 +135,10 @@ def synthea(source: Path, limit: int | None) -> dict[str, Any]:
             if doc["resourceType"] != "DocumentReference" or (limit and notes >= limit):
                 continue
             text = base64.b64decode(doc["content"][0]["attachment"]["data"]).decode()
-            signature = [doc.get("author", [{}])[0].get("display", ""), doc.get("custodian", {}).get("display", "")]
+            signature = [
+                doc.get("author", [{}])[0].get("display", ""),
+                doc.get("custodian", {}).get("display", ""),
+            ]
             signed = text + "\n\nSigned: " + "\n".join(s for s in signature if s)
             notes += 1
             started = time.perf_counter()
@@ -144,7 +152,9 @@ def synthea(source: Path, limit: int | None) -> dict[str, Any]:
             gold_spans = _occurrences(signed, values | directory_values)
             for s, e, label in removed:
                 stats["removed_spans"] += 1
-                stats["true_spans"] += label == "DATE" or any(s < ge and gs < e for gs, ge in gold_spans)
+                stats["true_spans"] += label == "DATE" or any(
+                    s < ge and gs < e for gs, ge in gold_spans
+                )
             lower, out = text.lower(), result.text.lower()
             present = [t for t in coded if t in lower]
             stats["terms"] += len(present)
@@ -189,7 +199,9 @@ def french(folder: Path) -> dict[str, Any]:
         "recall_per_label": per_label,
         "recall_groups": groups,
         "recall_overall": sum(recall.values()) / sum(total.values()),
-        "precision_per_label": {k: (right_by[k] / found_by[k], found_by[k]) for k in sorted(found_by)},
+        "precision_per_label": {
+            k: (right_by[k] / found_by[k], found_by[k]) for k in sorted(found_by)
+        },
         "precision_overall": sum(right_by.values()) / max(sum(found_by.values()), 1),
     }
 
@@ -223,7 +235,9 @@ print(time.perf_counter() - started)
 
 
 def _load_seconds(folder: Path) -> float:
-    out = subprocess.run([sys.executable, "-c", _LOAD, str(folder)], check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _LOAD, str(folder)], check=True, capture_output=True, text=True
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 

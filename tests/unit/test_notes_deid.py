@@ -42,7 +42,16 @@ def test_vault_phone_identifiers_address_and_relatives_are_removed_whatever_the_
         "terrace, SPRINGFIELD 01105. Father Homer77 came. Record ac5294eb05dced5b2e7c021eebd1c7b3."
     )
     out = _clean(text)
-    for value in ("867", "6789", "99912345", "evergreen", "springfield", "01105", "homer", "ac5294eb"):
+    for value in (
+        "867",
+        "6789",
+        "99912345",
+        "evergreen",
+        "springfield",
+        "01105",
+        "homer",
+        "ac5294eb",
+    ):
         assert value not in out.lower(), value
     assert "Call [PHONE]" in out and "came" in out
 
@@ -58,7 +67,10 @@ def test_birth_date_and_other_dates_are_shifted_by_the_patients_offset() -> None
 def test_practitioners_and_organisations_of_the_load_are_removed() -> None:
     directory = Directory()
     directory.add(
-        {"resourceType": "Practitioner", "name": [{"given": ["Edmundo94"], "family": "Eichmann909"}]}
+        {
+            "resourceType": "Practitioner",
+            "name": [{"given": ["Edmundo94"], "family": "Eichmann909"}],
+        }
     )
     directory.add({"resourceType": "Organization", "name": "FATHER BILL'S PLACE"})
     text = "Signed Dr. Eichmann909 (Edmundo94 Eichmann909) at Father Bill's Place. Bill is fine."

@@ -32,7 +32,9 @@ def test_a_note_is_stored_only_de_identified(node: Node, tmp_path: Path) -> None
 
 
 def test_note_nlp_lists_types_and_offsets_without_values(node: Node, tmp_path: Path) -> None:
-    write_bundle(tmp_path / "in" / "b.json", patient(), document(text="Jane Doe has a cough and the flu."))
+    write_bundle(
+        tmp_path / "in" / "b.json", patient(), document(text="Jane Doe has a cough and the flu.")
+    )
     node.load(tmp_path / "in", actor="test")
     rows = node.warehouse.aggregate(
         'SELECT n.note_text, p."offset", p.lexical_variant, p.snippet, p.term_modifiers '

@@ -109,9 +109,7 @@ def test_clinical_terms_of_the_notes_survive(sample: tuple[Node, LoadSummary]) -
     assert with_history > total / 4
 
 
-def test_sample_notes_reload_idempotently(
-    sample: tuple[Node, LoadSummary], tmp_path: Path
-) -> None:
+def test_sample_notes_reload_idempotently(sample: tuple[Node, LoadSummary], tmp_path: Path) -> None:
     node, _ = sample
     before = node.warehouse.aggregate("SELECT count(*), sum(hash(note_text)) FROM note")
     nlp = node.warehouse.aggregate("SELECT count(*) FROM note_nlp")

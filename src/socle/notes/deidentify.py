@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-
 from typing import TYPE_CHECKING
 
 from socle.notes.engine import analyzer, anonymizer
@@ -77,7 +76,10 @@ def analyze(text: str, language: str, known: Sequence[KnownTerms] = ()) -> list[
 
 def find(text: str, language: str, known: Sequence[KnownTerms] = ()) -> list[tuple[int, int, str]]:
     """``(start, end, label)`` of every identifier found in ``text`` (for measuring recall)."""
-    return [(r.start, r.end, _LABELS.get(r.entity_type, r.entity_type)) for r in analyze(text, language, known)]
+    return [
+        (r.start, r.end, _LABELS.get(r.entity_type, r.entity_type))
+        for r in analyze(text, language, known)
+    ]
 
 
 def deidentify(
@@ -92,7 +94,10 @@ def deidentify(
         text=text, analyzer_results=results, operators=_operators(language, shift_days, labels)
     )
     entities = sorted(
-        (Entity(_LABELS.get(i.entity_type, i.entity_type), i.start, i.end) for i in engine_result.items),
+        (
+            Entity(_LABELS.get(i.entity_type, i.entity_type), i.start, i.end)
+            for i in engine_result.items
+        ),
         key=lambda e: e.start,
     )
     return Deidentified(engine_result.text, tuple(entities), language)

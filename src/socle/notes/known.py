@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-
 from functools import lru_cache
 from typing import TYPE_CHECKING
 

@@ -151,7 +151,6 @@ def pattern_recognizers(language: str) -> list[EntityRecognizer]:
     ]
 
 
-
 @lru_cache(maxsize=1)
 def _labelled_class() -> type[EntityRecognizer]:
     from presidio_analyzer import EntityRecognizer, RecognizerResult

@@ -76,7 +76,7 @@ def parse_date(text: str, language: str) -> date | None:
     numbers = [w for w in words if w.isdigit()]
     months = [_MONTHS[w] for w in words if w in _MONTHS]
     if len(numbers) == 2 and len(months) == 1:
-        day, year = (numbers if len(numbers[1]) == 4 else numbers[::-1])
+        day, year = numbers if len(numbers[1]) == 4 else numbers[::-1]
         return _safe(_year(year), months[0], int(day))
     return None
 

@@ -55,9 +55,7 @@ def _decode(attachment: dict[str, Any], field: str) -> str:
         raise NoteRejected(f"{field}.data is not valid {charset} text (encoding)") from exc
 
 
-def note_text(
-    attachments: list[Any], field: str, max_chars: int = DEFAULT_MAX_CHARS
-) -> NoteText:
+def note_text(attachments: list[Any], field: str, max_chars: int = DEFAULT_MAX_CHARS) -> NoteText:
     """The text of a note's attachments (joined by a blank line), or :class:`NoteRejected`."""
     parts: list[str] = []
     language: str | None = None
