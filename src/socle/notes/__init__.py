@@ -5,6 +5,7 @@ from socle.notes.engine import FRENCH_MODEL, analyzer
 from socle.notes.errors import NoteRejected, NotesError
 from socle.notes.known import KnownTerms
 from socle.notes.language import detect as detect_language
+from socle.notes.preview import write_preview
 from socle.notes.sources import DIRECTORY_TYPES, Directory, patient_terms
 from socle.notes.surrogates import SURROGATE, parse_date
 from socle.notes.text import DEFAULT_MAX_CHARS, NoteText, note_text
@@ -28,4 +29,5 @@ __all__ = [
     "note_text",
     "parse_date",
     "patient_terms",
+    "write_preview",
 ]

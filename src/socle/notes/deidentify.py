@@ -18,6 +18,7 @@ from socle.notes.surrogates import date_surrogate, surrogate
 
 if TYPE_CHECKING:
     from presidio_analyzer import RecognizerResult
+    from presidio_anonymizer.entities import OperatorConfig
 
 SCORE_THRESHOLD = 0.5
 # Words the French model tends to tag as places or organisations that are clinical or
@@ -48,10 +49,10 @@ class Deidentified:
     language: str
 
 
-def _operators(language: str, shift_days: int, labels: set[str]) -> dict[str, object]:
+def _operators(language: str, shift_days: int, labels: set[str]) -> dict[str, OperatorConfig]:
     from presidio_anonymizer.entities import OperatorConfig
 
-    operators: dict[str, object] = {
+    operators: dict[str, OperatorConfig] = {
         label: OperatorConfig("replace", {"new_value": surrogate(_LABELS.get(label, label))})
         for label in labels
     }
@@ -89,9 +90,13 @@ def deidentify(
     results = analyze(text, language, known)
     if not results:
         return Deidentified(text, (), language)
+    from presidio_anonymizer.entities import RecognizerResult as Found
+
     labels = {r.entity_type for r in results}
     engine_result = anonymizer().anonymize(
-        text=text, analyzer_results=results, operators=_operators(language, shift_days, labels)
+        text=text,
+        analyzer_results=[Found(r.entity_type, r.start, r.end, r.score) for r in results],
+        operators=_operators(language, shift_days, labels),
     )
     entities = sorted(
         (

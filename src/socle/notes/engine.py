@@ -73,11 +73,11 @@ class _Pipelines(dict[str, Any]):
 def _nlp_engine() -> Any:
     from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
 
-    class LocalSpacyEngine(SpacyNlpEngine):  # type: ignore[misc]
+    class LocalSpacyEngine(SpacyNlpEngine):
         """Presidio's spaCy engine over :class:`_Pipelines`: never downloads a model."""
 
         def load(self) -> None:
-            self.nlp = _Pipelines()
+            self.nlp = _Pipelines()  # type: ignore[assignment]
 
     config = NerModelConfiguration(
         model_to_presidio_entity_mapping=NER_LABELS, labels_to_ignore=["MISC"]
@@ -119,7 +119,7 @@ def _no_context_enhancer() -> Any:
     labels) in the pattern, and the lemma enhancer's copies cost a quarter of the time."""
     from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
 
-    class NoContext(ContextAwareEnhancer):  # type: ignore[misc]
+    class NoContext(ContextAwareEnhancer):
         def __init__(self) -> None:
             super().__init__(0, 0, 0, 0)
 
@@ -133,4 +133,4 @@ def _no_context_enhancer() -> Any:
 def anonymizer() -> AnonymizerEngine:
     from presidio_anonymizer import AnonymizerEngine
 
-    return AnonymizerEngine()
+    return AnonymizerEngine()  # type: ignore[no-untyped-call]

@@ -20,7 +20,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from presidio_analyzer import EntityRecognizer
@@ -30,7 +30,15 @@ _TOKEN = re.compile(r"[^\W\d_]+|\d+")
 _SUFFIX = re.compile(r"(?<=[^\W\d_])\d+$")
 _SEPARATORS = re.compile(r"[\s.\-/()_+:]*")
 Span = tuple[int, int, str]
-LABELS = ("PATIENT", "PERSON", "PRACTITIONER", "ORGANIZATION", "LOCATION", "ADDRESS", "ZIP")
+LABELS: tuple[str, ...] = (
+    "PATIENT",
+    "PERSON",
+    "PRACTITIONER",
+    "ORGANIZATION",
+    "LOCATION",
+    "ADDRESS",
+    "ZIP",
+)
 LABELS += ("PHONE", "EMAIL", "URL", "ID", "DATE")
 MIN_CODE_CHARS = 4  # shorter codes would match everywhere
 
@@ -121,14 +129,15 @@ class KnownTerms:
 
 def known_terms_recognizer(terms: Sequence[KnownTerms], language: str) -> EntityRecognizer:
     """A Presidio recogniser for ``terms``: certain, so scored 1.0."""
-    return _recognizer_class()(terms, language)
+    recognizer: EntityRecognizer = _recognizer_class()(terms, language)
+    return recognizer
 
 
 @lru_cache(maxsize=1)
-def _recognizer_class() -> type[EntityRecognizer]:
+def _recognizer_class() -> Any:
     from presidio_analyzer import EntityRecognizer, RecognizerResult
 
-    class KnownTermsRecognizer(EntityRecognizer):  # type: ignore[misc]
+    class KnownTermsRecognizer(EntityRecognizer):
         def __init__(self, terms: Sequence[KnownTerms], language: str) -> None:
             self.terms = terms
             super().__init__(

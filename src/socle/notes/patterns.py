@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from presidio_analyzer import EntityRecognizer
@@ -152,10 +152,10 @@ def pattern_recognizers(language: str) -> list[EntityRecognizer]:
 
 
 @lru_cache(maxsize=1)
-def _labelled_class() -> type[EntityRecognizer]:
+def _labelled_class() -> Any:
     from presidio_analyzer import EntityRecognizer, RecognizerResult
 
-    class LabelledValueRecognizer(EntityRecognizer):  # type: ignore[misc]
+    class LabelledValueRecognizer(EntityRecognizer):
         """Patterns whose group 1 is the identifier (a look-behind would scan too slowly)."""
 
         def __init__(

@@ -73,8 +73,10 @@ def _note(
 def map_document(resource: dict[str, Any], ctx: MappingContext) -> Mapped:
     content = resource.get("content")
     attachments = [c.get("attachment") for c in content or () if isinstance(c, dict)]
-    context = resource.get("context") if isinstance(resource.get("context"), dict) else {}
-    period = context.get("period") if isinstance(context.get("period"), dict) else {}
+    context: dict[str, Any] = resource.get("context") or {}
+    context = context if isinstance(context, dict) else {}
+    period: dict[str, Any] = context.get("period") or {}
+    period = period if isinstance(period, dict) else {}
     copies = next(
         (
             str(i["value"])[9:]
