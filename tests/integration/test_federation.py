@@ -3,6 +3,7 @@ authentication, each site answering through its own Socle node (one network per 
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 
@@ -32,7 +33,7 @@ FAST = {"round-timeout": 90.0, "join-timeout": 60.0}
 @pytest.fixture(scope="module")
 def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNetwork]:
     folder = tmp_path_factory.mktemp("federation")
-    net = build_network(folder, bundled_sample(), site_env=SITE_ENV)
+    net = build_network(folder, bundled_sample(), quorum=2, site_env=SITE_ENV)
     net.start()
     yield net
     net.stop()
@@ -117,24 +118,47 @@ def test_only_registered_sites_join_and_no_process_talks_beyond_loopback(
     assert beyond_loopback(peers) == set()
 
 
-def test_federated_training_records_the_model_with_each_sites_grant(
+def test_training_goes_on_with_the_quorum_when_a_site_withdraws_mid_run_and_records_lineage(
     network: LocalNetwork,
 ) -> None:
+    """Site C withdraws as soon as it has answered round 1: it contributes nothing after, the
+    two others (the study's quorum) finish; the model's lineage names who took part."""
+    leaving = network.site_names[-1]
+    withdrew = threading.Event()
+
+    def withdraw_after_round_one() -> None:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            answers = _answers(network, leaving, network.study.id)
+            if any(a["kind"] == "train" and a["round"] == 1 for a in answers):
+                _withdraw(network, leaving)
+                withdrew.set()
+                return
+            time.sleep(0.5)
+
+    watcher = threading.Thread(target=withdraw_after_round_one, daemon=True)
+    watcher.start()
     hub = network.open_hub()
     try:
-        model = network.federation(hub).train(network.study.id, actor=RESEARCHER, rounds=1, **FAST)
+        model = network.federation(hub).train(network.study.id, actor=RESEARCHER, rounds=2, **FAST)
         lineage = network.federation(hub).model_lineage(model.id)
     finally:
         hub.close()
+        watcher.join(60)
+        _accept_again(network, leaving)
+    assert withdrew.is_set()
     assert lineage["study"] == network.study.id
-    assert set(lineage["sites"]) == set(network.site_names)
-    assert all(g.startswith("grant-") or g for g in lineage["sites"].values())
-    assert [r["kind"] for r in lineage["per_round"]] == ["stats", "train", "evaluate"]
+    assert set(lineage["sites"]) == set(network.site_names)  # each site's grant while it took part
+    answered = {r["kind"] + str(r["round"]): r["answered"] for r in lineage["per_round"]}
+    assert answered["stats0"] == answered["train1"] == list(network.site_names)
+    assert answered["train2"] == answered["evaluate3"] == list(network.site_names[:2])
     assert all(r["bytes_received"] > 0 for r in lineage["per_round"])
     assert len(model.weights) == 6
     for metrics in model.metrics.values():  # only checked metrics leave a site
         assert metrics["auroc"] is None or 0.0 <= metrics["auroc"] <= 1.0
         assert metrics["auroc"] is None or not metrics["withheld_by"]
+    late = [a for a in _answers(network, leaving, network.study.id) if a["round"] == 2]
+    assert late and all(a["status"] == "refused" for a in late)
 
 
 def test_a_withdrawn_site_and_a_disconnected_site_stop_the_run_below_quorum(
@@ -143,17 +167,11 @@ def test_a_withdrawn_site_and_a_disconnected_site_stop_the_run_below_quorum(
     """Site C's committee withdraws; site A's SuperNode goes down: the run stops with a clear
     error, the hub's audit names the refusal and the silent site, site C's audit the refusal."""
     withdrawn, down = network.site_names[-1], network.sites[0]
-    node = network.open_site(withdrawn)
-    try:
-        Acceptances(node.engine, node.governance, node.audit).withdraw(
-            network.study.id, reason="the site's committee withdrew", actor=f"steward@{withdrawn}"
-        )
-    finally:
-        node.close()
+    _withdraw(network, withdrawn)
     down.stop()
     hub = network.open_hub()
     try:
-        with pytest.raises(QuorumError, match="1 site\\(s\\) answered, the study's quorum is 3"):
+        with pytest.raises(QuorumError, match="1 site\\(s\\) answered, the study's quorum is 2"):
             network.federation(hub).count(
                 network.study.id, CONDITION, actor=RESEARCHER, **{**FAST, "join-timeout": 30.0}
             )
@@ -167,6 +185,16 @@ def test_a_withdrawn_site_and_a_disconnected_site_stop_the_run_below_quorum(
     assert list(round_["refused"]) == [withdrawn] and round_["missing"] == 1
     answers = _answers(network, withdrawn, network.study.id)
     assert answers[-1]["status"] == "refused" and "withdrew" in str(answers[-1]["reason"])
+
+
+def _withdraw(network: LocalNetwork, site: str) -> None:
+    node = network.open_site(site)
+    try:
+        Acceptances(node.engine, node.governance, node.audit).withdraw(
+            network.study.id, reason="the site's committee withdrew", actor=f"steward@{site}"
+        )
+    finally:
+        node.close()
 
 
 def _accept_again(network: LocalNetwork, site: str) -> None:
