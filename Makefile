@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast check bench clean install system-deps
+.PHONY: demo demo-federation test test-fast check bench clean install system-deps
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,9 @@ system-deps:
 
 demo: $(STAMP) system-deps
 	$(BIN)/socle demo
+
+demo-federation: $(STAMP)
+	$(BIN)/socle demo --federated --home socle-federation-demo
 
 # Random order (pytest-randomly; the seed is printed: rerun with -p randomly --randomly-seed=N),
 # on every core (pytest-xdist), coverage floor from pyproject.toml, the slowest tests listed.
