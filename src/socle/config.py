@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     ingest_max_file_mb: int = Field(default=4096, ge=1)
     # The largest part of a file held in memory at once (a bigger Bundle is streamed).
     ingest_memory_mb: int = Field(default=256, ge=1)
+    # A clinical note longer than this (characters) is quarantined, not de-identified.
+    notes_max_chars: int = Field(default=100_000, ge=1)
     query_timeout_seconds: float = 60.0  # per workspace query
     job_cpu_seconds: int = 600  # per sandboxed job
     job_memory_mb: int = 4096

@@ -18,6 +18,7 @@ from socle.guarantee import HumanGuarantee
 from socle.ingest import (
     KeyRotationError,
     LoadSummary,
+    NoteIntake,
     ReadLimits,
     RotationSummary,
     ingest,
@@ -107,6 +108,9 @@ class Node:
             path, self.warehouse, self.pseudo, self.vault, dates=self.dates, on_file=on_file,
             limits=ReadLimits.from_mebibytes(
                 self.settings.ingest_max_file_mb, self.settings.ingest_memory_mb
+            ),
+            notes=NoteIntake(
+                self.pseudo, self.vault, self.dates, max_chars=self.settings.notes_max_chars
             ),
         )  # fmt: skip
         self.audit.record(

@@ -92,12 +92,35 @@ def _flag(name: str, mask: np.ndarray, what: str, source: str, *, mitigated: boo
     return Check(name, "fail", f"{n} cell(s) {what}; suppressed", n, mitigated, source)
 
 
+FREE_TEXT_COLUMNS = frozenset({"note_text", "snippet"})
+MAX_LABEL = 80  # characters: a longer category label is free text, not a category
+
+
+def check_free_text(grid: Grid) -> list[Check]:
+    """A table never carries note text: not as a dimension, not as a category label."""
+    text = [
+        dim
+        for dim, levels in zip(grid.dims, grid.levels, strict=True)
+        if dim in FREE_TEXT_COLUMNS or any(len(lv) > MAX_LABEL or "\n" in lv for lv in levels)
+    ]
+    if not text:
+        return []
+    return [
+        Check(
+            "free_text", "fail", f"dimension(s) {', '.join(text)} carry free text: note text "
+            "never leaves the workspace (publish aggregates or model outputs)", 0, False,
+            "Socle policy (docs/notes.md)",
+        )
+    ]  # fmt: skip
+
+
 def check_table(grid: Grid, policy: ReleasePolicy) -> tuple[list[Check], Suppressed]:
-    """Threshold, zeros, dominance (N-K, p%), negatives; then suppression and margins."""
+    """Free text; threshold, zeros, dominance (N-K, p%), negatives; suppression and margins."""
     t = policy.safe_threshold
     small = (grid.count < t) & (grid.count > 0)
     zeros = grid.count == 0
-    checks = [_flag("threshold", small, f"with fewer than {t} persons", ACRO)]
+    checks = check_free_text(grid)
+    checks.append(_flag("threshold", small, f"with fewer than {t} persons", ACRO))
     primary = small.copy()
     if policy.zeros_are_disclosive:
         checks.append(

@@ -6,7 +6,7 @@ without collisions. An extract therefore numbers the ids it contains densely,
 1..n in the order of their pseudonyms (random, so the order says nothing), and
 writes every id column as INTEGER. One number per pseudonym across all tables
 and named results of the extract keeps every join; the numbers mean nothing
-outside it, so two extracts cannot be linked by id (ADR 0010).
+outside it, so two extracts cannot be linked by id (ADR 0012).
 """
 
 from __future__ import annotations
