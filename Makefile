@@ -24,12 +24,12 @@ demo-federation: $(STAMP)
 	$(BIN)/socle demo --federated --home socle-federation-demo
 
 # Random order (pytest-randomly; the seed is printed: rerun with -p randomly --randomly-seed=N),
-# coverage floor from pyproject.toml, the slowest tests listed.
+# on every core (pytest-xdist), coverage floor from pyproject.toml, the slowest tests listed.
 test: $(STAMP) system-deps
-	$(BIN)/pytest --cov --cov-report=term --durations=15
+	$(BIN)/pytest -n auto --cov --cov-report=term --durations=15
 
 test-fast: $(STAMP)
-	$(BIN)/pytest -m "not slow" -p no:randomly
+	$(BIN)/pytest -n auto -m "not slow" -p no:randomly
 
 check: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

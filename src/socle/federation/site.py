@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from socle.ai import TooFewForTrainingError, TrainingRules, TrainingSet, build_training_set
+from socle.ai import TooFewForTrainingError, TrainingSet, build_training_set
 from socle.errors import SocleError
 from socle.federation import learning
 from socle.federation.studies import FEDERATION_ACTOR, Acceptances
@@ -133,10 +133,8 @@ class Site:
         return {"auroc": shown, "rows": persons, "events": events, "withheld_by": blocking}
 
     def _rows(self, n: int) -> int | None:
-        rules = TrainingRules(
-            self.node.settings.small_cell_threshold, self.node.settings.rounding_base
-        )
-        return disclose_count(n, rules.threshold, rules.rounding_base)
+        policy = self.node.desk.policy
+        return disclose_count(n, policy.safe_threshold, policy.safe_round_base)
 
 
 class _Refused(SocleError):
