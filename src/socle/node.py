@@ -14,7 +14,7 @@ from socle.catalog import Catalog
 from socle.config import Settings
 from socle.consent import ConsentRegistry, Taxonomy, load_taxonomy
 from socle.governance import Governance
-from socle.guarantee import HumanGuarantee
+from socle.guarantee import College, HumanGuarantee, Monitoring
 from socle.ingest import (
     KeyRotationError,
     LoadSummary,
@@ -50,6 +50,8 @@ class Node:
     guarantee: HumanGuarantee
     dates: DateShift
     observatory: Observatory
+    monitoring: Monitoring
+    college: College
 
     @classmethod
     def open(cls, settings: Settings) -> Node:
@@ -68,8 +70,9 @@ class Node:
         catalog = Catalog(engine, audit, settings.small_cell_threshold, settings.rounding_base)
         consent = ConsentRegistry(engine, audit, taxonomy)
         governance = Governance(engine, audit, taxonomy, catalog)
+        release_policy = load_policy(settings.release_policy)
         desk = ReleaseDesk(
-            engine, audit, governance, load_policy(settings.release_policy),
+            engine, audit, governance, release_policy,
             settings.reports_dir / "releases",
         )  # fmt: skip
         workspace = Workspace(
@@ -87,15 +90,19 @@ class Node:
                 settings.small_cell_threshold, settings.rounding_base,
                 settings.min_training_persons, settings.min_training_events,
             ),
+            release_policy, governance,
         )  # fmt: skip
         guarantee = HumanGuarantee(engine, audit, models)
+        monitoring = Monitoring(engine, audit, models)
+        college = College(engine, audit, models, guarantee, monitoring)
         observatory = Observatory(
             engine, audit, catalog, models, governance, guarantee,
             threshold=settings.small_cell_threshold, rounding_base=settings.rounding_base,
         )  # fmt: skip
         return cls(
             settings, engine, audit, warehouse, pseudo, vault, taxonomy, catalog, consent,
-            governance, desk, workspace, models, guarantee, dates, observatory,
+            governance, desk, workspace, models, guarantee, dates, observatory, monitoring,
+            college,
         )  # fmt: skip
 
     def load(
