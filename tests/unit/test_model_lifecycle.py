@@ -222,3 +222,18 @@ def test_a_model_trained_elsewhere_is_registered_with_its_lineage(
     assert node.models.info(model_id).stage == "development"
     assert node.models.lineage(model_id)["source"] == "federation:3 sites"
     assert trace_model(model_id, node.audit.events())[0].kind == "model"
+
+
+def test_every_shipped_definition_compiles_through_the_checkpoint(node: Node) -> None:
+    """The seed use cases are definitions, not code: each builds through the grant's views."""
+    from socle.ai import load_definitions
+
+    visits = (("visit_occurrence", "visit_concept_id"), ("visit_occurrence", "visit_start_date"),
+              ("visit_occurrence", "visit_end_date"))  # fmt: skip
+    grant = approved_grant(node, variables=VARIABLES + visits, output_types=("model_training",))
+    for d in load_definitions().values():
+        with node.workspace.session(grant, "model_training", actor="researcher") as ws:
+            data = build_training_set(ws, d)
+        assert data.X.shape[1] == len(d.feature_names), d.id
+        if d.status == "demo":
+            assert int(data.y.sum()) >= 10, f"{d.id} must train on the demo sample"

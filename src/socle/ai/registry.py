@@ -114,6 +114,7 @@ class ModelInfo:
     notice_sha256: str
     restricted_to: tuple[str, ...] | None
     grant_id: str
+    artifact_sha256: str = ""
 
     @property
     def label(self) -> str:
@@ -386,21 +387,32 @@ class ModelRegistry:
 
     # -- reading --------------------------------------------------------------------
 
-    def load(self, model_id: str) -> Pipeline:
-        """The fitted pipeline, from its skops artefact checked by hash and types (cached)."""
-        row, record = self._row(model_id), self._record(model_id)
-        key = (model_id, record.artifact_sha256)
+    def load(self, model_id: str, info: ModelInfo | None = None) -> Pipeline:
+        """The fitted pipeline, from its skops artefact checked by hash and types (cached by
+        artefact hash, so a prediction reads the store once, for the model's stage)."""
+        info = info or self.info(model_id)
+        key = (model_id, info.artifact_sha256)
         if key not in self._loaded:
-            self._loaded[key] = artifacts.load(Path(row.artifact), record.artifact_sha256, model_id)
+            self._loaded[key] = artifacts.load(
+                self.models_dir / model_id / "model.skops", info.artifact_sha256, model_id
+            )
         return self._loaded[key]
 
     def info(self, model_id: str) -> ModelInfo:
-        r = self._record(model_id)
+        """The model's version, stage and restrictions, read fresh (one query)."""
+        with self.engine.connect() as conn:
+            r = conn.execute(
+                select(model_record, model_version.c.grant_id)
+                .join(model_version, model_version.c.id == model_record.c.model_id)
+                .where(model_record.c.model_id == model_id)
+            ).first()  # fmt: skip
+        if r is None:
+            raise ModelNotFoundError(f"no model '{model_id}' in the registry")
         return ModelInfo(
             r.model_id, r.definition_id, r.version, r.stage, r.stage_reason, r.stage_at,
             tuple(orjson.loads(r.features)), r.notice_sha256,
             tuple(orjson.loads(r.restricted_to)) if r.restricted_to else None,
-            str(self._row(model_id).grant_id),
+            str(r.grant_id), r.artifact_sha256,
         )  # fmt: skip
 
     def features(self, model_id: str | None = None) -> tuple[str, ...]:

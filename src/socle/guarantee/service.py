@@ -120,7 +120,7 @@ class HumanGuarantee:
         missing = [f for f in info.features if f not in inputs]
         if missing:
             raise GuaranteeError(f"prediction inputs lack {', '.join(missing)}")
-        pipeline = self.models.load(model_id)
+        pipeline = self.models.load(model_id, info)
         x = np.array(
             [np.nan if inputs[f] is None else inputs[f] for f in info.features], dtype=float
         )
