@@ -236,3 +236,25 @@ def test_the_demo_model_was_deployed_by_decision_then_suspended_after_drift(
     bundle = r4.read_text()
     assert '"Provenance"' in bundle and '"Basic"' in bundle and "person-demo-" in bundle
     assert next((demo_home / "reports").glob("college-review-*.html")).stat().st_size > 1000
+
+
+def test_demo_shows_one_note_before_and_after_to_the_steward_only(demo_home: Path) -> None:
+    import html
+    import re
+
+    page = demo_home / "steward" / "note-before-after.html"
+    content = page.read_text(encoding="utf-8")
+    assert "Steward only" in content and "[PATIENT]" in content
+    assert page.stat().st_mode & 0o077 == 0  # readable by the node's user only
+    assert not [p for p in (demo_home / "reports").rglob("*") if "note" in p.name]
+    before = html.unescape(content.split("<h2>Before (input)</h2><pre>")[1].split("</pre>")[0])
+    names = set(re.findall(r"\b[A-Z][a-z]+\d+\b", before))
+    assert names, "Synthea notes name their patient"
+    node = _node(demo_home)
+    try:
+        texts = [t for (t,) in node.warehouse.aggregate("SELECT note_text FROM note")]
+        assert len(texts) > 1000
+        assert not [n for n in names for t in texts if n in t]
+        assert list(node.audit.events("notes.preview"))
+    finally:
+        node.close()

@@ -19,6 +19,7 @@ from socle.cli import (
     catalog,
     college,
     consent,
+    federation,
     guarantee,
     lifecycle,
     model,
@@ -76,6 +77,9 @@ app.add_typer(
 )
 app.add_typer(
     workspace.app, name="workspace", help="Queries and cohorts on a grant's views; releases."
+)
+app.add_typer(
+    federation.app, name="federation", help="A hub (SuperLink) or a site (SuperNode) on Flower."
 )
 app.add_typer(workspace.jobs, name="job", help="Sandboxed jobs on a grant's extract.")
 
