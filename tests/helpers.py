@@ -62,3 +62,17 @@ def review_favourably(node: Node, request_id: str, member: str = "chair") -> Non
 def today() -> date:
     """Today's date (UTC), read when called: a module-level constant goes stale at midnight."""
     return datetime.now(UTC).date()
+
+
+COLLEGE_MEMBER = "college@hospital"
+
+
+def deploy(node: Node, model_id: str, validator: str = "chair") -> None:
+    """Validate a model (a committee member off the team) and deploy it (a college member)."""
+    node.governance.ensure_member(validator, expertise="methods", actor="admin")
+    node.models.transition(
+        model_id, "validated", actor=validator, role="committee_member",
+        reason="Evaluation read: fit for a supervised deployment.",
+    )  # fmt: skip
+    node.college.appoint(COLLEGE_MEMBER, expertise="clinical AI", actor="admin")
+    node.college.decide(model_id, "deploy", actor=COLLEGE_MEMBER, reason="Deployed under review.")

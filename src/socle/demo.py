@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+import orjson
 
-from socle.ai import FEATURES, build_training_set
 from socle.consent import ConsentEvent
+from socle.demo_guarantee import model_documents, run_guarantee
 from socle.governance import ProjectRequest, RequestedVariable, TeamMember
 from socle.ingest import input_files, read_file
 from socle.node import Node
@@ -287,35 +287,26 @@ def run_demo(
     def shown(value: float | int | None, fmt: str = "") -> str:
         return format(value, fmt) if value is not None else "suppressed"
 
+    evaluation = trained.report or {}
+    disc = evaluation.get("discrimination", {})
     done(
         "model",
-        f"{trained.id}: {shown(ev.persons)} persons, {shown(ev.events)} events, "
-        f"{shown(ev.train_persons)} training / {shown(ev.test_persons)} held-out persons "
-        f"(counts checked like a release); held-out AUROC {shown(ev.auroc, '.2f')}, "
-        f"grouped CV AUROC {shown(ev.cv_auroc, '.2f')}",
-        trained.notice, ev.calibration_plot,
+        f"{trained.id}: {shown(ev.persons)} persons, {shown(ev.events)} events (counts checked "
+        f"like a release); cross-validated AUROC {shown(disc.get('auroc'), '.2f')} (95% CI "
+        f"{shown(disc.get('ci95', [None])[0], '.2f')}–{shown(disc.get('ci95', [None, None])[1], '.2f')}), "
+        f"calibration slope {shown(evaluation.get('calibration', {}).get('calibration_slope'), '.2f')}; "
+        f"{len(evaluation.get('warnings', []))} subgroups withheld as too small (Fairlearn); "
+        f"SHAP explanations; TRIPOD+AI {_tripod(trained)}% complete; card, notices FR/EN, "
+        "Annex IV pack",
+        *model_documents(node, trained.id),
     )  # fmt: skip
 
     # 7b. The desk stops, catches and budgets
     _release_desk_cases(node, run, grant.id, trained, done)
 
-    # 8. Human guarantee: two predictions, one decided, one left pending
-    inputs = _latest_inputs(node, grant.id)
-    first = node.guarantee.predict(
-        trained.id, "person-demo-1", inputs, clinician=CLINICIAN, care_context="gp-clinic"
-    )
-    node.guarantee.decide(
-        first.id, "accepted", clinician=CLINICIAN, reason="Consistent with recent HbA1c trend."
-    )
-    second = node.guarantee.predict(
-        trained.id, "person-demo-2", inputs, clinician=CLINICIAN, care_context="gp-clinic"
-    )
-    run.decided_prediction, run.pending_prediction = first.id, second.id
-    status = node.guarantee.status_report()
-    done(
-        "guarantee",
-        f"{first.id} scored {first.score:.2f}, accepted by the clinician; {second.id} pending; "
-        f"status {status}",
+    # 8. Human guarantee: validated, deployed, used with decisions, monitored; then suspended
+    run.decided_prediction, run.pending_prediction = run_guarantee(
+        node, grant.id, trained.id, RESEARCHER, CHAIR, done
     )
 
     # 9. Observatory: the model with its live figures, the FDA list, a Top 10 with reasons
@@ -461,6 +452,12 @@ def _observatory(node: Node, fda_list: Path | None) -> tuple[str, Path]:
     return "\n".join(lines), obs.report(node.reports)
 
 
+def _tripod(trained: Any) -> str:
+    """The TRIPOD+AI completeness of a trained model's documentation."""
+    tripod = orjson.loads(trained.folder.joinpath("tripod_ai.json").read_bytes())
+    return str(tripod["completeness_pct"])
+
+
 def _quality_summary(report: QualityReport) -> dict[str, object]:
     """The counts-only summary of a quality report that the catalogue publishes."""
     return {
@@ -469,11 +466,3 @@ def _quality_summary(report: QualityReport) -> dict[str, object]:
         "completeness": report.completeness,
         "coverage": list(report.coverage),
     }
-
-
-def _latest_inputs(node: Node, grant_id: str) -> dict[str, float | None]:
-    """One person's latest landmark features, as a clinical system would send them."""
-    with node.workspace.session(grant_id, "model_training", actor=RESEARCHER) as ws:
-        data = build_training_set(ws)
-    row = data.X[-1]
-    return {f: (None if np.isnan(v) else float(v)) for f, v in zip(FEATURES, row, strict=True)}

@@ -14,7 +14,7 @@ from socle.catalog import Catalog
 from socle.config import Settings
 from socle.consent import ConsentRegistry, Taxonomy, load_taxonomy
 from socle.governance import Governance
-from socle.guarantee import HumanGuarantee
+from socle.guarantee import College, HumanGuarantee, Monitoring
 from socle.ingest import (
     KeyRotationError,
     LoadSummary,
@@ -51,6 +51,8 @@ class Node:
     guarantee: HumanGuarantee
     dates: DateShift
     observatory: Observatory
+    monitoring: Monitoring
+    college: College
 
     @classmethod
     def open(cls, settings: Settings) -> Node:
@@ -89,15 +91,19 @@ class Node:
             TrainingRules(
                 threshold, rounding_base, settings.min_training_persons, settings.min_training_events,
             ),
+            policy, governance,
         )  # fmt: skip
         guarantee = HumanGuarantee(engine, audit, models)
+        monitoring = Monitoring(engine, audit, models)
+        college = College(engine, audit, models, guarantee, monitoring)
         observatory = Observatory(
             engine, audit, catalog, models, governance, guarantee,
             threshold=threshold, rounding_base=rounding_base,
         )  # fmt: skip
         return cls(
             settings, engine, audit, warehouse, pseudo, vault, taxonomy, catalog, consent,
-            governance, desk, workspace, models, guarantee, dates, observatory,
+            governance, desk, workspace, models, guarantee, dates, observatory, monitoring,
+            college,
         )  # fmt: skip
 
     def load(

@@ -71,7 +71,13 @@ def _run(c: TestClient) -> dict[str, Any]:
         assert "password" not in str(created) and "hash" not in str(created)
     steward, alice, bob, chair = (sign_in(c, u) for u in ("steward", "alice", "bob", "chair"))
     house, grey, auditor = (sign_in(c, u) for u in ("dr.house", "dr.grey", "auditor"))
-    run: dict[str, Any] = {"client": c, "auditor": auditor, "alice": alice, "bob": bob}
+    run: dict[str, Any] = {
+        "client": c,
+        "auditor": auditor,
+        "alice": alice,
+        "bob": bob,
+        "house": house,
+    }
 
     # 1-3. collect, qualify, catalogue
     load = c.post("/ingest/loads", json={"path": "sample"}, headers=steward)
@@ -181,14 +187,24 @@ def _run(c: TestClient) -> dict[str, Any]:
     run["bob_train"] = c.post("/models", json={"grant_id": grant["id"]}, headers=bob)
     run["model"] = model
 
-    # 8. human guarantee
+    # 8. human guarantee: no prediction before the committee validates and the college deploys
     pred = {"model_id": model["id"], "patient": "person-demo-1", "care_context": "gp-clinic",
             "inputs": INPUTS}  # fmt: skip
+    run["undeployed"] = c.post("/predictions", json=pred, headers=house)
+    college = sign_in(c, "college")
+    run["college"] = college
+    stage = {"stage": "validated", "reason": "Evaluation and documents read."}
+    run["alice_validates"] = c.post(f"/models/{model['id']}/stage", json=stage, headers=alice)
+    run["validated"] = _ok(c.post(f"/models/{model['id']}/stage", json=stage, headers=chair))
+    _ok(c.post("/college/members", json={"name": "college", "expertise": "AI"}, headers=admin), 201)
+    deploy = {"model_id": model["id"], "decision": "deploy", "reason": "Supervised use."}
+    _ok(c.post("/college/decisions", json=deploy, headers=college), 201)
     first = _ok(c.post("/predictions", json=pred, headers=house), 201)
     run["first"] = first
     run["grey_create"] = c.post("/predictions", json=pred, headers=grey)
     run["grey_read"] = c.get(f"/predictions/{first['id']}", headers=grey)
-    verdict = {"decision": "accepted", "reason": "Consistent with the recent trend."}
+    verdict = {"decision": "accepted", "reason": "Consistent with the recent trend.",
+               "reason_code": "consistent"}  # fmt: skip
     run["decided"] = _ok(
         c.post(f"/predictions/{first['id']}/decision", json=verdict, headers=house)
     )
@@ -369,3 +385,34 @@ def test_errors_are_problem_json_a_person_can_act_on(lifecycle: dict[str, Any]) 
     assert wrong.status_code == 401 and wrong.json()["detail"] == "unknown user or wrong password"
     outside = c.post("/ingest/loads", json={"path": "../../etc"}, headers=sign_in(c, "steward"))
     assert outside.status_code == 422 and "outside the import directory" in outside.json()["detail"]
+
+
+def test_a_model_predicts_only_once_validated_and_deployed_by_decision(
+    lifecycle: dict[str, Any],
+) -> None:
+    undeployed = lifecycle["undeployed"]
+    assert undeployed.status_code == 409, undeployed.text
+    assert "makes no prediction: it is development" in undeployed.json()["detail"]
+    assert lifecycle["alice_validates"].status_code == 403  # a researcher is not the committee
+    assert lifecycle["validated"]["stage"] == "validated"
+    first = lifecycle["first"]
+    assert first["model_version"].startswith("hypertension-5y v")
+    assert len(first["notice_version"]) == 64 and first["notice"].endswith("/notice-en")
+    assert lifecycle["decided"]["reason_code"] == "consistent"
+    c, college, auditor = lifecycle["client"], lifecycle["college"], lifecycle["auditor"]
+    model_id = first["model_id"]
+    notice = c.get(f"/models/{model_id}/documents/notice-fr", headers=lifecycle["alice"])
+    assert notice.status_code == 200 and "Usage prévu" in notice.text
+    bundle = c.get(f"/guarantee/models/{model_id}/fhir", headers=auditor).json()
+    assert [e["resource"]["resourceType"] for e in bundle["entry"]] == [
+        "RiskAssessment", "Provenance", "Basic",
+    ]  # fmt: skip
+    monitoring = c.post(f"/guarantee/models/{model_id}/monitoring", headers=college).json()
+    assert monitoring["predictions"] == 2 and monitoring["decided"] == 1
+    suspend = {"model_id": model_id, "decision": "suspend", "reason": "Review of a drift alert."}
+    assert c.post("/college/decisions", json=suspend, headers=college).status_code == 201
+    pred = {"model_id": model_id, "patient": "p", "care_context": "gp-clinic", "inputs": INPUTS}
+    refused = c.post("/predictions", json=pred, headers=lifecycle["house"])
+    assert refused.status_code == 409
+    assert "suspended since" in refused.json()["detail"]
+    assert "Review of a drift alert" in refused.json()["detail"]

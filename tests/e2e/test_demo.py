@@ -127,16 +127,20 @@ def test_objecting_patients_are_absent_from_the_released_counts(demo_home: Path)
 def test_undecided_prediction_is_reported_pending(demo_home: Path) -> None:
     result = socle("guarantee", "report", home=demo_home)
     assert result.returncode == 0
-    lines = dict(line.split() for line in result.stdout.strip().splitlines())
-    assert lines["pending"] == "1" and lines["accepted"] == "1"
+    lines = {k: int(v) for k, v in (line.split() for line in result.stdout.strip().splitlines())}
+    assert lines["pending"] > 0 and lines["accepted"] > 0 and lines["rejected"] > 0
 
 
 def test_reports_are_written(demo_home: Path) -> None:
     html = (demo_home / "reports" / "quality.html").read_text()
     assert "data:image/png;base64," in html and "age/sex pyramid" in html
-    notice = next((demo_home / "models").glob("*/notice.md")).read_text()
+    notice = next((demo_home / "models").glob("*/notice.en.md")).read_text()
     for section in ("Intended use", "Population", "Performance", "Data used", "Limits"):
         assert f"## {section}" in notice
+    notice_fr = next((demo_home / "models").glob("*/notice.fr.md")).read_text()
+    assert "## Usage prévu" in notice_fr and "## Limites" in notice_fr
+    report = next((demo_home / "models").glob("*/report.html")).read_text()
+    assert report.count("data:image/png;base64,") == 3 and "TRIPOD+AI" in report
 
 
 def test_the_demo_model_is_an_observatory_entry_with_live_figures_and_a_top_10(
@@ -148,8 +152,7 @@ def test_the_demo_model_is_an_observatory_entry_with_live_figures_and_a_top_10(
         [model] = obs.registry.published_entries(category="prediction")
         assert model.source == "socle_model" and model.data.evidence  # type: ignore[union-attr]
         [figures] = obs.live.figures([model.id]).values()
-        assert figures.predictions is None  # 2 predictions: below the small-cell threshold
-        assert figures.override_rate is None and figures.drift_alerts is None
+        assert figures.predictions is not None and figures.predictions % 5 == 0
         assert len(obs.registry.entry_ids(source="fda", state="published")) == 1524
         [recorded] = list(node.audit.events("observatory.ranking_record"))
         assert recorded.details["ranked"] == 1
@@ -204,6 +207,35 @@ def test_every_release_of_the_demo_traces_back_to_the_committee_decision(demo_ho
     assert "code_sha256" in job_release
     [rejected] = set(handed) - set(releases)
     assert socle("audit", "trace", rejected, home=demo_home).returncode != 0
+
+
+def test_the_demo_model_was_deployed_by_decision_then_suspended_after_drift(
+    demo_home: Path,
+) -> None:
+    node = _node(demo_home)
+    try:
+        [info] = node.models.models()
+        assert info.stage == "suspended"
+        path = [(t.from_stage, t.to_stage, t.role) for t in node.models.transitions(info.id)]
+        assert path == [
+            ("development", "validated", "committee_member"),
+            ("validated", "deployed", "college_member"),
+            ("deployed", "suspended", "college_member"),
+        ]
+        kinds = {(a.kind, a.subject) for a in node.monitoring.alerts(info.id)}
+        assert ("input_drift", "glucose") in kinds
+        assert all(a.status == "closed" for a in node.monitoring.alerts(info.id))
+    finally:
+        node.close()
+    trace = socle("audit", "trace", info.id, home=demo_home)
+    assert trace.returncode == 0
+    for kind in ("stage", "college", "model", "grant", "decision", "request"):
+        assert kind in trace.stdout
+    [r4] = [p for p in (demo_home / "reports").glob("fhir-decisions-*.json")
+            if not p.name.endswith("-r5.json")]  # fmt: skip
+    bundle = r4.read_text()
+    assert '"Provenance"' in bundle and '"Basic"' in bundle and "person-demo-" in bundle
+    assert next((demo_home / "reports").glob("college-review-*.html")).stat().st_size > 1000
 
 
 def test_demo_shows_one_note_before_and_after_to_the_steward_only(demo_home: Path) -> None:

@@ -1,4 +1,5 @@
-"""Every ``socle`` command shown in the catalogue, governance and audit docs exists."""
+"""Every ``socle`` command shown in the catalogue, governance, audit, observatory, college and
+clinician docs exists."""
 
 from __future__ import annotations
 
@@ -16,7 +17,14 @@ COMMAND = re.compile(r"^socle ((?:[a-z][a-z-]*)(?: [a-z][a-z-]*)?)", re.MULTILIN
 
 def _documented() -> list[str]:
     found = set()
-    for name in ("catalog.md", "governance.md", "audit.md", "observatory.md"):
+    for name in (
+        "catalog.md",
+        "governance.md",
+        "audit.md",
+        "observatory.md",
+        "guides/college.md",
+        "guides/clinician.md",
+    ):
         found.update(COMMAND.findall((DOCS / name).read_text()))
     return sorted(found)
 

@@ -13,7 +13,7 @@ from socle.ai.training import train_and_evaluate
 from socle.guarantee import GuaranteeError
 from socle.node import Node
 from tests.conftest import SAMPLE
-from tests.helpers import approved_grant
+from tests.helpers import approved_grant, deploy
 
 VARIABLES = (
     ("person", "year_of_birth"), ("person", "gender_concept_id"),
@@ -33,6 +33,7 @@ def model_node(tmp_path_factory: pytest.TempPathFactory) -> Node:
     node.load(SAMPLE, actor="steward")
     grant = approved_grant(node, variables=VARIABLES, output_types=("model_training",))
     node.model_id = node.models.train(node.workspace, grant, actor="researcher").id  # type: ignore[attr-defined]
+    deploy(node, node.model_id)  # type: ignore[attr-defined]
     node.grant_id = grant  # type: ignore[attr-defined]
     return node
 

@@ -1,7 +1,23 @@
-"""AI: training sets through the workspace, training, evaluation, notices, registry."""
+"""AI: model definitions, training through the workspace, evaluation, documents, registry.
 
-from socle.ai.dataset import FEATURES, TARGET_LABEL, TrainingSet, build_training_set
-from socle.ai.registry import ModelRegistry, RegisteredModel, TrainedModel
+A model is defined as data (:mod:`~socle.ai.definitions`), trained on a grant's
+consenting persons, evaluated with every figure checked like a release,
+documented (card, notices FR/EN, TRIPOD+AI, AI-Act Annex IV), stored as a
+skops artefact with its lineage, and moved between stages by audited decisions.
+"""
+
+from socle.ai.artifacts import UnsafeArtifactError
+from socle.ai.dataset import FEATURES, TARGET_LABEL, TrainingSet, build_training_set, needs
+from socle.ai.definitions import (
+    DEFAULT_DEFINITION,
+    DefinitionError,
+    ModelDefinition,
+    definition,
+    load_definitions,
+)
+from socle.ai.lineage import Link, code_sha256, trace_model, training_set_sha256
+from socle.ai.registry import ModelInfo, ModelRegistry, RegisteredModel, TrainedModel, Transition
+from socle.ai.stages import STAGES, ModelSuspendedError, StageError
 from socle.ai.training import (
     Evaluation,
     ModelError,
@@ -9,20 +25,38 @@ from socle.ai.training import (
     TooFewForTrainingError,
     TrainingRules,
     explain,
+    make_pipeline,
 )
 
 __all__ = [
+    "DEFAULT_DEFINITION",
     "FEATURES",
+    "STAGES",
     "TARGET_LABEL",
+    "DefinitionError",
     "Evaluation",
+    "Link",
+    "ModelDefinition",
     "ModelError",
+    "ModelInfo",
     "ModelNotFoundError",
     "ModelRegistry",
+    "ModelSuspendedError",
     "RegisteredModel",
+    "StageError",
     "TooFewForTrainingError",
     "TrainedModel",
     "TrainingRules",
     "TrainingSet",
+    "Transition",
+    "UnsafeArtifactError",
     "build_training_set",
+    "code_sha256",
+    "definition",
     "explain",
+    "load_definitions",
+    "make_pipeline",
+    "needs",
+    "trace_model",
+    "training_set_sha256",
 ]

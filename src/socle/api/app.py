@@ -26,6 +26,7 @@ from socle.api.routers import (
     audit,
     auth,
     catalog,
+    college,
     consent,
     governance,
     guarantee,
@@ -47,7 +48,7 @@ log = logging.getLogger("socle.api")
 
 ROUTERS = (
     auth, ingest, quality, catalog, consent, governance, workspace, release, ai, guarantee, audit,
-    jobs, observatory,
+    jobs, observatory, college,
 )  # fmt: skip
 
 

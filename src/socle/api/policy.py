@@ -82,6 +82,14 @@ POLICY: dict[str, frozenset[Role]] = {
     "models.train": frozenset({RESEARCHER}),
     # a model, like a release, is seen by its project's team (scope check), the committee, auditors
     "models.get": frozenset({RESEARCHER, COMMITTEE, AUDITOR}),
+    "models.list": frozenset({COMMITTEE, AUDITOR, COLLEGE}),
+    "models.definitions": frozenset({RESEARCHER, COMMITTEE, AUDITOR, COLLEGE}),
+    "models.stage": frozenset({COMMITTEE}),
+    # lineage and report: the project's team (scope check), the committee, auditors, the college
+    "models.lineage": frozenset({RESEARCHER, COMMITTEE, AUDITOR, COLLEGE}),
+    "models.report": frozenset({RESEARCHER, COMMITTEE, AUDITOR, COLLEGE}),
+    # documents: clinicians read the notices only (scope check)
+    "models.document": frozenset({RESEARCHER, COMMITTEE, AUDITOR, COLLEGE, CLINICIAN}),
     # release desk
     "workspace.condition_counts_check": frozenset({RESEARCHER}),
     "workspace.dp_count": frozenset({RESEARCHER}),
@@ -98,6 +106,15 @@ POLICY: dict[str, frozenset[Role]] = {
     "predictions.get": frozenset({CLINICIAN, COLLEGE}),
     "predictions.decide": frozenset({CLINICIAN}),
     "guarantee.status": frozenset({COLLEGE, AUDITOR, ADMIN}),
+    "guarantee.reasons": ALL_ROLES,
+    "predictions.outcome": frozenset({CLINICIAN, STEWARD}),
+    "guarantee.monitor": frozenset({COLLEGE}),
+    "guarantee.alerts": frozenset({COLLEGE, AUDITOR}),
+    "guarantee.fhir": frozenset({COLLEGE, AUDITOR}),
+    # the college of human guarantee
+    "college.members.create": frozenset({ADMIN}),
+    "college.decisions.create": frozenset({COLLEGE}),
+    "college.reviews.create": frozenset({COLLEGE}),
     # audit
     "audit.events": frozenset({AUDITOR}),
     "audit.verify": frozenset({AUDITOR, ADMIN}),

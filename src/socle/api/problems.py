@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from socle.ai import ModelNotFoundError
+from socle.ai import ModelNotFoundError, ModelSuspendedError, StageError, UnsafeArtifactError
 from socle.api.errors import (
     AuthenticationError,
     PermissionDeniedError,
@@ -71,6 +71,9 @@ STATUS: list[tuple[type[SocleError], int]] = [
     (BudgetError, 409),
     (DeskError, 409),
     (ModelNotFoundError, 404),
+    (ModelSuspendedError, 409),
+    (StageError, 409),
+    (UnsafeArtifactError, 409),
     (EntryNotFoundError, 404),
     (WorkflowError, 409),
     (UserExistsError, 409),

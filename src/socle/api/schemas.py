@@ -486,11 +486,22 @@ class PredictionPublic(BaseModel):
     status: str
     decided_by: str | None
     decision_reason: str | None
+    reason_code: str | None = None
+    model_version: str = ""
+    notice_version: str = Field(default="", description="sha256 of the notice shown with it")
+    notice: str = Field(default="", description="where to read that notice")
+    created_at: str = ""
+    decided_at: str | None = None
+    decision_seconds: float | None = None
 
 
 class PredictionDecisionCreate(Strict):
     decision: Literal["accepted", "amended", "rejected"]
     reason: str = Text
+    reason_code: str = Field(
+        default="other", min_length=1, max_length=40,
+        description="a code of the published taxonomy (GET /guarantee/reasons)",
+    )  # fmt: skip
     amended_score: float | None = Field(default=None, ge=0, le=1)
 
 

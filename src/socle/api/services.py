@@ -476,7 +476,10 @@ def _prediction(p: Prediction) -> s.PredictionPublic:
     return s.PredictionPublic(
         id=p.id, model_id=p.model_id, patient=p.patient, care_context=p.care_context,
         score=p.score, explanation=p.explanation, status=p.status, decided_by=p.decided_by,
-        decision_reason=p.decision_reason,
+        decision_reason=p.decision_reason, reason_code=p.reason_code,
+        model_version=p.model_version, notice_version=p.notice_version,
+        notice=f"/models/{p.model_id}/documents/notice-en", created_at=p.created_at,
+        decided_at=p.decided_at, decision_seconds=p.decision_seconds,
     )  # fmt: skip
 
 
@@ -509,6 +512,7 @@ def decide_prediction(
             body.decision,
             clinician=who.subject,
             reason=body.reason,
+            reason_code=body.reason_code,
             amended_score=body.amended_score,
         )
     )

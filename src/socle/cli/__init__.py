@@ -17,10 +17,12 @@ from typer.core import TyperGroup
 from socle.cli import (
     audit,
     catalog,
+    college,
     consent,
     federation,
     guarantee,
     lifecycle,
+    model,
     observatory,
     release,
     request,
@@ -58,6 +60,14 @@ serve_cli.register(app)
 app.add_typer(consent.app, name="consent", help="Record and read patients' consent.")
 app.add_typer(request.app, name="request", help="Access requests, decisions and grants.")
 app.add_typer(guarantee.app, name="guarantee", help="Predictions under human guarantee.")
+app.add_typer(
+    model.app,
+    name="model",
+    help="Model definitions, training, registry stages, lineage, documents.",
+)
+app.add_typer(
+    college.app, name="college", help="The college of human guarantee: reviews, decisions, alerts."
+)
 app.add_typer(audit.app, name="audit", help="Verify and export the audit log.")
 app.add_typer(catalog.app, name="catalog", help="The catalogue: datasets, search, DCAT, counts.")
 app.add_typer(warehouse.app, name="warehouse", help="Vocabularies and pseudonym-key rotation.")

@@ -125,14 +125,17 @@ def upgrade(home: Home = None, actor: Actor = "administrator") -> None:
 
 @app.command("trace")
 def trace_release(
-    release_id: str,
+    release_id: Annotated[str, typer.Argument(metavar="RELEASE_OR_MODEL")],
     home: Home = None,
     export: Annotated[
         Path | None,
         typer.Option("--export", help="Trace in an exported log (verified first), not the node's"),
     ] = None,
 ) -> None:
-    """The permit chain of a release: job, extract and code hashes, grant, committee decision."""
+    """The permit chain of a release (job, extract and code hashes, grant, committee decision)
+    or of a model (stages, college decisions, registration with its lineage hashes, grant,
+    committee decision)."""
+    from socle.ai import trace_model
     from socle.audit import verify_jsonl
     from socle.workspace import trace
 
@@ -142,7 +145,12 @@ def trace_release(
     else:
         with open_node(home) as node:
             events = list(node.audit.events())
-    for link in trace(release_id, events):
+    chain = (
+        trace_model(release_id, events)
+        if release_id.startswith("model-")
+        else trace(release_id, events)
+    )
+    for link in chain:
         e = link.event
         out.print(
             f"[bold]{link.kind:<10}[/] #{e.seq} {e.action} {e.object} by {e.actor} ({e.role}) "
@@ -166,7 +174,9 @@ def _exported_events(path: Path) -> Iterator[AuditEvent]:
 
 def _summary(details: dict[str, Any]) -> str:
     keep = ("grant", "request", "code_sha256", "extract_sha256", "outputs", "sources", "files",
-            "reviewers", "recommendation", "params", "state", "sha256")  # fmt: skip
+            "reviewers", "recommendation", "params", "state", "sha256", "from", "to", "decision",
+            "reason", "definition_id", "definition_sha256", "training_set_sha256",
+            "artifact_sha256", "version")  # fmt: skip
     parts = []
     for key in keep:
         if key in details and details[key] not in ({}, [], None, ""):

@@ -1,25 +1,28 @@
 """Decision support under human guarantee.
 
-A prediction returns the score, its explanation and the model's notice, and
-is stored as *pending*. It counts as used in care only once a clinician has
-accepted, amended or rejected it with a reason; until then every report
-lists it as pending.
+A prediction is made only by a *deployed* model, in a care context the
+college has not excluded; it carries the score, its SHAP explanation, the
+model's version and the version (hash) of the notice the clinician sees. It is
+stored as *pending*; it counts as used in care only once a clinician has
+accepted, amended or rejected it with a reason from the published taxonomy and
+free text. The time to decision is kept; later, the outcome is linked to it.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Literal
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, Literal
 
 import numpy as np
 import orjson
-from sqlalchemy import Column, Engine, Float, String, Table, Text, func, select
+from sqlalchemy import Boolean, Column, Engine, Float, String, Table, Text, func, select
 
-from socle.ai import FEATURES, ModelRegistry, explain
+from socle.ai import ModelRegistry, explain
 from socle.audit import AuditLog
-from socle.errors import SocleError
+from socle.guarantee.reasons import GuaranteeError, reason_taxonomy
 from socle.store import metadata
 
 Decision = Literal["accepted", "amended", "rejected"]
@@ -28,7 +31,7 @@ prediction = Table(
     "prediction",
     metadata,
     Column("id", String(40), primary_key=True),
-    Column("model_id", String(40), nullable=False),
+    Column("model_id", String(40), nullable=False, index=True),
     Column("patient", String(64), nullable=False),  # pseudonym token, never an identity
     Column("care_context", String(120), nullable=False),
     Column("requested_by", String(200), nullable=False),
@@ -41,13 +44,25 @@ prediction = Table(
     Column("amended_score", Float),
     Column("created_at", String(40), nullable=False),
     Column("decided_at", String(40)),
+    Column("model_version", String(80)),
+    Column("notice_version", String(64)),
+    Column("reason_code", String(40)),
+    Column("decision_seconds", Float),
+)
+outcome = Table(
+    "prediction_outcome",
+    metadata,
+    Column("prediction_id", String(40), primary_key=True),
+    Column("occurred", Boolean, nullable=False),
+    Column("observed_on", String(10), nullable=False),
+    Column("source", String(120), nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    Column("recorded_at", String(40), nullable=False),
 )
 
 
-class GuaranteeError(SocleError):
-    """Base of human-guarantee errors."""
-
-    exit_code = 4
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -61,6 +76,14 @@ class Prediction:
     decided_by: str | None = None
     decision_reason: str | None = None
     care_context: str = ""
+    model_version: str = ""
+    notice_version: str = ""
+    reason_code: str | None = None
+    amended_score: float | None = None
+    created_at: str = ""
+    decided_at: str | None = None
+    decision_seconds: float | None = None
+    inputs: dict[str, float | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -87,37 +110,45 @@ class HumanGuarantee:
         self,
         model_id: str,
         patient: str,
-        inputs: dict[str, float | None],
+        inputs: Mapping[str, float | None],
         *,
         clinician: str,
         care_context: str,
     ) -> Prediction:
-        """Score one patient; the result is stored as pending a clinician's decision."""
-        missing = [f for f in FEATURES if f not in inputs]
+        """Score one patient with a deployed model; stored as pending a clinician's decision."""
+        info = self.models.ready_for_care(model_id, care_context)
+        missing = [f for f in info.features if f not in inputs]
         if missing:
             raise GuaranteeError(f"prediction inputs lack {', '.join(missing)}")
-        pipeline = self.models.load(model_id)
-        x = np.array([np.nan if inputs[f] is None else inputs[f] for f in FEATURES], dtype=float)
+        pipeline = self.models.load(model_id, info)
+        x = np.array(
+            [np.nan if inputs[f] is None else inputs[f] for f in info.features], dtype=float
+        )
         score = float(pipeline.predict_proba(x.reshape(1, -1))[0, 1])
-        why = explain(pipeline, x)
+        why = explain(pipeline, x, info.features)
         pred_id = "pred-" + uuid.uuid4().hex[:10]
+        kept = {f: inputs[f] for f in info.features}
+        now = _now().isoformat(timespec="milliseconds")
         with self.engine.begin() as conn:
             conn.execute(
                 prediction.insert().values(
                     id=pred_id, model_id=model_id, patient=patient, care_context=care_context,
-                    requested_by=clinician, inputs=orjson.dumps(inputs).decode(), score=score,
-                    explanation=orjson.dumps(why).decode(), status="pending",
-                    created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                    requested_by=clinician, inputs=orjson.dumps(kept).decode(), score=score,
+                    explanation=orjson.dumps(why).decode(), status="pending", created_at=now,
+                    model_version=info.label, notice_version=info.notice_sha256,
                 )
             )  # fmt: skip
             self.audit.append(
                 conn, actor=clinician, role="clinician", action="prediction.create",
                 object=pred_id, purpose="care",
-                details={"model": model_id, "patient": patient, "score": round(score, 4)},
+                details={"model": model_id, "version": info.label, "patient": patient,
+                         "score": round(score, 4)},
             )  # fmt: skip
         return Prediction(
-            pred_id, model_id, patient, score, why, "pending", care_context=care_context
-        )
+            pred_id, model_id, patient, score, why, "pending", care_context=care_context,
+            model_version=info.label, notice_version=info.notice_sha256, created_at=now,
+            inputs=kept,
+        )  # fmt: skip
 
     def decide(
         self,
@@ -126,15 +157,17 @@ class HumanGuarantee:
         *,
         clinician: str,
         reason: str,
+        reason_code: str = "other",
         amended_score: float | None = None,
     ) -> Prediction:
-        """Record the clinician's decision; a reason is always required."""
+        """Record the clinician's decision: a published reason code and free text, always."""
         if decision not in ("accepted", "amended", "rejected"):
             raise GuaranteeError(
                 f"decision must be accepted, amended or rejected, not '{decision}'"
             )
         if not reason.strip():
             raise GuaranteeError(f"prediction {prediction_id}: give a reason for the decision")
+        reason_taxonomy().check(reason_code, decision)
         if decision == "amended" and amended_score is None:
             raise GuaranteeError(
                 f"prediction {prediction_id}: an amendment needs the amended value"
@@ -144,29 +177,72 @@ class HumanGuarantee:
             raise GuaranteeError(
                 f"prediction {prediction_id} was already {current.status} by {current.decided_by}"
             )
+        now = _now()
+        seconds = (now - datetime.fromisoformat(current.created_at)).total_seconds()
         with self.engine.begin() as conn:
             conn.execute(
                 prediction.update().where(prediction.c.id == prediction_id).values(
                     status=decision, decided_by=clinician, decision_reason=reason,
-                    amended_score=amended_score,
-                    decided_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                    reason_code=reason_code, amended_score=amended_score,
+                    decided_at=now.isoformat(timespec="milliseconds"),
+                    decision_seconds=round(seconds, 3),
                 )
             )  # fmt: skip
             self.audit.append(
                 conn, actor=clinician, role="clinician", action=f"prediction.{decision}",
-                object=prediction_id, purpose="care", details={"model": current.model_id},
+                object=prediction_id, purpose="care",
+                details={"model": current.model_id, "reason_code": reason_code,
+                         "seconds": round(seconds, 1)},
             )  # fmt: skip
         return self.get(prediction_id)
+
+    def record_outcome(
+        self, prediction_id: str, occurred: bool, observed_on: date, *, actor: str, role: str,
+        source: str = "manual",
+    ) -> None:  # fmt: skip
+        """Link the observed outcome (the predicted event happened, or not) to a prediction."""
+        current = self.get(prediction_id)
+        if observed_on < datetime.fromisoformat(current.created_at).date():
+            raise GuaranteeError(f"prediction {prediction_id}: the outcome predates it")
+        with self.engine.begin() as conn:
+            conn.execute(outcome.delete().where(outcome.c.prediction_id == prediction_id))
+            conn.execute(
+                outcome.insert().values(
+                    prediction_id=prediction_id, occurred=occurred,
+                    observed_on=observed_on.isoformat(), source=source, recorded_by=actor,
+                    recorded_at=_now().isoformat(timespec="seconds"),
+                )
+            )  # fmt: skip
+            self.audit.append(
+                conn, actor=actor, role=role, action="prediction.outcome", object=prediction_id,
+                purpose="care", details={"model": current.model_id, "source": source},
+            )  # fmt: skip
 
     def get(self, prediction_id: str) -> Prediction:
         with self.engine.connect() as conn:
             row = conn.execute(select(prediction).where(prediction.c.id == prediction_id)).first()
         if row is None:
             raise GuaranteeError(f"no prediction '{prediction_id}'")
-        return Prediction(
-            row.id, row.model_id, row.patient, row.score, orjson.loads(row.explanation),
-            row.status, row.decided_by, row.decision_reason, row.care_context,
-        )  # fmt: skip
+        return _prediction(row)
+
+    def predictions(self, model_id: str, *, decided_only: bool = False) -> list[Prediction]:
+        """Every prediction of a model, oldest first (the college's review reads them)."""
+        query = select(prediction).where(prediction.c.model_id == model_id)
+        if decided_only:
+            query = query.where(prediction.c.status != "pending")
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(prediction.c.created_at)).all()
+        return [_prediction(r) for r in rows]
+
+    def outcomes(self, model_id: str) -> list[tuple[float, bool]]:
+        """(score, outcome occurred) of every prediction of the model with a linked outcome."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(prediction.c.score, outcome.c.occurred)
+                .join(outcome, outcome.c.prediction_id == prediction.c.id)
+                .where(prediction.c.model_id == model_id)
+            ).all()  # fmt: skip
+        return [(float(s), bool(o)) for s, o in rows]
 
     def status_report(self) -> dict[str, int]:
         """Predictions by status: what the college sees first (pending = not yet guaranteed)."""
@@ -191,3 +267,13 @@ class HumanGuarantee:
             model_id, sum(n.values()), n.get("pending", 0), n.get("accepted", 0),
             n.get("amended", 0), n.get("rejected", 0),
         )  # fmt: skip
+
+
+def _prediction(row: Any) -> Prediction:
+    r = row
+    return Prediction(
+        r.id, r.model_id, r.patient, r.score, orjson.loads(r.explanation), r.status,
+        r.decided_by, r.decision_reason, r.care_context, r.model_version or "",
+        r.notice_version or "", r.reason_code, r.amended_score, r.created_at, r.decided_at,
+        r.decision_seconds, orjson.loads(r.inputs),
+    )  # fmt: skip

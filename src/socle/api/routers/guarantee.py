@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path
 
 from socle.api import schemas as s
-from socle.api import services
+from socle.api import schemas_ai as sa
+from socle.api import services, services_ai
 from socle.api.deps import Runner
 from socle.api.policy import Authorized, authorize
 
 router = APIRouter(tags=["guarantee"], dependencies=[Depends(authorize)])
 PredictionId = Annotated[str, Path(min_length=1, max_length=40)]
+ModelId = Annotated[str, Path(min_length=1, max_length=40)]
 
 
 @router.post(
@@ -45,3 +47,41 @@ async def decide(
 async def status(user: Authorized, run: Runner) -> dict[str, int]:
     """Predictions by status: pending ones are not yet guaranteed."""
     return await run.call(lambda n: n.guarantee.status_report())
+
+
+@router.get("/guarantee/reasons", name="guarantee.reasons", response_model=sa.ReasonsPublic)
+async def reasons(user: Authorized) -> sa.ReasonsPublic:
+    """The published taxonomy of reasons for a clinician's decision."""
+    return services_ai.reasons()
+
+
+@router.post("/predictions/{prediction_id}/outcome", name="predictions.outcome", status_code=204)
+async def outcome(
+    prediction_id: PredictionId, body: sa.OutcomeCreate, user: Authorized, run: Runner
+) -> None:
+    """Link the observed outcome to a prediction (calibration in practice)."""
+    await run.serial(lambda n: services_ai.outcome(n, user, prediction_id, body))
+
+
+@router.post(
+    "/guarantee/models/{model_id}/monitoring", name="guarantee.monitor",
+    response_model=sa.MonitoringPublic,
+)  # fmt: skip
+async def monitor(model_id: ModelId, user: Authorized, run: Runner) -> sa.MonitoringPublic:
+    """Drift, overrides and calibration in practice; raises the alerts the policy calls for."""
+    return await run.serial(lambda n: services_ai.monitor(n, user, model_id))
+
+
+@router.get("/guarantee/alerts", name="guarantee.alerts", response_model=list[sa.AlertPublic])
+async def alerts(
+    user: Authorized, run: Runner, status: Literal["open", "closed"] | None = None
+) -> list[sa.AlertPublic]:
+    return await run.call(lambda n: services_ai.alerts(n, status))
+
+
+@router.get("/guarantee/models/{model_id}/fhir", name="guarantee.fhir")
+async def fhir(
+    model_id: ModelId, user: Authorized, run: Runner, version: Literal["R4", "R5"] = "R4"
+) -> dict[str, Any]:
+    """Clinicians' decisions as a FHIR Bundle: R4 Provenance + Basic, or R5 ArtifactAssessment."""
+    return await run.call(lambda n: services_ai.fhir(n, model_id, version))
