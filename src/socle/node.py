@@ -28,7 +28,13 @@ from socle.privacy import DateShift, IdentityVault, Pseudonymizer, key_provider
 from socle.quality import QualityReport, build_report
 from socle.release import ReleaseDesk, load_policy
 from socle.store import open_engine
-from socle.warehouse import AchillesRun, Warehouse
+from socle.warehouse import (
+    DEFAULT_BUCKETS,
+    AchillesRun,
+    ParquetCDM,
+    Warehouse,
+    spark_engine,
+)
 from socle.workspace import Limits, Workspace
 
 
@@ -60,7 +66,11 @@ class Node:
         )  # fmt: skip
         keys = key_provider(settings.key_provider, settings.secrets_dir)
         audit = AuditLog(engine, Seal(keys.key("audit"), settings.audit_anchor_path))
-        warehouse = Warehouse(settings.warehouse_path, read_only=settings.warehouse_read_only)
+        warehouse = Warehouse(
+            settings.warehouse_path, read_only=settings.warehouse_read_only,
+            engine=(lambda: spark_engine(settings.parquet_path, settings.spark_master))
+            if settings.engine == "spark" else None,
+        )  # fmt: skip
         pseudo = Pseudonymizer(keys.key("pseudonym"))
         vault = IdentityVault(settings.vault_path, keys.key("vault"), pseudo)
         dates = DateShift(keys.key("date_shift"), settings.date_shift_max_days)
@@ -124,6 +134,19 @@ class Node:
             object="vocabulary", details=counts,
         )  # fmt: skip
         return counts
+
+    def export_parquet(
+        self, folder: Path | None = None, *, actor: str, buckets: int = DEFAULT_BUCKETS
+    ) -> ParquetCDM:
+        """Publish the warehouse as an OMOP CDM in Parquet (default: the Spark engine's folder,
+        ``SOCLE_PARQUET_DIR``); audit where and how many rows."""
+        cdm = self.warehouse.export_parquet(folder or self.settings.parquet_path, buckets=buckets)
+        self.audit.record(
+            actor=actor, role="data_steward", action="warehouse.export_parquet",
+            object=str(cdm.folder),
+            details={"buckets": cdm.buckets, "rows": sum(cdm.rows.values())},
+        )  # fmt: skip
+        return cdm
 
     def attach_cdm(self, source: Path | str, *, actor: str, schema: str = "main") -> dict[str, int]:
         """Bring an existing OMOP CDM under governance: persons pseudonymised, ids to the vault."""

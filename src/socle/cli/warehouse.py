@@ -46,6 +46,27 @@ def load_vocabulary(
     print_mapping_report(report)
 
 
+@app.command("export-parquet")
+def export_parquet(
+    folder: Annotated[
+        Path | None,
+        typer.Argument(help="Target folder (default: SOCLE_PARQUET_DIR or <home>/cdm-parquet)"),
+    ] = None,
+    buckets: Annotated[int, typer.Option(help="Person partitions of patient tables")] = 16,
+    home: Home = None,
+    actor: Actor = "steward",
+) -> None:
+    """Write the warehouse as an OMOP CDM in Parquet, patient tables partitioned by person,
+    for Spark (SOCLE_ENGINE=spark) or any Parquet reader; replaces the folder atomically."""
+    with open_node(home) as node:
+        cdm = node.export_parquet(folder, actor=actor, buckets=buckets)
+    out.print(
+        f"Parquet CDM written to {cdm.folder}: {sum(cdm.rows.values()):,} rows in "
+        f"{sum(1 for n in cdm.rows.values() if n)} tables, patient tables in {cdm.buckets} "
+        "person buckets"
+    )
+
+
 @app.command("mapping-report")
 def mapping(home: Home = None, top: int = 20) -> None:
     """Share of rows with a known source code and with a standard concept; top unmapped codes."""
