@@ -18,7 +18,9 @@ from tests.cli import socle
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
-def test_export_holds_every_row_with_each_person_in_one_bucket(loaded: Node, tmp_path: Path) -> None:
+def test_export_holds_every_row_with_each_person_in_one_bucket(
+    loaded: Node, tmp_path: Path
+) -> None:
     cdm = loaded.export_parquet(tmp_path / "cdm", actor="steward", buckets=4)
     counts = loaded.warehouse.table_counts()
     assert {t: cdm.rows[t] for t in counts} == counts

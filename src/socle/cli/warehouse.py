@@ -67,6 +67,43 @@ def export_parquet(
     )
 
 
+@app.command("load-partitioned")
+def load_partitioned(
+    source: Annotated[Path, typer.Argument(help="FHIR Bulk Data export (Type.ndjson files)")],
+    folder: Annotated[
+        Path | None,
+        typer.Option(
+            help="Parquet CDM to write (default: SOCLE_PARQUET_DIR or <home>/cdm-parquet)"
+        ),
+    ] = None,
+    partitions: Annotated[int, typer.Option(help="Loads, each a share of the patients")] = 4,
+    buckets: Annotated[int, typer.Option(help="Person partitions of patient tables")] = 16,
+    vocabulary: Annotated[
+        Path | None, typer.Option(help="Athena vocabulary folder to map codes with")
+    ] = None,
+    home: Home = None,
+    actor: Actor = "steward",
+) -> None:
+    """Load FHIR Bulk Data at scale: split by patient, each partition loaded by DuckDB (same
+    mapping, pseudonyms and vault), merged into one Parquet CDM for Spark."""
+    with open_node(home) as node, Progress(
+        TextColumn("partitions"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err,
+    ) as bar:  # fmt: skip
+        task = bar.add_task("load", total=partitions)
+        summary = node.load_partitioned(
+            source, actor=actor, target=folder, partitions=partitions, buckets=buckets,
+            vocabulary=vocabulary, on_partition=lambda k, s: bar.update(task, advance=1),
+        )  # fmt: skip
+    totals = summary.totals()
+    out.print(
+        f"{summary.persons:,} persons in {len(summary.partitions)} partitions: "
+        f"{totals['read']:,} resources read, {totals['loaded']:,} loaded, "
+        f"{totals['quarantined']:,} quarantined; Parquet CDM at "
+        f"{summary.cdm.folder if summary.cdm else '-'}"
+    )
+
+
 @app.command("mapping-report")
 def mapping(home: Home = None, top: int = 20) -> None:
     """Share of rows with a known source code and with a standard concept; top unmapped codes."""

@@ -40,8 +40,10 @@ class EngineReader(ScopedReader):
         self.grant, self.timeout, self.engine = grant, timeout, engine
         views = scoped_views(grant, persons)  # refuses an unknown table or column first
         self._session = engine.session()
-        self._session.register_ids(EXCLUDED, persons.excluded_person_ids)
-        self._session.register_ids(INCLUDED, persons.included_only or frozenset())
+        if persons.excluded_person_ids:  # the views name only the relations they need
+            self._session.register_ids(EXCLUDED, persons.excluded_person_ids)
+        if persons.included_only is not None:
+            self._session.register_ids(INCLUDED, persons.included_only)
         for view, select in views.items():
             self._session.create_view(view, select)
         self.views: tuple[str, ...] = tuple(views)

@@ -28,6 +28,9 @@ from socle.warehouse.portable import for_engine
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
+INLINE_IDS = (
+    2000  # consent relations up to this size are written in the SQL, larger ones sent as Arrow
+)
 _SPARK_TYPE = {
     "INTEGER": "INT",
     "BIGINT": "BIGINT",
@@ -72,6 +75,18 @@ class SparkEngine(Engine):
         super().__init__(cdm)
         self.spark = spark
         self.spark.sparkContext.setLogLevel("ERROR")
+        self._shared: set[str] = set()
+        self._lock = threading.Lock()
+        self._prefix = f"socle_{uuid.uuid4().hex[:8]}_"
+
+    def shared(self, table: str) -> str:
+        """The CDM table as a global temporary view (made once, seen by every session)."""
+        name = self._prefix + table
+        with self._lock:
+            if table not in self._shared:
+                self.frame(self.spark, table).createOrReplaceGlobalTempView(name)
+                self._shared.add(table)
+        return name
 
     def frame(self, spark: SparkSession, table: str) -> DataFrame:
         columns = self.cdm.columns(table)
@@ -94,19 +109,39 @@ class _SparkSession(EngineSession):
     def __init__(self, engine: SparkEngine, spark: SparkSession) -> None:
         self._spark, self._engine = spark, engine
         self._group = f"socle-{uuid.uuid4().hex[:12]}"
-        self._registered: set[str] = set()
-        for table in engine.tables:
-            engine.frame(spark, table).createOrReplaceTempView(table)
+        self._local: set[str] = set()  # this session's views: they shadow nothing shared
+        self._tables = frozenset(engine.tables)
+
+    def _render(self, sql: str) -> str:
+        """``sql`` in Spark SQL, each CDM table read from the engine's shared view."""
+        import sqlglot
+        from sqlglot import exp
+
+        tree = sqlglot.parse_one(for_engine(sql, "spark"), read="spark")
+        for table in tree.find_all(exp.Table):
+            name = table.name.lower()
+            if not table.db and name in self._tables and name not in self._local:
+                table.set("this", exp.to_identifier(self._engine.shared(name)))
+                table.set("db", exp.to_identifier("global_temp"))
+                if not table.alias:
+                    table.set("alias", exp.TableAlias(this=exp.to_identifier(name)))
+        return tree.sql(dialect="spark")
 
     def register_ids(self, name: str, ids: frozenset[int]) -> None:
-        if ids:
+        if len(ids) > INLINE_IDS:
             frame = self._spark.createDataFrame(ids_table(ids))
-        else:
-            frame = self._spark.createDataFrame([], "person_id BIGINT")
+        else:  # a literal list: no Arrow transfer for the usual few objectors of a small node
+            rows = ", ".join(f"({int(i)})" for i in sorted(ids)) or "(NULL)"
+            frame = self._spark.sql(
+                f"SELECT CAST(id AS BIGINT) AS person_id FROM VALUES {rows} AS t(id)"
+                + ("" if ids else " WHERE FALSE")
+            )
         frame.createOrReplaceTempView(name)
+        self._local.add(name)
 
     def create_view(self, name: str, sql: str) -> None:
-        self._spark.sql(for_engine(sql, "spark")).createOrReplaceTempView(name)
+        self._spark.sql(self._render(sql)).createOrReplaceTempView(name)
+        self._local.add(name)
 
     def run(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
         from pyspark.errors import PySparkException
@@ -114,7 +149,7 @@ class _SparkSession(EngineSession):
         context = self._spark.sparkContext
         context.setJobGroup(self._group, "socle governed query", interruptOnCancel=True)
         try:
-            frame = self._spark.sql(for_engine(sql, "spark"), args=list(params) or None)
+            frame = self._spark.sql(self._render(sql), args=list(params) or None)
             return frame.toArrow()
         except PySparkException as exc:
             if "cancel" in str(exc).lower():
