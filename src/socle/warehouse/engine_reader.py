@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from socle.warehouse.engine import Engine
 from socle.warehouse.errors import QueryLimitError
+from socle.warehouse.extract import write_extract
 from socle.warehouse.portable import EXCLUDED, INCLUDED, scoped_views
 from socle.warehouse.scope import GrantScope, PersonFilter
 from socle.warehouse.sql_check import check_select
@@ -67,17 +68,17 @@ class EngineReader(ScopedReader):
         finally:
             timer.cancel()
 
-    def export(self, folder: Path) -> dict[str, Path]:
-        """Write every scoped view as ``<table>.parquet`` in ``folder`` (an extract)."""
-        import pyarrow.parquet as pq
-
-        folder.mkdir(parents=True, exist_ok=True)
-        files: dict[str, Path] = {}
-        for table in self.grant.columns:
-            path = folder / f"{table}.parquet"
-            pq.write_table(self._session.run(f"SELECT * FROM scoped_{table}"), path)
-            files[table] = path
-        return files
+    def export(self, folder: Path, results: dict[str, Path] | None = None) -> dict[str, Path]:
+        """Write every scoped view (and named ``results``) as Parquet in ``folder``: an extract,
+        ids renumbered as on DuckDB (:mod:`socle.warehouse.extract`). The engine's rows are
+        gathered by the driver, so an extract must fit its memory."""
+        tables = {
+            t: list(dict.fromkeys(("person_id", *cols))) for t, cols in self.grant.columns.items()
+        }
+        with duckdb.connect() as con:
+            for table in tables:
+                con.register(f"scoped_{table}", self._session.run(f"SELECT * FROM scoped_{table}"))
+            return write_extract(con, tables, folder, results)
 
     def close(self) -> None:
         self._session.close()
