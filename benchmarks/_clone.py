@@ -13,7 +13,7 @@ then every person is copied ``ceil(N / 50)`` times with a new ``person_id``
 ``drug_exposure`` rows (event ids renumbered, dates unchanged). The Parquet is
 written straight from DuckDB, table by table, bucketed by person as
 ``socle warehouse export-parquet`` does; memory stays bounded (DuckDB spills
-past its limit), so 10 million persons need disk (about 1.3 GB of Parquet per
+past its limit), so 10 million persons need disk (about 1.1 GB of Parquet per
 million persons), not memory. The clones carry the sample's distributions
 (ages, sexes, conditions), not new variety: fit for timing, not for research.
 """
