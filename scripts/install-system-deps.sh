@@ -2,6 +2,7 @@
 # System packages the test suite and the workspace need:
 #   - a PostgreSQL server (initdb, pg_ctl, postgres) for the governance store's contract tests;
 #   - bubblewrap (bwrap), the sandbox researchers' jobs run in;
+#   - R (r-base-core, without recommends), for researchers' R jobs;
 #   - a Java 17 runtime for Apache Spark (SOCLE_ENGINE=spark, the Spark tests).
 # Idempotent: installs nothing when the binaries are already there.
 set -eu
@@ -17,6 +18,7 @@ have_postgres() {
 MISSING=""
 have_postgres || MISSING="$MISSING postgresql"
 command -v bwrap >/dev/null 2>&1 || MISSING="$MISSING bubblewrap"
+command -v Rscript >/dev/null 2>&1 || MISSING="$MISSING r-base-core"
 command -v java >/dev/null 2>&1 || MISSING="$MISSING openjdk-17-jre-headless"
 
 if [ -z "$MISSING" ]; then
@@ -30,4 +32,4 @@ fi
 echo "installing Debian package(s)$MISSING for the test suite and the workspace sandbox"
 $SUDO apt-get update -q
 # shellcheck disable=SC2086
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q $MISSING
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $MISSING
