@@ -2,7 +2,8 @@
 # System packages the test suite and the workspace need:
 #   - a PostgreSQL server (initdb, pg_ctl, postgres) for the governance store's contract tests;
 #   - bubblewrap (bwrap), the sandbox researchers' jobs run in;
-#   - R (r-base-core, without recommends), for researchers' R jobs.
+#   - R (r-base-core, without recommends), for researchers' R jobs;
+#   - a Java 17 runtime for Apache Spark (SOCLE_ENGINE=spark, the Spark tests).
 # Idempotent: installs nothing when the binaries are already there.
 set -eu
 
@@ -18,6 +19,7 @@ MISSING=""
 have_postgres || MISSING="$MISSING postgresql"
 command -v bwrap >/dev/null 2>&1 || MISSING="$MISSING bubblewrap"
 command -v Rscript >/dev/null 2>&1 || MISSING="$MISSING r-base-core"
+command -v java >/dev/null 2>&1 || MISSING="$MISSING openjdk-17-jre-headless"
 
 if [ -z "$MISSING" ]; then
     exit 0

@@ -61,10 +61,19 @@ class Settings(BaseSettings):
     job_memory_mb: int = 4096
     job_wall_seconds: int = 1800
     job_processes: int = 64
+    # The engine of purposeful reads: the DuckDB file (embedded default) or Apache Spark over
+    # the Parquet CDM (`socle warehouse export-parquet`), for a node past one machine.
+    engine: Literal["duckdb", "spark"] = "duckdb"
+    parquet_dir: Path | None = None  # the Parquet CDM (default <home>/cdm-parquet)
+    spark_master: str = "local[2]"  # a cluster's URL in production (spark://, yarn, k8s://)
 
     @property
     def warehouse_path(self) -> Path:
         return self.home / "warehouse.duckdb"
+
+    @property
+    def parquet_path(self) -> Path:
+        return self.parquet_dir or self.home / "cdm-parquet"
 
     @property
     def secrets_dir(self) -> Path:

@@ -16,12 +16,14 @@ from socle.consent import ConsentRegistry, Taxonomy, load_taxonomy
 from socle.governance import Governance
 from socle.guarantee import College, HumanGuarantee, Monitoring
 from socle.ingest import (
+    BulkSummary,
     KeyRotationError,
     LoadSummary,
     NoteIntake,
     ReadLimits,
     RotationSummary,
     ingest,
+    ingest_partitioned,
     rotate_pseudonym_key,
 )
 from socle.observatory import Observatory
@@ -29,7 +31,13 @@ from socle.privacy import DateShift, IdentityVault, Pseudonymizer, key_provider
 from socle.quality import QualityReport, build_report
 from socle.release import ReleaseDesk, load_policy
 from socle.store import open_engine
-from socle.warehouse import AchillesRun, Warehouse
+from socle.warehouse import (
+    DEFAULT_BUCKETS,
+    AchillesRun,
+    ParquetCDM,
+    Warehouse,
+    spark_engine,
+)
 from socle.workspace import Limits, Workspace
 
 
@@ -63,7 +71,11 @@ class Node:
         )  # fmt: skip
         keys = key_provider(settings.key_provider, settings.secrets_dir)
         audit = AuditLog(engine, Seal(keys.key("audit"), settings.audit_anchor_path))
-        warehouse = Warehouse(settings.warehouse_path, read_only=settings.warehouse_read_only)
+        warehouse = Warehouse(
+            settings.warehouse_path, read_only=settings.warehouse_read_only,
+            engine=(lambda: spark_engine(settings.parquet_path, settings.spark_master))
+            if settings.engine == "spark" else None,
+        )  # fmt: skip
         pseudo = Pseudonymizer(keys.key("pseudonym"))
         vault = IdentityVault(settings.vault_path, keys.key("vault"), pseudo)
         dates = DateShift(keys.key("date_shift"), settings.date_shift_max_days)
@@ -141,6 +153,49 @@ class Node:
             object="vocabulary", details=counts,
         )  # fmt: skip
         return counts
+
+    def export_parquet(
+        self, folder: Path | None = None, *, actor: str, buckets: int = DEFAULT_BUCKETS
+    ) -> ParquetCDM:
+        """Publish the warehouse as an OMOP CDM in Parquet (default: the Spark engine's folder,
+        ``SOCLE_PARQUET_DIR``); audit where and how many rows."""
+        cdm = self.warehouse.export_parquet(folder or self.settings.parquet_path, buckets=buckets)
+        self.audit.record(
+            actor=actor, role="data_steward", action="warehouse.export_parquet",
+            object=str(cdm.folder),
+            details={"buckets": cdm.buckets, "rows": sum(cdm.rows.values())},
+        )  # fmt: skip
+        return cdm
+
+    def load_partitioned(
+        self,
+        source: Path,
+        *,
+        actor: str,
+        target: Path | None = None,
+        partitions: int = 4,
+        buckets: int = DEFAULT_BUCKETS,
+        vocabulary: Path | None = None,
+        on_partition: Callable[[int, LoadSummary], None] | None = None,
+    ) -> BulkSummary:
+        """Load FHIR Bulk Data partition by partition straight into the Parquet CDM (default: the
+        Spark engine's folder), with this node's keys and vault; audit the counts."""
+        folder = target or self.settings.parquet_path
+        summary = ingest_partitioned(
+            source, folder, self.pseudo, self.vault, dates=self.dates,
+            work=folder.with_name(f".{folder.name}.work"), partitions=partitions,
+            buckets=buckets, vocabulary=vocabulary, on_partition=on_partition,
+            limits=ReadLimits.from_mebibytes(
+                self.settings.ingest_max_file_mb, self.settings.ingest_memory_mb
+            ),
+        )  # fmt: skip
+        self.audit.record(
+            actor=actor, role="data_steward", action="warehouse.load_partitioned",
+            object=str(folder),
+            details={"partitions": len(summary.partitions), "persons": summary.persons,
+                     **summary.totals()},
+        )  # fmt: skip
+        return summary
 
     def attach_cdm(self, source: Path | str, *, actor: str, schema: str = "main") -> dict[str, int]:
         """Bring an existing OMOP CDM under governance: persons pseudonymised, ids to the vault."""

@@ -70,7 +70,9 @@ app.add_typer(
 )
 app.add_typer(audit.app, name="audit", help="Verify and export the audit log.")
 app.add_typer(catalog.app, name="catalog", help="The catalogue: datasets, search, DCAT, counts.")
-app.add_typer(warehouse.app, name="warehouse", help="Vocabularies and pseudonym-key rotation.")
+app.add_typer(
+    warehouse.app, name="warehouse", help="Vocabularies, pseudonym-key rotation, Parquet export."
+)
 app.add_typer(release.app, name="release", help="Output checks, the release desk, the ledger, DP.")
 app.add_typer(
     observatory.app, name="observatory", help="The observatory of AI tools and databases."

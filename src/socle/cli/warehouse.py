@@ -46,6 +46,64 @@ def load_vocabulary(
     print_mapping_report(report)
 
 
+@app.command("export-parquet")
+def export_parquet(
+    folder: Annotated[
+        Path | None,
+        typer.Argument(help="Target folder (default: SOCLE_PARQUET_DIR or <home>/cdm-parquet)"),
+    ] = None,
+    buckets: Annotated[int, typer.Option(help="Person partitions of patient tables")] = 16,
+    home: Home = None,
+    actor: Actor = "steward",
+) -> None:
+    """Write the warehouse as an OMOP CDM in Parquet, patient tables partitioned by person,
+    for Spark (SOCLE_ENGINE=spark) or any Parquet reader; replaces the folder atomically."""
+    with open_node(home) as node:
+        cdm = node.export_parquet(folder, actor=actor, buckets=buckets)
+    out.print(
+        f"Parquet CDM written to {cdm.folder}: {sum(cdm.rows.values()):,} rows in "
+        f"{sum(1 for n in cdm.rows.values() if n)} tables, patient tables in {cdm.buckets} "
+        "person buckets"
+    )
+
+
+@app.command("load-partitioned")
+def load_partitioned(
+    source: Annotated[Path, typer.Argument(help="FHIR Bulk Data export (Type.ndjson files)")],
+    folder: Annotated[
+        Path | None,
+        typer.Option(
+            help="Parquet CDM to write (default: SOCLE_PARQUET_DIR or <home>/cdm-parquet)"
+        ),
+    ] = None,
+    partitions: Annotated[int, typer.Option(help="Loads, each a share of the patients")] = 4,
+    buckets: Annotated[int, typer.Option(help="Person partitions of patient tables")] = 16,
+    vocabulary: Annotated[
+        Path | None, typer.Option(help="Athena vocabulary folder to map codes with")
+    ] = None,
+    home: Home = None,
+    actor: Actor = "steward",
+) -> None:
+    """Load FHIR Bulk Data at scale: split by patient, each partition loaded by DuckDB (same
+    mapping, pseudonyms and vault), merged into one Parquet CDM for Spark."""
+    with open_node(home) as node, Progress(
+        TextColumn("partitions"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err,
+    ) as bar:  # fmt: skip
+        task = bar.add_task("load", total=partitions)
+        summary = node.load_partitioned(
+            source, actor=actor, target=folder, partitions=partitions, buckets=buckets,
+            vocabulary=vocabulary, on_partition=lambda k, s: bar.update(task, advance=1),
+        )  # fmt: skip
+    totals = summary.totals()
+    out.print(
+        f"{summary.persons:,} persons in {len(summary.partitions)} partitions: "
+        f"{totals['read']:,} resources read, {totals['loaded']:,} loaded, "
+        f"{totals['quarantined']:,} quarantined; Parquet CDM at "
+        f"{summary.cdm.folder if summary.cdm else '-'}"
+    )
+
+
 @app.command("mapping-report")
 def mapping(home: Home = None, top: int = 20) -> None:
     """Share of rows with a known source code and with a standard concept; top unmapped codes."""

@@ -13,10 +13,10 @@ blocks nobody), and writes take turns on the main connection.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
@@ -29,35 +29,45 @@ from socle.warehouse.extract import write_extract
 from socle.warehouse.ledger import LedgerEntry, remove_duplicates, remove_orphans
 from socle.warehouse.mapping import drop_copies, map_concepts
 from socle.warehouse.mapping_report import MappingReport, mapping_report
+from socle.warehouse.parquet import DEFAULT_BUCKETS, ParquetCDM, export_cdm
+from socle.warehouse.portable import VOCABULARY_VIEWS, scoped_views
 from socle.warehouse.schema import (
     CDM,
     DERIVED,
-    EVENT_DATE,
     SUPPORT,
-    VOCABULARY,
     arrow_schema,
     ddl,
     staging_ddl,
     upsert_key,
 )
-from socle.warehouse.scope import GENDER_CONCEPT, GrantScope, PersonFilter
+from socle.warehouse.scope import GrantScope, PersonFilter
 from socle.warehouse.sql_check import check_select
 from socle.warehouse.vocabulary import Progress, load_vocabulary
 
+if TYPE_CHECKING:
+    from socle.warehouse.engine import Engine
+
 MEMORY_LIMIT = "512MB"
 QUERY_TIMEOUT = 60.0  # seconds a workspace query may run
-VOCABULARY_VIEWS = {f"vocab_{table}": table for table in VOCABULARY}
 
 
 class Warehouse:
     """Owner of the DuckDB connection; nothing outside this package touches it."""
 
     def __init__(
-        self, path: Path, *, memory_limit: str = MEMORY_LIMIT, read_only: bool = False
+        self,
+        path: Path,
+        *,
+        memory_limit: str = MEMORY_LIMIT,
+        read_only: bool = False,
+        engine: Callable[[], Engine] | None = None,
     ) -> None:
         """Open (and create) the warehouse; ``read_only`` lets several processes read it at
-        once (the API's worker processes), none of them writing."""
+        once (the API's worker processes), none of them writing. With ``engine`` (a factory,
+        called at the first scoped read) purposeful reads run on that engine over the Parquet
+        CDM instead of this file (``SOCLE_ENGINE=spark``)."""
         self.path, self.read_only = path, read_only
+        self.engine = _once(engine) if engine else None
         self.memory_limit = memory_limit
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -304,11 +314,34 @@ class Warehouse:
                 f"grant {grant.grant_id} is for purpose '{grant.purpose}' but the consent "
                 f"filter is for '{persons.purpose}'"
             )
+        if self.engine is not None:
+            yield from self._engine_scoped(grant, persons, timeout)
+            return
         cursor = self._new_cursor()
         try:
             yield ScopedReader(cursor, grant, persons, timeout=timeout, memory=self.memory_limit)
         finally:
             cursor.close()
+
+    def _engine_scoped(
+        self, grant: GrantScope, persons: PersonFilter, timeout: float
+    ) -> Iterator[ScopedReader]:
+        from socle.warehouse.engine_reader import EngineReader
+
+        assert self.engine is not None
+        reader = EngineReader(self.engine(), grant, persons, timeout=timeout)
+        try:
+            yield reader
+        finally:
+            reader.close()
+
+    def export_parquet(
+        self, folder: Path, *, buckets: int = DEFAULT_BUCKETS, tag: str = "0", append: bool = False
+    ) -> ParquetCDM:
+        """Write the warehouse as an OMOP CDM in Parquet, patient tables partitioned by person
+        (:mod:`socle.warehouse.parquet`); it replaces ``folder`` whole, or adds to it."""
+        with self._write_lock:  # a consistent snapshot: no load commits meanwhile
+            return export_cdm(self._con, folder, buckets=buckets, tag=tag, append=append)
 
 
 class BatchWriter:
@@ -361,37 +394,8 @@ class ScopedReader:
         cursor.execute("SET python_enable_replacements = false")
         cursor.register("_excluded", _ids(persons.excluded_person_ids))
         cursor.register("_included", _ids(persons.included_only or frozenset()))
-        population = _population_condition(grant)
-        for table, columns in grant.columns.items():
-            if table not in CDM:
-                raise ScopeError(f"grant {grant.grant_id} names unknown table '{table}'")
-            unknown = set(columns) - set(CDM[table])
-            if unknown:
-                raise ScopeError(
-                    f"grant {grant.grant_id} names unknown columns {sorted(unknown)} of '{table}'"
-                )
-            cols = ", ".join(f'"{c}"' for c in dict.fromkeys(("person_id", *columns)))
-            source = f"main.{table}"
-            if persons.excluded_person_ids:
-                # A plain hash anti-join: cheaper than NOT IN's null-aware mark join.
-                source += " ANTI JOIN _excluded USING (person_id)"
-            where = ["TRUE"]
-            if persons.included_only is not None:
-                where.append("person_id IN (SELECT person_id FROM _included)")
-            if population:
-                # On every table, person columns granted or not: the restriction is on rows.
-                where.append(f"person_id IN (SELECT person_id FROM main.person WHERE {population})")
-            date_col = EVENT_DATE.get(table)
-            if date_col and grant.period_start:
-                where.append(f"{date_col} >= DATE '{grant.period_start.isoformat()}'")
-            if date_col and grant.period_end:
-                where.append(f"{date_col} <= DATE '{grant.period_end.isoformat()}'")
-            cursor.execute(
-                f"CREATE OR REPLACE TEMP VIEW scoped_{table} AS "
-                f"SELECT {cols} FROM {source} WHERE {' AND '.join(where)}"
-            )
-        for view, table in VOCABULARY_VIEWS.items():  # reference data, no patient in it
-            cursor.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS SELECT * FROM main.{table}")
+        for view, select in scoped_views(grant, persons, schema="main.").items():
+            cursor.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS {select}")
         self.views: tuple[str, ...] = (
             *(f"scoped_{t}" for t in grant.columns),
             *VOCABULARY_VIEWS,
@@ -455,27 +459,6 @@ class ScopedReader:
         return write_extract(self._cursor, tables, folder, results)
 
 
-def _population_condition(grant: GrantScope) -> str:
-    """SQL condition on ``main.person`` selecting the grant's population ('' if unrestricted)."""
-    population = grant.population
-    if population is None:
-        return ""
-    problems = population.problems()
-    if problems:
-        raise ScopeError(f"grant {grant.grant_id} has an invalid population: {'; '.join(problems)}")
-    if grant.starts is None:
-        raise ScopeError(f"grant {grant.grant_id} restricts ages but gives no start date")
-    earliest, latest = population.birth_years(grant.starts)
-    where = []
-    if earliest is not None:
-        where.append(f"year_of_birth >= {int(earliest)}")
-    if latest is not None:
-        where.append(f"year_of_birth <= {int(latest)}")
-    if population.sex is not None:
-        where.append(f"gender_concept_id = {GENDER_CONCEPT[population.sex]}")
-    return " AND ".join(where) or "TRUE"
-
-
 def _merge(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """Upsert the staged rows of ``table`` into the warehouse (delete-then-insert by key).
 
@@ -488,6 +471,20 @@ def _merge(con: duckdb.DuckDBPyConnection, table: str) -> None:
         return
     con.execute(f"DELETE FROM main.{table} WHERE ({key}) IN (SELECT ({key}) FROM stage.{table})")
     con.execute(f"INSERT INTO main.{table} SELECT DISTINCT ON ({key}) * FROM stage.{table}")
+
+
+def _once(factory: Callable[[], Engine]) -> Callable[[], Engine]:
+    """``factory`` called at most once (the engine is made at the first read that needs it)."""
+    made: list[Engine] = []
+    lock = threading.Lock()
+
+    def engine() -> Engine:
+        with lock:
+            if not made:
+                made.append(factory())
+            return made[0]
+
+    return engine
 
 
 def _ids(ids: frozenset[int]) -> pa.Table:

@@ -1,0 +1,186 @@
+"""Apache Spark as the warehouse's engine: the Parquet CDM read by a cluster (or local mode).
+
+The governed SQL is the DuckDB SQL of :mod:`socle.warehouse.portable`,
+transpiled to Spark SQL with sqlglot. Each reader gets its own Spark session
+(``SparkSession.newSession``: shared executors, private temporary views), so
+one reader's ``scoped_*`` views are invisible to another's. A query past the
+time limit is cancelled through its job group.
+
+``pyspark`` (and a Java 17 runtime) are needed only when this module is used:
+it is imported when the node's engine is ``spark``.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from socle.warehouse.engine import Engine, EngineSession, ids_table
+from socle.warehouse.errors import QueryLimitError, ScopeError, WarehouseError
+from socle.warehouse.parquet import ParquetCDM, open_cdm
+from socle.warehouse.portable import for_engine
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+INLINE_IDS = (
+    2000  # consent relations up to this size are written in the SQL, larger ones sent as Arrow
+)
+_SPARK_TYPE = {
+    "INTEGER": "INT",
+    "BIGINT": "BIGINT",
+    "VARCHAR": "STRING",
+    "DATE": "DATE",
+    "TIMESTAMP": "TIMESTAMP_NTZ",
+    "DOUBLE": "DOUBLE",
+}
+
+
+def spark_session(
+    master: str = "local[2]", *, shuffle_partitions: int = 4, driver_memory: str = "1g"
+) -> SparkSession:
+    """A Spark session for Socle: UTC, UI off, few shuffle partitions for small nodes.
+
+    On a cluster, ``master`` is its URL (``spark://…``, ``yarn``, ``k8s://…``)
+    and the other settings come from ``spark-defaults.conf`` as usual.
+    """
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:  # pragma: no cover - the spark extra is part of dev
+        raise WarehouseError("the Spark engine needs pyspark: pip install 'socle[spark]'") from exc
+    return (
+        SparkSession.builder.master(master)
+        .appName("socle")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.memory", driver_memory)
+        .config("spark.sql.ansi.enabled", "false")
+        .getOrCreate()
+    )
+
+
+class SparkEngine(Engine):
+    """The Parquet CDM as Spark tables (one DataFrame per table, read lazily)."""
+
+    name = "spark"
+
+    def __init__(self, cdm: ParquetCDM, spark: SparkSession) -> None:
+        super().__init__(cdm)
+        self.spark = spark
+        self.spark.sparkContext.setLogLevel("ERROR")
+        self._shared: set[str] = set()
+        self._lock = threading.Lock()
+        self._prefix = f"socle_{uuid.uuid4().hex[:8]}_"
+
+    def shared(self, table: str) -> str:
+        """The CDM table as a global temporary view (made once, seen by every session)."""
+        name = self._prefix + table
+        with self._lock:
+            if table not in self._shared:
+                self.frame(self.spark, table).createOrReplaceGlobalTempView(name)
+                self._shared.add(table)
+        return name
+
+    def frame(self, spark: SparkSession, table: str) -> DataFrame:
+        columns = self.cdm.columns(table)
+        schema = ", ".join(f"`{c}` {_SPARK_TYPE[t]}" for c, t in columns.items())
+        if not self.cdm.rows.get(table):
+            return spark.createDataFrame([], schema)
+        path = str(self.cdm.folder / table)
+        return spark.read.schema(schema).parquet(path).select(*(f"`{c}`" for c in columns))
+
+    def session(self) -> EngineSession:
+        return _SparkSession(self, self.spark.newSession())
+
+    def close(self) -> None:
+        """The Spark session belongs to the process (``getOrCreate``); nothing to close here."""
+
+
+class _SparkSession(EngineSession):
+    dialect = "spark"
+
+    def __init__(self, engine: SparkEngine, spark: SparkSession) -> None:
+        self._spark, self._engine = spark, engine
+        self._group = f"socle-{uuid.uuid4().hex[:12]}"
+        self._local: set[str] = set()  # this session's views: they shadow nothing shared
+        self._tables = frozenset(engine.tables)
+
+    def _render(self, sql: str) -> str:
+        """``sql`` in Spark SQL, each CDM table read from the engine's shared view."""
+        import sqlglot
+        from sqlglot import exp
+
+        tree = sqlglot.parse_one(for_engine(sql, "spark"), read="spark")
+        for table in tree.find_all(exp.Table):
+            name = table.name.lower()
+            if not table.db and name in self._tables and name not in self._local:
+                table.set("this", exp.to_identifier(self._engine.shared(name)))
+                table.set("db", exp.to_identifier("global_temp"))
+                if not table.alias:
+                    table.set("alias", exp.TableAlias(this=exp.to_identifier(name)))
+        return tree.sql(dialect="spark")
+
+    def register_ids(self, name: str, ids: frozenset[int]) -> None:
+        if len(ids) > INLINE_IDS:
+            frame = self._spark.createDataFrame(ids_table(ids))
+        else:  # a literal list: no Arrow transfer for the usual few objectors of a small node
+            rows = ", ".join(f"({int(i)})" for i in sorted(ids)) or "(NULL)"
+            frame = self._spark.sql(
+                f"SELECT CAST(id AS BIGINT) AS person_id FROM VALUES {rows} AS t(id)"
+                + ("" if ids else " WHERE FALSE")
+            )
+        frame.createOrReplaceTempView(name)
+        self._local.add(name)
+
+    def create_view(self, name: str, sql: str) -> None:
+        self._spark.sql(self._render(sql)).createOrReplaceTempView(name)
+        self._local.add(name)
+
+    def run(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
+        from pyspark.errors import PySparkException
+
+        context = self._spark.sparkContext
+        context.setJobGroup(self._group, "socle governed query", interruptOnCancel=True)
+        try:
+            frame = self._spark.sql(self._render(sql), args=list(params) or None)
+            return frame.toArrow()
+        except PySparkException as exc:
+            if "cancel" in str(exc).lower():
+                raise QueryLimitError(
+                    "the query was stopped at the workspace's time limit"
+                ) from exc
+            raise ScopeError(f"workspace query failed on Spark: {_first_line(exc)}") from exc
+        except Exception as exc:  # py4j errors carry the JVM's message
+            if "cancel" in str(exc).lower():
+                raise QueryLimitError(
+                    "the query was stopped at the workspace's time limit"
+                ) from exc
+            raise ScopeError(f"workspace query failed on Spark: {_first_line(exc)}") from exc
+        finally:
+            context.setLocalProperty("spark.jobGroup.id", None)  # type: ignore[arg-type]
+
+    def interrupt(self) -> None:
+        threading.Thread(
+            target=self._spark.sparkContext.cancelJobGroup, args=(self._group,), daemon=True
+        ).start()
+
+    def close(self) -> None:
+        for name in self._spark.catalog.listTables():
+            if name.isTemporary:
+                self._spark.catalog.dropTempView(name.name)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or ["(no message)"])[0][:300]
+
+
+def spark_engine(folder: Path, master: str = "local[2]") -> SparkEngine:
+    """The Spark engine over the Parquet CDM in ``folder`` (``SOCLE_ENGINE=spark``)."""
+    return SparkEngine(open_cdm(folder), spark_session(master))
