@@ -1,7 +1,8 @@
 #!/bin/sh
 # System packages the test suite and the workspace need:
 #   - a PostgreSQL server (initdb, pg_ctl, postgres) for the governance store's contract tests;
-#   - bubblewrap (bwrap), the sandbox researchers' jobs run in.
+#   - bubblewrap (bwrap), the sandbox researchers' jobs run in;
+#   - chromium, the browser the web pages' tests drive (Playwright, executable_path=/usr/bin/chromium).
 # Idempotent: installs nothing when the binaries are already there.
 set -eu
 
@@ -16,6 +17,7 @@ have_postgres() {
 MISSING=""
 have_postgres || MISSING="$MISSING postgresql"
 command -v bwrap >/dev/null 2>&1 || MISSING="$MISSING bubblewrap"
+[ -x /usr/bin/chromium ] || MISSING="$MISSING chromium"
 
 if [ -z "$MISSING" ]; then
     exit 0
