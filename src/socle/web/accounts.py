@@ -20,6 +20,7 @@ DEMO_ACTORS: tuple[tuple[Role, str, tuple[str, ...]], ...] = (
     (Role.COMMITTEE_MEMBER, "chair@committee", ()),
     (Role.COMMITTEE_MEMBER, "member2@committee", ()),
     (Role.OUTPUT_CHECKER, "checker1@output-desk", ()),
+    (Role.OUTPUT_CHECKER, "checker2@output-desk", ()),
     (Role.CLINICIAN, "dr.house@hospital", ("gp-clinic",)),
     (Role.COLLEGE_MEMBER, "college@guarantee", ()),
     (Role.AUDITOR, "auditor@hospital", ()),
