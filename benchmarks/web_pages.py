@@ -101,9 +101,12 @@ def main() -> int:
             worst = 0.0
             for user, template in PAGES:
                 path = template.format(**ids)
-                with signed_in(base, accounts.get(user)) as client:
+                client = signed_in(base, accounts.get(user))
+                try:
                     client.get(path)  # warm-up (template compilation)
                     latencies = timed(client, path, args.repeat)
+                finally:
+                    client.close()
                 p95 = pct(latencies, 95)
                 worst = max(worst, p95)
                 label = f"{path[:36]} ({user or 'public'})"[:48]

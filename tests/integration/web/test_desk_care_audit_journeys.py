@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+
 from playwright.sync_api import Page, expect
 
 from socle.node import Node
+from tests.conftest import SAMPLE
 from tests.integration.web.conftest import (
     LiveServer,
     no_serious_violations,
@@ -13,7 +16,7 @@ from tests.integration.web.conftest import (
 )
 
 CHECKERS = ("checker1@output-desk", "checker2@output-desk")
-CLINICIAN, AUDITOR = "dr.house@hospital", "auditor@hospital"
+CLINICIAN, AUDITOR, STEWARD = "dr.house@hospital", "auditor@hospital", "steward@hospital"
 
 
 def _asked_output(node: Node) -> str:
@@ -86,3 +89,27 @@ def test_auditor_searches_verifies_and_traces_a_release(
     expect(page.locator("#verified")).to_contain_text("The chain verifies")
     count = live_server.node_call(lambda n: n.audit.verify().events)
     assert count > 0
+
+
+def test_steward_loads_a_folder_and_sees_it_reconciled_with_its_quarantine(
+    page: Page, live_server: LiveServer
+) -> None:
+    inbox = live_server.app.state.import_dir / "new-batch"
+    inbox.mkdir(parents=True, exist_ok=True)
+    shutil.copy(sorted(SAMPLE.glob("*.json.gz"))[0], inbox)
+    (inbox / "broken.json").write_text('{"resourceType": "Bundle", "entry": [')
+    sign_in(page, live_server, STEWARD)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Data stewardship")
+    expect(page.locator("#vocabulary")).to_contain_text("% of coded rows")
+    expect(page.locator("#consent-stats")).to_contain_text("Public-interest research")
+    page.get_by_label("File or folder in the import folder").fill("new-batch")
+    page.get_by_role("button", name="Load").click()
+    table = page.locator("#reconciliation")
+    expect(table).to_contain_text("Reconciliation of load")
+    cells = [c.inner_text() for c in table.locator("tbody td").all()]
+    read, loaded, quarantined, skipped = (int(c.replace(",", "")) for c in cells[1:5])
+    assert read == loaded + quarantined + skipped and quarantined >= 1
+    screenshot(page, "steward-load")
+    no_serious_violations(page)
+    events = live_server.node_call(lambda n: list(n.audit.events("warehouse.load")))
+    assert events[-1].actor == STEWARD and events[-1].role == "data_steward"

@@ -1,10 +1,20 @@
 """The pages, one module per audience."""
 
-from socle.web.pages import auditor, clinician, committee, core, desk, patient, public, researcher
+from socle.web.pages import (
+    auditor,
+    clinician,
+    committee,
+    core,
+    desk,
+    patient,
+    public,
+    researcher,
+    steward,
+)
 
 ROUTERS = (
     core.router, public.router, patient.router, researcher.router, committee.router,
-    desk.router, clinician.router, auditor.router,
+    desk.router, clinician.router, auditor.router, steward.router,
 )  # fmt: skip
 
 # Where each role lands after signing in (and its link in the header).
@@ -15,6 +25,7 @@ HOME_OF_ROLE: dict[str, str] = {
     "output_checker": "/desk",
     "clinician": "/care",
     "auditor": "/audit",
+    "data_steward": "/steward",
 }
 
 __all__ = ["HOME_OF_ROLE", "ROUTERS"]
