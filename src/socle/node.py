@@ -18,6 +18,7 @@ from socle.guarantee import HumanGuarantee
 from socle.ingest import (
     KeyRotationError,
     LoadSummary,
+    NoteIntake,
     ReadLimits,
     RotationSummary,
     ingest,
@@ -65,16 +66,18 @@ class Node:
         vault = IdentityVault(settings.vault_path, keys.key("vault"), pseudo)
         dates = DateShift(keys.key("date_shift"), settings.date_shift_max_days)
         taxonomy = load_taxonomy()
-        catalog = Catalog(engine, audit, settings.small_cell_threshold, settings.rounding_base)
+        # One published policy file sets every disclosure threshold of the node.
+        policy = load_policy(settings.release_policy)
+        threshold, rounding_base = policy.safe_threshold, policy.safe_round_base
+        catalog = Catalog(engine, audit, threshold, rounding_base, policy.as_dict())
         consent = ConsentRegistry(engine, audit, taxonomy)
         governance = Governance(engine, audit, taxonomy, catalog)
         desk = ReleaseDesk(
-            engine, audit, governance, load_policy(settings.release_policy),
-            settings.reports_dir / "releases",
+            engine, audit, governance, policy, settings.reports_dir / "releases",
         )  # fmt: skip
         workspace = Workspace(
             warehouse, governance, consent, audit, desk,
-            threshold=settings.small_cell_threshold, rounding_base=settings.rounding_base,
+            threshold=threshold, rounding_base=rounding_base,
             query_timeout=settings.query_timeout_seconds, workdir=settings.workspace_dir,
             job_limits=Limits(
                 cpu_seconds=settings.job_cpu_seconds, memory_mb=settings.job_memory_mb,
@@ -84,14 +87,13 @@ class Node:
         models = ModelRegistry(
             engine, audit, settings.models_dir,
             TrainingRules(
-                settings.small_cell_threshold, settings.rounding_base,
-                settings.min_training_persons, settings.min_training_events,
+                threshold, rounding_base, settings.min_training_persons, settings.min_training_events,
             ),
         )  # fmt: skip
         guarantee = HumanGuarantee(engine, audit, models)
         observatory = Observatory(
             engine, audit, catalog, models, governance, guarantee,
-            threshold=settings.small_cell_threshold, rounding_base=settings.rounding_base,
+            threshold=threshold, rounding_base=rounding_base,
         )  # fmt: skip
         return cls(
             settings, engine, audit, warehouse, pseudo, vault, taxonomy, catalog, consent,
@@ -106,6 +108,9 @@ class Node:
             path, self.warehouse, self.pseudo, self.vault, dates=self.dates, on_file=on_file,
             limits=ReadLimits.from_mebibytes(
                 self.settings.ingest_max_file_mb, self.settings.ingest_memory_mb
+            ),
+            notes=NoteIntake(
+                self.pseudo, self.vault, self.dates, max_chars=self.settings.notes_max_chars
             ),
         )  # fmt: skip
         self.audit.record(
@@ -168,7 +173,7 @@ class Node:
 
     def achilles(self, *, actor: str) -> AchillesRun:
         """Run OHDSI Achilles on the warehouse; audit how many analyses ran and failed."""
-        run = self.warehouse.achilles(small_cell=self.settings.small_cell_threshold)
+        run = self.warehouse.achilles(small_cell=self.desk.policy.safe_threshold)
         self.audit.record(
             actor=actor, role="data_steward", action="quality.achilles", object="results",
             outcome="ok" if not run.failed else "issues",

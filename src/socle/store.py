@@ -35,6 +35,7 @@ def open_engine(
         audit,
         catalog,
         consent,
+        federation,
         governance,
         guarantee,
         observatory,

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from socle.node import Node
 
 out = Console()
-err = Console(stderr=True)
+# An error line is never cut: people copy paths and ids from it.
+err = Console(stderr=True, soft_wrap=True)
 
 Home = Annotated[
     Path | None, typer.Option("--home", help="Node home (default: $SOCLE_HOME or ./socle-home)")

@@ -33,6 +33,9 @@ def demo(
         Path | None,
         typer.Option(help="OMOP vocabulary of the demo (default: the bundled extract)"),
     ] = None,
+    federated: Annotated[
+        bool, typer.Option(help="A hub and three sites on loopback instead (Flower)")
+    ] = False,
     serve: Annotated[
         bool,
         typer.Option(
@@ -44,6 +47,14 @@ def demo(
 ) -> None:
     """Run the whole lifecycle on the bundled Synthea sample (``--serve``: then open it in a browser)."""
     from socle.demo import bundled_fda_list, bundled_sample, bundled_vocabulary, run_demo
+
+    if federated:
+        from socle.config import Settings
+        from socle.federation import run_federated_demo
+
+        folder = (home or Settings().home) / "federated-demo"
+        run_federated_demo(folder, sample or bundled_sample(), lambda s: out.print(escape(s)))
+        return
 
     with open_node(home) as node:
         run = run_demo(

@@ -106,16 +106,14 @@ class Jobs:
         code.mkdir(parents=True)
         shutil.copyfile(script, code / script.name)
         (code / "params.json").write_bytes(orjson.dumps(params or {}, option=orjson.OPT_SORT_KEYS))
-        with ws.session(grant_id, output_type, actor=actor) as reader:
-            files = {f"{t}.parquet": p for t, p in reader.export(extract).items()}
         used: dict[str, dict[str, str]] = {}
+        named: dict[str, Path] = {}
         for name in results:
             result = ws.queries.result(grant_id, name)
-            target = extract / "results" / f"{name}.parquet"
-            target.parent.mkdir(exist_ok=True)
-            shutil.copyfile(result.path, target)
-            files[f"results/{name}.parquet"] = target
+            named[name] = result.path
             used[name] = {"id": result.id, "sha256": result.sha256}
+        with ws.session(grant_id, output_type, actor=actor) as reader:
+            files = reader.export(extract, named)
         role = ws.role_of(grant_id, actor, output_type)
         code_sha = sha256_tree({p.name: p for p in code.iterdir()})
         extract_sha = sha256_tree(files)
