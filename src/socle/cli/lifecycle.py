@@ -79,7 +79,7 @@ def _serve_demo(home: Path | None, sample: Path | None, port: int) -> None:
     from socle.api import ApiSettings, create_app, jwt_secret
     from socle.config import Settings
     from socle.demo import bundled_sample, source_patient_ids
-    from socle.web.accounts import create_demo_accounts
+    from socle.web import create_demo_accounts
 
     settings = Settings(home=home) if home else Settings()
     jwt_secret(ApiSettings(), settings.secrets_dir)

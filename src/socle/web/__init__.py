@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from socle.web.accounts import Account, create_demo_accounts
     from socle.web.app import create_web
 
-__all__ = ["create_web"]
+__all__ = ["Account", "create_demo_accounts", "create_web"]
 
 
 def __getattr__(name: str) -> Any:
@@ -19,4 +20,8 @@ def __getattr__(name: str) -> Any:
         from socle.web.app import create_web
 
         return create_web
+    if name in ("Account", "create_demo_accounts"):
+        from socle.web import accounts
+
+        return getattr(accounts, name)
     raise AttributeError(f"module 'socle.web' has no attribute {name!r}")
