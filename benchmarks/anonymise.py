@@ -128,6 +128,7 @@ def main() -> int:
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--suppression", type=float, default=0.05)
     parser.add_argument("--anjana-python", type=Path, default=Path("/tmp/anjana-venv/bin/python"))
+    parser.add_argument("--anjana-timeout", type=float, default=1800, help="seconds")
     args = parser.parse_args()
     data = population(args.rows)
     print(f"{args.rows:,} records x {len(QIS)} quasi-identifiers, k={args.k}, "
@@ -146,12 +147,19 @@ def main() -> int:
             folder = Path(tmp)
             data.to_csv(folder / "data.csv", index=False)
             hierarchy_tables(data, folder)
-            child = subprocess.run(
-                [str(args.anjana_python), "-c", ANJANA_CHILD, tmp, str(args.k),
-                 str(args.suppression * 100), json.dumps(list(QIS))],
-                capture_output=True, text=True,
-            )  # fmt: skip
-            if child.returncode != 0:
+            try:
+                child = subprocess.run(
+                    [str(args.anjana_python), "-c", ANJANA_CHILD, tmp, str(args.k),
+                     str(args.suppression * 100), json.dumps(list(QIS))],
+                    capture_output=True, text=True, timeout=args.anjana_timeout,
+                )  # fmt: skip
+            except subprocess.TimeoutExpired:
+                print(f"  ANJANA k-anonymity : did not finish in {args.anjana_timeout:.0f} s; "
+                      f"ratio ANJANA / Socle > {args.anjana_timeout / socle_s:.1f}x")  # fmt: skip
+                child = None
+            if child is None:
+                pass
+            elif child.returncode != 0:
                 print(f"  ANJANA failed: {child.stderr[-2000:]}")
             else:
                 fig = json.loads(child.stdout.strip().splitlines()[-1])

@@ -192,9 +192,9 @@ def french(folder: Path) -> dict[str, Any]:
                 right_by[label] += any(s < g["end"] and g["start"] < e for g in gold)
     per_label = {label: (recall[label] / total[label], total[label]) for label in sorted(total)}
     groups = {
-        name: sum(recall[x] for x in labels) / max(sum(total[x] for x in labels), 1)
+        name: (sum(recall[x] for x in labels) / n if (n := sum(total[x] for x in labels)) else None)
         for name, labels in GROUPS.items()
-    }
+    }  # None: the set has no span of that kind
     return {
         "recall_per_label": per_label,
         "recall_groups": groups,

@@ -31,9 +31,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         t0 = time.perf_counter()
-        net = build_network(folder / "net", args.sample, site_env=SITE_ENV)
+        keys = folder / "shared-keys"  # same pseudonyms at the sites and centrally: same split
+        net = build_network(folder / "net", args.sample, site_env=SITE_ENV, shared_keys=keys)
         built = time.perf_counter() - t0
-        central = Node.open(Settings(home=folder / "central"))
+        central = Node.open(Settings(home=folder / "central", keys_dir=keys))
         central.load(args.sample, actor="bench")
         grant = committee_grant(central, "central", FEDERATION_ACTOR, "central")
         t0 = time.perf_counter()

@@ -101,7 +101,12 @@ class Node:
         )  # fmt: skip
 
     def load(
-        self, path: Path, *, actor: str, on_file: Callable[[Path, int], None] | None = None
+        self,
+        path: Path,
+        *,
+        actor: str,
+        on_file: Callable[[Path, int], None] | None = None,
+        on_note: Callable[[int, int], None] | None = None,
     ) -> LoadSummary:
         """Ingest FHIR input atomically and audit the load (counts only)."""
         summary = ingest(
@@ -110,7 +115,8 @@ class Node:
                 self.settings.ingest_max_file_mb, self.settings.ingest_memory_mb
             ),
             notes=NoteIntake(
-                self.pseudo, self.vault, self.dates, max_chars=self.settings.notes_max_chars
+                self.pseudo, self.vault, self.dates,
+                max_chars=self.settings.notes_max_chars, on_note=on_note,
             ),
         )  # fmt: skip
         self.audit.record(

@@ -21,8 +21,8 @@ from socle.errors import InputError
 if TYPE_CHECKING:
     from socle.node import Node
 
-out = Console()
-# An error line is never cut: people copy paths and ids from it.
+# A message line is never cut: people copy paths and ids from it (tables still fit the terminal).
+out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 Home = Annotated[

@@ -103,11 +103,14 @@ def ingest(path: Path, home: Home = None, actor: Actor = "steward") -> None:
 
     files = input_files(path)
     with open_node(home) as node, Progress(
-        TextColumn("loading"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
         TextColumn("{task.fields[resources]:,} resources"), TextColumn("{task.fields[rate]}"),
         TimeElapsedColumn(), console=err,
     ) as bar:  # fmt: skip
-        task = bar.add_task("files", total=len(files), resources=0, rate="")
+        task = bar.add_task("loading", total=len(files), resources=0, rate="")
+        notes = bar.add_task(
+            "de-identifying notes", total=None, resources=0, rate="", visible=False
+        )
 
         def advance(_: Path, n: int) -> None:
             done = bar.tasks[task].fields["resources"] + n
@@ -115,7 +118,12 @@ def ingest(path: Path, home: Home = None, actor: Actor = "steward") -> None:
             rate = f"{done / elapsed:,.0f} resources/s" if elapsed > 0 else ""
             bar.update(task, advance=1, resources=done, rate=rate)
 
-        summary = node.load(path, actor=actor, on_file=advance)
+        def note(done: int, total: int) -> None:
+            elapsed = bar.tasks[notes].elapsed or 0.0
+            rate = f"{done / elapsed:,.0f} notes/s" if elapsed > 0 else ""
+            bar.update(notes, total=total, completed=done, visible=True, rate=rate)
+
+        summary = node.load(path, actor=actor, on_file=advance, on_note=note)
     _print_summary(summary)
     if summary.quarantine:
         err.print(

@@ -26,8 +26,11 @@ def run_federated_demo(
     """Build, start, query, train, compare; stop the network whatever happens."""
     started = time.monotonic()
     say("building the hub and three sites (each loads its third of the sample) …")
-    net = build_network(folder / "network", sample, progress=say, site_env=DEMO_SITE_ENV)
-    central = Node.open(Settings(home=folder / "central"))
+    keys = folder / "shared-keys"  # one data set split: same pseudonyms at every site and centrally
+    net = build_network(
+        folder / "network", sample, progress=say, site_env=DEMO_SITE_ENV, shared_keys=keys
+    )
+    central = Node.open(Settings(home=folder / "central", keys_dir=keys))
     try:
         central.load(sample, actor="steward@central")
         central_grant = committee_grant(

@@ -86,12 +86,15 @@ class Federation:
         config_file.write_text(
             "\n".join(f"{k} = {json.dumps(v)}" for k, v in overrides.items()) + "\n"
         )
-        tomllib.loads(
-            config_file.read_text()
-        )  # a value TOML cannot carry fails here, not in Flower
-        self.hub.flwr("run", str(APP_DIR), CONNECTION, "--stream", "--run-config", str(config_file))
+        # A value TOML cannot carry fails here, not inside Flower.
+        tomllib.loads(config_file.read_text())
+        completed = self.hub.flwr(
+            "run", str(APP_DIR), CONNECTION, "--stream", "--run-config", str(config_file)
+        )
         if not result_path.exists():
-            raise NetworkError(f"the run '{name}' ended without a result; see {self.hub.folder}")
+            tail = " | ".join(completed.stdout.strip().splitlines()[-3:])
+            raise NetworkError(f"the run '{name}' ended without a result ({tail[-300:]}); "
+                               f"see the logs in {self.hub.folder}")  # fmt: skip
         result: dict[str, Any] = json.loads(result_path.read_text())
         self.node.audit.record(
             actor=actor, role="researcher", action=f"federation.{task}", object=study.id,

@@ -96,9 +96,10 @@ class LocalNetwork:
     study: Study
     sites: list[SiteNode] = field(default_factory=list)
     site_env: dict[str, str] = field(default_factory=dict)
+    keys_dir: Path | None = None  # shared by the sites when simulating one data set split
 
     def settings(self, name: str) -> Settings:
-        return Settings(home=self.folder / name, warehouse_read_only=True)
+        return Settings(home=self.folder / name, warehouse_read_only=True, keys_dir=self.keys_dir)
 
     def site_home(self, name: str) -> Path:
         return self.folder / name
@@ -147,8 +148,14 @@ def build_network(
     accept: Callable[[str], bool] = lambda name: True,
     progress: Callable[[str], None] = lambda msg: None,
     site_env: dict[str, str] | None = None,
+    shared_keys: Path | None = None,
 ) -> LocalNetwork:
-    """Build the nodes (hub and sites), their committees' grants and the study; not started."""
+    """Build the nodes (hub and sites), their committees' grants and the study; not started.
+
+    ``shared_keys``: one key folder for every site (and a central node the caller opens with
+    it), so a person has the same pseudonym and date shift everywhere — only to compare a split
+    data set with its pooled self (the benchmark, the demo); real sites keep their own keys.
+    """
     names = tuple(f"site-{chr(ord('a') + i)}" for i in range(sites))
     inputs = split_sample(sample, sites, folder / "inputs")
     hub_node = Node.open(Settings(home=folder / "hub"))
@@ -160,7 +167,7 @@ def build_network(
     finally:
         hub_node.close()
     for name, data in zip(names, inputs, strict=True):
-        node = Node.open(Settings(home=folder / name))
+        node = Node.open(Settings(home=folder / name, keys_dir=shared_keys))
         try:
             summary = node.load(data, actor=STEWARD.format(site=name))
             progress(f"{name}: {summary.persons} persons loaded")
@@ -176,5 +183,6 @@ def build_network(
         finally:
             node.close()
     certificates = make_hub_certificates(folder / "pki")
+    env = {**(site_env or {}), **({"SOCLE_KEYS_DIR": str(shared_keys)} if shared_keys else {})}
     return LocalNetwork(folder, names, Hub(folder / "superlink", certificates), study,
-                        site_env=dict(site_env or {}))  # fmt: skip
+                        site_env=env, keys_dir=shared_keys)  # fmt: skip

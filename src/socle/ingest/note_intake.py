@@ -14,7 +14,7 @@ for any record.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -70,8 +70,11 @@ class NoteIntake:
         vault: IdentityVault,
         dates: DateShift,
         max_chars: int = DEFAULT_MAX_CHARS,
+        on_note: Callable[[int, int], None] | None = None,
     ) -> None:
+        """``on_note(done, total)`` is called after each note (for a progress bar)."""
         self.pseudo, self.vault, self.dates, self.max_chars = pseudo, vault, dates, max_chars
+        self.on_note = on_note
         self.directory = Directory()
         self.held: list[HeldNote] = []
         self._copied: set[str] = set()  # DiagnosticReports a DocumentReference repeats
@@ -91,12 +94,14 @@ class NoteIntake:
     def finish(self) -> Iterator[tuple[HeldNote, Mapped | str | None]]:
         """Each held note with its rows, its quarantine reason, or ``None`` (a copy, skipped)."""
         now = datetime.now(UTC).replace(tzinfo=None)
-        for note in self.held:
+        for done, note in enumerate(self.held, 1):
             resource = note.item.resource or {}
             if note.kind == "DiagnosticReport" and str(resource.get("id")) in self._copied:
                 yield note, None  # Synthea writes each note twice: its DocumentReference is kept
-                continue
-            yield note, self._process(note.mapped, now)
+            else:
+                yield note, self._process(note.mapped, now)
+            if self.on_note:
+                self.on_note(done, len(self.held))
         self.held.clear()
 
     def _known(self, patient: str) -> KnownTerms | None:

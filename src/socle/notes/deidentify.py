@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from socle.notes.engine import analyzer, anonymizer
@@ -18,6 +19,7 @@ from socle.notes.surrogates import date_surrogate, surrogate
 
 if TYPE_CHECKING:
     from presidio_analyzer import RecognizerResult
+    from presidio_analyzer.nlp_engine import NlpArtifacts
     from presidio_anonymizer.entities import OperatorConfig
 
 SCORE_THRESHOLD = 0.5
@@ -62,12 +64,25 @@ def _operators(language: str, shift_days: int, labels: set[str]) -> dict[str, Op
     return operators
 
 
+NER_LANGUAGES = frozenset({"fr"})
+
+
+@lru_cache(maxsize=4)
+def _no_tokens(language: str) -> NlpArtifacts:
+    """NLP artifacts of an empty text: what pattern and known-term recognisers need."""
+    artifacts: NlpArtifacts = analyzer().nlp_engine.process_text("", language)
+    return artifacts
+
+
 def analyze(text: str, language: str, known: Sequence[KnownTerms] = ()) -> list[RecognizerResult]:
     """Presidio's findings in ``text``: patterns, NER (French) and the known terms."""
     ad_hoc = [known_terms_recognizer(known, language)] if known else []
-    results: list[RecognizerResult] = analyzer().analyze(
+    engine = analyzer()
+    results: list[RecognizerResult] = engine.analyze(
         text,
         language,
+        # English has no model that reads tokens: skip tokenising (a third of the time).
+        nlp_artifacts=_no_tokens(language) if language not in NER_LANGUAGES else None,
         ad_hoc_recognizers=ad_hoc,
         score_threshold=SCORE_THRESHOLD,
         allow_list=ALLOW,

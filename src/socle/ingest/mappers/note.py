@@ -47,7 +47,10 @@ def _note(
     if day is None:
         raise MappingError("note has no date (date, context.period.start or effectiveDateTime)")
     practitioner = directory_key(author) if author else None
-    coding = ctx.remember(first_coding(kind, "type")) if isinstance(kind, dict) else None
+    try:
+        coding = ctx.remember(first_coding(kind, "type"))
+    except MappingError:
+        coding = None  # a note without a coded type is still a note
     row = {
         "note_id": ctx.record_id(resource),
         "person_id": ctx.person_id(resource.get("subject")),
