@@ -2,6 +2,7 @@
 # System packages the test suite and the workspace need:
 #   - a PostgreSQL server (initdb, pg_ctl, postgres) for the governance store's contract tests;
 #   - bubblewrap (bwrap), the sandbox researchers' jobs run in;
+#   - chromium, the browser the web pages' tests drive (Playwright, executable_path=/usr/bin/chromium);
 #   - R (r-base-core, without recommends), for researchers' R jobs;
 #   - a Java 17 runtime for Apache Spark (SOCLE_ENGINE=spark, the Spark tests).
 # Idempotent: installs nothing when the binaries are already there.
@@ -18,6 +19,7 @@ have_postgres() {
 MISSING=""
 have_postgres || MISSING="$MISSING postgresql"
 command -v bwrap >/dev/null 2>&1 || MISSING="$MISSING bubblewrap"
+[ -x /usr/bin/chromium ] || MISSING="$MISSING chromium"
 command -v Rscript >/dev/null 2>&1 || MISSING="$MISSING r-base-core"
 command -v java >/dev/null 2>&1 || MISSING="$MISSING openjdk-17-jre-headless"
 

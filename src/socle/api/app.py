@@ -14,7 +14,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.routing import APIRoute
 
 from socle.api import problems
@@ -100,7 +100,21 @@ def create_app(
     for module in ROUTERS:
         app.include_router(module.router)
     app.include_router(workspace.jobs_router)
+    mount_web(app)
     return app
+
+
+def mount_web(app: FastAPI) -> None:
+    """The web pages at ``/web`` (their own error pages and policy checks); ``/`` leads there."""
+    from starlette.responses import RedirectResponse
+
+    from socle.web import create_web
+
+    async def to_pages(request: Request) -> RedirectResponse:
+        return RedirectResponse("/web/", status_code=307)
+
+    app.mount("/web", create_web(app), name="web")
+    app.add_route("/", to_pages, include_in_schema=False)
 
 
 async def expire_grants_every(runner: NodeRunner, minutes: float) -> None:

@@ -36,8 +36,16 @@ def demo(
     federated: Annotated[
         bool, typer.Option(help="A hub and three sites on loopback instead (Flower)")
     ] = False,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve",
+            help="Then serve the web pages and the API on loopback, with one account per role",
+        ),
+    ] = False,
+    port: Annotated[int, typer.Option(help="TCP port of --serve")] = 8000,
 ) -> None:
-    """Run the whole lifecycle on the bundled Synthea sample."""
+    """Run the whole lifecycle on the bundled Synthea sample (``--serve``: then open it in a browser)."""
     from socle.demo import bundled_fda_list, bundled_sample, bundled_vocabulary, run_demo
 
     if federated:
@@ -60,6 +68,33 @@ def demo(
     for r in run.results:
         table.add_row(r.step, escape(r.summary), "\n".join(str(p) for p in r.paths))
     out.print(table)
+    if serve:
+        _serve_demo(home, sample, port)
+
+
+def _serve_demo(home: Path | None, sample: Path | None, port: int) -> None:
+    """Create the demo's accounts, print them with the address, and serve the app."""
+    import uvicorn
+
+    from socle.api import ApiSettings, create_app, jwt_secret
+    from socle.config import Settings
+    from socle.demo import bundled_sample, source_patient_ids
+    from socle.web import create_demo_accounts
+
+    settings = Settings(home=home) if home else Settings()
+    jwt_secret(ApiSettings(), settings.secrets_dir)
+    with open_node(home) as node:
+        # The second patient by source id did not object in the demo: their page shows a project.
+        patient = source_patient_ids(sample or bundled_sample())[1]
+        accounts = create_demo_accounts(node, patient)
+    table = Table(title="Demo accounts (passwords shown once)")
+    for col in ("role", "user name", "password"):
+        table.add_column(col)
+    for a in accounts:
+        table.add_row(a.role, a.username, a.password)
+    out.print(table)
+    out.print(f"[bold]Web application:[/] http://127.0.0.1:{port}/web/  (API docs: /docs)")
+    uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
 
 
 def ingest(path: Path, home: Home = None, actor: Actor = "steward") -> None:

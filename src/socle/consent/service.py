@@ -167,8 +167,14 @@ class ConsentService:
 
     def export_fhir(self, source_patient_id: str) -> dict[str, Any]:
         """A FHIR R4 Bundle (collection) of the patient's history as Consent resources."""
-        history = self.history(source_patient_id)
-        reference = f"Patient/{source_patient_id}"
+        return self.export_fhir_of_person(
+            self.person(source_patient_id), f"Patient/{source_patient_id}"
+        )
+
+    def export_fhir_of_person(self, person_id: int, reference: str) -> dict[str, Any]:
+        """:meth:`export_fhir` for a person already identified (a signed-in patient account),
+        the patient referred to as ``reference``."""
+        history = self.registry.history(person_id)
         return {
             "resourceType": "Bundle",
             "type": "collection",
