@@ -1,7 +1,7 @@
 """AI: training sets through the workspace, training, evaluation, notices, registry."""
 
 from socle.ai.dataset import FEATURES, TARGET_LABEL, TrainingSet, build_training_set
-from socle.ai.registry import ModelRegistry, RegisteredModel, TrainedModel
+from socle.ai.registry import TABLES, ModelRegistry, RegisteredModel, TrainedModel
 from socle.ai.training import (
     Evaluation,
     ModelError,
@@ -13,6 +13,7 @@ from socle.ai.training import (
 
 __all__ = [
     "FEATURES",
+    "TABLES",
     "TARGET_LABEL",
     "Evaluation",
     "ModelError",

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import Column, Engine, String, Table, Text, select
+from sqlalchemy import Column, Engine, MetaData, String, Table, Text, select
 
 from socle.ai.dataset import FEATURES, TARGET_LABEL, build_training_set
 from socle.ai.notice import render_notice
@@ -22,20 +22,22 @@ from socle.ai.training import (
     train_and_evaluate,
 )
 from socle.audit import AuditLog
-from socle.store import metadata
+from socle.store import Timestamp
 from socle.workspace import Workspace
 
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
 
+TABLES = MetaData()  # this context's tables; socle.node composes the store
+
 model_version = Table(
     "ai_model",
-    metadata,
+    TABLES,
     Column("id", String(40), primary_key=True),
     Column("name", String(120), nullable=False),
     Column("grant_id", String(40), nullable=False),
     Column("purpose", String(60), nullable=False),
-    Column("created_at", String(40), nullable=False),
+    Column("created_at", Timestamp("seconds"), nullable=False),
     Column("metrics", Text, nullable=False),
     Column("artifact", String(500), nullable=False),
     Column("notice", String(500), nullable=False),

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from socle.api.policy import POLICY, PUBLIC, allowed_roles
     from socle.api.roles import ALL_ROLES, Role
     from socle.api.settings import ApiSettings, jwt_secret
+    from socle.api.tables import TABLES
     from socle.api.users import UserStore
 
 _HOMES = {
@@ -35,6 +36,7 @@ _HOMES = {
     "socle.api.policy": ("POLICY", "PUBLIC", "allowed_roles"),
     "socle.api.roles": ("ALL_ROLES", "Role"),
     "socle.api.settings": ("ApiSettings", "jwt_secret"),
+    "socle.api.tables": ("TABLES",),
     "socle.api.users": ("UserStore",),
 }
 _MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
@@ -43,6 +45,7 @@ __all__ = [
     "ALL_ROLES",
     "POLICY",
     "PUBLIC",
+    "TABLES",
     "ApiError",
     "ApiSettings",
     "AuthenticationError",

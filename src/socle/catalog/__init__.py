@@ -3,6 +3,7 @@
 from socle.catalog.catalog import (
     ACCESS_RIGHTS,
     FREQUENCIES,
+    TABLES,
     Catalog,
     CatalogError,
     Counts,
@@ -15,6 +16,7 @@ from socle.catalog.dictionary import describe
 __all__ = [
     "ACCESS_RIGHTS",
     "FREQUENCIES",
+    "TABLES",
     "Catalog",
     "CatalogError",
     "Counts",

@@ -20,6 +20,7 @@ from socle.cli import (
     consent,
     guarantee,
     lifecycle,
+    migrate,
     observatory,
     release,
     request,
@@ -68,6 +69,7 @@ app.add_typer(
     workspace.app, name="workspace", help="Queries and cohorts on a grant's views; releases."
 )
 app.add_typer(workspace.jobs, name="job", help="Sandboxed jobs on a grant's extract.")
+app.add_typer(migrate.app, name="migrate", help="The governance store's schema: revision, upgrade.")
 
 
 def main(argv: list[str] | None = None) -> None:

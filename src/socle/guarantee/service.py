@@ -15,18 +15,21 @@ from typing import Literal
 
 import numpy as np
 import orjson
-from sqlalchemy import Column, Engine, Float, String, Table, Text, func, select
+from sqlalchemy import Column, Engine, Float, MetaData, String, Table, Text, func, select
 
 from socle.ai import FEATURES, ModelRegistry, explain
 from socle.audit import AuditLog
 from socle.errors import SocleError
-from socle.store import metadata
+from socle.roles import Role
+from socle.store import Timestamp
 
 Decision = Literal["accepted", "amended", "rejected"]
 
+TABLES = MetaData()  # this context's tables; socle.node composes the store
+
 prediction = Table(
     "prediction",
-    metadata,
+    TABLES,
     Column("id", String(40), primary_key=True),
     Column("model_id", String(40), nullable=False),
     Column("patient", String(64), nullable=False),  # pseudonym token, never an identity
@@ -39,8 +42,8 @@ prediction = Table(
     Column("decided_by", String(200)),
     Column("decision_reason", Text),
     Column("amended_score", Float),
-    Column("created_at", String(40), nullable=False),
-    Column("decided_at", String(40)),
+    Column("created_at", Timestamp("seconds"), nullable=False),
+    Column("decided_at", Timestamp("seconds")),
 )
 
 
@@ -111,7 +114,7 @@ class HumanGuarantee:
                 )
             )  # fmt: skip
             self.audit.append(
-                conn, actor=clinician, role="clinician", action="prediction.create",
+                conn, actor=clinician, role=Role.CLINICIAN, action="prediction.create",
                 object=pred_id, purpose="care",
                 details={"model": model_id, "patient": patient, "score": round(score, 4)},
             )  # fmt: skip
@@ -153,7 +156,7 @@ class HumanGuarantee:
                 )
             )  # fmt: skip
             self.audit.append(
-                conn, actor=clinician, role="clinician", action=f"prediction.{decision}",
+                conn, actor=clinician, role=Role.CLINICIAN, action=f"prediction.{decision}",
                 object=prediction_id, purpose="care", details={"model": current.model_id},
             )  # fmt: skip
         return self.get(prediction_id)

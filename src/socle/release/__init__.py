@@ -32,8 +32,10 @@ from socle.release.outputs import (
 )
 from socle.release.policy import ReleasePolicy, load_policy
 from socle.release.records import Item, OutputRequest, ReviewRecord
+from socle.release.tables import TABLES
 
 __all__ = [
+    "TABLES",
     "Budget",
     "BudgetError",
     "Check",

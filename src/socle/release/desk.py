@@ -31,6 +31,7 @@ from socle.release.outputs import Output, Population
 from socle.release.policy import ReleasePolicy
 from socle.release.records import OutputRequest, now
 from socle.release.tables import output_checker, output_request, output_review
+from socle.roles import Role
 
 Decision = Literal["approved", "rejected", "changes_requested"]
 OPEN = ("submitted", "in_review")
@@ -121,7 +122,7 @@ class ReleaseDesk:
                     exceptions.get(output.name),
                 )
             self.audit.append(
-                conn, actor=actor, role="researcher", action="release.request", object=request_id,
+                conn, actor=actor, role=Role.RESEARCHER, action="release.request", object=request_id,
                 purpose=grant.purpose,
                 details={
                     "grant": grant_id, "outputs": {r.output: r.status for r in reports},
@@ -163,7 +164,7 @@ class ReleaseDesk:
             )
             ledger.spend(conn, grant_id, request_id, result.kind, result.epsilon, result.delta)
             self.audit.append(
-                conn, actor=actor, role="researcher", action="release.request", object=request_id,
+                conn, actor=actor, role=Role.RESEARCHER, action="release.request", object=request_id,
                 purpose=grant.purpose,
                 details={"grant": grant_id, "dp": result.kind, "epsilon": result.epsilon,
                          "spent": eps + result.epsilon, "budget": grant.dp_epsilon},
@@ -184,7 +185,7 @@ class ReleaseDesk:
             self.audit.append(
                 conn,
                 actor=actor,
-                role="administrator",
+                role=Role.ADMINISTRATOR,
                 action="release.checker_appoint",
                 object=name,
             )
@@ -243,7 +244,7 @@ class ReleaseDesk:
                 )
             )  # fmt: skip
             self.audit.append(
-                conn, actor=actor, role="output_checker", action=f"release.{decision}",
+                conn, actor=actor, role=Role.OUTPUT_CHECKER, action=f"release.{decision}",
                 object=request_id, purpose=grant.purpose,
                 details={"approvals": approvals if decision == "approved" else approvals - 1,
                          "required": self.policy.checkers_required, "reasons": reasons},
