@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast check bench clean install system-deps
+.PHONY: demo demo-federation test test-fast check bench clean install system-deps
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -20,13 +20,16 @@ system-deps:
 demo: $(STAMP) system-deps
 	$(BIN)/socle demo
 
+demo-federation: $(STAMP)
+	$(BIN)/socle demo --federated --home socle-federation-demo
+
 # Random order (pytest-randomly; the seed is printed: rerun with -p randomly --randomly-seed=N),
-# coverage floor from pyproject.toml, the slowest tests listed.
+# on every core (pytest-xdist), coverage floor from pyproject.toml, the slowest tests listed.
 test: $(STAMP) system-deps
-	$(BIN)/pytest --cov --cov-report=term --durations=15
+	$(BIN)/pytest -n auto --cov --cov-report=term --durations=15
 
 test-fast: $(STAMP)
-	$(BIN)/pytest -m "not slow" -p no:randomly
+	$(BIN)/pytest -n auto -m "not slow" -p no:randomly
 
 check: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -50,6 +50,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
 
 
+@pytest.fixture(scope="session")
+def deid_engine() -> object:
+    """Presidio's analyzer with its spaCy pipelines, built once per test process (lazily)."""
+    from socle.notes import analyzer
+
+    return analyzer()
+
+
 @pytest.fixture
 def node(tmp_path: Path) -> Iterator[Node]:
     n = Node.open(Settings(home=tmp_path / "home"))

@@ -56,3 +56,27 @@ def write_bundle(path: Path, *resources: dict[str, Any]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(orjson.dumps(bundle(*resources)))
     return path
+
+
+def document(
+    did: str = "d1",
+    pid: str = "p1",
+    text: str | bytes = "Jane Doe is a 35 year-old woman.",
+    content_type: str = "text/plain; charset=utf-8",
+    date: str = "2015-03-02T09:00:00Z",
+) -> dict[str, Any]:
+    """A DocumentReference whose one attachment holds ``text`` in base64."""
+    import base64
+
+    raw = text.encode() if isinstance(text, str) else text
+    return {
+        "resourceType": "DocumentReference",
+        "id": did,
+        "status": "current",
+        "subject": {"reference": f"Patient/{pid}"},
+        "date": date,
+        "type": {"coding": [{"system": "http://loinc.org", "code": "34117-2"}]},
+        "content": [
+            {"attachment": {"contentType": content_type, "data": base64.b64encode(raw).decode()}}
+        ],
+    }

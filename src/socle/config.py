@@ -42,9 +42,9 @@ class Settings(BaseSettings):
     governance_pool_size: int = Field(default=8, ge=1, le=200)  # connections kept open
     # Several processes may read the warehouse at once only if none writes (serve --workers).
     warehouse_read_only: bool = False
-    small_cell_threshold: int = 10
-    rounding_base: int = 5
-    release_policy: Path | None = None  # the node's published release policy (TOML)
+    # The node's published release policy (TOML): every disclosure threshold (small counts,
+    # rounding, dominance, degrees of freedom, checkers) comes from it; the catalogue shows it.
+    release_policy: Path | None = None
     # Model training is refused below these (stated in every model notice).
     min_training_persons: int = 10
     min_training_events: int = 10
@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     ingest_max_file_mb: int = Field(default=4096, ge=1)
     # The largest part of a file held in memory at once (a bigger Bundle is streamed).
     ingest_memory_mb: int = Field(default=256, ge=1)
+    # A clinical note longer than this (characters) is quarantined, not de-identified.
+    notes_max_chars: int = Field(default=100_000, ge=1)
     query_timeout_seconds: float = 60.0  # per workspace query
     job_cpu_seconds: int = 600  # per sandboxed job
     job_memory_mb: int = 4096

@@ -137,6 +137,15 @@ def run_demo(
         f"({mapping['share_in_vocabulary']:.0%} have their code in the vocabulary)",
     )
 
+    preview, removed = _note_preview(node, sample)
+    done(
+        "notes",
+        f"{removed['notes']} clinical notes de-identified into note/note_nlp "
+        f"({removed['entities']} identifiers replaced by typed surrogates, dates shifted); "
+        "one note before/after for the steward only",
+        preview,
+    )
+
     # 2. Qualify
     quality = node.quality_report(actor=STEWARD)
     done(
@@ -321,6 +330,44 @@ def run_demo(
         f"{verification.events} events, chain verified, head {verification.head_hash[:16]}…",
     )
     return run
+
+
+def _note_preview(node: Node, sample: Path) -> tuple[Path, dict[str, int]]:
+    """The first note of the sample, before (from the input) and after (from the warehouse)."""
+    from socle.notes import Entity, note_text, write_preview
+
+    [(notes, entities)] = node.warehouse.aggregate(
+        "SELECT (SELECT count(*) FROM note), (SELECT count(*) FROM note_nlp)"
+    )
+    counts = {"notes": int(notes), "entities": int(entities)}
+    for path in input_files(sample):
+        for item in read_file(path, root=sample):
+            doc = item.resource
+            if not doc or doc.get("resourceType") != "DocumentReference":
+                continue
+            note_id = node.pseudo.id("DocumentReference", str(doc["id"]))
+            stored = node.warehouse.aggregate(
+                "SELECT note_text FROM note WHERE note_id = ?", [note_id]
+            )
+            if not stored:
+                continue
+            before = note_text([c.get("attachment") for c in doc["content"]], "content").text
+            after = str(stored[0][0])
+            marks = tuple(
+                Entity(str(m).split(";")[0].removeprefix("deid="), int(o), int(o) + len(v))
+                for o, v, m in node.warehouse.aggregate(
+                    'SELECT "offset", lexical_variant, term_modifiers FROM note_nlp '
+                    "WHERE note_id = ?",
+                    [note_id],
+                )
+            )
+            page = node.settings.home / "steward" / "note-before-after.html"
+            node.audit.record(
+                actor=STEWARD, role="data_steward", action="notes.preview",
+                object=str(note_id), details={"surrogates": len(marks)},
+            )  # fmt: skip
+            return write_preview(page, before, after, marks), counts
+    raise ValueError("the sample holds no de-identified note")
 
 
 def _release_desk_cases(

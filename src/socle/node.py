@@ -33,6 +33,7 @@ from socle.guarantee import HumanGuarantee
 from socle.ingest import (
     KeyRotationError,
     LoadSummary,
+    NoteIntake,
     ReadLimits,
     RotationSummary,
     ingest,
@@ -47,11 +48,20 @@ from socle.store import open_engine
 from socle.warehouse import AchillesRun, Warehouse
 from socle.workspace import Limits, Workspace
 
-# Every table of the governance store, by context: the one place that composes it.
-STORE_TABLES: tuple[MetaData, ...] = (
-    audit.TABLES, catalog.TABLES, consent.TABLES, governance.TABLES, release.TABLES,
-    workspace.TABLES, ai.TABLES, guarantee.TABLES, observatory.TABLES, api.TABLES,
-)  # fmt: skip
+
+def store_tables() -> tuple[MetaData, ...]:
+    """Every table of the governance store, by context: the one place that composes it.
+
+    A function, not a constant: the federation builds on the node (it imports
+    this module), so its tables are imported when the store is opened.
+    """
+    from socle import federation
+
+    return (
+        audit.TABLES, catalog.TABLES, consent.TABLES, governance.TABLES, release.TABLES,
+        workspace.TABLES, ai.TABLES, guarantee.TABLES, observatory.TABLES, api.TABLES,
+        federation.TABLES,
+    )  # fmt: skip
 
 
 def open_store(settings: Settings, *, report: Callable[[str], None] | None = None) -> Engine:
@@ -63,7 +73,7 @@ def open_store(settings: Settings, *, report: Callable[[str], None] | None = Non
     try:
         where = engine.url.render_as_string(hide_password=True)
         migrations.upgrade(
-            engine, STORE_TABLES, report=lambda done: (report or _stderr)(done.message(where))
+            engine, store_tables(), report=lambda done: (report or _stderr)(done.message(where))
         )
     except BaseException:
         engine.dispose()
@@ -111,16 +121,18 @@ class Node:
             opened.callback(vault.close)
             dates = DateShift(keys.key("date_shift"), settings.date_shift_max_days)
             taxonomy = load_taxonomy()
-            catalog = Catalog(engine, audit, settings.small_cell_threshold, settings.rounding_base)
+            # One published policy file sets every disclosure threshold of the node.
+            policy = load_policy(settings.release_policy)
+            threshold, rounding_base = policy.safe_threshold, policy.safe_round_base
+            catalog = Catalog(engine, audit, threshold, rounding_base, policy.as_dict())
             consent = ConsentRegistry(engine, audit, taxonomy)
             governance = Governance(engine, audit, taxonomy, catalog)
             desk = ReleaseDesk(
-                engine, audit, governance, load_policy(settings.release_policy),
-                settings.reports_dir / "releases",
+                engine, audit, governance, policy, settings.reports_dir / "releases",
             )  # fmt: skip
             workspace = Workspace(
                 warehouse, governance, consent, audit, desk,
-                threshold=settings.small_cell_threshold, rounding_base=settings.rounding_base,
+                threshold=threshold, rounding_base=rounding_base,
                 query_timeout=settings.query_timeout_seconds, workdir=settings.workspace_dir,
                 job_limits=Limits(
                     cpu_seconds=settings.job_cpu_seconds, memory_mb=settings.job_memory_mb,
@@ -130,14 +142,14 @@ class Node:
             models = ModelRegistry(
                 engine, audit, settings.models_dir,
                 TrainingRules(
-                    settings.small_cell_threshold, settings.rounding_base,
-                    settings.min_training_persons, settings.min_training_events,
+                    threshold, rounding_base, settings.min_training_persons,
+                    settings.min_training_events,
                 ),
             )  # fmt: skip
             guarantee = HumanGuarantee(engine, audit, models)
             observatory = Observatory(
                 engine, audit, catalog, models, governance, guarantee,
-                threshold=settings.small_cell_threshold, rounding_base=settings.rounding_base,
+                threshold=threshold, rounding_base=rounding_base,
             )  # fmt: skip
             node = cls(
                 settings, engine, audit, warehouse, pseudo, vault, taxonomy, catalog, consent,
@@ -150,13 +162,22 @@ class Node:
         return node
 
     def load(
-        self, path: Path, *, actor: str, on_file: Callable[[Path, int], None] | None = None
+        self,
+        path: Path,
+        *,
+        actor: str,
+        on_file: Callable[[Path, int], None] | None = None,
+        on_note: Callable[[int, int], None] | None = None,
     ) -> LoadSummary:
         """Ingest FHIR input atomically and audit the load (counts only)."""
         summary = ingest(
             path, self.warehouse, self.pseudo, self.vault, dates=self.dates, on_file=on_file,
             limits=ReadLimits.from_mebibytes(
                 self.settings.ingest_max_file_mb, self.settings.ingest_memory_mb
+            ),
+            notes=NoteIntake(
+                self.pseudo, self.vault, self.dates,
+                max_chars=self.settings.notes_max_chars, on_note=on_note,
             ),
         )  # fmt: skip
         self.audit.record(
@@ -219,7 +240,7 @@ class Node:
 
     def achilles(self, *, actor: str) -> AchillesRun:
         """Run OHDSI Achilles on the warehouse; audit how many analyses ran and failed."""
-        run = self.warehouse.achilles(small_cell=self.settings.small_cell_threshold)
+        run = self.warehouse.achilles(small_cell=self.desk.policy.safe_threshold)
         self.audit.record(
             actor=actor, role=Role.DATA_STEWARD, action="quality.achilles", object="results",
             outcome="ok" if not run.failed else "issues",

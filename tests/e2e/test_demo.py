@@ -204,3 +204,25 @@ def test_every_release_of_the_demo_traces_back_to_the_committee_decision(demo_ho
     assert "code_sha256" in job_release
     [rejected] = set(handed) - set(releases)
     assert socle("audit", "trace", rejected, home=demo_home).returncode != 0
+
+
+def test_demo_shows_one_note_before_and_after_to_the_steward_only(demo_home: Path) -> None:
+    import html
+    import re
+
+    page = demo_home / "steward" / "note-before-after.html"
+    content = page.read_text(encoding="utf-8")
+    assert "Steward only" in content and "[PATIENT]" in content
+    assert page.stat().st_mode & 0o077 == 0  # readable by the node's user only
+    assert not [p for p in (demo_home / "reports").rglob("*") if "note" in p.name]
+    before = html.unescape(content.split("<h2>Before (input)</h2><pre>")[1].split("</pre>")[0])
+    names = set(re.findall(r"\b[A-Z][a-z]+\d+\b", before))
+    assert names, "Synthea notes name their patient"
+    node = _node(demo_home)
+    try:
+        texts = [t for (t,) in node.warehouse.aggregate("SELECT note_text FROM note")]
+        assert len(texts) > 1000
+        assert not [n for n in names for t in texts if n in t]
+        assert list(node.audit.events("notes.preview"))
+    finally:
+        node.close()

@@ -225,3 +225,41 @@ def _job_processes(folder: Path) -> list[Path]:
 
 def test_node_environment_keeps_no_trace_of_the_job() -> None:
     assert os.environ.get("SOCLE_SANDBOX_CANARY") is None
+
+
+R_JOB = """
+persons <- read.csv("/job/extract/person.csv")
+params <- readLines("/job/code/params.json")
+counts <- table(persons$gender_concept_id)
+write.csv(as.data.frame(counts), "/job/output/by_sex.csv", row.names = FALSE)
+try_it <- function(expr) tryCatch({ force(expr); "allowed" }, error = function(e) "refused",
+                                  warning = function(w) "refused")
+home <- sub('.*"home": "([^"]*)".*', "\\\\1", paste(params, collapse = ""))
+attempts <- c(
+  socket = try_it(socketConnection("1.1.1.1", 53, timeout = 2)),
+  node_home = try_it(stopifnot(length(list.files(home)) > 0)),
+  key = try_it(readBin(file.path(home, "secrets", "pseudonym.key"), "raw", 32)),
+  write_extract = try_it(writeLines("x", "/job/extract/person.csv")),
+  write_usr = try_it(writeLines("x", "/usr/x")),
+  pid1_environ = try_it(readBin("/proc/1/environ", "raw", 10))
+)
+writeLines(paste(names(attempts), attempts, sep = "=", collapse = "\\n"), "/job/output/attempts.txt")
+"""
+
+
+@pytest.mark.skipif(shutil.which("Rscript") is None, reason="R (r-base-core) is not installed")
+def test_r_job_reads_its_csv_extract_and_cannot_escape(
+    granted: tuple[Node, str], tmp_path: Path
+) -> None:
+    node, grant_id = granted
+    home = node.settings.home.resolve()
+    script = _script(tmp_path, R_JOB, name="analysis.R")
+    job = node.workspace.jobs.run(grant_id, script, actor="researcher", params={"home": str(home)})
+    assert job.state == "succeeded", job.reason
+    table = (job.folder / "output" / "by_sex.csv").read_text()
+    assert table.startswith('"Var1","Freq"') and len(table.splitlines()) >= 2
+    attempts = dict(
+        line.split("=") for line in (job.folder / "output" / "attempts.txt").read_text().split()
+    )
+    assert set(attempts.values()) == {"refused"}, attempts
+    assert (job.folder / "extract" / "person.parquet").exists()  # both forms, one hash

@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import text
 
 from socle.audit import Anchor, AuditError, AuditLog, TamperedLogError, verify_jsonl
-from socle.node import STORE_TABLES
+from socle.node import store_tables
 from socle.store import create_tables, open_engine
 
 
 @pytest.fixture
 def log(tmp_path: Path) -> AuditLog:
     audit = AuditLog(
-        create_tables(open_engine(f"sqlite:///{tmp_path / 'gov.sqlite'}"), STORE_TABLES)
+        create_tables(open_engine(f"sqlite:///{tmp_path / 'gov.sqlite'}"), store_tables())
     )
     for i in range(5):
         audit.record(actor=f"user{i}", role="researcher", action="test.step", object=f"obj{i}")
@@ -184,7 +184,9 @@ def test_concurrent_appenders_extend_one_chain(tmp_path: Path) -> None:
     """Threads recording at once (the API's workers) neither collide nor fork the chain."""
     from concurrent.futures import ThreadPoolExecutor
 
-    log = AuditLog(create_tables(open_engine(f"sqlite:///{tmp_path / 'gov.sqlite'}"), STORE_TABLES))
+    log = AuditLog(
+        create_tables(open_engine(f"sqlite:///{tmp_path / 'gov.sqlite'}"), store_tables())
+    )
 
     def record(i: int) -> int:
         return log.record(actor=f"u{i}", role="researcher", action="t.act", object=str(i)).seq

@@ -40,7 +40,8 @@ def test_visits_name_their_provider_and_care_site_which_exist(full: Node) -> Non
     )
     assert orphans == 0
     assert _one(full, "SELECT count(provider_name) + count(npi) FROM provider") == 0
-    assert _one(full, "SELECT count(*) FROM visit_detail") == _one(
+    # One detail per encounter; merged inpatient stays make fewer visits than details.
+    assert _one(full, "SELECT count(*) FROM visit_detail") >= _one(
         full, "SELECT count(*) FROM visit_occurrence"
     )
     assert _one(

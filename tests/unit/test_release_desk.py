@@ -60,6 +60,25 @@ def test_release_needs_two_independent_approvals(desk_node: Node) -> None:
     assert {e.role for e in desk_node.audit.events("release.approved")} == {"output_checker"}
 
 
+def test_request_is_audited_with_the_requesters_team_role(desk_node: Node) -> None:
+    grant_id = approved_grant(desk_node)
+    req = desk_node.desk.request(grant_id, [_table(ROWS)], description="d", actor="researcher")
+    [event] = [e for e in desk_node.audit.events("release.request") if e.object == req.id]
+    assert (event.actor, event.role) == ("researcher", "principal_investigator")
+
+
+def test_someone_off_the_team_cannot_ask_for_release(desk_node: Node) -> None:
+    grant_id = approved_grant(desk_node)
+    with pytest.raises(DeskError, match="not on the team"):
+        desk_node.desk.request(grant_id, [_table(ROWS)], description="d", actor="stranger")
+    with pytest.raises(DeskError, match="not on the team"):
+        desk_node.desk.request_dp(
+            grant_id, "n", dp_count(["p"] * 50, 0.1, confidence=0.95), description="c",
+            actor="stranger", population=ALL,
+        )  # fmt: skip
+    assert not list(desk_node.audit.events("release.request"))
+
+
 def test_requester_team_members_and_strangers_cannot_check(desk_node: Node) -> None:
     grant_id = approved_grant(desk_node)
     req = desk_node.desk.request(grant_id, [_table(ROWS)], description="d", actor="researcher")
@@ -228,7 +247,7 @@ def test_grant_without_budget_allows_no_dp_release(desk_node: Node) -> None:
             "n",
             dp_count(["p"] * 50, 0.1, confidence=0.95),
             description="c",
-            actor="r",
+            actor="researcher",
             population=ALL,
         )
 

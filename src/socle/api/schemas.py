@@ -142,6 +142,10 @@ class DatasetPublic(BaseModel):
     coverage_start: date | None
     coverage_end: date | None
     variables: int
+    release_policy: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The node's published release policy: thresholds every output leaves under",
+    )
 
 
 # -- consent ----------------------------------------------------------------------
@@ -218,7 +222,13 @@ class ProjectUsePublic(BaseModel):
 
 # -- governance -----------------------------------------------------------------------
 
-OutputType = Literal["aggregates", "pseudonymised_extract", "federated_training", "model_training"]
+OutputType = Literal[
+    "aggregates",
+    "pseudonymised_extract",
+    "anonymised_dataset",
+    "federated_training",
+    "model_training",
+]
 
 
 class VariableRequest(Strict):

@@ -112,7 +112,7 @@ def _dataset(d: Any) -> s.DatasetPublic:
     return s.DatasetPublic(
         id=d.id, title=d.title, description=d.description, publisher=d.publisher,
         population=d.population, coverage_start=d.coverage_start, coverage_end=d.coverage_end,
-        variables=len(d.variables),
+        variables=len(d.variables), release_policy=d.release_policy,
     )  # fmt: skip
 
 

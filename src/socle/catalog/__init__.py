@@ -11,11 +11,12 @@ from socle.catalog.catalog import (
     Variable,
 )
 from socle.catalog.dcat import to_jsonld
-from socle.catalog.dictionary import describe
+from socle.catalog.dictionary import HIGH_RISK, describe, high_risk
 
 __all__ = [
     "ACCESS_RIGHTS",
     "FREQUENCIES",
+    "HIGH_RISK",
     "TABLES",
     "Catalog",
     "CatalogError",
@@ -23,5 +24,6 @@ __all__ = [
     "Dataset",
     "Variable",
     "describe",
+    "high_risk",
     "to_jsonld",
 ]

@@ -12,7 +12,7 @@ consent filter and the warehouse's checked read path.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -112,6 +112,8 @@ class Dataset:
     quality: dict[str, Any] | None = None
     quality_at: str | None = None
     registered_at: str = ""
+    # The node's published release policy: the rules every output of this dataset leaves under.
+    release_policy: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -139,9 +141,14 @@ class Catalog:
         audit: AuditLog,
         small_cell_threshold: int = 10,
         rounding_base: int = 5,
+        release_policy: Mapping[str, Any] | None = None,
     ) -> None:
         self.engine, self.audit = engine, audit
         self.threshold, self.rounding_base = small_cell_threshold, rounding_base
+        self.release_policy: dict[str, Any] = dict(
+            release_policy or {"safe_threshold": small_cell_threshold,
+                               "safe_round_base": rounding_base}
+        )  # fmt: skip
 
     def register(
         self,
@@ -385,6 +392,7 @@ class Catalog:
             tuple(orjson.loads(row.themes)), tuple(orjson.loads(row.keywords)), row.legal_basis,
             row.access_rights, row.update_frequency, row.population_coverage,
             orjson.loads(row.quality) if row.quality else None, row.quality_at, row.registered_at,
+            dict(self.release_policy),
         )  # fmt: skip
 
 

@@ -16,6 +16,15 @@ TABLES = {
     "procedure_occurrence": "Procedures performed (SNOMED CT)",
     "measurement": "Laboratory results and vital signs (LOINC), with values and units",
     "observation": "Other clinical facts: allergies, immunisations, survey answers",
+    "note": "Clinical notes, de-identified (names, contacts, identifiers removed; dates shifted)",
+    "note_nlp": "What de-identification removed from each note: type and place, never the value",
+}
+
+# Variables whose release needs more than a sentence: free text may hold an identifier
+# nobody knew of (see docs/notes.md). A request needs their own justification, and no
+# output may contain them (aggregates or model outputs only).
+HIGH_RISK = {
+    ("note", "note_text"): "free text, de-identified: an identifier nobody knew of may remain",
 }
 
 COLUMNS = {
@@ -36,7 +45,13 @@ COLUMNS = {
     "stop_reason": "Why the drug or condition was stopped",
     "lot_number": "Lot number of the product",
     "measurement_time": "Time of the measurement",
+    "note_text": "HIGH RISK: the note's text, de-identified (typed surrogates, shifted dates)",
 }
+
+
+def high_risk(table: str, column: str) -> str | None:
+    """Why ``table.column`` is a high-risk variable, or ``None``."""
+    return HIGH_RISK.get((table, column))
 
 
 def describe(table: str, column: str) -> str:

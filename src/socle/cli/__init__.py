@@ -18,6 +18,7 @@ from socle.cli import (
     audit,
     catalog,
     consent,
+    federation,
     guarantee,
     lifecycle,
     migrate,
@@ -67,6 +68,9 @@ app.add_typer(
 )
 app.add_typer(
     workspace.app, name="workspace", help="Queries and cohorts on a grant's views; releases."
+)
+app.add_typer(
+    federation.app, name="federation", help="A hub (SuperLink) or a site (SuperNode) on Flower."
 )
 app.add_typer(workspace.jobs, name="job", help="Sandboxed jobs on a grant's extract.")
 app.add_typer(migrate.app, name="migrate", help="The governance store's schema: revision, upgrade.")

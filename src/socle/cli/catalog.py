@@ -57,6 +57,18 @@ def _print_dataset(ds: Dataset) -> None:
     )
 
 
+def _print_policy(policy: dict[str, object]) -> None:
+    """The published release policy every output of the dataset leaves under."""
+    digest = str(policy.get("sha256", ""))[:12]
+    out.print(
+        f"  outputs leave under the release policy {policy.get('source', 'built-in')}"
+        + (f" (sha256 {digest}…)" if digest else ""),
+        markup=False,
+    )
+    shown = {k: v for k, v in policy.items() if k not in ("source", "sha256")}
+    out.print("    " + ", ".join(f"{k}={v}" for k, v in shown.items()), markup=False)
+
+
 @app.command("show")
 def show(
     dataset_id: str,
@@ -67,6 +79,7 @@ def show(
     with open_node(home) as node:
         ds = node.catalog.get(dataset_id)
     _print_dataset(ds)
+    _print_policy(ds.release_policy)
     if variables:
         table = Table(title="variable dictionary")
         for col in ("variable", "type", "complete", "distinct", "description"):

@@ -21,8 +21,9 @@ from socle.errors import InputError
 if TYPE_CHECKING:
     from socle.node import Node
 
-out = Console()
-err = Console(stderr=True)
+# A message line is never cut: people copy paths and ids from it (tables still fit the terminal).
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 Home = Annotated[
     Path | None, typer.Option("--home", help="Node home (default: $SOCLE_HOME or ./socle-home)")

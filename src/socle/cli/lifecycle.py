@@ -33,9 +33,20 @@ def demo(
         Path | None,
         typer.Option(help="OMOP vocabulary of the demo (default: the bundled extract)"),
     ] = None,
+    federated: Annotated[
+        bool, typer.Option(help="A hub and three sites on loopback instead (Flower)")
+    ] = False,
 ) -> None:
     """Run the whole lifecycle on the bundled Synthea sample."""
     from socle.demo import bundled_fda_list, bundled_sample, bundled_vocabulary, run_demo
+
+    if federated:
+        from socle.config import Settings
+        from socle.federation import run_federated_demo
+
+        folder = (home or Settings().home) / "federated-demo"
+        run_federated_demo(folder, sample or bundled_sample(), lambda s: out.print(escape(s)))
+        return
 
     with open_node(home) as node:
         run = run_demo(
@@ -57,11 +68,14 @@ def ingest(path: Path, home: Home = None, actor: Actor = "steward") -> None:
 
     files = input_files(path)
     with open_node(home) as node, Progress(
-        TextColumn("loading"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
         TextColumn("{task.fields[resources]:,} resources"), TextColumn("{task.fields[rate]}"),
         TimeElapsedColumn(), console=err,
     ) as bar:  # fmt: skip
-        task = bar.add_task("files", total=len(files), resources=0, rate="")
+        task = bar.add_task("loading", total=len(files), resources=0, rate="")
+        notes = bar.add_task(
+            "de-identifying notes", total=None, resources=0, rate="", visible=False
+        )
 
         def advance(_: Path, n: int) -> None:
             done = bar.tasks[task].fields["resources"] + n
@@ -69,7 +83,12 @@ def ingest(path: Path, home: Home = None, actor: Actor = "steward") -> None:
             rate = f"{done / elapsed:,.0f} resources/s" if elapsed > 0 else ""
             bar.update(task, advance=1, resources=done, rate=rate)
 
-        summary = node.load(path, actor=actor, on_file=advance)
+        def note(done: int, total: int) -> None:
+            elapsed = bar.tasks[notes].elapsed or 0.0
+            rate = f"{done / elapsed:,.0f} notes/s" if elapsed > 0 else ""
+            bar.update(notes, total=total, completed=done, visible=True, rate=rate)
+
+        summary = node.load(path, actor=actor, on_file=advance, on_note=note)
     _print_summary(summary)
     if summary.quarantine:
         err.print(

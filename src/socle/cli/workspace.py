@@ -164,3 +164,37 @@ def release_table(
         f"{release.id}: {len(item.rows)} rows, automatic checks '{item.status}'; "
         f"{release.state} at the release desk (two output checkers release it)"
     )
+
+
+@app.command("extract")
+def extract(
+    sql: Annotated[str, typer.Argument(help="One row per person from the grant's views, or @FILE")],
+    grant: Grant,
+    qi: Annotated[
+        list[str],
+        typer.Option("--qi", help="COLUMN=HIERARCHY (age, year, date, zip, category); repeatable"),
+    ],
+    sensitive: Annotated[list[str], typer.Option("--sensitive", help="A sensitive column")],
+    actor: Actor,
+    description: Annotated[str, typer.Option("--description")] = "anonymised extract",
+    home: Home = None,
+) -> None:
+    """An anonymised person-level extract (k, l, t of the release policy) for the release desk."""
+    if sql.startswith("@"):
+        sql = _read(Path(sql[1:]))
+    pairs = [q.split("=", 1) for q in qi]
+    bad = [q for q, p in zip(qi, pairs, strict=True) if len(p) != 2 or not all(p)]
+    if bad:
+        raise InputError(f"--qi takes COLUMN=HIERARCHY, not {bad[0]!r}")
+    with open_node(home) as node:
+        request = node.workspace.anonymised_extract(
+            grant, sql, dict(pairs), sensitive, actor=actor, description=description
+        )
+    item = request.items[0]
+    table = Table(title=f"{request.id}: anonymised extract, checks '{item.status}'")
+    for col in ("check", "status", "reason"):
+        table.add_column(col)
+    for c in item.checks:
+        table.add_row(str(c["name"]), str(c["status"]), str(c["reason"]))
+    out.print(table)
+    out.print(f"{request.state} at the release desk: two output checkers release it")

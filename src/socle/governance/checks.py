@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import get_args
 
-from socle.catalog import Catalog, CatalogError
+from socle.catalog import Catalog, CatalogError, high_risk
 from socle.consent import Taxonomy
 from socle.governance.model import CheckResult, OutputType, ProjectRequest
 from socle.governance.team import TeamRoles, load_team_roles
 
 MIN_JUSTIFICATION = 15
+MIN_HIGH_RISK_JUSTIFICATION = 80  # a high-risk variable (note text) needs a paragraph
+ROW_LEVEL_OUTPUTS = frozenset({"pseudonymised_extract"})
 OUTPUT_TYPES: tuple[OutputType, ...] = get_args(OutputType)
 
 
@@ -59,6 +61,7 @@ def run_checks(
             f"justify each variable in a sentence: {', '.join(unjustified)}" if unjustified else "",
         )
     )
+    results.append(_high_risk_check(request))
     try:
         dataset = catalog.get(request.dataset_id)
     except CatalogError:
@@ -110,3 +113,27 @@ def run_checks(
         )
     )
     return results
+
+
+def _high_risk_check(request: ProjectRequest) -> CheckResult:
+    """High-risk variables need their own, longer justification and never leave as rows."""
+    problems = []
+    others = {
+        v.justification.strip() for v in request.variables if not high_risk(v.table, v.column)
+    }
+    for v in request.variables:
+        if not high_risk(v.table, v.column):
+            continue
+        name = f"{v.table}.{v.column}"
+        text = v.justification.strip()
+        if len(text) < MIN_HIGH_RISK_JUSTIFICATION or text in others:
+            problems.append(
+                f"{name} is high-risk (free text): give it its own justification of at least "
+                f"{MIN_HIGH_RISK_JUSTIFICATION} characters (why text, which method, which output)"
+            )
+        rows = sorted(ROW_LEVEL_OUTPUTS & set(request.output_types))
+        if rows:
+            problems.append(
+                f"{name} cannot leave as rows ({', '.join(rows)}): ask for aggregates or a model"
+            )
+    return CheckResult("high_risk_variables", not problems, "; ".join(problems))

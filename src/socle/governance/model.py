@@ -9,7 +9,13 @@ from typing import Literal
 from socle.governance.states import RequestState
 from socle.warehouse import Population
 
-OutputType = Literal["aggregates", "pseudonymised_extract", "federated_training", "model_training"]
+OutputType = Literal[
+    "aggregates",
+    "pseudonymised_extract",
+    "anonymised_dataset",
+    "federated_training",
+    "model_training",
+]
 Outcome = Literal["approved", "rejected", "changes_requested"]
 
 

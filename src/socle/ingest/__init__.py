@@ -2,6 +2,7 @@
 
 from socle.ingest.errors import IngestError, KeyRotationError, MappingError, NoInputError
 from socle.ingest.loader import ingest
+from socle.ingest.note_intake import NoteIntake
 from socle.ingest.reader import ReadLimits, SourceItem, input_files, read_file
 from socle.ingest.rotation import RotationSummary, rotate_pseudonym_key
 from socle.ingest.summary import LoadSummary, QuarantinedRecord
@@ -12,6 +13,7 @@ __all__ = [
     "LoadSummary",
     "MappingError",
     "NoInputError",
+    "NoteIntake",
     "QuarantinedRecord",
     "ReadLimits",
     "RotationSummary",

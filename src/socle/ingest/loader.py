@@ -20,6 +20,8 @@ from socle.ingest.context import MappingContext
 from socle.ingest.dates import shift_mapped
 from socle.ingest.errors import MappingError, UnresolvedReferenceError
 from socle.ingest.mappers import Mapped, Mapper, load_all
+from socle.ingest.mappers.note import carries_note
+from socle.ingest.note_intake import HeldNote, NoteIntake
 from socle.ingest.r4 import SKIPPED_TYPES
 from socle.ingest.reader import ReadLimits, SourceItem, input_files, read_file
 from socle.ingest.summary import LoadSummary, QuarantinedRecord
@@ -85,11 +87,13 @@ def ingest(
     limits: ReadLimits | None = None,
     batch_rows: int = 50_000,
     on_file: Callable[[Path, int], None] | None = None,
+    notes: NoteIntake | None = None,
 ) -> LoadSummary:
     """Load every FHIR file under ``path`` in one transaction; return the reconciled summary.
 
     Every date is shifted by its patient's ``dates`` offset before it is staged; files are
     read within ``limits`` (size per file, memory), and never through a link out of ``path``.
+    Clinical notes are held by ``notes`` and de-identified at the end of the load.
 
     Python's cyclic garbage collector is paused during the load: parsed bundles
     allocate millions of short-lived, acyclic objects that reference counting
@@ -99,8 +103,9 @@ def ingest(
     gc.disable()
     try:
         return _ingest(
-            path, warehouse, pseudo, vault, dates, limits or ReadLimits(), batch_rows, on_file
-        )
+            path, warehouse, pseudo, vault, dates, limits or ReadLimits(), batch_rows, on_file,
+            notes or NoteIntake(pseudo, vault, dates),
+        )  # fmt: skip
     finally:
         if collecting:
             gc.enable()
@@ -115,6 +120,7 @@ def _ingest(
     limits: ReadLimits,
     batch_rows: int,
     on_file: Callable[[Path, int], None] | None,
+    notes: NoteIntake,
 ) -> LoadSummary:
     files = input_files(path)
     summary = LoadSummary(load_id=uuid.uuid4().hex[:12], files=len(files))
@@ -136,6 +142,9 @@ def _ingest(
                 return
             persons.add(person_id)
         key = pseudo.id(kind, str(resource.get("id")))
+        if mapped.note is not None:  # its text is de-identified at the end of the load
+            notes.hold(HeldNote(file, token, item, kind, key, mapped))
+            return
         batch.add(mapped, kind, key, token, item.position)
         summary.loaded[kind] += 1
 
@@ -164,7 +173,8 @@ def _ingest(
                     shared[item.resource["id"]] = {"code": item.resource.get("code")}
                 kind = _kind(item, mappers)
                 summary.read[kind] += 1
-                if item.error is None and kind in SKIPPED_TYPES:
+                notes.observe(item)
+                if item.error is None and kind in SKIPPED_TYPES and not carries_note(item.resource):
                     summary.skipped[kind] += 1
                     continue
                 result = _map(item, mappers, ctx, dates)
@@ -185,6 +195,15 @@ def _ingest(
             else:
                 reject(file, file_token, item, str(result))
         writer.write("source_code", _source_codes(late.codings))
+        batch.flush()  # the vault now holds this load's patients, which the notes need
+        for held, outcome in notes.finish():
+            if isinstance(outcome, Mapped):
+                batch.add(outcome, held.kind, held.key, held.token, held.item.position)
+                summary.loaded[held.kind] += 1
+            elif outcome is None:
+                summary.skipped[held.kind] += 1
+            else:
+                reject(held.file, held.token, held.item, outcome)
         batch.flush()
         summary.rows.update(batch.counts)
         take_back(*writer.remove_orphans(), ORPHAN)

@@ -36,7 +36,6 @@ SKIPPED_TYPES = frozenset(
         "DeviceUseStatement",
         "DiagnosticReport",
         "DocumentManifest",
-        "DocumentReference",
         "Endpoint",
         "EnrollmentRequest",
         "EnrollmentResponse",

@@ -18,6 +18,7 @@ from typing import Any
 from socle.ingest.context import MappingContext
 from socle.ingest.errors import MappingError, UnresolvedReferenceError
 from socle.ingest.mappers import Mapper, load_all
+from socle.ingest.note_intake import nlp_id
 from socle.ingest.reader import input_files, read_file
 from socle.privacy import (
     IdentityVault,
@@ -89,6 +90,15 @@ def _replayed(resource: dict[str, Any], mappers: dict[str, Mapper], ctx: Mapping
     return True
 
 
+def _record_note_nlp(warehouse: Warehouse, recorder: _Recorder) -> None:
+    """``note_nlp`` ids derive from their note's id and offset (no source record of their own)."""
+    for note_id, offset in warehouse.aggregate('SELECT note_id, "offset" FROM note_nlp'):
+        new_note = recorder.ids.get(int(note_id))
+        if new_note is not None:
+            old_id = nlp_id(recorder.old, int(note_id), int(offset))
+            recorder.ids[old_id] = nlp_id(recorder.new, new_note, int(offset))
+
+
 def rotate_pseudonym_key(
     key_path: Path,
     sources: list[Path],
@@ -103,6 +113,7 @@ def rotate_pseudonym_key(
         new = Pseudonymizer(key)
         recorder = _Recorder(old, new)
         _replay(files, recorder)
+        _record_note_nlp(warehouse, recorder)
         source_ids = vault.source_ids()
         for pseudonym, source_id in source_ids.items():
             recorder.ids[old.id("Patient", source_id)] = new.id("Patient", source_id)

@@ -7,13 +7,16 @@ output checkers' decisions, writes and hashes the released files, and records
 every released cell in the ledger that later requests are checked against.
 """
 
+from socle.release.anonymise import AnonymisationError
 from socle.release.checks import Check, CheckReport, check_output
 from socle.release.desk import ReleaseDesk
 from socle.release.differencing import Finding, LedgerTable, find_differencing
 from socle.release.dp import DPResult, dp_count, dp_histogram, dp_mean, dp_sum
 from socle.release.errors import BudgetError, DeskError, NotFoundError, OutputError, ReleaseError
+from socle.release.extracts import AnonymisedExtract, anonymised_extract
 from socle.release.files import output_from_file
 from socle.release.grid import Grid, counts_table, frequency_table, magnitude_table
+from socle.release.hierarchies import HIERARCHIES
 from socle.release.ledger import Budget, LedgerEntry
 from socle.release.outputs import (
     Histogram,
@@ -35,7 +38,10 @@ from socle.release.records import Item, OutputRequest, ReviewRecord
 from socle.release.tables import TABLES
 
 __all__ = [
+    "HIERARCHIES",
     "TABLES",
+    "AnonymisationError",
+    "AnonymisedExtract",
     "Budget",
     "BudgetError",
     "Check",
@@ -63,6 +69,7 @@ __all__ = [
     "ReviewRecord",
     "Statistics",
     "SurvivalCurve",
+    "anonymised_extract",
     "check_output",
     "counts_table",
     "dp_count",

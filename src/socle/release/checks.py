@@ -21,6 +21,7 @@ from typing import Any, Literal
 import numpy as np
 
 from socle.release.errors import OutputError
+from socle.release.extracts import PYCANON, AnonymisedExtract, verify
 from socle.release.grid import Grid
 from socle.release.outputs import (
     COEFFICIENT_COLUMNS,
@@ -91,12 +92,35 @@ def _flag(name: str, mask: np.ndarray, what: str, source: str, *, mitigated: boo
     return Check(name, "fail", f"{n} cell(s) {what}; suppressed", n, mitigated, source)
 
 
+FREE_TEXT_COLUMNS = frozenset({"note_text", "snippet"})
+MAX_LABEL = 80  # characters: a longer category label is free text, not a category
+
+
+def check_free_text(grid: Grid) -> list[Check]:
+    """A table never carries note text: not as a dimension, not as a category label."""
+    text = [
+        dim
+        for dim, levels in zip(grid.dims, grid.levels, strict=True)
+        if dim in FREE_TEXT_COLUMNS or any(len(lv) > MAX_LABEL or "\n" in lv for lv in levels)
+    ]
+    if not text:
+        return []
+    return [
+        Check(
+            "free_text", "fail", f"dimension(s) {', '.join(text)} carry free text: note text "
+            "never leaves the workspace (publish aggregates or model outputs)", 0, False,
+            "Socle policy (docs/notes.md)",
+        )
+    ]  # fmt: skip
+
+
 def check_table(grid: Grid, policy: ReleasePolicy) -> tuple[list[Check], Suppressed]:
-    """Threshold, zeros, dominance (N-K, p%), negatives; then suppression and margins."""
+    """Free text; threshold, zeros, dominance (N-K, p%), negatives; suppression and margins."""
     t = policy.safe_threshold
     small = (grid.count < t) & (grid.count > 0)
     zeros = grid.count == 0
-    checks = [_flag("threshold", small, f"with fewer than {t} persons", ACRO)]
+    checks = check_free_text(grid)
+    checks.append(_flag("threshold", small, f"with fewer than {t} persons", ACRO))
     primary = small.copy()
     if policy.zeros_are_disclosive:
         checks.append(
@@ -344,4 +368,33 @@ def check_output(output: Output, policy: ReleasePolicy) -> CheckReport:
     if isinstance(c, ModelMetrics) and output.kind == "model_metrics":
         checks, rows = check_metrics(c, policy)
         return _report(output, checks, ("subgroup", "metric", "value"), rows)
+    if isinstance(c, AnonymisedExtract) and output.kind == "anonymised_extract":
+        return _report(output, check_extract(c, policy), c.columns, c.rows)
     raise OutputError(f"output {output.name}: kind {output.kind!r} does not match its content")
+
+
+def check_extract(extract: AnonymisedExtract, policy: ReleasePolicy) -> list[Check]:
+    """k, l and t as pyCANON measures them on the rows that would leave; suppression; risk."""
+    v = verify(extract, policy)
+    k, l, t = policy.extract_k, policy.extract_l, policy.extract_t
+    share = extract.suppressed / extract.records if extract.records else 0.0
+
+    def rule(name: str, ok: bool, met: str, missed: str) -> Check:
+        return Check(name, "pass" if ok else "fail", met if ok else missed, 0, False, PYCANON)
+
+    return [
+        rule("k_anonymity", v.k >= k, f"every class has at least {v.k} records (k={k})",
+             f"a class has {v.k} record(s), fewer than k={k}"),
+        rule("l_diversity", v.l >= l, f"each class has {v.l}+ values of each sensitive attribute",
+             f"a class has {v.l} value(s) of a sensitive attribute, fewer than l={l}"),
+        rule("t_closeness", v.t <= t + 1e-9, f"t={v.t:.3f} within {t:g}",
+             f"a class's distribution is t={v.t:.3f} from the extract's, above {t:g}"),
+        Check("suppression", "pass" if share <= policy.extract_max_suppression + 1e-12 else "fail",
+              f"{extract.suppressed} of {extract.records} records suppressed ({share:.1%}, policy "
+              f"{policy.extract_max_suppression:.0%}); information loss (NCP) {extract.loss:.3f}",
+              extract.suppressed, False, "Socle release policy"),
+        Check("reidentification_risk", "pass" if v.at_risk == 0 else "review",
+              f"prosecutor risk highest {v.prosecutor_max:.3f}, mean {v.prosecutor_mean:.3f} "
+              f"(marketer {v.prosecutor_mean:.3f}); {v.at_risk:.1%} of records above 1/k; "
+              f"{v.classes} classes", 0, False, PYCANON),
+    ]  # fmt: skip

@@ -88,6 +88,7 @@ class ReleaseDesk:
     ) -> OutputRequest:
         """Bundle checked outputs into a request for the checkers; refuse unjustified fails."""
         grant = self.governance.grant(grant_id)
+        role = self._requester_role(grant.request_id, actor)
         if not outputs or not description.strip():
             raise DeskError("an output request needs at least one output and a description")
         names = [o.name for o in outputs]
@@ -122,7 +123,7 @@ class ReleaseDesk:
                     exceptions.get(output.name),
                 )
             self.audit.append(
-                conn, actor=actor, role=Role.RESEARCHER, action="release.request", object=request_id,
+                conn, actor=actor, role=role, action="release.request", object=request_id,
                 purpose=grant.purpose,
                 details={
                     "grant": grant_id, "outputs": {r.output: r.status for r in reports},
@@ -137,6 +138,7 @@ class ReleaseDesk:
     ) -> OutputRequest:  # fmt: skip
         """A differentially private output: its ε is deducted now, refused once spent."""
         grant = self.governance.grant(grant_id)
+        role = self._requester_role(grant.request_id, actor)
         request_id = "out-" + uuid.uuid4().hex[:10]
         with self.engine.begin() as conn:
             eps, delta = ledger.spent(conn, grant_id)
@@ -164,12 +166,23 @@ class ReleaseDesk:
             )
             ledger.spend(conn, grant_id, request_id, result.kind, result.epsilon, result.delta)
             self.audit.append(
-                conn, actor=actor, role=Role.RESEARCHER, action="release.request", object=request_id,
+                conn, actor=actor, role=role, action="release.request", object=request_id,
                 purpose=grant.purpose,
                 details={"grant": grant_id, "dp": result.kind, "epsilon": result.epsilon,
                          "spent": eps + result.epsilon, "budget": grant.dp_epsilon},
             )  # fmt: skip
         return self.get(request_id)
+
+    def _requester_role(self, project_id: str, actor: str) -> str:
+        """The requester's role on the project's team: only the team asks for its outputs."""
+        project, _ = self.governance.request(project_id)
+        member = next((m for m in project.team if m.name == actor), None)
+        if member is None:
+            raise DeskError(
+                f"{actor} is not on the team of project {project_id}; only its team may ask "
+                "for the release of its outputs"
+            )
+        return member.role
 
     # -- checkers -----------------------------------------------------------------------
 

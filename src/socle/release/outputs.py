@@ -17,11 +17,12 @@ from typing import Any, Literal
 import numpy as np
 
 from socle.release.errors import OutputError
+from socle.release.extracts import AnonymisedExtract
 from socle.release.grid import FloatArray, Grid
 
 OutputKind = Literal[
     "frequency_table", "magnitude_table", "statistics", "regression", "histogram",
-    "survival", "model_metrics",
+    "survival", "model_metrics", "anonymised_extract",
 ]  # fmt: skip
 COEFFICIENT_COLUMNS = frozenset(
     {
@@ -121,7 +122,9 @@ class ModelMetrics:
     rows: tuple[MetricRow, ...]
 
 
-Content = Grid | Statistics | Regression | Histogram | SurvivalCurve | ModelMetrics
+Content = (
+    Grid | Statistics | Regression | Histogram | SurvivalCurve | ModelMetrics | AnonymisedExtract
+)
 
 
 @dataclass(frozen=True)

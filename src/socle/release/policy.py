@@ -7,6 +7,7 @@ catalogue shows it (:meth:`ReleasePolicy.as_dict`).
 
 from __future__ import annotations
 
+import hashlib
 import tomllib
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -32,7 +33,13 @@ class ReleasePolicy:
     checkers_required: int = 2
     ledger_scope: Literal["project", "node"] = "project"
     confidence: float = 0.95
-    source: str = "built-in"
+    # Anonymised extracts (k-anonymity, l-diversity, t-closeness on declared quasi-identifiers).
+    extract_k: int = 10
+    extract_l: int = 2
+    extract_t: float = 0.5
+    extract_max_suppression: float = 0.05
+    source: str = "built-in"  # the file's name (never its server path)
+    sha256: str = ""  # of the file's bytes: which published policy was in force
 
     def __post_init__(self) -> None:
         if self.safe_threshold < 1 or self.safe_round_base < 1 or self.safe_nk_n < 1:
@@ -45,6 +52,12 @@ class ReleasePolicy:
             raise ReleaseError("release policy: ledger_scope is 'project' or 'node'")
         if not 0 < self.confidence < 1:
             raise ReleaseError("release policy: confidence must be between 0 and 1")
+        if self.extract_k < 2 or self.extract_l < 1 or not 0 < self.extract_t <= 1:
+            raise ReleaseError(
+                "release policy: extract_k >= 2, extract_l >= 1, extract_t in (0, 1]"
+            )
+        if not 0 <= self.extract_max_suppression < 1:
+            raise ReleaseError("release policy: extract_max_suppression in [0, 1)")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -54,15 +67,16 @@ def load_policy(path: Path | None = None) -> ReleasePolicy:
     """Read a policy file (sections are for people; keys are flat); unknown keys are errors."""
     file = path or DEFAULT_POLICY
     try:
-        data = tomllib.loads(file.read_text())
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ReleaseError(f"release policy {file} cannot be read: {exc}") from exc
+        raw = file.read_bytes()
+        data = tomllib.loads(raw.decode())
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ReleaseError(f"release policy {file.name} cannot be read: {exc}") from exc
     flat: dict[str, Any] = {}
     for section in data.values():
         if isinstance(section, dict):
             flat.update(section)
-    known = set(ReleasePolicy.__dataclass_fields__) - {"source"}
+    known = set(ReleasePolicy.__dataclass_fields__) - {"source", "sha256"}
     unknown = sorted(set(flat) - known)
     if unknown:
-        raise ReleaseError(f"release policy {file}: unknown setting(s) {', '.join(unknown)}")
-    return ReleasePolicy(**flat, source=str(file))
+        raise ReleaseError(f"release policy {file.name}: unknown setting(s) {', '.join(unknown)}")
+    return ReleasePolicy(**flat, source=file.name, sha256=hashlib.sha256(raw).hexdigest())

@@ -1,4 +1,4 @@
-"""Tables computed from the events after every load: periods, eras, causes of death, cdm_source.
+"""Tables computed from the events after every load: visits, periods, eras, causes of death.
 
 ``condition_era`` and ``drug_era`` follow the OHDSI definitions: events of one
 person and concept (for drugs, the ingredient reached through
@@ -12,15 +12,15 @@ from datetime import date
 
 import duckdb
 
-from socle.warehouse.mapping import EVENT_TABLES
 from socle.warehouse.schema import EVENT_DATE, EVENT_END
+from socle.warehouse.visits import derive_visits
 
 PERSISTENCE_DAYS = 30
 CAUSE_OF_DEATH = "LOINC|69453-9"  # Cause of death [US Standard Certificate of Death]
 
 
 def derive_all(con: duckdb.DuckDBPyConnection, *, source_name: str = "Socle warehouse") -> None:
-    visit_links(con)
+    derive_visits(con)
     payer_periods(con)
     observation_periods(con)
     causes_of_death(con)
@@ -44,29 +44,6 @@ def observation_periods(con: duckdb.DuckDBPyConnection) -> None:
         GROUP BY person_id
         """
     )
-
-
-def visit_links(con: duckdb.DuckDBPyConnection) -> None:
-    """Each visit's preceding visit of the same person; events' visit detail (one per visit)."""
-    con.execute(
-        """
-        UPDATE main.visit_occurrence SET preceding_visit_occurrence_id = p.previous
-        FROM (
-            SELECT visit_occurrence_id AS id, lag(visit_occurrence_id) OVER (
-                PARTITION BY person_id ORDER BY visit_start_datetime, visit_occurrence_id
-            ) AS previous
-            FROM main.visit_occurrence
-        ) p
-        WHERE visit_occurrence.visit_occurrence_id = p.id
-          AND preceding_visit_occurrence_id IS DISTINCT FROM p.previous
-        """
-    )
-    for table in EVENT_TABLES:
-        con.execute(
-            f"UPDATE main.{table} SET visit_detail_id = visit_occurrence_id "
-            "WHERE visit_detail_id IS NULL AND visit_occurrence_id IN "
-            "(SELECT visit_detail_id FROM main.visit_detail)"
-        )
 
 
 def payer_periods(con: duckdb.DuckDBPyConnection) -> None:

@@ -25,6 +25,7 @@ from socle.warehouse.achilles import AchillesRun, run_achilles
 from socle.warehouse.attach import PersonKeys, attach_cdm
 from socle.warehouse.derived import derive_all
 from socle.warehouse.errors import QueryLimitError, RekeyError, ScopeError, WarehouseError
+from socle.warehouse.extract import write_extract
 from socle.warehouse.ledger import LedgerEntry, remove_duplicates, remove_orphans
 from socle.warehouse.mapping import drop_copies, map_concepts
 from socle.warehouse.mapping_report import MappingReport, mapping_report
@@ -429,22 +430,16 @@ class ScopedReader:
         finally:
             timer.cancel()
 
-    def export(self, folder: Path) -> dict[str, Path]:
-        """Write every scoped view as ``<table>.parquet`` in ``folder`` (an extract), streaming."""
-        import pyarrow.parquet as pq
+    def export(self, folder: Path, results: dict[str, Path] | None = None) -> dict[str, Path]:
+        """Write every scoped view (and named ``results``) as Parquet in ``folder``: an extract.
 
-        folder.mkdir(parents=True, exist_ok=True)
-        files: dict[str, Path] = {}
-        for table in self.grant.columns:
-            path = folder / f"{table}.parquet"
-            reader = self._cursor.execute(f"SELECT * FROM scoped_{table}").fetch_record_batch(
-                100_000
-            )
-            with pq.ParquetWriter(path, reader.schema) as writer:
-                for batch in reader:
-                    writer.write_batch(batch)
-            files[table] = path
-        return files
+        Ids are renumbered as INTEGER, as the CDM DDL declares them (:mod:`.extract`).
+        Returns each file's name in the extract → its path.
+        """
+        tables = {
+            t: list(dict.fromkeys(("person_id", *cols))) for t, cols in self.grant.columns.items()
+        }
+        return write_extract(self._cursor, tables, folder, results)
 
 
 def _population_condition(grant: GrantScope) -> str:

@@ -95,10 +95,12 @@ class Jobs:
         it to the end. Without ``wait`` a thread of this process supervises it."""
         if not script.is_file():
             raise JobError(f"script {script} does not exist")
-        if script.suffix != ".py":
-            raise JobError(f"script {script.name} is not a Python file (.py)")
+        if script.suffix not in (".py", ".R"):
+            raise JobError(f"script {script.name} is not a Python (.py) or R (.R) file")
         limits = limits or self.limits
         sandbox.bwrap_path()
+        if script.suffix == ".R":
+            sandbox.rscript_path()
         ws = self.workspace
         job_id = "job-" + uuid.uuid4().hex[:10]
         folder = ws.grant_dir(grant_id) / "jobs" / job_id
@@ -106,16 +108,16 @@ class Jobs:
         code.mkdir(parents=True)
         shutil.copyfile(script, code / script.name)
         (code / "params.json").write_bytes(orjson.dumps(params or {}, option=orjson.OPT_SORT_KEYS))
-        with ws.session(grant_id, output_type, actor=actor) as reader:
-            files = {f"{t}.parquet": p for t, p in reader.export(extract).items()}
         used: dict[str, dict[str, str]] = {}
+        named: dict[str, Path] = {}
         for name in results:
             result = ws.queries.result(grant_id, name)
-            target = extract / "results" / f"{name}.parquet"
-            target.parent.mkdir(exist_ok=True)
-            shutil.copyfile(result.path, target)
-            files[f"results/{name}.parquet"] = target
+            named[name] = result.path
             used[name] = {"id": result.id, "sha256": result.sha256}
+        with ws.session(grant_id, output_type, actor=actor) as reader:
+            files = reader.export(extract, named)
+        if script.suffix == ".R":  # base R reads CSV, not Parquet
+            files |= sandbox.csv_copies(files)
         role = ws.role_of(grant_id, actor, output_type)
         code_sha = sha256_tree({p.name: p for p in code.iterdir()})
         extract_sha = sha256_tree(files)
@@ -173,7 +175,11 @@ class Jobs:
             sandbox.Mount(folder / "output", inside / "output", writable=True),
             sandbox.Mount(folder / "tmp", Path("/tmp"), writable=True),
         ]
-        argv = [sys.executable, "-I", str(inside / "code" / script)]
+        if script.endswith(".R"):
+            mounts += sandbox.r_mounts()
+            argv = [sandbox.rscript_path(), "--vanilla", str(inside / "code" / script)]
+        else:
+            argv = [sys.executable, "-I", str(inside / "code" / script)]
         self._log(
             folder,
             f"started in the sandbox: {', '.join(f'{k}={v}' for k, v in limits.as_dict().items())}",

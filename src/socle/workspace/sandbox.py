@@ -67,6 +67,36 @@ def bwrap_path() -> str:
     return path
 
 
+def rscript_path() -> str:
+    """R's script runner, for ``.R`` jobs (Debian ``r-base-core``)."""
+    path = shutil.which("Rscript")
+    if path is None:
+        raise SandboxError(
+            "R is not installed; R jobs need Debian's 'r-base-core' "
+            "(scripts/install-system-deps.sh). Python jobs run without it"
+        )
+    return path
+
+
+def r_mounts() -> list[Mount]:
+    """R's site configuration and the BLAS/LAPACK alternatives it links through, read-only."""
+    return [Mount(p, p) for p in (Path("/etc/R"), Path("/etc/alternatives")) if p.is_dir()]
+
+
+def csv_copies(files: dict[str, Path]) -> dict[str, Path]:
+    """A CSV beside each Parquet file of an extract (base R reads CSV); name → path."""
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    copies = {}
+    for name, path in files.items():
+        if path.suffix == ".parquet":
+            target = path.with_suffix(".csv")
+            pacsv.write_csv(pq.read_table(path), target)
+            copies[name.removesuffix(".parquet") + ".csv"] = target
+    return copies
+
+
 def runtime_mounts() -> list[Mount]:
     """The Python runtime and installed packages, read-only at the paths they have here."""
     prefixes = {Path(sys.base_prefix).resolve(), Path(sys.prefix)}

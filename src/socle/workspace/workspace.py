@@ -12,6 +12,7 @@ they approve (:mod:`socle.release`).
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -44,6 +45,7 @@ DIMENSIONS = {
     "WHEN age < 65 THEN '45-64' ELSE '65+' END",
     "sex": sex_label(),
 }
+EXTRACT = "anonymised_dataset"  # the grant's output type for person-level extracts that leave
 # Every value each dimension can take: a release shows the whole grid, zeros included, so an
 # absent group never tells a zero apart from a suppressed small count.
 LEVELS: dict[str, tuple[str, ...]] = {
@@ -275,8 +277,9 @@ class Workspace:
         *,
         actor: str,
         sources: Sequence[dict[str, str]] = (),
+        output_type: str = "aggregates",
     ) -> OutputRequest:
-        role = self.role_of(grant_id, actor)
+        role = self.role_of(grant_id, actor, output_type)
         grant = self.governance.grant(grant_id)
         handed = self.desk.request(grant_id, [output], description=description, actor=actor)
         self.audit.record(
@@ -286,6 +289,41 @@ class Workspace:
                      "status": handed.items[0].status, "sources": list(sources)},
         )  # fmt: skip
         return handed
+
+    def anonymised_extract(
+        self,
+        grant_id: str,
+        sql: str,
+        quasi_identifiers: dict[str, str],
+        sensitive: Sequence[str],
+        *,
+        actor: str,
+        description: str,
+        name: str = "anonymised_extract",
+    ) -> OutputRequest:
+        """A person-level extract for export, generalised to the policy's k, l and t.
+
+        ``sql`` (checked like any query) selects one row per person from the grant's
+        views; every column is declared a quasi-identifier (column → hierarchy) or
+        sensitive. It runs under the grant's ``anonymised_dataset`` output type with
+        today's consent; the generalised rows go to the release desk, verified by
+        pyCANON. If the policy cannot be reached the request is refused, saying why.
+        """
+        from socle.release import anonymised_extract
+
+        with self.session(grant_id, EXTRACT, actor=actor) as reader:
+            table = reader.query(sql)
+        extract = anonymised_extract(
+            table.to_pandas(), quasi_identifiers, sensitive, self.desk.policy
+        )
+        grant = self.governance.grant(grant_id)
+        sql_sha = hashlib.sha256(sql.encode()).hexdigest()
+        population = Population(f"grant {grant_id} ({grant.purpose}): {sql_sha}", table.num_rows)
+        output = Output(name, "anonymised_extract", extract, population, {"sql_sha256": sql_sha})
+        return self._hand_over(
+            grant_id, output, description, actor=actor, output_type=EXTRACT,
+            sources=[{"sql_sha256": sql_sha}],
+        )  # fmt: skip
 
     def release_job_table(
         self, job_id: str, file: str, count_columns: list[str], *, actor: str, description: str

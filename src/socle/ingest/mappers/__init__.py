@@ -14,6 +14,16 @@ from typing import Any
 from socle.ingest.context import MappingContext
 
 
+@dataclass(frozen=True)
+class HeldText:
+    """A note's raw attachments, waiting for de-identification (never staged as they are)."""
+
+    attachments: list[Any]
+    field: str
+    patient: str  # source id: the vault entry and the date offset
+    duplicate_of: str | None = None  # Synthea: the DiagnosticReport a DocumentReference copies
+
+
 @dataclass
 class Mapped:
     """Rows for CDM tables and, for a patient, the identity for the vault."""
@@ -21,6 +31,7 @@ class Mapped:
     rows: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     identity: tuple[str, str, dict[str, Any]] | None = None
     directory: bool = False  # a provider-directory resource: about no patient, no dates
+    note: HeldText | None = None  # a note: its text is de-identified at the end of the load
 
 
 Mapper = Callable[[dict[str, Any], MappingContext], Mapped]
@@ -45,6 +56,7 @@ def load_all() -> dict[str, Mapper]:
         encounter,
         immunization,
         medication,
+        note,
         observation,
         patient,
         procedure,

@@ -1,0 +1,207 @@
+"""``socle federation``: run a hub (SuperLink) or a site (SuperNode), decide on studies, and
+run federated counts and training from the hub."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from socle.cli.common import Actor, Home, open_node, out
+
+if TYPE_CHECKING:
+    from socle.federation import Hub
+    from socle.node import Node
+
+app = typer.Typer(no_args_is_help=True)
+study_app = typer.Typer(no_args_is_help=True)
+app.add_typer(
+    study_app, name="study", help="Open a study (hub) or accept, refuse, withdraw (site)."
+)
+
+Sites = Annotated[int, typer.Option(help="How many sites the run waits for")]
+
+
+def _folder(node: Node) -> Path:
+    return node.settings.home / "federation"
+
+
+def _hub(node: Node) -> Hub:
+    """The hub as ``socle federation hub`` left it (certificates, port)."""
+    from socle.federation import Hub, HubCertificates, NetworkError
+
+    state = _folder(node) / "hub.json"
+    if not state.exists():
+        raise NetworkError("no hub here: run 'socle federation hub' on this node first")
+    saved = json.loads(state.read_text())
+    certs = HubCertificates(*(Path(saved[k]) for k in ("ca", "certificate", "key")))
+    return Hub(_folder(node) / "superlink", certs, saved["host"], saved["port"])
+
+
+def _wait(*processes: object) -> None:
+    """Block until Ctrl-C or SIGTERM, then let the caller stop the processes."""
+    stop = False
+
+    def handler(*_: object) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGTERM, handler)
+    try:
+        while not stop and all(getattr(p, "running", True) for p in processes):
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+
+
+@app.command()
+def hub(
+    home: Home = None,
+    host: Annotated[
+        str, typer.Option(help="Address to serve on (a public one in production)")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port (0: a free one)")] = 0,
+) -> None:
+    """Start this node's SuperLink (TLS, SuperNode authentication, no runtime installs)."""
+    from socle.federation import Hub, make_hub_certificates
+
+    with open_node(home) as node:
+        folder = _folder(node)
+        certs = make_hub_certificates(folder / "pki", (host,))
+        running = Hub(folder / "superlink", certs, host, port).start()
+        (folder / "hub.json").write_text(json.dumps({
+            "host": host, "port": running.port, "ca": str(certs.ca),
+            "certificate": str(certs.certificate), "key": str(certs.key),
+        }))  # fmt: skip
+        out.print(f"SuperLink on https://{running.address}; give sites the CA {certs.ca}")
+        try:
+            _wait(running.process)
+        finally:
+            running.stop()
+
+
+@app.command("register")
+def register_site(name: str, public_key: Path, home: Home = None) -> None:
+    """At the hub: register a site's public key (only registered SuperNodes may join)."""
+    from socle.federation import NodeKeys
+
+    with open_node(home) as node:
+        _hub(node).register(name, NodeKeys(public_key.with_suffix(".key"), public_key))
+    out.print(f"site {name} registered")
+
+
+@app.command()
+def keys(name: str, home: Home = None) -> None:
+    """At a site: make its node key pair; send the ``.pub`` file to the hub's administrator."""
+    from socle.federation import make_node_keys
+
+    with open_node(home) as node:
+        made = make_node_keys(_folder(node) / "keys", name)
+    out.print(f"private key {made.private} (stays here); public key {made.public} (to the hub)")
+
+
+@app.command()
+def site(
+    hub: Annotated[str, typer.Option("--hub", help="The hub's SuperLink, host:port")],
+    ca: Annotated[Path, typer.Option(help="The network's CA certificate (from the hub)")],
+    name: Annotated[str, typer.Option(help="This site's name, as registered at the hub")],
+    home: Home = None,
+) -> None:
+    """Start this site's SuperNode: it answers accepted studies through this node only."""
+    from socle.federation import NodeKeys, SiteNode
+
+    with open_node(home) as node:
+        folder, settings_home = _folder(node), node.settings.home
+    keys_dir = folder / "keys"
+    running = SiteNode(name, settings_home.resolve(), folder / "supernode",
+                       NodeKeys(keys_dir / f"{name}.key", keys_dir / f"{name}.pub"), hub, ca).start()  # fmt: skip
+    out.print(f"SuperNode of {name} connected out to {hub}")
+    try:
+        _wait(running.process)
+    finally:
+        running.stop()
+
+
+@study_app.command("open")
+def open_study(grant: str, quorum: int = 3, home: Home = None, actor: Actor = "chair") -> None:
+    """At the hub: open a federated study on a grant the hub's committee issued."""
+    from socle.federation import Studies
+
+    with open_node(home) as node:
+        found = Studies(node.engine, node.governance, node.audit).open(
+            grant, quorum=quorum, actor=actor
+        )
+    out.print(f"study {found.id} on {grant}, quorum {found.quorum}")
+
+
+@study_app.command("accept")
+def accept(study: str, grant: str, home: Home = None, actor: Actor = "steward") -> None:
+    """At a site: take part in the hub's study under this site's own grant."""
+    from socle.federation import Acceptances
+
+    with open_node(home) as node:
+        Acceptances(node.engine, node.governance, node.audit).accept(study, grant, actor=actor)
+    out.print(f"study {study} accepted under {grant}")
+
+
+@study_app.command("refuse")
+def refuse(study: str, reason: str, home: Home = None, actor: Actor = "steward") -> None:
+    """At a site: refuse the hub's study."""
+    from socle.federation import Acceptances
+
+    with open_node(home) as node:
+        Acceptances(node.engine, node.governance, node.audit).refuse(
+            study, reason=reason, actor=actor
+        )
+    out.print(f"study {study} refused")
+
+
+@study_app.command("withdraw")
+def withdraw(study: str, reason: str, home: Home = None, actor: Actor = "steward") -> None:
+    """At a site: stop contributing from the next message (the local grant is revoked)."""
+    from socle.federation import Acceptances
+
+    with open_node(home) as node:
+        Acceptances(node.engine, node.governance, node.audit).withdraw(
+            study, reason=reason, actor=actor
+        )
+    out.print(f"study {study} withdrawn")
+
+
+@app.command()
+def count(
+    study: str, condition: str, sites: Sites = 3, home: Home = None, actor: Actor = "researcher"
+) -> None:
+    """At the hub: persons with a condition by age band and sex across the network."""
+    from socle.federation import Federation
+
+    with open_node(home) as node, out.status("asking the sites…"):
+        result = Federation(node, _hub(node)).count(study, condition, actor=actor, sites=sites)
+    for row in result.rows:
+        out.print(
+            f"{' / '.join(map(str, row[:-1])):14} {'suppressed' if row[-1] is None else row[-1]}"
+        )
+    out.print(f"{len(result.sites)} sites answered in {result.seconds:.1f} s")
+
+
+@app.command()
+def train(
+    study: str, rounds: int = 3, mu: float = 0.0, sites: Sites = 3, home: Home = None,
+    actor: Actor = "researcher",
+) -> None:  # fmt: skip
+    """At the hub: FedAvg (FedProx with --mu > 0) of the logistic regression; recorded with lineage."""
+    from socle.federation import Federation
+
+    with open_node(home) as node, out.status("training across the sites…"):
+        model = Federation(node, _hub(node)).train(
+            study, actor=actor, rounds=rounds, mu=mu, sites=sites
+        )
+    out.print(f"{model.id}: {rounds} rounds, sites {', '.join(model.lineage['sites'])}")
+    for name, metrics in model.metrics.items():
+        out.print(
+            f"  {name}: held-out AUROC {metrics['auroc'] if metrics['auroc'] is not None else 'withheld'}"
+        )

@@ -1,0 +1,44 @@
+"""The federated figures beside the central ones: the same model and the same counts on the
+pooled persons (the demo and the benchmark; the evaluator holds the pooled data)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from socle.ai import build_training_set
+from socle.federation import learning
+from socle.federation.hub import FederatedModel
+from socle.federation.studies import FEDERATION_ACTOR
+from socle.node import Node
+
+
+@dataclass(frozen=True)
+class ModelComparison:
+    federated_auroc: float
+    central_auroc: float
+    central_seconds: float
+    held_out_rows: int
+
+    @property
+    def difference(self) -> float:
+        return abs(self.federated_auroc - self.central_auroc)
+
+
+def compare_model(central: Node, grant: str, model: FederatedModel) -> ModelComparison:
+    """AUROC of the federated and of the centrally trained model on the same held-out persons."""
+    from sklearn.metrics import roc_auc_score
+
+    started = time.monotonic()
+    with central.workspace.session(grant, "federated_training", actor=FEDERATION_ACTOR) as ws:
+        data = build_training_set(ws)
+    test = learning.held_out(data.groups)
+    train_X, train_y = data.X[~test], data.y[~test]
+    prep = learning.combine_sums([learning.feature_sums(train_X)])
+    central_weights = learning.central_fit(train_X, train_y, prep)
+    central_seconds = time.monotonic() - started
+    X, y = data.X[test], data.y[test]
+    fed_prep = learning.Preprocessing(tuple(model.means), tuple(model.stds))
+    federated = float(roc_auc_score(y, learning.predict(model.weights, fed_prep.apply(X))))
+    pooled = float(roc_auc_score(y, learning.predict(central_weights, prep.apply(X))))
+    return ModelComparison(federated, pooled, central_seconds, len(y))

@@ -1,0 +1,171 @@
+"""The Flower app: the hub's ServerApp (rounds, quorum, FedAvg) and the sites' ClientApp.
+
+The ServerApp runs at the hub under the SuperLink; it sees only what sites
+send back (checked tables, summed statistics, weights, checked metrics) and
+writes the run's outcome to ``result-path`` for the hub's Socle node, which
+checks it again and records it. The ClientApp runs at each site under its
+SuperNode and hands every message to :class:`socle.federation.site.Site` on
+the site's own node (``socle-home`` in the SuperNode's ``--node-config``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flwr.app import ConfigRecord, Context, Message, RecordDict
+from flwr.clientapp import ClientApp
+from flwr.serverapp import Grid, ServerApp
+
+from socle.federation import learning
+
+server = ServerApp()
+client = ClientApp()
+Payload = dict[str, Any]
+
+
+def _pack(payload: Payload) -> RecordDict:
+    return RecordDict({"socle": ConfigRecord({"json": json.dumps(payload)})})
+
+
+def _unpack(message: Message) -> Payload:
+    record = message.content["socle"]
+    assert isinstance(record, ConfigRecord)
+    return dict(json.loads(str(record["json"])))
+
+
+# -- site ------------------------------------------------------------------------------------
+
+
+@client.query()
+def answer(message: Message, context: Context) -> Message:
+    """Answer the hub on this site's Socle node (opened read-only for the warehouse)."""
+    from socle.config import Settings
+    from socle.federation.site import Site
+    from socle.node import Node
+
+    payload = _unpack(message)
+    home = Path(str(context.node_config["socle-home"]))
+    node = Node.open(Settings(home=home, warehouse_read_only=True))
+    try:
+        site = Site(node, str(context.node_config["site"]))
+        reply = site.answer(str(payload.pop("study")), str(payload.pop("kind")), payload)
+    finally:
+        node.close()
+    return Message(_pack(reply), reply_to=message)
+
+
+# -- hub -------------------------------------------------------------------------------------
+
+
+class Exchange:
+    """Messages to the sites and their replies, with the bytes each round moved."""
+
+    def __init__(self, grid: Grid, cfg: dict[str, Any]) -> None:
+        self.grid, self.cfg = grid, cfg
+        self.rounds: list[dict[str, Any]] = []
+        self.expected = int(cfg["sites"])
+        self.nodes = self._join(self.expected, float(cfg["join-timeout"]))
+        self.names: dict[int, str] = {}
+
+    def _join(self, sites: int, timeout: float) -> list[int]:
+        deadline = time.monotonic() + timeout
+        while True:
+            nodes = sorted(self.grid.get_node_ids())
+            if len(nodes) >= sites or time.monotonic() > deadline:
+                return nodes
+            time.sleep(0.5)
+
+    def ask(self, kind: str, payload: Payload, round_: int) -> dict[int, Payload]:
+        """Send one request to every node still in the run; the replies that came in time."""
+        started = time.monotonic()
+        body = {"study": self.cfg["study"], "kind": kind, "round": round_, **payload}
+        messages = [
+            Message(_pack(body), dst_node_id=n, message_type="query", group_id=str(round_))
+            for n in self.nodes
+        ]
+        sent = len(json.dumps(body)) * len(messages)
+        replies: dict[int, Payload] = {}
+        received = 0
+        for reply in self.grid.send_and_receive(messages, timeout=float(self.cfg["round-timeout"])):
+            if reply.has_error():
+                continue
+            content = _unpack(reply)
+            received += len(json.dumps(content))
+            node = reply.metadata.src_node_id
+            self.names[node] = str(content.get("site", node))
+            replies[node] = content
+        # Silent: sent a message and no reply in time, or never joined (first round).
+        missing = [n for n in self.nodes if n not in replies]
+        absent = max(self.expected - len(self.nodes), 0) if not self.rounds else 0
+        self.rounds.append({
+            "round": round_, "kind": kind, "seconds": round(time.monotonic() - started, 2),
+            "bytes_sent": sent, "bytes_received": received,
+            "answered": sorted(self.names[n] for n in replies if replies[n]["status"] == "ok"),
+            "refused": {self.names[n]: r.get("reason", "") for n, r in replies.items() if r["status"] != "ok"},
+            "missing": len(missing) + absent,
+        })  # fmt: skip
+        return replies
+
+    def ok(self, replies: dict[int, Payload], round_: int) -> dict[int, Payload]:
+        """Replies that contribute; nodes that refused or went silent leave the run; quorum."""
+        good = {n: r for n, r in replies.items() if r["status"] == "ok"}
+        self.nodes = sorted(good)
+        quorum = int(self.cfg["quorum"])
+        if len(good) < quorum:
+            raise _Stopped(f"round {round_}: {len(good)} site(s) answered, the study's quorum "
+                           f"is {quorum}; the run stopped")  # fmt: skip
+        return good
+
+
+class _Stopped(Exception):
+    """The run stopped with a reason the hub reports (quorum lost)."""
+
+
+def _count(x: Exchange) -> Payload:
+    replies = x.ok(x.ask("count", {"condition": x.cfg["condition"]}, 1), 1)
+    return {"sites": {x.names[n]: {"grant": r["grant"], "columns": r["columns"], "rows": r["rows"]}
+                      for n, r in replies.items()}}  # fmt: skip
+
+
+def _train(x: Exchange) -> Payload:
+    stats = x.ok(x.ask("stats", {}, 0), 0)
+    prep = learning.combine_sums([r["sums"] for r in stats.values()])
+    network_rows = sum(int(r["rows"] or 0) for r in stats.values())
+    grants = {x.names[n]: r["grant"] for n, r in stats.items()}
+    weights = [0.0] * (len(prep.means) + 1)
+    common = {"means": list(prep.means), "stds": list(prep.stds), "steps": int(x.cfg["steps"]),
+              "lr": float(x.cfg["lr"]), "mu": float(x.cfg["mu"]), "network_rows": network_rows}  # fmt: skip
+    for round_ in range(1, int(x.cfg["rounds"]) + 1):
+        replies = x.ok(x.ask("train", {**common, "weights": weights}, round_), round_)
+        weights = learning.fed_average(
+            [(r["weights"], int(r["rows"] or 1)) for r in replies.values()]
+        )
+        for n, r in replies.items():
+            grants.setdefault(x.names[n], r["grant"])
+    final = x.ask("evaluate", {**common, "weights": weights}, int(x.cfg["rounds"]) + 1)
+    metrics = {x.names[n]: {k: r.get(k) for k in ("auroc", "rows", "events", "withheld_by")}
+               for n, r in final.items() if r["status"] == "ok"}  # fmt: skip
+    return {"weights": weights, "means": list(prep.means), "stds": list(prep.stds),
+            "grants": grants, "metrics": metrics, "strategy": "fedprox" if common["mu"] else "fedavg"}  # fmt: skip
+
+
+TASKS: dict[str, Callable[[Exchange], Payload]] = {"count": _count, "train": _train}
+
+
+@server.main()
+def main(grid: Grid, context: Context) -> None:
+    cfg = dict(context.run_config)
+    started = time.monotonic()
+    x: Exchange | None = None
+    try:
+        x = Exchange(grid, cfg)
+        result: Payload = {"status": "ok", **TASKS[str(cfg["task"])](x)}
+    except _Stopped as exc:
+        result = {"status": "stopped", "reason": str(exc)}
+    result["rounds"] = x.rounds if x is not None else []
+    result["seconds"] = round(time.monotonic() - started, 2)
+    Path(str(cfg["result-path"])).write_text(json.dumps(result))

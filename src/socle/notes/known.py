@@ -1,0 +1,164 @@
+"""Known values found exactly, in any case or spacing: the vault's and the directory's terms.
+
+Two matchers share one Presidio recogniser:
+
+- *phrases* (names, street lines, cities, organisations) are compared token by
+  token after case folding, with letters and digits split apart, so
+  ``Adrianne466``, ``ADRIANNE 466`` and ``adrianne\\n466`` all match the vault's
+  ``Adrianne466``, and Synthea's digit suffix is also dropped to match the bare
+  ``Adrianne``; the longest phrase starting at a token wins;
+- *codes* (phones, identifiers, e-mails, zip codes) match character by character
+  with any separators between them (``555-123-4567`` = ``(555) 123 4567``).
+
+Matching is linear in the text's tokens for phrases, whatever the number of
+known names (a load's directory has thousands), so one recogniser per load is cheap.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from presidio_analyzer import EntityRecognizer
+    from presidio_analyzer.nlp_engine import NlpArtifacts
+
+_TOKEN = re.compile(r"[^\W\d_]+|\d+")
+_SUFFIX = re.compile(r"(?<=[^\W\d_])\d+$")
+_SEPARATORS = re.compile(r"[\s.\-/()_+:]*")
+Span = tuple[int, int, str]
+LABELS: tuple[str, ...] = (
+    "PATIENT",
+    "PERSON",
+    "PRACTITIONER",
+    "ORGANIZATION",
+    "LOCATION",
+    "ADDRESS",
+    "ZIP",
+)
+LABELS += ("PHONE", "EMAIL", "URL", "ID", "DATE")
+MIN_CODE_CHARS = 4  # shorter codes would match everywhere
+
+
+def tokens(text: str) -> list[str]:
+    return [t.casefold() for t in _TOKEN.findall(text)]
+
+
+def token_matches(text: str) -> list[re.Match[str]]:
+    return list(_TOKEN.finditer(text))
+
+
+def without_suffix(name: str) -> str:
+    """``Adrianne466`` → ``Adrianne``: Synthea appends digits to every name it invents."""
+    return " ".join(_SUFFIX.sub("", part) for part in name.split())
+
+
+class KnownTerms:
+    """Phrases and codes by label, compiled for matching."""
+
+    def __init__(self) -> None:
+        self._phrases: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
+        self._codes: dict[str, str] = {}  # letters and digits only, case-folded → label
+        self._prefixes: set[str] = set()
+
+    def add_phrase(self, label: str, phrase: str, *, bare: bool = True) -> None:
+        """Add a name or place; with ``bare``, its digit-less form too."""
+        for variant in {phrase, without_suffix(phrase)} if bare else {phrase}:
+            words = tuple(tokens(variant))
+            if words and any(len(w) > 1 for w in words):
+                self._phrases[words[0]].append((words, label))
+
+    def add_code(self, label: str, code: str) -> None:
+        key = "".join(tokens(code))
+        if len(key) >= MIN_CODE_CHARS:
+            self._codes[key] = label
+            self._prefixes.update(key[:n] for n in range(1, len(key)))
+
+    def __bool__(self) -> bool:
+        return bool(self._phrases or self._codes)
+
+    def find(self, text: str, found: Sequence[re.Match[str]] | None = None) -> Iterator[Span]:
+        """``(start, end, label)`` of every known phrase and code in ``text``.
+
+        ``found`` are the text's tokens (:func:`token_matches`), when already computed.
+        """
+        found = token_matches(text) if found is None else found
+        words = [m.group().casefold() for m in found]
+        yield from self._find_phrases(found, words)
+        if self._codes:
+            yield from self._find_codes(text, found, words)
+
+    def _find_phrases(self, found: Sequence[re.Match[str]], words: list[str]) -> Iterator[Span]:
+        i = 0
+        while i < len(words):
+            best: tuple[int, str] | None = None
+            for phrase, label in self._phrases.get(words[i], ()):
+                n = len(phrase)
+                if tuple(words[i : i + n]) == phrase and (best is None or n > best[0]):
+                    best = (n, label)
+            if best:
+                yield found[i].start(), found[i + best[0] - 1].end(), best[1]
+                i += best[0]
+            else:
+                i += 1
+
+    def _find_codes(
+        self, text: str, found: Sequence[re.Match[str]], words: list[str]
+    ) -> Iterator[Span]:
+        """Codes spelt across consecutive tokens joined by separators only."""
+        i = 0
+        while i < len(words):
+            joined, end = "", None
+            for j in range(i, len(words)):
+                if j > i and not _SEPARATORS.fullmatch(text, found[j - 1].end(), found[j].start()):
+                    break
+                joined += words[j]
+                if joined in self._codes:
+                    end, label = j, self._codes[joined]
+                if joined not in self._prefixes:
+                    break
+            if end is not None:
+                yield found[i].start(), found[end].end(), label
+                i = end + 1
+            else:
+                i += 1
+
+
+def known_terms_recognizer(terms: Sequence[KnownTerms], language: str) -> EntityRecognizer:
+    """A Presidio recogniser for ``terms``: certain, so scored 1.0."""
+    recognizer: EntityRecognizer = _recognizer_class()(terms, language)
+    return recognizer
+
+
+@lru_cache(maxsize=1)
+def _recognizer_class() -> Any:
+    from presidio_analyzer import EntityRecognizer, RecognizerResult
+
+    class KnownTermsRecognizer(EntityRecognizer):
+        def __init__(self, terms: Sequence[KnownTerms], language: str) -> None:
+            self.terms = terms
+            super().__init__(
+                supported_entities=list(LABELS),
+                name="socle_known_terms",
+                supported_language=language,
+                context=[],
+            )
+
+        def load(self) -> None:
+            """Nothing to load: the terms are given."""
+
+        def analyze(
+            self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+        ) -> list[RecognizerResult]:
+            # ``entities`` lists the registry's types only: known terms are always wanted.
+            found = token_matches(text)
+            return [
+                RecognizerResult(label, s, e, 1.0)
+                for t in self.terms
+                for s, e, label in t.find(text, found)
+            ]
+
+    return KnownTermsRecognizer

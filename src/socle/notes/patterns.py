@@ -1,0 +1,185 @@
+"""Presidio pattern recognisers: phones, e-mails, numbers, dates, zip codes, addresses, URLs.
+
+One set per language (Presidio binds a recogniser to one language). Patterns
+use the ``regex`` module (Presidio's), so a name after a title is matched with
+a variable-length look-behind and the title itself survives. Presidio's own
+e-mail and URL recognisers are not used: they validate with ``tldextract``,
+which fetches the public-suffix list from the network.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from presidio_analyzer import EntityRecognizer
+    from presidio_analyzer.nlp_engine import NlpArtifacts
+
+_FR_MONTHS = (
+    r"janv(?:ier)?|f[ée]vr?(?:ier)?|mars|avr(?:il)?|mai|juin|juil(?:let)?|ao[uû]t|"
+    r"sept?(?:embre)?|oct(?:obre)?|nov(?:embre)?|d[ée]c(?:embre)?"
+)
+_EN_MONTHS = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+_DAY = r"(?:0?[1-9]|[12]\d|3[01])(?:er)?"
+_NUM_MONTH = r"(?:0?[1-9]|1[0-2])"
+_YEAR = r"(?:\d{4}|\d{2})"
+_WEEKDAY = r"(?:lun|mar|mer|jeu|ven|sam|dim|mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?\s+"
+
+DATE_PATTERNS = {
+    "iso": rf"\b\d{{4}}-{_NUM_MONTH}-{_DAY}(?:[T ]\d{{2}}:\d{{2}}(?::\d{{2}}(?:\.\d+)?)?(?:Z|[+-]\d{{2}}:?\d{{2}})?)?\b",
+    "numeric": rf"\b{_DAY}[/.\-]{_NUM_MONTH}[/.\-]{_YEAR}\b",
+    "numeric_us": rf"\b{_NUM_MONTH}/{_DAY}/{_YEAR}\b",
+    "fr_written": rf"\b(?:{_WEEKDAY})?{_DAY}\s+(?:{_FR_MONTHS})\.?\s+\d{{4}}\b",
+    "en_written": rf"\b(?:{_WEEKDAY})?(?:{_DAY}\s+(?:{_EN_MONTHS})\.?,?\s+\d{{4}}|(?:{_EN_MONTHS})\.?\s+{_DAY},?\s+\d{{4}})\b",
+    "month_year": rf"\b(?:{_FR_MONTHS}|{_EN_MONTHS})\.?\s+\d{{4}}\b",
+}
+
+_TITLES = (
+    r"M\.|Mme|Mlle|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Docteur|Doctor|Pr\.?|Professeur|Madame|Monsieur|"
+    r"Mademoiselle|Miss"
+)
+_NAME = r"[^\W\d_][\w'’\-]*"
+
+PATTERNS: dict[str, list[tuple[str, str, float]]] = {
+    "EMAIL": [("email", r"\b[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)*\.[a-z]{2,}\b", 0.95)],
+    "URL": [("url", r"\b(?:https?://|www\.)[^\s<>\"']+[^\s<>\"'.,;:)]", 0.9)],
+    "PHONE": [
+        (
+            "fr_phone",
+            r"(?<![\w+])(?:(?:\+|00)\s?33\s?(?:\(0\))?\s?|0)[1-9](?:[\s.\-]?\d{2}){4}(?!\d)",
+            0.9,
+        ),
+        (
+            "us_phone",
+            r"(?<![\w+])(?:\+?1[\s.\-]?)?(?:\(\d{3}\)|\d{3})[\s.\-]?\d{3}[\s.\-]\d{4}(?!\d)",
+            0.8,
+        ),
+    ],
+    "ID": [
+        ("us_ssn", r"\b\d{3}-\d{2}-\d{4}\b", 0.9),
+        (
+            "fr_nir",
+            r"\b[12][\s.]?\d{2}[\s.]?(?:0[1-9]|1[0-2]|[2-9]\d)[\s.]?(?:\d{2}|2[AB])"
+            r"[\s.]?\d{3}[\s.]?\d{3}(?:[\s.]?\d{2})?\b",
+            0.9,
+        ),
+        ("long_number", r"\b\d{7,}\b", 0.6),
+        ("uuid", r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", 0.8),
+    ],
+    "DATE": [(name, regex, 0.8) for name, regex in DATE_PATTERNS.items()],
+    "ZIP": [
+        ("zip_before_city", r"\b(?:\d{5}|\d{2}\s\d{3})(?=\s*,?\s+[^\W\d_])", 0.6),
+        ("us_zip_plus4", r"\b\d{5}-\d{4}\b", 0.8),
+    ],
+    "ADDRESS": [
+        (
+            "fr_street",
+            r"\b\d{1,4}(?:\s?(?:bis|ter))?\s*,?\s+(?:rue|avenue|av\.|bd|boulevard|place|all[ée]e|"
+            r"impasse|chemin|route|quai|cours|square|passage|r[ée]sidence|villa|cit[ée])\b"
+            r"(?:\s+(?:d[eu']|des|la|le|l'|l’)?\s*[^\W\d_][\w'’\-]*){1,4}",
+            0.8,
+        ),
+        (
+            "en_street",
+            r"(?<![\w\-/.])\d{1,5}\s+(?-i:(?:[A-Z][\w'\-]*\s+){1,4}(?:Street|St|Avenue|Ave|Road|"
+            r"Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Circle))\b\.?"
+            r"(?:\s*,?\s*(?:apt|suite|unit)\.?\s*\w+)?",
+            0.8,
+        ),
+    ],
+    "PERSON": [
+        # Synthea invents names by appending digits to a word (Adrianne466 Beer512).
+        ("synthea_name", r"\b(?-i:[A-Z][a-z]+\d{1,4})\b", 0.7),
+    ],
+    "ORGANIZATION": [
+        (
+            "hospital",
+            r"\b(?:h[ôo]pital|hospital|CHU|CHR|clinique|clinic|GHU|centre\s+hospitalier|"
+            r"institut)\s+(?:(?:de|du|des|d'|la|le|l'|of|the)\s*)?[^\W\d_][\w'’\-]*"
+            r"(?-i:\s+[A-ZÀ-Ý][\w'’\-]*){0,3}",
+            0.7,
+        ),
+    ],
+}
+
+
+# A value announced by a word that stays (the title, the kind of number): group 1 is removed.
+LABELLED: dict[str, list[tuple[str, str, float]]] = {
+    "PERSON": [
+        (
+            "after_title",
+            rf"\b(?:{_TITLES})\s+({_NAME}(?:\s+(?-i:[A-ZÀ-Ý])[\w'’\-]*)?)",
+            0.7,
+        )
+    ],
+    "ID": [
+        (
+            "labelled_number",
+            r"\b(?:IPP|NDA|NIP|MRN|NSS|SSN|n°\s*(?:de\s+)?(?:dossier|s[ée]jour|patient)|"
+            r"dossier|passport|passeport|licen[cs]e|permis)\s*(?:n°|no\.?|number|num[ée]ro)?"
+            r"\s*[:#=]?\s*([A-Z0-9][A-Z0-9\-]{3,})",
+            0.85,
+        )
+    ],
+}
+
+
+def pattern_recognizers(language: str) -> list[EntityRecognizer]:
+    """One Presidio :class:`PatternRecognizer` per entity, for ``language``."""
+    import regex
+    from presidio_analyzer import Pattern, PatternRecognizer
+
+    flags = int(regex.IGNORECASE | regex.MULTILINE | regex.VERSION0)
+    labelled = _labelled_class()
+    recognizers: list[EntityRecognizer] = [
+        labelled(entity, patterns, language) for entity, patterns in LABELLED.items()
+    ]
+    return recognizers + [
+        PatternRecognizer(
+            supported_entity=entity,
+            name=f"socle_{entity.lower()}_{language}",
+            supported_language=language,
+            patterns=[Pattern(name, regex, score) for name, regex, score in patterns],
+            global_regex_flags=flags,
+        )
+        for entity, patterns in PATTERNS.items()
+    ]
+
+
+@lru_cache(maxsize=1)
+def _labelled_class() -> Any:
+    from presidio_analyzer import EntityRecognizer, RecognizerResult
+
+    class LabelledValueRecognizer(EntityRecognizer):
+        """Patterns whose group 1 is the identifier (a look-behind would scan too slowly)."""
+
+        def __init__(
+            self, entity: str, patterns: list[tuple[str, str, float]], language: str
+        ) -> None:
+            self.patterns = [(re.compile(rx, re.IGNORECASE), score) for _, rx, score in patterns]
+            super().__init__(
+                supported_entities=[entity],
+                name=f"socle_labelled_{entity.lower()}_{language}",
+                supported_language=language,
+                context=[],
+            )
+
+        def load(self) -> None:
+            """Compiled on construction."""
+
+        def analyze(
+            self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+        ) -> list[RecognizerResult]:
+            entity = self.supported_entities[0]
+            return [
+                RecognizerResult(entity, m.start(1), m.end(1), score)
+                for pattern, score in self.patterns
+                for m in pattern.finditer(text)
+            ]
+
+    return LabelledValueRecognizer

@@ -1,0 +1,209 @@
+"""A real Flower network on loopback: SuperLink + three SuperNodes over TLS with node
+authentication, each site answering through its own Socle node (one network per module)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from socle.config import Settings
+from socle.demo import bundled_sample
+from socle.federation import (
+    FEDERATION_ACTOR,
+    Acceptances,
+    QuorumError,
+    SiteNode,
+    make_node_keys,
+)
+from socle.federation.local import LocalNetwork, build_network, committee_grant
+from socle.federation.network import beyond_loopback, peer_addresses
+from socle.node import Node
+
+pytestmark = pytest.mark.slow
+CONDITION = "SNOMED|73595000"  # stress: the demo's condition
+RESEARCHER = "investigator@hub"
+# 50 sample persons split three ways: a site holds ~17; training minimums sized for that.
+SITE_ENV = {"SOCLE_MIN_TRAINING_PERSONS": "5", "SOCLE_MIN_TRAINING_EVENTS": "2"}
+FAST = {"round-timeout": 90.0, "join-timeout": 60.0}
+
+
+@pytest.fixture(scope="module")
+def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNetwork]:
+    folder = tmp_path_factory.mktemp("federation")
+    net = build_network(folder, bundled_sample(), quorum=2, site_env=SITE_ENV)
+    net.start()
+    yield net
+    net.stop()
+
+
+@pytest.fixture(scope="module")
+def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Node, str]]:
+    """The same persons pooled in one node, with the same kind of grant."""
+    node = Node.open(Settings(home=tmp_path_factory.mktemp("central") / "home"))
+    node.load(bundled_sample(), actor="steward@central")
+    grant = committee_grant(node, "central", FEDERATION_ACTOR, "The study, centrally")
+    yield node, grant
+    node.close()
+
+
+def _answers(net: LocalNetwork, site: str, study: str) -> list[dict[str, object]]:
+    node = net.open_site(site)
+    try:
+        return [
+            {**e.details, "outcome": e.outcome}
+            for e in node.audit.events("federation.answer")
+            if e.object == study
+        ]
+    finally:
+        node.close()
+
+
+def test_counts_across_sites_match_central_counts_and_every_site_audits_the_study(
+    network: LocalNetwork, central: tuple[Node, str]
+) -> None:
+    before = {site: len(_answers(network, site, network.study.id)) for site in network.site_names}
+    hub = network.open_hub()
+    try:
+        counts = network.federation(hub).count(
+            network.study.id, CONDITION, actor=RESEARCHER, **FAST
+        )
+        hub_events = [
+            e for e in hub.audit.events("federation.count") if e.object == network.study.id
+        ]
+    finally:
+        hub.close()
+    node, grant = central
+    report = node.workspace.check_condition_counts(
+        grant, CONDITION, ("age_band", "sex"), actor=FEDERATION_ACTOR
+    )
+    central_cells = {tuple(r[:-1]): r[-1] for r in report.rows}
+    fed_cells = {tuple(r[:-1]): r[-1] for r in counts.rows}
+    assert fed_cells.keys() == central_cells.keys()
+    released = {k: v for k, v in fed_cells.items() if v is not None}
+    assert released, "the network total is released"
+    for cell, value in released.items():  # what the network releases is the central count
+        assert value == central_cells[cell], cell
+    for cell, value in central_cells.items():  # what central checks hide, the network hides
+        if value is None:
+            assert fed_cells[cell] is None, cell
+    for rows in counts.sites.values():  # sites send "suppressed", never a small count
+        assert all(r[-1] is None or r[-1] >= 10 for r in rows)
+    assert hub_events[-1].outcome == "ok"
+    for site in network.site_names:
+        [answer] = _answers(network, site, network.study.id)[before[site] :]
+        assert answer["kind"] == "count" and answer["status"] == "ok"
+
+
+def test_only_registered_sites_join_and_no_process_talks_beyond_loopback(
+    network: LocalNetwork,
+) -> None:
+    keys = make_node_keys(network.folder / "rogue-keys", "rogue")
+    rogue = SiteNode(
+        "rogue", network.site_home(network.site_names[0]), network.folder / "rogue", keys,
+        network.hub.address, network.hub.certificates.ca,
+    ).start()  # fmt: skip
+    try:
+        time.sleep(15)
+        assert rogue.process is not None
+        assert "SuperNode ID" not in rogue.process.log.read_text()
+    finally:
+        rogue.stop()
+    for site in network.sites:
+        assert site.process is not None and "SuperNode ID" in site.process.log.read_text()
+    peers = peer_addresses(network.pids())
+    assert peers, "the SuperNodes hold connections to the SuperLink"
+    assert beyond_loopback(peers) == set()
+
+
+def test_training_goes_on_with_the_quorum_when_a_site_withdraws_mid_run_and_records_lineage(
+    network: LocalNetwork,
+) -> None:
+    """Site C withdraws as soon as it has answered round 1: it contributes nothing after, the
+    two others (the study's quorum) finish; the model's lineage names who took part."""
+    leaving = network.site_names[-1]
+    withdrew = threading.Event()
+
+    def withdraw_after_round_one() -> None:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            answers = _answers(network, leaving, network.study.id)
+            if any(a["kind"] == "train" and a["round"] == 1 for a in answers):
+                _withdraw(network, leaving)
+                withdrew.set()
+                return
+            time.sleep(0.5)
+
+    watcher = threading.Thread(target=withdraw_after_round_one, daemon=True)
+    watcher.start()
+    hub = network.open_hub()
+    try:
+        model = network.federation(hub).train(network.study.id, actor=RESEARCHER, rounds=2, **FAST)
+        lineage = network.federation(hub).model_lineage(model.id)
+    finally:
+        hub.close()
+        watcher.join(60)
+        _accept_again(network, leaving)
+    assert withdrew.is_set()
+    assert lineage["study"] == network.study.id
+    assert set(lineage["sites"]) == set(network.site_names)  # each site's grant while it took part
+    answered = {r["kind"] + str(r["round"]): r["answered"] for r in lineage["per_round"]}
+    assert answered["stats0"] == answered["train1"] == list(network.site_names)
+    assert answered["train2"] == answered["evaluate3"] == list(network.site_names[:2])
+    assert all(r["bytes_received"] > 0 for r in lineage["per_round"])
+    assert len(model.weights) == 6
+    for metrics in model.metrics.values():  # only checked metrics leave a site
+        assert metrics["auroc"] is None or 0.0 <= metrics["auroc"] <= 1.0
+        assert metrics["auroc"] is None or not metrics["withheld_by"]
+    late = [a for a in _answers(network, leaving, network.study.id) if a["round"] == 2]
+    assert late and all(a["status"] == "refused" for a in late)
+
+
+def test_a_withdrawn_site_and_a_disconnected_site_stop_the_run_below_quorum(
+    network: LocalNetwork,
+) -> None:
+    """Site C's committee withdraws; site A's SuperNode goes down: the run stops with a clear
+    error, the hub's audit names the refusal and the silent site, site C's audit the refusal."""
+    withdrawn, down = network.site_names[-1], network.sites[0]
+    _withdraw(network, withdrawn)
+    down.stop()
+    hub = network.open_hub()
+    try:
+        with pytest.raises(QuorumError, match="1 site\\(s\\) answered, the study's quorum is 2"):
+            network.federation(hub).count(
+                network.study.id, CONDITION, actor=RESEARCHER, **{**FAST, "join-timeout": 30.0}
+            )
+        stopped = [e for e in hub.audit.events("federation.count") if e.outcome == "stopped"][-1]
+    finally:
+        hub.close()
+        _accept_again(network, withdrawn)
+        down.start()
+    [round_] = stopped.details["rounds"]
+    assert round_["answered"] == [network.site_names[1]]
+    assert list(round_["refused"]) == [withdrawn] and round_["missing"] == 1
+    answers = _answers(network, withdrawn, network.study.id)
+    assert answers[-1]["status"] == "refused" and "withdrew" in str(answers[-1]["reason"])
+
+
+def _withdraw(network: LocalNetwork, site: str) -> None:
+    node = network.open_site(site)
+    try:
+        Acceptances(node.engine, node.governance, node.audit).withdraw(
+            network.study.id, reason="the site's committee withdrew", actor=f"steward@{site}"
+        )
+    finally:
+        node.close()
+
+
+def _accept_again(network: LocalNetwork, site: str) -> None:
+    """Leave the network as the other tests expect it (they run in random order)."""
+    node = network.open_site(site)
+    try:
+        grant = committee_grant(node, site, FEDERATION_ACTOR, "The study, accepted again")
+        Acceptances(node.engine, node.governance, node.audit).accept(
+            network.study.id, grant, actor=f"steward@{site}"
+        )
+    finally:
+        node.close()

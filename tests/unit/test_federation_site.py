@@ -1,0 +1,167 @@
+"""A site's answers in-process on a real node: acceptance, checkpoint, consent, audit; and the
+hub's pure parts (combining counts, FedAvg, loopback, certificates)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from socle.config import Settings
+from socle.consent import ConsentEvent
+from socle.demo import source_patient_ids
+from socle.federation import (
+    FEDERATION_ACTOR,
+    Acceptances,
+    Site,
+    StudyError,
+    beyond_loopback,
+    combine,
+    committee_grant,
+    make_hub_certificates,
+    make_node_keys,
+)
+from socle.federation.learning import (
+    central_fit,
+    combine_sums,
+    feature_sums,
+    fed_average,
+    local_steps,
+    predict,
+)
+from socle.node import Node
+
+STUDY = "study-0123456789"
+
+
+def _answers(node: Node) -> list[tuple[str, str, str]]:
+    return [
+        (e.object, e.details["kind"], e.outcome) for e in node.audit.events("federation.answer")
+    ]
+
+
+def test_a_site_answers_only_a_study_it_accepted_and_stops_when_it_withdraws(
+    loaded: Node,
+) -> None:
+    site = Site(loaded, "site-a")
+    refused = site.answer(STUDY, "count", {"condition": "SNOMED|73595000"})
+    assert refused["status"] == "refused" and "not accepted" in refused["reason"]
+    acceptances = Acceptances(loaded.engine, loaded.governance, loaded.audit)
+    grant = committee_grant(loaded, "site-a", FEDERATION_ACTOR, f"Study {STUDY}")
+    acceptances.accept(STUDY, grant, actor="steward@site-a")
+    answer = site.answer(STUDY, "count", {"condition": "SNOMED|73595000"})
+    assert answer["status"] == "ok" and answer["grant"] == grant
+    counts = [row[-1] for row in answer["rows"]]
+    assert all(c is None or c >= 10 for c in counts)  # three persons: everything suppressed
+    acceptances.withdraw(STUDY, reason="committee decision", actor="steward@site-a")
+    after = site.answer(STUDY, "count", {"condition": "SNOMED|73595000"})
+    assert after["status"] == "refused" and "withdrew" in after["reason"]
+    assert loaded.governance.grant(grant).revoked
+    assert _answers(loaded) == [
+        (STUDY, "count", "refused"),
+        (STUDY, "count", "ok"),
+        (STUDY, "count", "refused"),
+    ]
+    assert [e.object for e in loaded.audit.events("federation.study.withdrawn")] == [STUDY]
+
+
+def test_an_objection_to_ai_training_stops_a_sites_contribution_from_the_next_answer(
+    tmp_path: Path, small_sample: Path
+) -> None:
+    node = Node.open(
+        Settings(home=tmp_path / "site", min_training_persons=1, min_training_events=0)
+    )
+    try:
+        node.load(small_sample, actor="steward")
+        grant = committee_grant(node, "site-a", FEDERATION_ACTOR, f"Study {STUDY}")
+        Acceptances(node.engine, node.governance, node.audit).accept(STUDY, grant, actor="s")
+        site = Site(node, "site-a")
+        stats = site.answer(STUDY, "stats", {"round": 0})
+        assert stats["status"] == "ok" and len(stats["sums"]["n"]) == 5
+        prep = combine_sums([stats["sums"]])
+        update = site.answer(STUDY, "train", {
+            "round": 1, "weights": [0.0] * 6, "means": list(prep.means), "stds": list(prep.stds),
+            "steps": 5, "lr": 0.5, "network_rows": 100,
+        })  # fmt: skip
+        assert update["status"] == "ok" and len(update["weights"]) == 6
+        today = datetime.now(UTC).date()
+        node.consent.record(
+            [
+                ConsentEvent(node.person_id(p), "ai_training", "objection", today, "portal", "patient")
+                for p in source_patient_ids(small_sample)
+            ],
+            actor="patient-portal", role="patient",
+        )  # fmt: skip
+        after = site.answer(STUDY, "stats", {"round": 2})
+        assert after["status"] == "refused" and "not enough data" in after["reason"]
+    finally:
+        node.close()
+
+
+def test_unknown_requests_are_refused_and_audited(loaded: Node) -> None:
+    answer = Site(loaded, "site-a").answer(STUDY, "export_rows", {})
+    assert answer["status"] == "refused"
+    assert _answers(loaded) == [(STUDY, "export_rows", "refused")]
+
+
+def test_a_study_id_that_is_not_the_hubs_is_refused(loaded: Node) -> None:
+    acceptances = Acceptances(loaded.engine, loaded.governance, loaded.audit)
+    with pytest.raises(StudyError, match="not a hub's study id"):
+        acceptances.refuse("../etc", reason="x", actor="steward")
+
+
+def test_a_cell_any_site_suppressed_is_suppressed_in_the_network_total() -> None:
+    sites: dict[str, list[list[object]]] = {
+        "a": [["F", 12], ["M", None]],
+        "b": [["F", 20], ["M", 30]],
+    }
+    assert combine(sites) == [("F", 32), ("M", None)]
+
+
+def test_fedavg_of_local_steps_ranks_like_the_central_fit() -> None:
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(900, 5))
+    X[rng.random(X.shape) < 0.1] = np.nan
+    y = (rng.random(900) < 1 / (1 + np.exp(-(np.nan_to_num(X) @ [1.0, -0.5, 0.3, 0, 0.8])))).astype(
+        int
+    )
+    parts = [slice(0, 200), slice(200, 500), slice(500, 900)]
+    prep = combine_sums([feature_sums(X[p]) for p in parts])
+    weights = [0.0] * 6
+    for _ in range(10):
+        updates = [
+            (local_steps(weights, prep.apply(X[p]), y[p], steps=20, lr=0.5, network_rows=900),
+             len(y[p]))
+            for p in parts
+        ]  # fmt: skip
+        weights = fed_average(updates)
+    central = central_fit(X, y, prep)
+    federated_auc = roc_auc_score(y, predict(weights, prep.apply(X)))
+    central_auc = roc_auc_score(y, predict(central, prep.apply(X)))
+    assert abs(federated_auc - central_auc) < 0.01
+    assert np.allclose(weights, central, atol=0.05)
+
+
+def test_only_loopback_addresses_count_as_local() -> None:
+    found = {"127.0.0.1", "::1", "::ffff:127.0.0.1", "10.1.2.3", "2001:db8::1"}
+    assert beyond_loopback(found) == {"10.1.2.3", "2001:db8::1"}
+
+
+def test_the_hub_certificate_is_signed_by_the_network_ca_for_its_address(tmp_path: Path) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    certs = make_hub_certificates(tmp_path, ("127.0.0.1", "hub.example.org"))
+    ca = x509.load_pem_x509_certificate(certs.ca.read_bytes())
+    cert = x509.load_pem_x509_certificate(certs.certificate.read_bytes())
+    cert.verify_directly_issued_by(ca)
+    names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert "hub.example.org" in names.get_values_for_type(x509.DNSName)
+    assert certs.key.stat().st_mode & 0o077 == 0
+    keys = make_node_keys(tmp_path, "site-a")
+    public = serialization.load_ssh_public_key(keys.public.read_bytes())
+    assert public.curve.name == "secp384r1"  # type: ignore[union-attr]
