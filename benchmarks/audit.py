@@ -27,7 +27,8 @@ from pathlib import Path
 import orjson
 
 from socle.audit import AuditLog, Seal
-from socle.store import open_engine
+from socle.node import store_tables
+from socle.store import create_tables, open_engine
 
 EVENTS = int(os.environ.get("SOCLE_BENCH_AUDIT_EVENTS", "1000000"))
 SEALED = int(os.environ.get("SOCLE_BENCH_AUDIT_SEALED", "200000"))
@@ -53,7 +54,9 @@ def rate(n: int, seconds: float) -> str:
 
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
-        engine = open_engine(f"sqlite:///{Path(tmp) / 'bench.sqlite'}")
+        engine = create_tables(
+            open_engine(f"sqlite:///{Path(tmp) / 'bench.sqlite'}"), store_tables()
+        )
         log = AuditLog(engine)
 
         t = time.perf_counter()
@@ -119,7 +122,9 @@ def sealing_cost(key: bytes | None) -> tuple[float, float, float]:
     """Seconds to record ``SINGLE // 4`` events one commit each (each commit also anchors the
     head when sealed), to append ``SEALED`` events in batches, then to verify them all."""
     with tempfile.TemporaryDirectory() as tmp:
-        engine = open_engine(f"sqlite:///{Path(tmp) / 'seal.sqlite'}")
+        engine = create_tables(
+            open_engine(f"sqlite:///{Path(tmp) / 'seal.sqlite'}"), store_tables()
+        )
         log = AuditLog(engine, Seal(key, Path(tmp) / "anchors.jsonl") if key else None)
         t = time.perf_counter()
         for i in range(SINGLE // 4):

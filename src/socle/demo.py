@@ -18,6 +18,7 @@ from socle.node import Node
 from socle.observatory import REVIEWER, explain
 from socle.quality import QualityReport
 from socle.release import DeskError, MetricRow, ModelMetrics, Output, Population
+from socle.roles import Role
 from socle.workspace import CohortDefinition, WorkspaceError, trace
 
 STEWARD, RESEARCHER, CHAIR, CLINICIAN = (
@@ -179,7 +180,7 @@ def run_demo(
             for p in run.objectors
         ],
         actor="patient-portal",
-        role="patient",
+        role=Role.PATIENT,
     )
     counts = node.catalog.counts(
         dataset.id, warehouse=node.warehouse, consent=node.consent, purpose="research",
@@ -428,7 +429,7 @@ def _observatory(node: Node, fda_list: Path | None) -> tuple[str, Path]:
     obs.sync_catalogue(actor=STEWARD)
     imported = "FDA list not found: import skipped"
     if fda_list is not None and fda_list.is_file():
-        fda = obs.import_fda(fda_list, actor=STEWARD, role="data_steward")
+        fda = obs.import_fda(fda_list, actor=STEWARD, role=Role.DATA_STEWARD)
         imported = (
             f"FDA list: {fda.rows} devices ({fda.created} new, {fda.unchanged} unchanged), "
             f"{len(fda.unmapped)} not mapped to a category"

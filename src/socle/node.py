@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, MetaData
 
+from socle import (
+    ai,
+    api,
+    audit,
+    catalog,
+    consent,
+    governance,
+    guarantee,
+    migrations,
+    observatory,
+    release,
+    workspace,
+)
 from socle.ai import ModelRegistry, TrainingRules
 from socle.audit import AuditLog, Seal
 from socle.catalog import Catalog
 from socle.config import Settings
-from socle.consent import ConsentRegistry, Taxonomy, load_taxonomy
+from socle.consent import ConsentRegistry, ConsentService, Taxonomy, load_taxonomy
 from socle.governance import Governance
 from socle.guarantee import College, HumanGuarantee, Monitoring
 from socle.ingest import (
@@ -30,6 +45,7 @@ from socle.observatory import Observatory
 from socle.privacy import DateShift, IdentityVault, Pseudonymizer, key_provider
 from socle.quality import QualityReport, build_report
 from socle.release import ReleaseDesk, load_policy
+from socle.roles import Role
 from socle.store import open_engine
 from socle.warehouse import (
     DEFAULT_BUCKETS,
@@ -39,6 +55,42 @@ from socle.warehouse import (
     spark_engine,
 )
 from socle.workspace import Limits, Workspace
+
+
+def store_tables() -> tuple[MetaData, ...]:
+    """Every table of the governance store, by context: the one place that composes it.
+
+    A function, not a constant: the federation builds on the node (it imports
+    this module), so its tables are imported when the store is opened.
+    """
+    from socle import federation
+
+    return (
+        audit.TABLES, catalog.TABLES, consent.TABLES, governance.TABLES, release.TABLES,
+        workspace.TABLES, ai.TABLES, guarantee.TABLES, observatory.TABLES, api.TABLES,
+        federation.TABLES,
+    )  # fmt: skip
+
+
+def open_store(settings: Settings, *, report: Callable[[str], None] | None = None) -> Engine:
+    """The store's engine, its schema brought to the current revision first."""
+    engine = open_engine(
+        settings.governance_db_url, sqlite_synchronous=settings.sqlite_synchronous,
+        pool_size=settings.governance_pool_size, max_overflow=settings.governance_pool_size,
+    )  # fmt: skip
+    try:
+        where = engine.url.render_as_string(hide_password=True)
+        migrations.upgrade(
+            engine, store_tables(), report=lambda done: (report or _stderr)(done.message(where))
+        )
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
 
 
 @dataclass
@@ -61,62 +113,71 @@ class Node:
     observatory: Observatory
     monitoring: Monitoring
     college: College
+    consents: ConsentService = field(init=False)  # the steward's and patients' operations
 
     @classmethod
     def open(cls, settings: Settings) -> Node:
+        """Build every service once; if a step fails, close what the earlier steps opened."""
         settings.ensure_dirs()
-        engine = open_engine(
-            settings.governance_db_url, sqlite_synchronous=settings.sqlite_synchronous,
-            pool_size=settings.governance_pool_size, max_overflow=settings.governance_pool_size,
-        )  # fmt: skip
-        keys = key_provider(settings.key_provider, settings.secrets_dir)
-        audit = AuditLog(engine, Seal(keys.key("audit"), settings.audit_anchor_path))
-        warehouse = Warehouse(
-            settings.warehouse_path, read_only=settings.warehouse_read_only,
-            engine=(lambda: spark_engine(settings.parquet_path, settings.spark_master))
-            if settings.engine == "spark" else None,
-        )  # fmt: skip
-        pseudo = Pseudonymizer(keys.key("pseudonym"))
-        vault = IdentityVault(settings.vault_path, keys.key("vault"), pseudo)
-        dates = DateShift(keys.key("date_shift"), settings.date_shift_max_days)
-        taxonomy = load_taxonomy()
-        # One published policy file sets every disclosure threshold of the node.
-        policy = load_policy(settings.release_policy)
-        threshold, rounding_base = policy.safe_threshold, policy.safe_round_base
-        catalog = Catalog(engine, audit, threshold, rounding_base, policy.as_dict())
-        consent = ConsentRegistry(engine, audit, taxonomy)
-        governance = Governance(engine, audit, taxonomy, catalog)
-        desk = ReleaseDesk(
-            engine, audit, governance, policy, settings.reports_dir / "releases",
-        )  # fmt: skip
-        workspace = Workspace(
-            warehouse, governance, consent, audit, desk,
-            threshold=threshold, rounding_base=rounding_base,
-            query_timeout=settings.query_timeout_seconds, workdir=settings.workspace_dir,
-            job_limits=Limits(
-                cpu_seconds=settings.job_cpu_seconds, memory_mb=settings.job_memory_mb,
-                wall_seconds=settings.job_wall_seconds, processes=settings.job_processes,
-            ),
-        )  # fmt: skip
-        models = ModelRegistry(
-            engine, audit, settings.models_dir,
-            TrainingRules(
-                threshold, rounding_base, settings.min_training_persons, settings.min_training_events,
-            ),
-            policy, governance,
-        )  # fmt: skip
-        guarantee = HumanGuarantee(engine, audit, models)
-        monitoring = Monitoring(engine, audit, models)
-        college = College(engine, audit, models, guarantee, monitoring)
-        observatory = Observatory(
-            engine, audit, catalog, models, governance, guarantee,
-            threshold=threshold, rounding_base=rounding_base,
-        )  # fmt: skip
-        return cls(
-            settings, engine, audit, warehouse, pseudo, vault, taxonomy, catalog, consent,
-            governance, desk, workspace, models, guarantee, dates, observatory, monitoring,
-            college,
-        )  # fmt: skip
+        with ExitStack() as opened:
+            engine = open_store(settings)
+            opened.callback(engine.dispose)
+            keys = key_provider(settings.key_provider, settings.secrets_dir)
+            audit = AuditLog(engine, Seal(keys.key("audit"), settings.audit_anchor_path))
+            warehouse = Warehouse(
+                settings.warehouse_path, read_only=settings.warehouse_read_only,
+                engine=(lambda: spark_engine(settings.parquet_path, settings.spark_master))
+                if settings.engine == "spark" else None,
+            )  # fmt: skip
+            opened.callback(warehouse.close)
+            pseudo = Pseudonymizer(keys.key("pseudonym"))
+            vault = IdentityVault(settings.vault_path, keys.key("vault"), pseudo)
+            opened.callback(vault.close)
+            dates = DateShift(keys.key("date_shift"), settings.date_shift_max_days)
+            taxonomy = load_taxonomy()
+            # One published policy file sets every disclosure threshold of the node.
+            policy = load_policy(settings.release_policy)
+            threshold, rounding_base = policy.safe_threshold, policy.safe_round_base
+            catalog = Catalog(engine, audit, threshold, rounding_base, policy.as_dict())
+            consent = ConsentRegistry(engine, audit, taxonomy)
+            governance = Governance(engine, audit, taxonomy, catalog)
+            desk = ReleaseDesk(
+                engine, audit, governance, policy, settings.reports_dir / "releases",
+            )  # fmt: skip
+            workspace = Workspace(
+                warehouse, governance, consent, audit, desk,
+                threshold=threshold, rounding_base=rounding_base,
+                query_timeout=settings.query_timeout_seconds, workdir=settings.workspace_dir,
+                job_limits=Limits(
+                    cpu_seconds=settings.job_cpu_seconds, memory_mb=settings.job_memory_mb,
+                    wall_seconds=settings.job_wall_seconds, processes=settings.job_processes,
+                ),
+            )  # fmt: skip
+            models = ModelRegistry(
+                engine, audit, settings.models_dir,
+                TrainingRules(
+                    threshold, rounding_base, settings.min_training_persons,
+                    settings.min_training_events,
+                ),
+                policy, governance,
+            )  # fmt: skip
+            guarantee = HumanGuarantee(engine, audit, models)
+            monitoring = Monitoring(engine, audit, models)
+            college = College(engine, audit, models, guarantee, monitoring)
+            observatory = Observatory(
+                engine, audit, catalog, models, governance, guarantee,
+                threshold=threshold, rounding_base=rounding_base,
+            )  # fmt: skip
+            node = cls(
+                settings, engine, audit, warehouse, pseudo, vault, taxonomy, catalog, consent,
+                governance, desk, workspace, models, guarantee, dates, observatory, monitoring,
+                college,
+            )  # fmt: skip
+            node.consents = ConsentService(
+                consent, node.person_id, governance, workspace.population_includes
+            )
+            opened.pop_all()  # the node owns them now: Node.close
+        return node
 
     def load(
         self,
@@ -138,7 +199,7 @@ class Node:
             ),
         )  # fmt: skip
         self.audit.record(
-            actor=actor, role="data_steward", action="warehouse.load", object=summary.load_id,
+            actor=actor, role=Role.DATA_STEWARD, action="warehouse.load", object=summary.load_id,
             details={"files": summary.files, "persons": summary.persons, **summary.totals()},
         )  # fmt: skip
         return summary
@@ -149,7 +210,7 @@ class Node:
         """Load the vocabulary tables, re-map every stored row; audit the counts."""
         counts = self.warehouse.load_vocabulary(folder, on_table)
         self.audit.record(
-            actor=actor, role="data_steward", action="warehouse.vocabulary",
+            actor=actor, role=Role.DATA_STEWARD, action="warehouse.vocabulary",
             object="vocabulary", details=counts,
         )  # fmt: skip
         return counts
@@ -213,7 +274,7 @@ class Node:
 
         counts = self.warehouse.attach_cdm(source, person_keys, schema)
         self.audit.record(
-            actor=actor, role="data_steward", action="warehouse.attach", object="cdm",
+            actor=actor, role=Role.DATA_STEWARD, action="warehouse.attach", object="cdm",
             details={"tables": len(counts), "rows": sum(counts.values()),
                      "persons": counts.get("person", 0)},
         )  # fmt: skip
@@ -233,7 +294,7 @@ class Node:
             self.pseudo,
         )  # fmt: skip
         self.audit.record(
-            actor=actor, role="data_steward", action="privacy.rotate_key", object="pseudonym.key",
+            actor=actor, role=Role.DATA_STEWARD, action="privacy.rotate_key", object="pseudonym.key",
             details={"files": summary.files, "ids": summary.ids, "persons": summary.persons},
         )  # fmt: skip
         return summary
@@ -242,7 +303,7 @@ class Node:
         """Run OHDSI Achilles on the warehouse; audit how many analyses ran and failed."""
         run = self.warehouse.achilles(small_cell=self.desk.policy.safe_threshold)
         self.audit.record(
-            actor=actor, role="data_steward", action="quality.achilles", object="results",
+            actor=actor, role=Role.DATA_STEWARD, action="quality.achilles", object="results",
             outcome="ok" if not run.failed else "issues",
             details={"analyses": run.analyses, "failed": len(run.failed)},
         )  # fmt: skip
@@ -251,7 +312,7 @@ class Node:
     def quality_report(self, *, actor: str) -> QualityReport:
         report = build_report(self.warehouse, self.reports)
         self.audit.record(
-            actor=actor, role="data_steward", action="quality.report", object=report.html_path.name,
+            actor=actor, role=Role.DATA_STEWARD, action="quality.report", object=report.html_path.name,
             outcome="ok" if report.passed else "issues",
             details={"implausible": sum(report.implausible.values())},
         )  # fmt: skip

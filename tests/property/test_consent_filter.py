@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from socle.audit import AuditLog
 from socle.config import Settings
 from socle.consent import ConsentEvent, ConsentRegistry, load_taxonomy
-from socle.node import Node
-from socle.store import open_engine
+from socle.node import Node, store_tables
+from socle.store import create_tables, open_engine
 from socle.warehouse import GrantScope
 from tests.conftest import SAMPLE
 from tests.helpers import today
@@ -131,7 +131,7 @@ def test_output_holds_exactly_the_included_patients_of_the_cohort(
     query: tuple[str, int, int, int | None],
 ) -> None:
     history = data.draw(events_for(purpose), label="history")
-    engine = open_engine("sqlite://")
+    engine = create_tables(open_engine("sqlite://"), store_tables())
     registry = ConsentRegistry(engine, AuditLog(engine), TAXONOMY)
     events = [
         ConsentEvent(

@@ -20,8 +20,8 @@ from socle.ai import build_training_set
 from socle.audit import AuditLog
 from socle.config import Settings
 from socle.consent import ConsentEvent, ConsentRegistry, load_taxonomy
-from socle.node import Node
-from socle.store import open_engine
+from socle.node import Node, store_tables
+from socle.store import create_tables, open_engine
 from socle.workspace import Workspace
 from tests.conftest import SAMPLE
 from tests.helpers import approved_grant, today
@@ -73,7 +73,7 @@ def test_the_taxonomy_says_model_training_needs_ai_training() -> None:
 def test_no_objector_to_research_or_ai_training_reaches_a_training_set(
     world: World, history: list[tuple[int, str, bool, int]]
 ) -> None:
-    engine = open_engine("sqlite://")
+    engine = create_tables(open_engine("sqlite://"), store_tables())
     registry = ConsentRegistry(engine, AuditLog(engine), TAXONOMY)
     events = [
         ConsentEvent(

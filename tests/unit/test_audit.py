@@ -9,12 +9,15 @@ import pytest
 from sqlalchemy import text
 
 from socle.audit import Anchor, AuditError, AuditLog, TamperedLogError, verify_jsonl
-from socle.store import open_engine
+from socle.node import store_tables
+from socle.store import create_tables, open_engine
 
 
 @pytest.fixture
 def log(tmp_path: Path) -> AuditLog:
-    audit = AuditLog(open_engine(f"sqlite:///{tmp_path / 'gov.sqlite'}"))
+    audit = AuditLog(
+        create_tables(open_engine(f"sqlite:///{tmp_path / 'gov.sqlite'}"), store_tables())
+    )
     for i in range(5):
         audit.record(actor=f"user{i}", role="researcher", action="test.step", object=f"obj{i}")
     return audit
@@ -181,7 +184,9 @@ def test_concurrent_appenders_extend_one_chain(tmp_path: Path) -> None:
     """Threads recording at once (the API's workers) neither collide nor fork the chain."""
     from concurrent.futures import ThreadPoolExecutor
 
-    log = AuditLog(open_engine(f"sqlite:///{tmp_path / 'gov.sqlite'}"))
+    log = AuditLog(
+        create_tables(open_engine(f"sqlite:///{tmp_path / 'gov.sqlite'}"), store_tables())
+    )
 
     def record(i: int) -> int:
         return log.record(actor=f"u{i}", role="researcher", action="t.act", object=str(i)).seq
@@ -190,3 +195,19 @@ def test_concurrent_appenders_extend_one_chain(tmp_path: Path) -> None:
         seqs = sorted(pool.map(record, range(80)))
     assert seqs == list(range(1, 81))
     assert log.verify().events == 80
+
+
+def test_a_page_of_events_is_cut_filtered_and_counted_by_the_store(log: AuditLog) -> None:
+    from sqlalchemy import event
+
+    for i in range(25):
+        log.record(actor="auditor", role="auditor", action="test.read", object=f"page{i}")
+    statements: list[str] = []
+    event.listen(log.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    page = log.page(action="test.read", actor="auditor", limit=10, offset=20)
+    assert page.total == 25
+    assert [e.object for e in page.items] == [f"page{i}" for i in range(20, 25)]
+    assert any("LIMIT" in s and "OFFSET" in s for s in statements)
+    assert any("count(*)" in s.lower() for s in statements)
+    everyone = log.page(limit=3)
+    assert everyone.total == 30 and [e.seq for e in everyone.items] == [1, 2, 3]

@@ -20,8 +20,8 @@ from socle.audit import (
 )
 from socle.cli import app
 from socle.config import Settings
-from socle.node import Node
-from socle.store import open_engine
+from socle.node import Node, store_tables
+from socle.store import create_tables, open_engine
 from tests.helpers import approved_grant
 
 
@@ -41,7 +41,7 @@ def home(tmp_path: Path) -> Path:
 
 
 def _sql(home: Path, *statements: str) -> None:
-    engine = open_engine(f"sqlite:///{home / 'governance.sqlite'}")
+    engine = create_tables(open_engine(f"sqlite:///{home / 'governance.sqlite'}"), store_tables())
     with engine.begin() as conn:
         for statement in statements:
             conn.execute(text(statement))
@@ -69,7 +69,7 @@ def test_deleting_the_last_event_is_detected(home: Path) -> None:
 
 
 def test_rewriting_an_event_and_recomputing_the_sha256_chain_is_detected(home: Path) -> None:
-    engine = open_engine(f"sqlite:///{home / 'governance.sqlite'}")
+    engine = create_tables(open_engine(f"sqlite:///{home / 'governance.sqlite'}"), store_tables())
     with engine.begin() as conn:
         rows = [
             dict(r._mapping) for r in conn.execute(text("SELECT * FROM audit_event ORDER BY seq"))
@@ -140,7 +140,11 @@ def test_cli_verify_checks_the_anchor_by_default(home: Path) -> None:
 def test_log_from_before_sealing_is_upgraded_once_then_verifies(tmp_path: Path) -> None:
     home = tmp_path / "old"
     home.mkdir()
-    legacy = AuditLog(open_engine(f"sqlite:///{(home / 'governance.sqlite').resolve()}"))
+    legacy = AuditLog(
+        create_tables(
+            open_engine(f"sqlite:///{(home / 'governance.sqlite').resolve()}"), store_tables()
+        )
+    )
     for i in range(3):
         legacy.record(actor="u", role="researcher", action="test.old", object=f"o{i}")
     legacy.engine.dispose()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from socle.consent import ConsentService, MalformedConsentError, UnknownPatientError
+from socle.consent import MalformedConsentError, UnknownPatientError
 from socle.demo import source_patient_ids
 from socle.errors import SocleError
 from socle.node import Node
@@ -34,7 +34,7 @@ def test_bulk_records_every_line_with_progress(
     ids = source_patient_ids(small_sample)
     rows = [f"{ids[i % 3]},{(today() - timedelta(days=i % 50)).isoformat()}" for i in range(LINES)]
     seen: dict[str, list[tuple[int, int]]] = {}
-    n = ConsentService.for_node(loaded).bulk_load(
+    n = loaded.consents.bulk_load(
         _csv(tmp_path / "b.csv", "patient,effective", rows),
         purposes=["research", "ai_training"], actor="registry",
         on_progress=lambda phase, done, total: seen.setdefault(phase, []).append((done, total)),
@@ -56,7 +56,7 @@ def test_bulk_line_may_override_purpose_and_kind(
     path = _csv(
         tmp_path / "b.csv", "patient,purpose,kind", [f"{a},industrial_research,opt_in", f"{b},,"]
     )
-    ConsentService.for_node(loaded).bulk_load(path, purposes=["research"], actor="s")
+    loaded.consents.bulk_load(path, purposes=["research"], actor="s")
     assert loaded.consent.state(loaded.person_id(a), "industrial_research", today())
     assert not loaded.consent.state(loaded.person_id(b), "research", today())
 
@@ -79,7 +79,7 @@ def test_one_bad_line_records_nothing(
     extra = "," if "," in header else ""
     rows = [f"{ids[i % 3]}{extra}" for i in range(LINES)] + [last.format(a=ids[0])]
     with pytest.raises(error, match=needle) as info:
-        ConsentService.for_node(loaded).bulk_load(
+        loaded.consents.bulk_load(
             _csv(tmp_path / "b.csv", header, rows), purposes=["research"], actor="s"
         )
     assert ids[0] not in str(info.value)
@@ -97,7 +97,7 @@ def test_failure_while_writing_rolls_everything_back(
 
     monkeypatch.setattr(loaded.consent.audit, "append", broken_audit)
     with pytest.raises(SocleError, match="audit store unavailable"):
-        ConsentService.for_node(loaded).bulk_load(
+        loaded.consents.bulk_load(
             _csv(tmp_path / "b.csv", "patient", rows), purposes=["research"], actor="s"
         )
     assert _events(loaded) == 0
@@ -108,6 +108,4 @@ def test_line_without_any_purpose_is_refused(
 ) -> None:
     a, *_ = source_patient_ids(small_sample)
     with pytest.raises(MalformedConsentError, match="line 2: no purpose"):
-        ConsentService.for_node(loaded).bulk_load(
-            _csv(tmp_path / "b.csv", "patient", [a]), purposes=[], actor="s"
-        )
+        loaded.consents.bulk_load(_csv(tmp_path / "b.csv", "patient", [a]), purposes=[], actor="s")

@@ -62,7 +62,7 @@ def included(service: ConsentService, source_id: str) -> dict[str, bool]:
 def test_bundle_of_consents_sets_state_through_the_vault(
     loaded: Node, small_sample: Path, tmp_path: Path
 ) -> None:
-    service = ConsentService.for_node(loaded)
+    service = loaded.consents
     a, b, _ = source_patient_ids(small_sample)
     doc = bundle(
         consent(a, "deny", "research", "ai_training"),
@@ -80,7 +80,7 @@ def test_bundle_of_consents_sets_state_through_the_vault(
 def test_ndjson_and_urn_uuid_references_are_read(
     loaded: Node, small_sample: Path, tmp_path: Path
 ) -> None:
-    service = ConsentService.for_node(loaded)
+    service = loaded.consents
     a, *_ = source_patient_ids(small_sample)
     first = consent(a, "deny", "research", start=(today() - timedelta(days=5)).isoformat())
     second = consent(a, "permit", "research", patient={"reference": f"urn:uuid:{a}"})
@@ -117,7 +117,7 @@ def test_ndjson_and_urn_uuid_references_are_read(
 def test_malformed_consent_names_the_entry_and_records_nothing(
     loaded: Node, small_sample: Path, tmp_path: Path, change: dict[str, Any], needle: str
 ) -> None:
-    service = ConsentService.for_node(loaded)
+    service = loaded.consents
     a, b, _ = source_patient_ids(small_sample)
     bad = consent(b, "deny", "research", **change)
     doc = bundle(consent(a, "deny", "research"), bad)
@@ -130,7 +130,7 @@ def test_malformed_consent_names_the_entry_and_records_nothing(
 def test_unknown_patient_and_future_dates_record_nothing(
     loaded: Node, small_sample: Path, tmp_path: Path
 ) -> None:
-    service = ConsentService.for_node(loaded)
+    service = loaded.consents
     a, *_ = source_patient_ids(small_sample)
     doc = bundle(consent(a, "deny", "research"), consent("no-such-patient", "deny", "research"))
     with pytest.raises(UnknownPatientError, match="entry 1") as info:
@@ -147,7 +147,7 @@ def test_unknown_patient_and_future_dates_record_nothing(
 def test_export_then_import_on_another_node_gives_the_same_choices(
     loaded: Node, small_sample: Path, tmp_path: Path
 ) -> None:
-    service = ConsentService.for_node(loaded)
+    service = loaded.consents
     a, *_ = source_patient_ids(small_sample)
     service.record_choice(a, ["research"], "objection", channel="portal", actor="a", role="patient",
                           effective=today() - timedelta(days=4))  # fmt: skip
@@ -160,7 +160,7 @@ def test_export_then_import_on_another_node_gives_the_same_choices(
     other = Node.open(Settings(home=tmp_path / "other"))
     try:
         other.load(small_sample, actor="test")
-        other_service = ConsentService.for_node(other)
+        other_service = other.consents
         other_service.import_fhir(write(tmp_path / "e.json", exported), actor="steward")
         assert included(other_service, a) == included(service, a)
         assert other.person_id(a) != loaded.person_id(a)  # each node keys its own pseudonyms

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from socle.consent import ConsentService, UnknownPatientError
+from socle.consent import UnknownPatientError
 from socle.demo import source_patient_ids
 from socle.node import Node
 from tests.helpers import approved_grant, today
@@ -28,7 +28,7 @@ def _release(node: Node, grant_id: str) -> str:
 
 
 def test_patient_sees_choices_history_and_projects(loaded: Node, small_sample: Path) -> None:
-    service = ConsentService.for_node(loaded)
+    service = loaded.consents
     early, late, never = source_patient_ids(small_sample)
     service.record_choice(early, ["research"], "objection", channel="portal", actor="patient",
                           role="patient", effective=today() - timedelta(days=2))  # fmt: skip
@@ -65,7 +65,7 @@ def test_patient_sees_choices_history_and_projects(loaded: Node, small_sample: P
 def test_read_without_release_is_shown_to_patient_but_impacts_nothing(
     loaded: Node, small_sample: Path
 ) -> None:
-    service = ConsentService.for_node(loaded)
+    service = loaded.consents
     a, *_ = source_patient_ids(small_sample)
     grant_id = approved_grant(loaded)
     with loaded.workspace.session(grant_id, "aggregates", actor="researcher"):
@@ -76,7 +76,7 @@ def test_read_without_release_is_shown_to_patient_but_impacts_nothing(
 
 
 def test_patient_is_identified_through_the_vault_only(loaded: Node) -> None:
-    service = ConsentService.for_node(loaded)
+    service = loaded.consents
     (person,) = loaded.warehouse.aggregate("SELECT person_id FROM person LIMIT 1")[0]
     for call in (service.choices, service.history, service.projects, service.export_fhir):
         with pytest.raises(UnknownPatientError, match="identity vault"):

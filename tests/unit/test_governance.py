@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import update
 
 from socle.governance import GrantError, TransitionError
-from socle.governance.service import access_grant
+from socle.governance.tables import access_grant
 from socle.node import Node
 from socle.warehouse import ScopeError
 from tests.helpers import approved_grant, make_request

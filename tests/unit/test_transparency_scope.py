@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from socle.consent import ConsentService
 from socle.demo import source_patient_ids
 from socle.governance import Population
 from socle.node import Node
@@ -28,7 +27,7 @@ def _age(node: Node, source_id: str) -> int:
 def test_a_patient_outside_the_grant_population_is_not_told_it_used_their_data(
     loaded: Node, small_sample: Path
 ) -> None:
-    service = ConsentService.for_node(loaded)
+    service = loaded.consents
     patients = source_patient_ids(small_sample)
     ages = {p: _age(loaded, p) for p in patients}
     inside = min(patients, key=ages.__getitem__)
@@ -54,7 +53,7 @@ def test_a_patient_outside_the_grant_population_is_not_told_it_used_their_data(
 def test_an_objector_to_ai_training_is_not_told_a_model_used_their_data(
     loaded: Node, small_sample: Path
 ) -> None:
-    service = ConsentService.for_node(loaded)
+    service = loaded.consents
     objector, other, _ = source_patient_ids(small_sample)
     service.record_choice(objector, ["ai_training"], "objection", channel="portal", actor="p",
                           role="patient", effective=today() - timedelta(days=1))  # fmt: skip

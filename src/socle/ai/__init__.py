@@ -16,7 +16,14 @@ from socle.ai.definitions import (
     load_definitions,
 )
 from socle.ai.lineage import Link, code_sha256, trace_model, training_set_sha256
-from socle.ai.registry import ModelInfo, ModelRegistry, RegisteredModel, TrainedModel, Transition
+from socle.ai.registry import (
+    TABLES,
+    ModelInfo,
+    ModelRegistry,
+    RegisteredModel,
+    TrainedModel,
+    Transition,
+)
 from socle.ai.stages import STAGES, ModelSuspendedError, StageError
 from socle.ai.training import (
     Evaluation,
@@ -32,6 +39,7 @@ __all__ = [
     "DEFAULT_DEFINITION",
     "FEATURES",
     "STAGES",
+    "TABLES",
     "TARGET_LABEL",
     "DefinitionError",
     "Evaluation",

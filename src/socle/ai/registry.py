@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from sqlalchemy import Column, Engine, Integer, String, Table, Text, func, select
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, Text, func, select
 
 from socle.ai import artifacts
 from socle.ai.dataset import FEATURES, build_training_set
@@ -31,7 +31,7 @@ from socle.ai.training import (
     train_and_evaluate,
 )
 from socle.audit import AuditLog
-from socle.store import metadata
+from socle.store import Timestamp
 
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
@@ -40,21 +40,23 @@ if TYPE_CHECKING:
     from socle.release import ReleasePolicy
     from socle.workspace import Workspace
 
+TABLES = MetaData()  # this context's tables; socle.node composes the store
+
 model_version = Table(
     "ai_model",
-    metadata,
+    TABLES,
     Column("id", String(40), primary_key=True),
     Column("name", String(120), nullable=False),
     Column("grant_id", String(40), nullable=False),
     Column("purpose", String(60), nullable=False),
-    Column("created_at", String(40), nullable=False),
+    Column("created_at", Timestamp("seconds"), nullable=False),
     Column("metrics", Text, nullable=False),
     Column("artifact", String(500), nullable=False),
     Column("notice", String(500), nullable=False),
 )
 model_record = Table(
     "ai_model_record",
-    metadata,
+    TABLES,
     Column("model_id", String(40), primary_key=True),
     Column("definition_id", String(60), nullable=False, index=True),
     Column("version", Integer, nullable=False),
@@ -71,7 +73,7 @@ model_record = Table(
 )
 model_transition = Table(
     "ai_model_transition",
-    metadata,
+    TABLES,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("model_id", String(40), nullable=False, index=True),
     Column("from_stage", String(20), nullable=False),

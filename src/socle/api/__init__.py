@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from socle.api.problems import status_of
     from socle.api.roles import ALL_ROLES, Role
     from socle.api.settings import ApiSettings, jwt_secret
+    from socle.api.tables import TABLES
     from socle.api.users import UserStore
 
 _HOMES = {
@@ -40,6 +41,7 @@ _HOMES = {
     "socle.api.problems": ("status_of",),
     "socle.api.roles": ("ALL_ROLES", "Role"),
     "socle.api.settings": ("ApiSettings", "jwt_secret"),
+    "socle.api.tables": ("TABLES",),
     "socle.api.users": ("UserStore",),
 }
 _MODULES = ("access", "schemas", "schemas_release", "services", "services_release")
@@ -49,6 +51,7 @@ __all__ = [
     "ALL_ROLES",
     "POLICY",
     "PUBLIC",
+    "TABLES",
     "ApiError",
     "ApiSettings",
     "AuthenticationError",

@@ -20,31 +20,18 @@ from typing import Any, Literal
 
 import orjson
 from pydantic import BaseModel
-from sqlalchemy import Column, Engine, String, Table, Text, select
+from sqlalchemy import Engine, select
 
 from socle.api.auth import Principal
 from socle.api.runner import NodeRunner
+from socle.api.tables import api_job
 from socle.errors import SocleError, crash_place
 from socle.governance import NotFoundError
 from socle.node import Node
-from socle.store import metadata
 
 log = logging.getLogger("socle.api")
 
 JobState = Literal["queued", "running", "succeeded", "failed"]
-
-api_job = Table(
-    "api_job",
-    metadata,
-    Column("id", String(40), primary_key=True),
-    Column("kind", String(60), nullable=False),
-    Column("owner", String(200), nullable=False),
-    Column("state", String(20), nullable=False),
-    Column("created_at", String(40), nullable=False),
-    Column("finished_at", String(40)),
-    Column("result", Text),
-    Column("error", Text),
-)
 
 
 class JobPublic(BaseModel):
@@ -66,7 +53,6 @@ class Jobs:
 
     def __init__(self, engine: Engine, runner: NodeRunner) -> None:
         self.engine, self.runner = engine, runner
-        api_job.create(engine, checkfirst=True)
 
     def start(self, kind: str, who: Principal, work: Callable[[Node], BaseModel]) -> JobPublic:
         job_id = "job-" + uuid.uuid4().hex[:12]

@@ -19,7 +19,7 @@ from socle.api.errors import AuthenticationError, PermissionDeniedError
 from socle.api.roles import Role
 from socle.api.throttle import SignInThrottle
 from socle.api.users import UserStore
-from socle.consent import ConsentEvent, ConsentService
+from socle.consent import ConsentEvent
 from socle.errors import InputError
 from socle.governance import Population, ProjectRequest, RequestedVariable, TeamMember
 from socle.guarantee import Prediction
@@ -224,7 +224,7 @@ def my_choice(node: Node, who: Principal, body: s.ConsentChoiceCreate) -> s.Cons
 
 def my_uses(node: Node, who: Principal, limit: int, offset: int) -> dict[str, Any]:
     """The approved projects that used the patient's data while their choice allowed it."""
-    used = ConsentService.for_node(node).projects_of_person(access.own_person(who))
+    used = node.consents.projects_of_person(access.own_person(who))
     return page(
         [
             s.ProjectUsePublic(
@@ -524,12 +524,12 @@ def decide_prediction(
 def audit_events(
     node: Node, action: str | None, actor: str | None, limit: int, offset: int
 ) -> dict[str, Any]:
+    found = node.audit.page(action=action, actor=actor, limit=limit, offset=offset)
     events = [
         s.AuditEventPublic(**{k: v for k, v in e.fields().items() if k != "prev_hash"})
-        for e in node.audit.events(action)
-        if actor is None or e.actor == actor
+        for e in found.items
     ]
-    return page(events, limit, offset)
+    return {"items": events, "total": found.total, "limit": limit, "offset": offset}
 
 
 def verify_audit(node: Node) -> s.VerificationPublic:

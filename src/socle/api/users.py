@@ -14,26 +14,14 @@ from datetime import UTC, datetime
 import orjson
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import BigInteger, Column, Engine, String, Table, Text, select
+from sqlalchemy import Engine, select
 
 from socle.api.auth import Principal
 from socle.api.errors import AuthenticationError, UserExistsError
 from socle.api.passwords import check_password
 from socle.api.roles import Role
+from socle.api.tables import api_user
 from socle.audit import AuditLog
-from socle.store import metadata
-
-api_user = Table(
-    "api_user",
-    metadata,
-    Column("id", String(40), primary_key=True),
-    Column("username", String(200), nullable=False, unique=True),
-    Column("password_hash", String(200), nullable=False),
-    Column("roles", Text, nullable=False),
-    Column("person_id", BigInteger),
-    Column("care_contexts", Text, nullable=False),
-    Column("created_at", String(40), nullable=False),
-)
 
 # A hash to verify against when the user is unknown, so timing does not reveal who exists.
 _hasher = PasswordHasher()
@@ -43,7 +31,6 @@ _DUMMY_HASH = _hasher.hash("socle-no-such-user")
 class UserStore:
     def __init__(self, engine: Engine, audit: AuditLog) -> None:
         self.engine, self.audit = engine, audit
-        api_user.create(engine, checkfirst=True)
 
     def create(
         self,

@@ -9,11 +9,12 @@ from socle.audit.chain import (
     event_hash,
     verify_chain,
 )
-from socle.audit.log import AuditEvent, AuditLog, head_path, verify_jsonl
+from socle.audit.log import TABLES, AuditEvent, AuditLog, head_path, verify_jsonl
 from socle.audit.seal import AnchorFile, Seal, check_head_signature
 
 __all__ = [
     "GENESIS",
+    "TABLES",
     "Anchor",
     "AnchorFile",
     "AuditError",

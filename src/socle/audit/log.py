@@ -14,6 +14,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Integer,
+    MetaData,
     String,
     Table,
     Text,
@@ -34,15 +35,18 @@ from socle.audit.chain import (
     verify_chain,
 )
 from socle.audit.seal import AnchorFile, Seal, check_head_signature
-from socle.store import metadata
+from socle.roles import Role
+from socle.store import Page, fetch_page
 
 _EVENT_FIELDS = frozenset((*FIELDS, "hash"))
 
 __all__ = ["AuditError", "AuditEvent", "AuditLog", "TamperedLogError", "Verification"]
 
+TABLES = MetaData()  # this context's tables; socle.node composes the store
+
 audit_event = Table(
     "audit_event",
-    metadata,
+    TABLES,
     Column("seq", Integer, primary_key=True, autoincrement=False),
     Column("at", String(40), nullable=False),
     Column("actor", String(200), nullable=False),
@@ -60,7 +64,7 @@ audit_event = Table(
 # from before sealing gains it without altering ``audit_event`` (``socle audit upgrade``).
 audit_seal = Table(
     "audit_seal",
-    metadata,
+    TABLES,
     Column("seq", Integer, primary_key=True, autoincrement=False),
     Column("mac", String(64), nullable=False),
 )
@@ -165,6 +169,23 @@ class AuditLog:
             for row in conn.execute(query):
                 yield _to_event(row._mapping)
 
+    def page(
+        self,
+        *,
+        action: str | None = None,
+        actor: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> Page[AuditEvent]:
+        """One page of events, oldest first, filtered and counted in SQL."""
+        query = select(audit_event).order_by(audit_event.c.seq)
+        if action:
+            query = query.where(audit_event.c.action == action)
+        if actor:
+            query = query.where(audit_event.c.actor == actor)
+        with self.engine.connect() as conn:
+            return fetch_page(conn, query, limit, offset, lambda r: _to_event(r._mapping))
+
     def head(self) -> tuple[int, str]:
         """Sequence number and hash of the last event: anchor it elsewhere to detect truncation."""
         with self.engine.connect() as conn:
@@ -228,7 +249,7 @@ class AuditLog:
             if rows:
                 conn.execute(audit_seal.insert(), rows)
             self.append(
-                conn, actor=actor, role="administrator", action="audit.upgrade", object="audit",
+                conn, actor=actor, role=Role.ADMINISTRATOR, action="audit.upgrade", object="audit",
                 details={"sealed": len(rows)},
             )  # fmt: skip
             conn.info.pop(_PENDING, None)

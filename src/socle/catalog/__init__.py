@@ -3,6 +3,7 @@
 from socle.catalog.catalog import (
     ACCESS_RIGHTS,
     FREQUENCIES,
+    TABLES,
     Catalog,
     CatalogError,
     Counts,
@@ -16,6 +17,7 @@ __all__ = [
     "ACCESS_RIGHTS",
     "FREQUENCIES",
     "HIGH_RISK",
+    "TABLES",
     "Catalog",
     "CatalogError",
     "Counts",

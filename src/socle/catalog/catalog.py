@@ -18,14 +18,15 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Column, Date, Engine, Float, Integer, String, Table, Text, select
+from sqlalchemy import Column, Date, Engine, Float, Integer, MetaData, String, Table, Text, select
 
 from socle.audit import AuditLog
 from socle.catalog.dictionary import describe
 from socle.consent import ConsentRegistry
 from socle.errors import SocleError
 from socle.privacy import disclose_count
-from socle.store import metadata
+from socle.roles import Role
+from socle.store import Timestamp
 from socle.warehouse import (
     CDM,
     GrantScope,
@@ -38,9 +39,11 @@ from socle.warehouse import (
 ACCESS_RIGHTS = ("public", "restricted", "non-public")  # EU access-right vocabulary
 FREQUENCIES = ("continuous", "daily", "weekly", "monthly", "quarterly", "annual", "irregular")
 
+TABLES = MetaData()  # this context's tables; socle.node composes the store
+
 dataset = Table(
     "catalog_dataset",
-    metadata,
+    TABLES,
     Column("id", String(40), primary_key=True),
     Column("title", String(300), nullable=False),
     Column("description", Text, nullable=False),
@@ -48,7 +51,7 @@ dataset = Table(
     Column("population", Integer, nullable=False),
     Column("coverage_start", Date),
     Column("coverage_end", Date),
-    Column("registered_at", String(40), nullable=False),
+    Column("registered_at", Timestamp("seconds"), nullable=False),
     Column("contact", String(200), nullable=False, default=""),
     Column("themes", Text, nullable=False, default="[]"),
     Column("keywords", Text, nullable=False, default="[]"),
@@ -57,12 +60,12 @@ dataset = Table(
     Column("update_frequency", String(20), nullable=False, default="irregular"),
     Column("population_coverage", Text, nullable=False, default=""),
     Column("quality", Text),
-    Column("quality_at", String(40)),
+    Column("quality_at", Timestamp("seconds")),
 )
 
 variable = Table(
     "catalog_variable",
-    metadata,
+    TABLES,
     Column("dataset_id", String(40), primary_key=True),
     Column("table_name", String(80), primary_key=True),
     Column("column_name", String(80), primary_key=True),
@@ -200,7 +203,7 @@ class Catalog:
                 ],
             )  # fmt: skip
             self.audit.append(
-                conn, actor=actor, role="data_steward", action="catalog.register",
+                conn, actor=actor, role=Role.DATA_STEWARD, action="catalog.register",
                 object=f"dataset {dataset_id}",
                 details={"population": population, "variables": len(profiles)},
             )  # fmt: skip
@@ -217,7 +220,7 @@ class Catalog:
                 .values(quality=orjson.dumps(summary).decode(), quality_at=at)
             )
             self.audit.append(
-                conn, actor=actor, role="data_steward", action="catalog.quality",
+                conn, actor=actor, role=Role.DATA_STEWARD, action="catalog.quality",
                 object=f"dataset {dataset_id}", details={"measures": len(summary)},
             )  # fmt: skip
         return self.get(dataset_id)
@@ -311,7 +314,7 @@ class Catalog:
             {r["sex"]: self._hide(r["n"]) for r in sexes},
         )  # fmt: skip
         self.audit.record(
-            actor=actor, role="data_steward", action="catalog.counts",
+            actor=actor, role=Role.DATA_STEWARD, action="catalog.counts",
             object=f"dataset {dataset_id}", purpose=purpose,
             details={
                 "excluded_by_consent": len(persons.excluded_person_ids),
@@ -329,7 +332,7 @@ class Catalog:
         consent: ConsentRegistry,
         purpose: str,
         actor: str,
-        role: str = "researcher",
+        role: str = Role.RESEARCHER,
         on: date | None = None,
     ) -> Dataset:
         """The dataset as a researcher sees it for ``purpose``.

@@ -22,6 +22,7 @@ from socle.cli import (
     federation,
     guarantee,
     lifecycle,
+    migrate,
     model,
     observatory,
     release,
@@ -84,6 +85,7 @@ app.add_typer(
     federation.app, name="federation", help="A hub (SuperLink) or a site (SuperNode) on Flower."
 )
 app.add_typer(workspace.jobs, name="job", help="Sandboxed jobs on a grant's extract.")
+app.add_typer(migrate.app, name="migrate", help="The governance store's schema: revision, upgrade.")
 
 
 def main(argv: list[str] | None = None) -> None:

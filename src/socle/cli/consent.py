@@ -20,6 +20,7 @@ from rich.progress import (
 from rich.table import Table
 
 from socle.cli.common import Actor, Home, open_node, out, parse_date
+from socle.roles import Role
 
 if TYPE_CHECKING:
     from socle.consent import ConsentService
@@ -35,10 +36,8 @@ Channel = Annotated[str, typer.Option(help="portal, paper_form, fhir_import or r
 @contextmanager
 def consent_service(home: Path | None) -> Iterator[ConsentService]:
     """The node's consent service (patients named by source id), closed with the node."""
-    from socle.consent import ConsentService
-
     with open_node(home) as node:
-        yield ConsentService.for_node(node)
+        yield node.consents
 
 
 @app.command("purposes")
@@ -57,7 +56,7 @@ def _record(
     when = parse_date(effective) if effective else None
     with consent_service(home) as service:
         events = service.record_choice(
-            patient, purpose, kind, channel=channel, actor=actor, role="data_steward",
+            patient, purpose, kind, channel=channel, actor=actor, role=Role.DATA_STEWARD,
             effective=when,
         )  # fmt: skip
     for e in events:

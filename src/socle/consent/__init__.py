@@ -10,7 +10,7 @@ from socle.consent.errors import (
 )
 from socle.consent.fhir import PURPOSE_SYSTEM
 from socle.consent.purposes import Purpose, Taxonomy, load_taxonomy
-from socle.consent.registry import CHANNELS, INCLUDES, ConsentEvent, ConsentRegistry
+from socle.consent.registry import CHANNELS, INCLUDES, TABLES, ConsentEvent, ConsentRegistry
 from socle.consent.service import ConsentService, ImportSummary
 from socle.consent.transparency import Choice, ImpactedProject, ProjectUse, ReleasedOutput
 
@@ -18,6 +18,7 @@ __all__ = [
     "CHANNELS",
     "INCLUDES",
     "PURPOSE_SYSTEM",
+    "TABLES",
     "Choice",
     "ConsentError",
     "ConsentEvent",

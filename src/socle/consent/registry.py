@@ -21,6 +21,7 @@ from sqlalchemy import (
     Engine,
     Index,
     Integer,
+    MetaData,
     String,
     Table,
     and_,
@@ -31,7 +32,7 @@ from sqlalchemy import (
 from socle.audit import AuditLog
 from socle.consent.errors import FutureDateError, InvalidConsentEventError
 from socle.consent.purposes import Taxonomy
-from socle.store import metadata
+from socle.store import Timestamp
 from socle.warehouse import PersonFilter
 
 Kind = Literal["objection", "withdraw_objection", "opt_in", "withdraw_opt_in"]
@@ -47,15 +48,17 @@ EXCLUDING_KINDS = tuple(k for k, inc in INCLUDES.items() if not inc)
 INCLUDING_KINDS = tuple(k for k, inc in INCLUDES.items() if inc)
 BATCH = 20_000
 
+TABLES = MetaData()  # this context's tables; socle.node composes the store
+
 consent_event = Table(
     "consent_event",
-    metadata,
+    TABLES,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("person_id", BigInteger, nullable=False, index=True),
     Column("purpose", String(60), nullable=False),
     Column("kind", String(30), nullable=False),
     Column("effective", Date, nullable=False),
-    Column("recorded_at", String(40), nullable=False),
+    Column("recorded_at", Timestamp(), nullable=False),
     Column("channel", String(30), nullable=False),
     Column("recorded_by", String(200), nullable=False),
     Index("ix_consent_event_purpose_person", "purpose", "person_id", "effective", "id"),

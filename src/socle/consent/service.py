@@ -32,6 +32,7 @@ from socle.consent.transparency import (
     uses,
 )
 from socle.privacy import VaultError
+from socle.roles import Role
 
 Resolver = Callable[[str], int]
 ScopeCheck = Callable[[str, int], bool]  # whether a grant's population covers a person
@@ -39,11 +40,7 @@ BulkProgress = Callable[[str, int, int], None]
 
 
 class _NodeLike(Protocol):
-    consent: ConsentRegistry
-    governance: Any
-    workspace: Any  # population_includes(grant_id, person_id) -> bool
-
-    def person_id(self, source_patient_id: str) -> int: ...
+    consents: ConsentService
 
 
 @dataclass(frozen=True)
@@ -66,11 +63,11 @@ class ConsentService:
         self.registry, self._resolve, self.directory = registry, resolve, projects
         self.taxonomy, self._in_scope = registry.taxonomy, in_scope
 
-    @classmethod
-    def for_node(cls, node: _NodeLike) -> ConsentService:
-        return cls(
-            node.consent, node.person_id, node.governance, node.workspace.population_includes
-        )
+    @staticmethod
+    def for_node(node: _NodeLike) -> ConsentService:
+        """The node's one consent service (built by :class:`socle.node.Node`); kept for callers
+        of the earlier API, new code reads ``node.consents``."""
+        return node.consents
 
     def person(self, source_patient_id: str, where: str = "") -> int:
         """The pseudonymous person id, or :class:`UnknownPatientError` naming the record."""
@@ -119,7 +116,7 @@ class ConsentService:
             self.taxonomy, excluded, uses(self.registry.audit), self.directory, self._in_scope
         )
         self.registry.audit.record(
-            actor=actor, role="data_steward", action="consent.impact_report",
+            actor=actor, role=Role.DATA_STEWARD, action="consent.impact_report",
             object=f"impacted projects x{len(report)}",
             details={"projects": len(report), "outputs": sum(len(p.outputs) for p in report)},
         )  # fmt: skip
@@ -162,7 +159,7 @@ class ConsentService:
                 labels.append(parsed.label)
         if not events:
             raise MalformedConsentError(f"{path.name}: holds no Consent resource")
-        self.registry.record(events, actor=actor, role="data_steward", labels=labels)
+        self.registry.record(events, actor=actor, role=Role.DATA_STEWARD, labels=labels)
         return ImportSummary(consents, len(events), len({e.person_id for e in events}))
 
     def export_fhir(self, source_patient_id: str) -> dict[str, Any]:
@@ -223,7 +220,7 @@ class ConsentService:
         return self.registry.record(
             events,
             actor=actor,
-            role="data_steward",
+            role=Role.DATA_STEWARD,
             labels=labels,
             on_progress=(lambda d, t: on_progress("recording", d, t)) if on_progress else None,
         )

@@ -15,10 +15,12 @@ from socle.federation.network import Hub, SiteNode, beyond_loopback, free_port, 
 from socle.federation.pki import HubCertificates, NodeKeys, make_hub_certificates, make_node_keys
 from socle.federation.site import Site
 from socle.federation.studies import FEDERATION_ACTOR, Acceptance, Acceptances, Studies, Study
+from socle.federation.tables import TABLES
 
 __all__ = [
     "FEDERATION_ACTOR",
     "SUPPRESSED",
+    "TABLES",
     "Acceptance",
     "Acceptances",
     "FederatedModel",

@@ -3,12 +3,12 @@ sites, federated models at the hub)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Integer, String, Table, Text
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text
 
-from socle.store import metadata
+TABLES = MetaData()  # this context's tables; socle.node composes the store
 
 study = Table(
-    "federation_study", metadata,
+    "federation_study", TABLES,
     Column("id", String, primary_key=True),
     Column("grant_id", String, nullable=False),  # the hub committee's grant for the study
     Column("title", Text, nullable=False),
@@ -17,7 +17,7 @@ study = Table(
 )  # fmt: skip
 
 acceptance = Table(
-    "federation_acceptance", metadata,
+    "federation_acceptance", TABLES,
     Column("study_id", String, primary_key=True),  # the hub's study id
     Column("grant_id", String, nullable=True),  # the site's own grant, when accepted
     Column("state", String, nullable=False),  # accepted | refused | withdrawn
@@ -26,7 +26,7 @@ acceptance = Table(
 )  # fmt: skip
 
 federated_model = Table(
-    "federation_model", metadata,
+    "federation_model", TABLES,
     Column("id", String, primary_key=True),
     Column("study_id", String, nullable=False),
     Column("lineage", Text, nullable=False),  # JSON: study, hub grant, sites and their grants, rounds

@@ -1,5 +1,6 @@
 """Governance: projects, requests, automatic checks, committee review, grants."""
 
+from socle.governance.board import Committee
 from socle.governance.committee import (
     Criteria,
     Criterion,
@@ -19,6 +20,7 @@ from socle.governance.errors import (
     SeparationOfDutiesError,
     TransitionError,
 )
+from socle.governance.grants import Grants
 from socle.governance.model import (
     CheckResult,
     Decision,
@@ -27,14 +29,21 @@ from socle.governance.model import (
     Grant,
     ProjectRequest,
     RequestedVariable,
+    RequestRecord,
     TeamMember,
 )
+from socle.governance.requests import RequestLifecycle
 from socle.governance.service import Governance
+from socle.governance.states import TRANSITIONS, RequestState
+from socle.governance.tables import TABLES
 from socle.governance.team import TeamRoles, load_team_roles
 from socle.warehouse import Population
 
 __all__ = [
+    "TABLES",
+    "TRANSITIONS",
     "CheckResult",
+    "Committee",
     "ConflictOfInterestError",
     "Criteria",
     "Criterion",
@@ -45,6 +54,7 @@ __all__ = [
     "GovernanceError",
     "Grant",
     "GrantError",
+    "Grants",
     "Member",
     "NotAppointedError",
     "NotFoundError",
@@ -52,6 +62,9 @@ __all__ = [
     "Population",
     "ProjectRequest",
     "Recommendation",
+    "RequestLifecycle",
+    "RequestRecord",
+    "RequestState",
     "RequestedVariable",
     "Review",
     "ReviewError",

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from socle.governance.states import RequestState
 from socle.warehouse import Population
 
 OutputType = Literal[
@@ -16,22 +17,6 @@ OutputType = Literal[
     "model_training",
 ]
 Outcome = Literal["approved", "rejected", "changes_requested"]
-
-# Every allowed move of a request; anything else is refused.
-TRANSITIONS: dict[str, frozenset[str]] = {
-    "draft": frozenset({"submitted"}),
-    "submitted": frozenset({"checked", "rejected"}),
-    "checked": frozenset({"in_review"}),
-    "in_review": frozenset({"approved", "rejected", "changes_requested"}),
-    "changes_requested": frozenset({"submitted"}),
-    "approved": frozenset({"active"}),
-    "active": frozenset({"suspended", "expired", "closed"}),
-    # A revoked grant stays revoked: only a new round of review and decision issues another.
-    "suspended": frozenset({"in_review", "closed"}),
-    "rejected": frozenset(),
-    "expired": frozenset({"closed"}),
-    "closed": frozenset(),
-}
 
 
 @dataclass(frozen=True)
@@ -73,6 +58,18 @@ class ProjectRequest:
     def is_party(self, name: str) -> bool:
         """On the team, or the one who filed it: either way, not a judge of it."""
         return self.on_team(name) or (bool(self.filed_by) and name == self.filed_by)
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """A filed request, its state in the lifecycle and its times (ISO-8601 UTC)."""
+
+    id: str
+    request: ProjectRequest
+    state: RequestState
+    created_at: str
+    submitted_at: str | None
+    decided_at: str | None
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,10 @@ from socle.guarantee.college import College, CollegeDecision, CollegeMember
 from socle.guarantee.fhir import decisions_bundle
 from socle.guarantee.monitoring import Alert, Monitoring, MonitoringReport, load_monitoring_policy
 from socle.guarantee.reasons import GuaranteeError, Reason, ReasonTaxonomy, reason_taxonomy
-from socle.guarantee.service import HumanGuarantee, ModelUsage, Prediction
+from socle.guarantee.service import TABLES, HumanGuarantee, ModelUsage, Prediction
 
 __all__ = [
+    "TABLES",
     "Alert",
     "College",
     "CollegeDecision",

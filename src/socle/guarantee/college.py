@@ -23,8 +23,7 @@ from socle.ai import ModelRegistry
 from socle.audit import AuditLog
 from socle.guarantee.monitoring import Monitoring
 from socle.guarantee.reasons import GuaranteeError
-from socle.guarantee.service import HumanGuarantee
-from socle.store import metadata
+from socle.guarantee.service import TABLES, HumanGuarantee
 
 CollegeChoice = Literal["deploy", "keep", "retrain", "restrict", "suspend", "retire"]
 CHOICES = ("deploy", "keep", "retrain", "restrict", "suspend", "retire")
@@ -33,7 +32,7 @@ STAGE_OF = {"deploy": "deployed", "suspend": "suspended", "retire": "retired"}
 
 member_table = Table(
     "college_member",
-    metadata,
+    TABLES,
     Column("name", String(200), primary_key=True),
     Column("expertise", String(200), nullable=False),
     Column("active", Boolean, nullable=False),
@@ -41,7 +40,7 @@ member_table = Table(
 )
 decision_table = Table(
     "college_decision",
-    metadata,
+    TABLES,
     Column("id", String(40), primary_key=True),
     Column("model_id", String(40), nullable=False, index=True),
     Column("decision", String(20), nullable=False),

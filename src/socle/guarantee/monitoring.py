@@ -26,13 +26,12 @@ from sqlalchemy import Column, Engine, Float, String, Table, Text, select
 from socle.ai import ModelRegistry
 from socle.ai.reference import bin_shares
 from socle.audit import AuditLog
-from socle.guarantee.service import outcome, prediction
-from socle.store import metadata
+from socle.guarantee.service import TABLES, outcome, prediction
 
 EPS = 1e-3
 alert_table = Table(
     "guarantee_alert",
-    metadata,
+    TABLES,
     Column("id", String(40), primary_key=True),
     Column("model_id", String(40), nullable=False, index=True),
     Column("kind", String(40), nullable=False),

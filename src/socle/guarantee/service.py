@@ -18,18 +18,21 @@ from typing import Any, Literal
 
 import numpy as np
 import orjson
-from sqlalchemy import Boolean, Column, Engine, Float, String, Table, Text, func, select
+from sqlalchemy import Boolean, Column, Engine, Float, MetaData, String, Table, Text, func, select
 
 from socle.ai import ModelRegistry, explain
 from socle.audit import AuditLog
 from socle.guarantee.reasons import GuaranteeError, reason_taxonomy
-from socle.store import metadata
+from socle.roles import Role
+from socle.store import Timestamp
 
 Decision = Literal["accepted", "amended", "rejected"]
 
+TABLES = MetaData()  # this context's tables; socle.node composes the store
+
 prediction = Table(
     "prediction",
-    metadata,
+    TABLES,
     Column("id", String(40), primary_key=True),
     Column("model_id", String(40), nullable=False, index=True),
     Column("patient", String(64), nullable=False),  # pseudonym token, never an identity
@@ -42,8 +45,8 @@ prediction = Table(
     Column("decided_by", String(200)),
     Column("decision_reason", Text),
     Column("amended_score", Float),
-    Column("created_at", String(40), nullable=False),
-    Column("decided_at", String(40)),
+    Column("created_at", Timestamp("seconds"), nullable=False),
+    Column("decided_at", Timestamp("milliseconds")),
     Column("model_version", String(80)),
     Column("notice_version", String(64)),
     Column("reason_code", String(40)),
@@ -51,13 +54,13 @@ prediction = Table(
 )
 outcome = Table(
     "prediction_outcome",
-    metadata,
+    TABLES,
     Column("prediction_id", String(40), primary_key=True),
     Column("occurred", Boolean, nullable=False),
     Column("observed_on", String(10), nullable=False),
     Column("source", String(120), nullable=False),
     Column("recorded_by", String(200), nullable=False),
-    Column("recorded_at", String(40), nullable=False),
+    Column("recorded_at", Timestamp("seconds"), nullable=False),
 )
 
 
@@ -139,7 +142,7 @@ class HumanGuarantee:
                 )
             )  # fmt: skip
             self.audit.append(
-                conn, actor=clinician, role="clinician", action="prediction.create",
+                conn, actor=clinician, role=Role.CLINICIAN, action="prediction.create",
                 object=pred_id, purpose="care",
                 details={"model": model_id, "version": info.label, "patient": patient,
                          "score": round(score, 4)},
@@ -189,7 +192,7 @@ class HumanGuarantee:
                 )
             )  # fmt: skip
             self.audit.append(
-                conn, actor=clinician, role="clinician", action=f"prediction.{decision}",
+                conn, actor=clinician, role=Role.CLINICIAN, action=f"prediction.{decision}",
                 object=prediction_id, purpose="care",
                 details={"model": current.model_id, "reason_code": reason_code,
                          "seconds": round(seconds, 1)},

@@ -37,12 +37,14 @@ from socle.observatory.scoring import (
     parse_method,
 )
 from socle.observatory.service import ImportResult, Observatory
+from socle.observatory.tables import TABLES
 from socle.observatory.taxonomy import UNCLASSIFIED, load_observatory_taxonomy
 from socle.observatory.vigilance import Alert
 
 __all__ = [
     "CSV_COLUMNS",
     "REVIEWER",
+    "TABLES",
     "UNCLASSIFIED",
     "AdoptedMethod",
     "Alert",

@@ -31,6 +31,7 @@ from socle.observatory.model import (
 from socle.observatory.registry import BatchResult, Registry
 from socle.observatory.tables import entry, live_snapshot
 from socle.privacy import check_aggregate
+from socle.roles import Role
 
 SYSTEM = "socle-observatory"
 
@@ -90,7 +91,9 @@ class LiveEvidence:
         for model in self.models.registered():
             items.append((model_ref(model.id), model_entry(model, self._datasets(model),
                                                            self.publisher)))  # fmt: skip
-        return self.registry.submit_batch(items, actor=actor, role="system", source="socle_model")
+        return self.registry.submit_batch(
+            items, actor=actor, role=Role.SYSTEM, source="socle_model"
+        )
 
     def refresh(self, *, actor: str = SYSTEM) -> dict[str, LiveFigures]:
         """Snapshot the live figures of every model entry (only those that changed)."""
@@ -117,7 +120,7 @@ class LiveEvidence:
                     for i, f in fresh.items()
                 ])  # fmt: skip
                 self.audit.append(
-                    conn, actor=actor, role="system", action="observatory.live_refresh",
+                    conn, actor=actor, role=Role.SYSTEM, action="observatory.live_refresh",
                     object="live figures", details={"entries": sorted(fresh)},
                 )  # fmt: skip
         return fresh

@@ -21,8 +21,9 @@ from socle.audit import AuditLog
 from socle.observatory.errors import WorkflowError
 from socle.observatory.registry import Entry, Registry, submitters
 from socle.observatory.tables import declaration, entry, entry_version
+from socle.roles import Role
 
-REVIEWER = "observatory_reviewer"
+REVIEWER = Role.OBSERVATORY_REVIEWER
 ReviewOutcome = Literal["reviewed", "changes_requested"]
 
 

@@ -31,6 +31,7 @@ from socle.observatory.review import Reviews
 from socle.observatory.scoring import Ranking
 from socle.observatory.taxonomy import load_observatory_taxonomy
 from socle.observatory.vigilance import Alert, alerts
+from socle.roles import Role
 
 FEED_TITLE = "Socle observatory of AI and digital health"
 
@@ -82,7 +83,7 @@ class Observatory:
                                            note=f"imported from {path.name}")  # fmt: skip
         return ImportResult(batch, tuple(refused))
 
-    def sync_catalogue(self, *, actor: str, role: str = "data_steward") -> BatchResult:
+    def sync_catalogue(self, *, actor: str, role: str = Role.DATA_STEWARD) -> BatchResult:
         """Submit this node's catalogue datasets as database entries (reviewed like any other)."""
         items = [(f"catalogue:{d.id}", _database(d)) for d in self.catalog.datasets()]
         return self.registry.submit_batch(items, actor=actor, role=role, source="catalogue")

@@ -35,9 +35,11 @@ from socle.release.outputs import (
 )
 from socle.release.policy import ReleasePolicy, load_policy
 from socle.release.records import Item, OutputRequest, ReviewRecord
+from socle.release.tables import TABLES
 
 __all__ = [
     "HIERARCHIES",
+    "TABLES",
     "AnonymisationError",
     "AnonymisedExtract",
     "Budget",

@@ -31,6 +31,7 @@ from socle.release.outputs import Output, Population
 from socle.release.policy import ReleasePolicy
 from socle.release.records import OutputRequest, now
 from socle.release.tables import output_checker, output_request, output_review
+from socle.roles import Role
 
 Decision = Literal["approved", "rejected", "changes_requested"]
 OPEN = ("submitted", "in_review")
@@ -197,7 +198,7 @@ class ReleaseDesk:
             self.audit.append(
                 conn,
                 actor=actor,
-                role="administrator",
+                role=Role.ADMINISTRATOR,
                 action="release.checker_appoint",
                 object=name,
             )
@@ -256,7 +257,7 @@ class ReleaseDesk:
                 )
             )  # fmt: skip
             self.audit.append(
-                conn, actor=actor, role="output_checker", action=f"release.{decision}",
+                conn, actor=actor, role=Role.OUTPUT_CHECKER, action=f"release.{decision}",
                 object=request_id, purpose=grant.purpose,
                 details={"approvals": approvals if decision == "approved" else approvals - 1,
                          "required": self.policy.checkers_required, "reasons": reasons},

@@ -24,6 +24,7 @@ from socle.release.checks import CheckReport
 from socle.release.errors import NotFoundError
 from socle.release.outputs import Population
 from socle.release.tables import output_item, output_request, output_review
+from socle.roles import Role
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,7 @@ def write_release(
         )
     )  # fmt: skip
     audit.append(
-        conn, actor="socle", role="system", action="release.released", object=req.id,
+        conn, actor="socle", role=Role.SYSTEM, action="release.released", object=req.id,
         purpose=purpose,
         details={"grant": req.grant_id, "files": hashes, "requester": req.requester,
                  "checkers": checkers},

@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Float, Integer, String, Table, Text
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text
 
-from socle.store import metadata
+from socle.store import Timestamp
+
+TABLES = MetaData()  # this context's tables; socle.node composes the store
 
 output_request = Table(
     "output_request",
-    metadata,
+    TABLES,
     Column("id", String(40), primary_key=True),
     Column("grant_id", String(40), nullable=False, index=True),
     Column("project", String(40), nullable=False, index=True),  # the access request's id
     Column("requester", String(200), nullable=False),
     Column("description", Text, nullable=False),
     Column("state", String(30), nullable=False),
-    Column("created_at", String(40), nullable=False),
-    Column("decided_at", String(40)),
+    Column("created_at", Timestamp(), nullable=False),
+    Column("decided_at", Timestamp()),
 )
 
 output_item = Table(
     "output_item",
-    metadata,
+    TABLES,
     Column("request_id", String(40), primary_key=True),
     Column("name", String(120), primary_key=True),
     Column("kind", String(40), nullable=False),
@@ -40,28 +42,28 @@ output_item = Table(
 
 output_review = Table(
     "output_review",
-    metadata,
+    TABLES,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("request_id", String(40), nullable=False, index=True),
     Column("checker", String(200), nullable=False),
     Column("decision", String(30), nullable=False),  # approved, rejected, changes_requested
     Column("reasons", Text, nullable=False),
-    Column("at", String(40), nullable=False),
+    Column("at", Timestamp(), nullable=False),
 )
 
 output_checker = Table(
     "output_checker",
-    metadata,
+    TABLES,
     Column("name", String(200), primary_key=True),
     Column("appointed_by", String(200), nullable=False),
-    Column("appointed_at", String(40), nullable=False),
+    Column("appointed_at", Timestamp(), nullable=False),
 )
 
 ledger_cell = Table(
     "ledger_cell",
-    metadata,
+    TABLES,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("release_id", String(60), nullable=False, index=True),  # request id / output name
+    Column("release_id", String(200), nullable=False, index=True),  # request id / output name
     Column("project", String(40), nullable=False, index=True),
     Column("population_key", String(16), nullable=False, index=True),
     Column("population", Text, nullable=False),
@@ -71,17 +73,17 @@ ledger_cell = Table(
     Column("labels", Text, nullable=False),
     Column("true_value", Float, nullable=False),  # never leaves the desk
     Column("released_value", Float),  # None: suppressed
-    Column("recorded_at", String(40), nullable=False),
+    Column("recorded_at", Timestamp(), nullable=False),
 )
 
 dp_spend = Table(
     "dp_spend",
-    metadata,
+    TABLES,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("grant_id", String(40), nullable=False, index=True),
     Column("request_id", String(40), nullable=False),
     Column("kind", String(20), nullable=False),
     Column("epsilon", Float, nullable=False),
     Column("delta", Float, nullable=False),
-    Column("at", String(40), nullable=False),
+    Column("at", Timestamp(), nullable=False),
 )

@@ -28,6 +28,7 @@ import pyarrow as pa
 
 from socle.warehouse.errors import WarehouseError
 from socle.warehouse.schema import CDM, VOCABULARY, duck_type, upsert_key
+from socle.warehouse.transaction import transaction
 
 PersonKeys = Callable[[list[tuple[int, str | None]]], list[tuple[int, int, str, int]]]
 """(CDM person_id, person_source_value) → (CDM person_id, pseudonym id, token, days shifted)."""
@@ -195,13 +196,8 @@ def attach_cdm(
                 }
             ),
         )
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             counts = {t: _copy(con, t, r) for t, r in relations.items()}
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         return counts
     except duckdb.Error as exc:
         raise WarehouseError(f"cannot read the CDM at {_shown(source)}: {exc}") from exc

@@ -42,6 +42,7 @@ from socle.warehouse.schema import (
 )
 from socle.warehouse.scope import GrantScope, PersonFilter
 from socle.warehouse.sql_check import check_select
+from socle.warehouse.transaction import transaction
 from socle.warehouse.vocabulary import Progress, load_vocabulary
 
 if TYPE_CHECKING:
@@ -149,17 +150,12 @@ class Warehouse:
                 self._con.execute(statement)
             writer = BatchWriter(self._con, "stage")
             yield writer
-            self._con.execute("BEGIN TRANSACTION")
-            try:
+            with transaction(self._con):
                 for table in (*CDM, *SUPPORT):
                     if table not in DERIVED:
                         _merge(self._con, table)
                 map_concepts(self._con, only_staged=True)
                 derive_all(self._con)
-                self._con.execute("COMMIT")
-            except BaseException:
-                self._con.execute("ROLLBACK")
-                raise
         finally:
             self._con.execute("DETACH DATABASE IF EXISTS stage")
             self._discard(stage)
@@ -176,15 +172,10 @@ class Warehouse:
             return self._load_vocabulary(folder, on_table)
 
     def _load_vocabulary(self, folder: Path, on_table: Progress | None) -> dict[str, int]:
-        self._con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(self._con):
             counts = load_vocabulary(self._con, folder, on_table)
             counts["mapped_rows"] = map_concepts(self._con)
             derive_all(self._con)
-            self._con.execute("COMMIT")
-        except BaseException:
-            self._con.execute("ROLLBACK")
-            raise
         return counts
 
     def attach_cdm(
@@ -211,33 +202,29 @@ class Warehouse:
             yield from self._rekey(ids, tokens)
 
     def _rekey(self, ids: dict[int, int], tokens: dict[str, str]) -> Iterator[dict[str, int]]:
-        self._con.execute("BEGIN TRANSACTION")
         try:
-            self._con.register(
-                "_id_map",
-                pa.table(
-                    {
-                        "old": pa.array(list(ids), pa.int64()),
-                        "new": pa.array(list(ids.values()), pa.int64()),
-                    }
-                ),
-            )
-            self._con.register(
-                "_token_map",
-                pa.table(
-                    {"old": list(tokens), "new": list(tokens.values())},
-                    schema=pa.schema([("old", pa.string()), ("new", pa.string())]),
-                ),
-            )
-            drop_copies(self._con, "TRUE")  # copies' ids derive from old ids: re-made after
-            counts = self._rekey_tables()
-            yield counts
-            map_concepts(self._con)
-            derive_all(self._con)
-            self._con.execute("COMMIT")
-        except BaseException:
-            self._con.execute("ROLLBACK")
-            raise
+            with transaction(self._con):
+                self._con.register(
+                    "_id_map",
+                    pa.table(
+                        {
+                            "old": pa.array(list(ids), pa.int64()),
+                            "new": pa.array(list(ids.values()), pa.int64()),
+                        }
+                    ),
+                )
+                self._con.register(
+                    "_token_map",
+                    pa.table(
+                        {"old": list(tokens), "new": list(tokens.values())},
+                        schema=pa.schema([("old", pa.string()), ("new", pa.string())]),
+                    ),
+                )
+                drop_copies(self._con, "TRUE")  # copies' ids derive from old ids: re-made after
+                counts = self._rekey_tables()
+                yield counts
+                map_concepts(self._con)
+                derive_all(self._con)
         finally:
             for view in ("_id_map", "_token_map"):
                 self._con.unregister(view)

@@ -12,11 +12,12 @@ from socle.workspace.errors import CohortError, JobError, SandboxError, Workspac
 from socle.workspace.jobs import Job, Jobs
 from socle.workspace.permit import Link, trace
 from socle.workspace.queries import NamedResult, Queries
-from socle.workspace.records import OutputFile
+from socle.workspace.records import TABLES, OutputFile
 from socle.workspace.sandbox import Limits
 from socle.workspace.workspace import Workspace
 
 __all__ = [
+    "TABLES",
     "CohortDefinition",
     "CohortError",
     "ConceptSet",

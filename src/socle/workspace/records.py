@@ -10,13 +10,15 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Boolean, Column, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, Text
 
-from socle.store import metadata
+from socle.store import Timestamp
+
+TABLES = MetaData()  # this context's tables; socle.node composes the store
 
 workspace_result = Table(
     "workspace_result",
-    metadata,
+    TABLES,
     Column("id", String(40), primary_key=True),
     Column("grant_id", String(40), nullable=False, index=True),
     Column("name", String(80), nullable=False),
@@ -29,12 +31,12 @@ workspace_result = Table(
     Column("columns", Text, nullable=False),
     Column("actor", String(200), nullable=False),
     Column("role", String(60), nullable=False),
-    Column("created_at", String(40), nullable=False),
+    Column("created_at", Timestamp(), nullable=False),
 )
 
 workspace_job = Table(
     "workspace_job",
-    metadata,
+    TABLES,
     Column("id", String(40), primary_key=True),
     Column("grant_id", String(40), nullable=False, index=True),
     Column("output_type", String(40), nullable=False),
@@ -49,15 +51,15 @@ workspace_job = Table(
     Column("results", Text, nullable=False),
     Column("limits", Text, nullable=False),
     Column("folder", String(500), nullable=False),
-    Column("created_at", String(40), nullable=False),
-    Column("ended_at", String(40)),
+    Column("created_at", Timestamp(), nullable=False),
+    Column("ended_at", Timestamp()),
     Column("exit_code", Integer),
     Column("cancel_requested", Boolean, nullable=False, default=False),
 )
 
 workspace_output = Table(
     "workspace_output",
-    metadata,
+    TABLES,
     Column("job_id", String(40), primary_key=True),
     Column("name", String(300), primary_key=True),
     Column("kind", String(10), nullable=False),  # file | log
