@@ -46,7 +46,7 @@ prediction = Table(
     Column("decision_reason", Text),
     Column("amended_score", Float),
     Column("created_at", Timestamp("seconds"), nullable=False),
-    Column("decided_at", Timestamp("milliseconds")),
+    Column("decided_at", Timestamp("seconds")),
     Column("model_version", String(80)),
     Column("notice_version", String(64)),
     Column("reason_code", String(40)),
