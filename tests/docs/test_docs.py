@@ -38,7 +38,7 @@ def _documented_commands() -> list[list[str]]:
     for doc in DOCS:
         for block in re.findall(r"```sh\n(.*?)```", doc.read_text(), re.S):
             for line in block.splitlines():
-                line = line.split("#", 1)[0].strip()
+                line = line.split("#", 1)[0].strip().removesuffix("\\").strip()  # continued
                 if line.startswith("socle "):
                     words = shlex.split(line)[1:]
                     commands.append([w for w in words if not w.startswith("-")][:2])

@@ -219,6 +219,10 @@ class ConsentRegistry:
             purpose, as_of, excluded_person_ids=excluded, included_only=included_only
         )
 
+    def excluded_count(self, purpose: str, as_of: date) -> int:
+        """How many persons an objection or withdrawal now excludes from ``purpose`` (statistics)."""
+        return len(self._latest(purpose, as_of, EXCLUDING_KINDS))
+
     def excluded_histories(self, purpose: str, as_of: date) -> dict[int, list[ConsentEvent]]:
         """Per person now excluded from ``purpose`` (by an event), their events for it."""
         persons = self._latest(purpose, as_of, EXCLUDING_KINDS)

@@ -80,11 +80,13 @@ def map_document(resource: dict[str, Any], ctx: MappingContext) -> Mapped:
     context = context if isinstance(context, dict) else {}
     period: dict[str, Any] = context.get("period") or {}
     period = period if isinstance(period, dict) else {}
-    copies = next(
+    copies = next(  # Synthea names the DiagnosticReport this note repeats
         (
-            str(i["value"])[9:]
+            value.split(":" if value.startswith("urn:uuid:") else "/")[-1]
             for i in resource.get("identifier") or ()
-            if isinstance(i, dict) and str(i.get("value", "")).startswith("urn:uuid:")
+            if isinstance(i, dict)
+            for value in [str(i.get("value", ""))]
+            if value.startswith(("urn:uuid:", "DiagnosticReport/"))
         ),
         None,
     )

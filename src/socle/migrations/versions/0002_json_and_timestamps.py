@@ -5,7 +5,7 @@ Also widens ``ledger_cell.release_id`` to 200 characters (60 refused the demo on
 Every ``*_at`` text column (ISO-8601 with an offset) becomes ``timestamptz`` on
 PostgreSQL and SQLAlchemy's DateTime storage on SQLite, its values converted to
 the same UTC instant. The audit log's ``at`` stays the text its hash chain
-sealed (ADR 0010). The governance tables' JSON text becomes JSON (JSONB on
+sealed (ADR 0017). The governance tables' JSON text becomes JSON (JSONB on
 PostgreSQL). Downgrade writes the ISO text back, as release 2026-11-23 wrote it.
 
 Revision ID: 0002

@@ -21,8 +21,7 @@ router = APIRouter(prefix="/steward")
 def steward_view(node: Node) -> dict[str, Any]:
     today = datetime.now(UTC).date()
     consent = [
-        {"purpose": code, "rule": p.rule,
-         "excluded": len(node.consent.person_filter(code, today).excluded_person_ids)}
+        {"purpose": code, "rule": p.rule, "excluded": node.consent.excluded_count(code, today)}
         for code, p in node.taxonomy.purposes.items()
     ]  # fmt: skip
     datasets = node.catalog.datasets()
