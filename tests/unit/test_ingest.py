@@ -42,7 +42,8 @@ def test_counts_reconcile_on_real_bundles(node: Node, small_sample: Path) -> Non
     counts = node.warehouse.table_counts()
     assert counts["person"] == 3
     assert counts["observation_period"] == 3
-    assert counts["visit_occurrence"] == summary.loaded["Encounter"]
+    assert counts["visit_detail"] == summary.loaded["Encounter"]  # inpatient stays merge visits
+    assert counts["visit_occurrence"] <= counts["visit_detail"]
     assert counts["condition_occurrence"] == summary.loaded["Condition"]
 
 

@@ -16,6 +16,8 @@ from socle.ai.definitions import (
     load_definitions,
 )
 from socle.ai.lineage import Link, code_sha256, trace_model, training_set_sha256
+from socle.ai.metrics import auroc
+from socle.ai.reference import bin_shares
 from socle.ai.registry import (
     TABLES,
     ModelInfo,
@@ -58,6 +60,8 @@ __all__ = [
     "TrainingSet",
     "Transition",
     "UnsafeArtifactError",
+    "auroc",
+    "bin_shares",
     "build_training_set",
     "code_sha256",
     "definition",

@@ -23,8 +23,7 @@ import numpy as np
 import orjson
 from sqlalchemy import Column, Engine, Float, String, Table, Text, select
 
-from socle.ai import ModelRegistry
-from socle.ai.reference import bin_shares
+from socle.ai import ModelRegistry, auroc, bin_shares
 from socle.audit import AuditLog
 from socle.guarantee.service import TABLES, outcome, prediction
 
@@ -199,7 +198,6 @@ class Monitoring:
             return
         p = np.array([r.score for r in rows])
         y = np.array([bool(r.occurred) for r in rows], dtype=float)
-        from socle.ai.metrics import auroc
 
         report.calibration = {
             "outcomes": len(rows), "observed": round(float(y.mean()), 4),
