@@ -32,7 +32,9 @@ CREATE OR REPLACE TEMP TABLE _visit_of AS
 WITH d AS (
     SELECT visit_detail_id AS id, person_id, visit_detail_concept_id AS concept,
            visit_detail_start_datetime AS s, visit_detail_end_datetime AS e,
-           visit_detail_start_date AS sd, visit_detail_end_date AS ed
+           visit_detail_start_date AS sd, visit_detail_end_date AS ed,
+           -- a stay keeps the visit row it already has: ids change order when the key rotates
+           visit_detail_id IN (SELECT visit_occurrence_id FROM main.visit_occurrence) AS kept
     FROM main.visit_detail WHERE {OWN_DETAILS}
 ),
 ip AS (
@@ -50,7 +52,7 @@ stay_of AS (
     SELECT id, person_id, first_value(id) OVER w AS visit_id,
            min(s) OVER w AS stay_start, max(e) OVER w AS stay_end
     FROM islands
-    WINDOW w AS (PARTITION BY person_id, island ORDER BY s, id
+    WINDOW w AS (PARTITION BY person_id, island ORDER BY kept DESC, s, id
                  ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 ),
 stays AS (SELECT DISTINCT person_id, visit_id, stay_start, stay_end FROM stay_of),
@@ -63,7 +65,10 @@ in_stay AS (
     GROUP BY o.id
 ),
 grouped AS (
-    SELECT id, min(id) OVER (PARTITION BY person_id, concept, s) AS visit_id
+    SELECT id, first_value(id) OVER (
+        PARTITION BY person_id, concept, s ORDER BY kept DESC, id
+        ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
+    ) AS visit_id
     FROM others WHERE id NOT IN (SELECT id FROM in_stay)
 )
 SELECT id, visit_id FROM stay_of
