@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
+import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -12,6 +16,7 @@ from hypothesis import settings as hypothesis_settings
 
 from socle.config import Settings
 from socle.node import Node
+from tests.cli import Run
 
 # Property tests judge behaviour, not speed: no per-example deadline on a busy 2-core machine.
 hypothesis_settings.register_profile(
@@ -58,9 +63,81 @@ def deid_engine() -> object:
     return analyzer()
 
 
+def built_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]
+) -> Path:
+    """The folder ``build`` filled, built once per test run: the xdist workers share it (in
+    their base temps' parent) and wait on one lock, so the first builds and the others read."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    built = shared / name
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not built.exists():
+            work = shared / f"{name}.building"
+            shutil.rmtree(work, ignore_errors=True)
+            work.mkdir()
+            build(work)
+            work.rename(built)  # only a finished build is ever seen
+    return built
+
+
+def loaded_home(
+    tmp_path_factory: pytest.TempPathFactory,
+    *,
+    bundles: int | None = None,
+    actor: str = "steward",
+    dest: Path | None = None,
+) -> Path:
+    """A fresh copy (at ``dest``, or a new temporary folder) of a home holding the first
+    ``bundles`` sample patients (all: None) loaded by ``actor``. The load runs once per test
+    run (``built_once``); every caller gets its own copy to change freely."""
+
+    def build(work: Path) -> None:
+        (work / "input").mkdir()
+        for bundle in sorted(SAMPLE.glob("*.json.gz"))[:bundles]:
+            shutil.copy(bundle, work / "input" / bundle.name)
+        node = Node.open(Settings(home=work / "home"))
+        try:
+            node.load(work / "input", actor=actor)
+        finally:
+            node.close()
+
+    name = f"loaded-{bundles or 'all'}-{actor}"
+    built = built_once(tmp_path_factory, name, build) / "home"
+    copy = dest or tmp_path_factory.mktemp(name) / "home"
+    shutil.copytree(built, copy)
+    return copy
+
+
+def socle_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Run]:
+    """``socle demo`` as a new user runs it, from an empty folder (not the repository: the
+    sample ships with the package), once per test run; its home and what it printed. Callers
+    copy the home before changing it."""
+
+    def build(work: Path) -> None:
+        from tests.cli import socle
+
+        here = Path.cwd()
+        os.chdir(work)
+        try:
+            result = socle("demo")
+        finally:
+            os.chdir(here)
+        (work / "run.json").write_text(json.dumps(asdict(result)))
+
+    built = built_once(tmp_path_factory, "socle-demo", build)
+    return built / "socle-home", Run(**json.loads((built / "run.json").read_text()))
+
+
 @pytest.fixture
-def node(tmp_path: Path) -> Iterator[Node]:
-    n = Node.open(Settings(home=tmp_path / "home"))
+def node(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Node]:
+    """A fresh node; with ``loaded`` also asked for, it already holds three patients."""
+    home = tmp_path / "home"
+    if "loaded" in request.fixturenames:
+        factory = request.getfixturevalue("tmp_path_factory")
+        loaded_home(factory, bundles=3, actor="test", dest=home)
+    n = Node.open(Settings(home=home))
     yield n
     n.close()
 
@@ -76,6 +153,6 @@ def small_sample(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def loaded(node: Node, small_sample: Path) -> Node:
-    node.load(small_sample, actor="test")
+def loaded(node: Node) -> Node:
+    """The node with three real patients loaded (a copy of one load shared by the run)."""
     return node

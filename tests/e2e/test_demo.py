@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -11,21 +12,23 @@ import pytest
 from socle.config import Settings
 from socle.demo import RESEARCHER
 from socle.node import Node
-from tests.cli import socle, socle_process
+from tests.cli import socle
+from tests.conftest import socle_demo
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``socle demo`` in a fresh interpreter, run from an empty folder (not the repository):
-    the sample ships with the package."""
-    elsewhere = tmp_path_factory.mktemp("anywhere")
-    result = socle_process("demo", cwd=elsewhere)
+    """``socle demo`` run from an empty folder (the sample ships with the package): this
+    module's copy of its home, the default one in the folder the user ran it from."""
+    built, result = socle_demo(tmp_path_factory)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.text
     assert "audit" in result.stdout  # the closing table of what was done
-    return elsewhere / "socle-home"  # the default home, in the folder the user ran it from
+    home = tmp_path_factory.mktemp("anywhere") / "socle-home"
+    shutil.copytree(built, home)
+    return home
 
 
 def _node(home: Path) -> Node:

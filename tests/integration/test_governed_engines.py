@@ -10,7 +10,6 @@ One Spark session serves every test here.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,7 +35,7 @@ from socle.warehouse import (
     SparkEngine,
 )
 from socle.workspace import CohortDefinition, ConceptSet
-from tests.conftest import SAMPLE
+from tests.conftest import loaded_home
 from tests.helpers import approved_grant, today
 
 if TYPE_CHECKING:
@@ -79,11 +78,7 @@ class Governed:
 @pytest.fixture(scope="module")
 def governed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Governed]:
     base = tmp_path_factory.mktemp("engines")
-    node = Node.open(Settings(home=base / "home"))
-    (base / "input").mkdir()
-    for bundle in SAMPLE.glob("*.json.gz"):
-        shutil.copy(bundle, base / "input" / bundle.name)
-    node.load(base / "input", actor="steward")
+    node = Node.open(Settings(home=loaded_home(tmp_path_factory, dest=base / "home")))
     con = node.warehouse._con  # a vocabulary load would map these; the fixture does it by hand
     con.execute(
         "INSERT INTO concept_ancestor VALUES (?, ?, 0, 0), (?, ?, 0, 0), (?, ?, 1, 1)",

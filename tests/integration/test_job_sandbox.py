@@ -16,7 +16,7 @@ from socle.config import Settings
 from socle.governance import GrantError
 from socle.node import Node
 from socle.workspace import Limits
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, loaded_home
 from tests.helpers import approved_grant
 
 CANARY = "socle-canary-7f3a"
@@ -25,12 +25,7 @@ CANARY = "socle-canary-7f3a"
 @pytest.fixture(scope="module")
 def granted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Node, str]]:
     """A node with five real patients and a research grant of three columns."""
-    base = tmp_path_factory.mktemp("jobs")
-    node = Node.open(Settings(home=base / "home"))
-    (base / "input").mkdir()
-    for bundle in sorted(SAMPLE.glob("*.json.gz"))[:5]:
-        shutil.copy(bundle, base / "input" / bundle.name)
-    node.load(base / "input", actor="steward")
+    node = Node.open(Settings(home=loaded_home(tmp_path_factory, bundles=5)))
     yield node, approved_grant(node)
     node.close()
 

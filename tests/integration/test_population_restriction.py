@@ -11,7 +11,7 @@ from socle.config import Settings
 from socle.governance import Population
 from socle.node import Node
 from socle.warehouse import GrantScope, PersonFilter, ScopeError
-from tests.conftest import SAMPLE
+from tests.conftest import loaded_home
 from tests.helpers import approved_grant
 
 # Person columns granted, and a grant that names no person column at all.
@@ -29,8 +29,7 @@ WOMEN_18_44 = Population(min_age=18, max_age=44, sex="F")
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
     """The 50 real sample patients, loaded once for the module."""
-    node = Node.open(Settings(home=tmp_path_factory.mktemp("population") / "home"))
-    node.load(SAMPLE, actor="test")
+    node = Node.open(Settings(home=loaded_home(tmp_path_factory, actor="test")))
     yield node
     node.close()
 

@@ -21,7 +21,7 @@ from socle.release import (
     anonymised_extract,
 )
 from socle.release.anonymise import Target, anonymise
-from tests.conftest import SAMPLE
+from tests.conftest import loaded_home
 from tests.helpers import approved_grant
 
 PERSONS_SQL = (
@@ -37,8 +37,7 @@ QIS = {"age": "age", "sex": "category"}
 @pytest.fixture(scope="module")
 def loaded_all(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
     """The 50 real sample patients."""
-    node = Node.open(Settings(home=tmp_path_factory.mktemp("extracts") / "home"))
-    node.load(SAMPLE, actor="steward")
+    node = Node.open(Settings(home=loaded_home(tmp_path_factory)))
     yield node
     node.close()
 

@@ -12,7 +12,7 @@ from socle.ai import FEATURES, build_training_set
 from socle.ai.training import train_and_evaluate
 from socle.guarantee import GuaranteeError
 from socle.node import Node
-from tests.conftest import SAMPLE
+from tests.conftest import loaded_home
 from tests.helpers import approved_grant, deploy
 
 VARIABLES = (
@@ -29,8 +29,7 @@ INPUTS = {"age": 52.0, "male": 1.0, "bmi": 31.0, "systolic_bp": 138.0, "glucose"
 def model_node(tmp_path_factory: pytest.TempPathFactory) -> Node:
     from socle.config import Settings
 
-    node = Node.open(Settings(home=tmp_path_factory.mktemp("guarantee")))
-    node.load(SAMPLE, actor="steward")
+    node = Node.open(Settings(home=loaded_home(tmp_path_factory)))
     grant = approved_grant(node, variables=VARIABLES, output_types=("model_training",))
     node.model_id = node.models.train(node.workspace, grant, actor="researcher").id  # type: ignore[attr-defined]
     deploy(node, node.model_id)  # type: ignore[attr-defined]

@@ -18,7 +18,7 @@ from socle.ai import ModelRegistry, TooFewForTrainingError, TrainingRules
 from socle.config import Settings
 from socle.governance import Population
 from socle.node import Node
-from tests.conftest import SAMPLE
+from tests.conftest import loaded_home
 from tests.helpers import approved_grant
 
 VARIABLES = (
@@ -34,8 +34,7 @@ TEST_METRICS = ("auroc", "brier", "mean_predicted", "observed_rate")
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
-    node = Node.open(Settings(home=tmp_path_factory.mktemp("model-exit") / "home"))
-    node.load(SAMPLE, actor="steward")
+    node = Node.open(Settings(home=loaded_home(tmp_path_factory)))
     yield node
     node.close()
 

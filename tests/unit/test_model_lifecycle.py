@@ -21,7 +21,7 @@ from socle.ai import (
 from socle.config import Settings
 from socle.guarantee import GuaranteeError, decisions_bundle
 from socle.node import Node
-from tests.conftest import SAMPLE
+from tests.conftest import loaded_home
 from tests.helpers import COLLEGE_MEMBER, approved_grant, deploy
 
 VARIABLES = (
@@ -36,8 +36,7 @@ INPUTS = {"age": 52.0, "male": 1.0, "bmi": 31.0, "systolic_bp": 138.0, "glucose"
 
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
-    n = Node.open(Settings(home=tmp_path_factory.mktemp("lifecycle")))
-    n.load(SAMPLE, actor="steward")
+    n = Node.open(Settings(home=loaded_home(tmp_path_factory)))
     n.grant_id = approved_grant(n, variables=VARIABLES, output_types=("model_training",))  # type: ignore[attr-defined]
     n.model_id = n.models.train(n.workspace, n.grant_id, actor="researcher").id  # type: ignore[attr-defined]
     yield n

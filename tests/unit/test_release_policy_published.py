@@ -13,7 +13,7 @@ from socle.node import Node
 from socle.release import load_policy
 from tests.apiclient import api_client, token_for
 from tests.cli import socle
-from tests.conftest import SAMPLE
+from tests.conftest import loaded_home
 
 STRICT = """
 [tables]
@@ -54,10 +54,11 @@ def test_published_policy_names_its_file_and_hash_never_its_server_path(
     assert str(strict_policy.parent) not in str(policy)
 
 
-def test_catalogue_shows_the_policy_by_api_and_cli(tmp_path: Path, strict_policy: Path) -> None:
-    home = tmp_path / "home"
+def test_catalogue_shows_the_policy_by_api_and_cli(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, strict_policy: Path
+) -> None:
+    home = loaded_home(tmp_path_factory, dest=tmp_path / "home")
     node = Node.open(Settings(home=home))
-    node.load(SAMPLE, actor="steward")
     dataset = node.catalog.register(
         node.warehouse, title="t", description="d", publisher="p", actor="steward"
     )

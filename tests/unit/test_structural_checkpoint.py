@@ -6,7 +6,6 @@ cursor of the whole database); each must now be refused before execution.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -23,7 +22,7 @@ from socle.warehouse import (
     QueryRefusedError,
     Warehouse,
 )
-from tests.conftest import SAMPLE
+from tests.conftest import loaded_home
 from tests.helpers import approved_grant, make_request, review_favourably
 
 ONE_COLUMN = (("person", "year_of_birth"),)
@@ -69,12 +68,7 @@ ATTACKS = [
 @pytest.fixture(scope="module")
 def one_column(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Node, str]]:
     """A node with three patients and a grant of ``person.year_of_birth`` only."""
-    home = tmp_path_factory.mktemp("one-column")
-    node = Node.open(Settings(home=home / "home"))
-    (home / "input").mkdir()
-    for bundle in sorted(SAMPLE.glob("*.json.gz"))[:3]:
-        shutil.copy(bundle, home / "input" / bundle.name)
-    node.load(home / "input", actor="steward")
+    node = Node.open(Settings(home=loaded_home(tmp_path_factory, bundles=3)))
     yield node, approved_grant(node, variables=ONE_COLUMN)
     node.close()
 

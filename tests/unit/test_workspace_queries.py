@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import date
 
@@ -22,7 +21,7 @@ from socle.workspace import (
     from_circe,
     trace,
 )
-from tests.conftest import SAMPLE
+from tests.conftest import loaded_home
 from tests.helpers import approved_grant
 
 VARIABLES = (
@@ -39,12 +38,7 @@ DIABETES, TYPE2 = 900001, 900002
 @pytest.fixture(scope="module")
 def granted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Node, str]]:
     """All 50 demo patients, a grant on conditions with concepts and dates."""
-    base = tmp_path_factory.mktemp("queries")
-    node = Node.open(Settings(home=base / "home"))
-    (base / "input").mkdir()
-    for bundle in SAMPLE.glob("*.json.gz"):
-        shutil.copy(bundle, base / "input" / bundle.name)
-    node.load(base / "input", actor="steward")
+    node = Node.open(Settings(home=loaded_home(tmp_path_factory)))
     # Standard concepts are not filled yet (concept ids 0): map two source codes onto the
     # tiny vocabulary above, as a vocabulary load would.
     con = node.warehouse._con

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from alembic import command
@@ -48,10 +49,15 @@ def _config(conn: Connection, tables: Sequence[MetaData] = ()) -> Config:
     return config
 
 
+@cache
+def _script() -> ScriptDirectory:
+    """The revisions shipped with the package, read (and compiled by Alembic) once per process."""
+    return ScriptDirectory.from_config(_config(None))  # type: ignore[arg-type]
+
+
 def head() -> str:
     """The newest revision this code knows."""
-    script = ScriptDirectory.from_config(_config(None))  # type: ignore[arg-type]
-    found = script.get_current_head()
+    found = _script().get_current_head()
     assert found is not None  # the package ships its revisions
     return found
 
@@ -84,7 +90,7 @@ def upgrade(
         if before is None and to == "head" and not inspect(conn).get_table_names():
             for metadata in tables:
                 metadata.create_all(conn)
-            command.stamp(_config(conn, tables), "head")
+            MigrationContext.configure(conn).stamp(_script(), "head")
             return None
         command.upgrade(_config(conn, tables), to)
     done = Upgrade(before, newest)
@@ -145,8 +151,7 @@ def _migrating(engine: Engine) -> Iterator[Connection]:
 
 def _check_known(at: str | None) -> None:
     """Refuse a store newer than this code (a downgrade of the software, not of the store)."""
-    script = ScriptDirectory.from_config(_config(None))  # type: ignore[arg-type]
-    if at is not None and at not in {r.revision for r in script.walk_revisions()}:
+    if at is not None and at not in {r.revision for r in _script().walk_revisions()}:
         raise MigrationError(
             f"the governance store is at revision {at}, which this version of Socle does not "
             "know: it was upgraded by a newer Socle. Run that version, or restore a backup."

@@ -80,8 +80,10 @@ class Warehouse:
         except duckdb.Error as exc:
             raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
         if not read_only:
+            self._con.execute("BEGIN")  # one commit for the whole schema, not one per table
             for statement in ddl():
                 self._con.execute(statement)
+            self._con.execute("COMMIT")
         self._write_lock = threading.RLock()  # one load, vocabulary or re-key at a time
         self._cursor_lock = threading.Lock()
         self._factory = self._con.cursor()  # makes every other cursor, under _cursor_lock

@@ -1,6 +1,6 @@
 """Browser tests: one Chromium for the session, a live server per module on demo data.
 
-The demo (``socle.demo.run_demo``) runs once per test session into a home that each
+The demo (``socle demo``) runs once per test run (shared by the xdist workers) into a home that each
 module copies, so modules may change state without meeting each other. Each module
 gets its own ``socle`` app under uvicorn on a free loopback port (pytest-xdist safe);
 tests check the final state through that app's own node (database and audit log).
@@ -8,12 +8,13 @@ tests check the final state through that app's own node (database and audit log)
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,10 +24,10 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from socle.api import create_app
 from socle.config import Settings
-from socle.demo import bundled_sample, run_demo, source_patient_ids
+from socle.demo import bundled_sample, source_patient_ids
 from socle.node import Node
 from socle.web.accounts import Account, create_demo_accounts
-from tests.conftest import REPO
+from tests.conftest import REPO, built_once, socle_demo
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = REPO / "docs" / "guides" / "img"
@@ -41,18 +42,24 @@ class DemoHome:
 
 @pytest.fixture(scope="session")
 def demo_home(tmp_path_factory: pytest.TempPathFactory) -> DemoHome:
-    home = tmp_path_factory.mktemp("web-demo") / "home"
-    node = Node.open(Settings(home=home))
-    try:
-        sample = bundled_sample()
-        run_demo(node, sample)
-        sources = source_patient_ids(sample)
-        # A patient who did not object in the demo (objectors are every 8th), so their data
-        # reached the demo's approved project.
-        accounts = create_demo_accounts(node, sources[1])
-    finally:
-        node.close()
-    return DemoHome(home, {a.username: a for a in accounts})
+    """``socle demo``'s home with one account per role, built once per test run."""
+
+    def build(work: Path) -> None:
+        demo, run = socle_demo(tmp_path_factory)
+        assert run.returncode == 0, run.stderr
+        shutil.copytree(demo, work / "home")
+        node = Node.open(Settings(home=work / "home"))
+        try:
+            # A patient who did not object in the demo (objectors are every 8th), so their
+            # data reached the demo's approved project.
+            accounts = create_demo_accounts(node, source_patient_ids(bundled_sample())[1])
+        finally:
+            node.close()
+        (work / "accounts.json").write_text(json.dumps([asdict(a) for a in accounts]))
+
+    built = built_once(tmp_path_factory, "web-demo", build)
+    accounts = [Account(**a) for a in json.loads((built / "accounts.json").read_text())]
+    return DemoHome(built / "home", {a.username: a for a in accounts})
 
 
 @dataclass
