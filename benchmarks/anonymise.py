@@ -183,13 +183,15 @@ out = {}
 def risk(ev):
     r = ev.risk(confidence_level=0.95)
     return [round(r.value, 4), round(r.ci[0], 4), round(r.ci[1], 4)]
-so = SinglingOutEvaluator(ori, syn, control, n_attacks=attacks, n_cols=3, max_attempts=attacks * 50)
+so = SinglingOutEvaluator(ori=ori, syn=syn, control=control, n_attacks=attacks, n_cols=3,
+                          max_attempts=attacks * 50, seed=7)
 out["singling_out"] = risk(so.evaluate(mode="multivariate"))
 half = len(qis) // 2
-lk = LinkabilityEvaluator(ori, syn, control, n_attacks=attacks, aux_cols=(qis[:half], qis[half:]),
-                          n_neighbors=10)
+lk = LinkabilityEvaluator(ori=ori, syn=syn, control=control, n_attacks=attacks,
+                          aux_cols=(qis[:half], qis[half:]), n_neighbors=10)
 out["linkability"] = risk(lk.evaluate(n_jobs=1))
-inf = InferenceEvaluator(ori, syn, control, aux_cols=qis, secret=secret, n_attacks=attacks)
+inf = InferenceEvaluator(ori=ori, syn=syn, control=control, aux_cols=qis, secret=secret,
+                         n_attacks=attacks)
 out["inference"] = risk(inf.evaluate(n_jobs=1))
 print(json.dumps(out))
 """
