@@ -173,7 +173,7 @@ def run_anjana(data: pd.DataFrame, args: argparse.Namespace, socle_s: float) -> 
 
 def anjana_replay(
     data: pd.DataFrame, k: int, suppression: float
-) -> tuple[dict[str, int], int, float]:
+) -> tuple[dict[str, int], int, str]:
     """ANJANA 1.2's k_anonymity walk, replayed on Socle's fast node evaluation.
 
     ANJANA stops at the first node whose classes under k hold at most ``suppression`` of the
@@ -189,9 +189,13 @@ def anjana_replay(
     while True:
         e = evaluate(coded, tuple(node), target)
         cls, n = coded.classes(tuple(node), compact=True)
-        largest = np.bincount(cls, weights=coded.weight, minlength=n).max(initial=0)
-        if largest >= k and e.suppressed <= suppression * len(data):
-            return dict(zip(QIS, node, strict=True)), e.suppressed, e.loss
+        sizes = np.bincount(cls, weights=coded.weight, minlength=n).astype(np.int64)
+        if sizes.max(initial=0) >= k and e.suppressed <= suppression * len(data):
+            kept = sizes[sizes >= k]
+            dm = int((kept**2).sum()) + e.suppressed * len(data)
+            cavg = kept.sum() / (len(kept) * kept.min())
+            figures = f"loss (NCP) {e.loss:.4f}  DM {dm:.4g}  C_avg {cavg:.2f}"
+            return dict(zip(QIS, node, strict=True)), e.suppressed, figures
         if not open_:
             raise RuntimeError("ANJANA would give up")
         qi = max(open_, key=lambda i: (coded.cardinality(i, node[i]), -i))
@@ -288,9 +292,9 @@ def main() -> int:
     check = ncp(data, ours.data, levels_of(data, ours.data))
     assert abs(check - ours.loss) < 1e-6, (check, ours.loss)  # the two NCPs are the same metric
 
-    levels, suppressed, loss = anjana_replay(data, args.k, args.suppression)
-    print(f"  ANJANA's walk replayed: loss (NCP) {loss:.4f}  suppressed {suppressed:,}  "
-          f"levels {levels}", flush=True)  # fmt: skip
+    levels, suppressed, figures = anjana_replay(data, args.k, args.suppression)
+    print(f"  ANJANA's walk replayed: {figures}  suppressed {suppressed:,}  levels {levels}",
+          flush=True)  # fmt: skip
     if args.no_anjana:
         pass
     elif args.anjana_python.exists():
