@@ -104,6 +104,8 @@ def test_extract_of_the_grant_leaves_generalised_after_two_checkers(loaded_all: 
     [item] = req.items
     checks = {c["name"]: c["status"] for c in item.checks}
     assert checks["k_anonymity"] == checks["l_diversity"] == checks["t_closeness"] == "pass"
+    [suppression] = [c["reason"] for c in item.checks if c["name"] == "suppression"]
+    assert "information loss (NCP)" in suppression and "least of 10 generalisations" in suppression
     assert req.folder is None  # nothing written before the checkers approve
     [event] = [e for e in node.audit.events("release.request") if e.object == req.id]
     assert event.role == "principal_investigator"

@@ -391,7 +391,9 @@ def check_extract(extract: AnonymisedExtract, policy: ReleasePolicy) -> list[Che
              f"a class's distribution is t={v.t:.3f} from the extract's, above {t:g}"),
         Check("suppression", "pass" if share <= policy.extract_max_suppression + 1e-12 else "fail",
               f"{extract.suppressed} of {extract.records} records suppressed ({share:.1%}, policy "
-              f"{policy.extract_max_suppression:.0%}); information loss (NCP) {extract.loss:.3f}",
+              f"{policy.extract_max_suppression:.0%}); information loss (NCP) {extract.loss:.3f}, "
+              f"least of {extract.generalisations:,} generalisations ({extract.evaluated:,} "
+              f"evaluated, the rest pruned)",
               extract.suppressed, False, "Socle release policy"),
         Check("reidentification_risk", "pass" if v.at_risk == 0 else "review",
               f"prosecutor risk highest {v.prosecutor_max:.3f}, mean {v.prosecutor_mean:.3f} "

@@ -35,6 +35,8 @@ class AnonymisedExtract:
     records: int  # before suppression
     suppressed: int
     loss: float  # normalised certainty penalty, 0 (nothing lost) .. 1
+    generalisations: int = 0  # combinations of levels in the lattice searched
+    evaluated: int = 0  # of which evaluated on the records (the rest pruned)
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(list(self.rows), columns=list(self.columns))
@@ -77,7 +79,8 @@ def anonymised_extract(
     )
     return AnonymisedExtract(
         tuple(map(str, frame.columns)), rows, dict(quasi_identifiers), tuple(sensitive),
-        done.levels, done.records, done.suppressed, round(done.loss, 4),
+        done.levels, done.records, done.suppressed, round(done.loss, 4), done.nodes,
+        done.nodes_evaluated,
     )  # fmt: skip
 
 
