@@ -237,3 +237,43 @@ def test_every_shipped_definition_compiles_through_the_checkpoint(node: Node) ->
         assert data.X.shape[1] == len(d.feature_names), d.id
         if d.status == "demo":
             assert int(data.y.sum()) >= 10, f"{d.id} must train on the demo sample"
+
+
+def test_the_observatory_publishes_open_drift_alerts_as_a_count_only(node: Node) -> None:
+    from socle.observatory.live import model_ref
+
+    model_id = _fresh_model(node)
+    deploy(node, model_id)
+    with node.workspace.session(node.grant_id, "model_training", actor="researcher") as ws:  # type: ignore[attr-defined]
+        data = build_training_set(ws)
+    for k in range(len(data.y)):
+        inputs = {f: (None if np.isnan(v) else float(v) + (15.0 if f == "age" else 0.0))
+                  for f, v in zip(data.feature_names, data.X[k], strict=True)}  # fmt: skip
+        node.guarantee.predict(model_id, f"d{k}", inputs, clinician="dr", care_context="c")
+    report = node.monitoring.report(model_id, actor=COLLEGE_MEMBER, role="college_member")
+    drift = [a for a in report.alerts if a.kind in ("input_drift", "prediction_drift")]
+    assert drift
+    live = node.observatory.live
+    live.sync_models()
+    live.refresh()
+    entry = node.observatory.registry.by_ref(model_ref(model_id))
+    assert entry is not None
+    [figures] = live.figures([entry.id]).values()
+    assert figures.drift_alerts == len(drift) and figures.suspended is False
+    published = figures.model_dump_json()
+    assert "age" not in published and "PSI" not in published  # no feature, value or message
+
+    node.college.decide(model_id, "suspend", actor=COLLEGE_MEMBER, reason="age drift")
+    live.refresh()
+    [after] = live.figures([entry.id]).values()
+    assert after.drift_alerts == 0 and after.suspended is True  # reviewed: the alerts closed
+    assert [h.drift_alerts for h in live.history(entry.id)][-2:] == [len(drift), 0]
+
+
+def test_drift_alerts_of_a_model_with_few_predictions_stay_unknown() -> None:
+    from socle.observatory.live import checked_figures
+
+    few = checked_figures("2026-01-01", 9, 0, 9, 0, 10, 5, drift_alerts=1, suspended=False)
+    assert few.drift_alerts is None and few.predictions is None
+    many = checked_figures("2026-01-01", 60, 0, 60, 0, 10, 5, drift_alerts=2)
+    assert many.drift_alerts == 2

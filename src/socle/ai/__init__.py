@@ -17,6 +17,7 @@ from socle.ai.definitions import (
 )
 from socle.ai.lineage import Link, code_sha256, trace_model, training_set_sha256
 from socle.ai.metrics import auroc
+from socle.ai.outcome import OUTCOME_COLUMNS, outcome_sql
 from socle.ai.reference import bin_shares
 from socle.ai.registry import (
     TABLES,
@@ -40,6 +41,7 @@ from socle.ai.training import (
 __all__ = [
     "DEFAULT_DEFINITION",
     "FEATURES",
+    "OUTCOME_COLUMNS",
     "STAGES",
     "TABLES",
     "TARGET_LABEL",
@@ -69,6 +71,7 @@ __all__ = [
     "load_definitions",
     "make_pipeline",
     "needs",
+    "outcome_sql",
     "trace_model",
     "training_set_sha256",
 ]
