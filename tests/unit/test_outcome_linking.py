@@ -14,6 +14,7 @@ from socle.consent import ConsentEvent
 from socle.guarantee import OUTCOME_PURPOSE, Monitoring, load_monitoring_policy
 from socle.node import Node
 from socle.roles import Role
+from tests.cli import socle
 from tests.conftest import SAMPLE
 from tests.fhirdata import encounter, write_bundle
 from tests.helpers import COLLEGE_MEMBER, approved_grant, deploy, today
@@ -120,6 +121,8 @@ def test_a_later_load_links_outcomes_once_from_the_models_definition(
 
 
 def test_linking_reads_nothing_when_no_prediction_awaits_an_outcome(tmp_path: Path) -> None:
+    run = socle("guarantee", "link-outcomes", home=tmp_path)
+    assert run.returncode == 0 and "0 predictions awaiting an outcome: 0 linked" in run.stdout
     n = Node.open(Settings(home=tmp_path))
     try:
         assert n.outcomes.link().examined == 0
