@@ -136,6 +136,29 @@ def test_prediction_explanation_equals_shap_linear_explainer(node: Node) -> None
     assert list(explain(pipeline, x).values()) == pytest.approx(list(values), abs=1e-4)
 
 
+def test_the_closed_form_score_and_explanation_equal_the_pipeline_and_shap(node: Node) -> None:
+    """What a prediction returns is predict_proba and LinearExplainer's SHAP values, row by row,
+    missing inputs included (filled as the pipeline's imputer fills them)."""
+    import shap
+
+    model_id = node.model_id  # type: ignore[attr-defined]
+    pipeline, features = node.models.load(model_id), node.models.info(model_id).features
+    scorer = node.models.scorer(model_id)
+    with node.workspace.session(node.grant_id, "model_training", actor="researcher") as ws:  # type: ignore[attr-defined]
+        X = build_training_set(ws).X
+    assert np.isnan(X).any()
+    explainer = shap.LinearExplainer(pipeline[-1], np.zeros((1, len(features))))
+    shap_values = explainer.shap_values(pipeline[:-1].transform(X))
+    probabilities = pipeline.predict_proba(X)[:, 1]
+    for x, expected, values in zip(X, probabilities, shap_values, strict=True):
+        inputs = {f: None if np.isnan(v) else float(v) for f, v in zip(features, x, strict=True)}
+        score, why = scorer.score(inputs)
+        assert score == pytest.approx(expected, abs=1e-12)
+        assert list(why.values()) == pytest.approx(list(values), abs=1e-4)
+        assert why == explain(pipeline, x, features)
+    assert node.models.scorer(model_id) is scorer  # built once per artefact version
+
+
 def test_decisions_carry_versions_reasons_and_leave_as_fhir(node: Node) -> None:
     model_id = _fresh_model(node)
     deploy(node, model_id)

@@ -27,6 +27,7 @@ from socle.ai.registry import (
     TrainedModel,
     Transition,
 )
+from socle.ai.scoring import LinearScorer
 from socle.ai.stages import STAGES, ModelSuspendedError, StageError
 from socle.ai.training import (
     Evaluation,
@@ -47,6 +48,7 @@ __all__ = [
     "TARGET_LABEL",
     "DefinitionError",
     "Evaluation",
+    "LinearScorer",
     "Link",
     "ModelDefinition",
     "ModelError",

@@ -22,6 +22,7 @@ from socle.ai.dataset import FEATURES, build_training_set
 from socle.ai.definitions import DEFAULT_DEFINITION, ModelDefinition, definition
 from socle.ai.lineage import code_sha256, library_versions, lineage_summary, training_set_sha256
 from socle.ai.reference import reference_profile
+from socle.ai.scoring import LinearScorer
 from socle.ai.stages import ModelSuspendedError, StageError, check_transition
 from socle.ai.training import (
     Evaluation,
@@ -158,6 +159,7 @@ class ModelRegistry:
         self.rules = rules or TrainingRules()
         self.policy, self.governance = policy, governance
         self._loaded: dict[tuple[str, str], Pipeline] = {}
+        self._scorers: dict[tuple[str, str], LinearScorer] = {}
 
     # -- registration ---------------------------------------------------------------
 
@@ -399,6 +401,15 @@ class ModelRegistry:
                 self.models_dir / model_id / "model.skops", info.artifact_sha256, model_id
             )
         return self._loaded[key]
+
+    def scorer(self, model_id: str, info: ModelInfo | None = None) -> LinearScorer:
+        """The model in closed form (score and SHAP values of one patient), built once per
+        artefact version from the hash-checked pipeline."""
+        info = info or self.info(model_id)
+        key = (model_id, info.artifact_sha256)
+        if key not in self._scorers:
+            self._scorers[key] = LinearScorer.of(self.load(model_id, info), info.features)
+        return self._scorers[key]
 
     def info(self, model_id: str) -> ModelInfo:
         """The model's version, stage and restrictions, read fresh (one query)."""

@@ -16,11 +16,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-import numpy as np
 import orjson
 from sqlalchemy import Boolean, Column, Engine, Float, MetaData, String, Table, Text, func, select
 
-from socle.ai import ModelRegistry, explain
+from socle.ai import ModelRegistry
 from socle.audit import AuditLog
 from socle.guarantee.reasons import GuaranteeError, reason_taxonomy
 from socle.roles import Role
@@ -119,28 +118,23 @@ class HumanGuarantee:
         care_context: str,
     ) -> Prediction:
         """Score one patient with a deployed model; stored as pending a clinician's decision."""
-        info = self.models.ready_for_care(model_id, care_context)
+        info = self.models.ready_for_care(model_id, care_context)  # one query: stage is fresh
         missing = [f for f in info.features if f not in inputs]
         if missing:
             raise GuaranteeError(f"prediction inputs lack {', '.join(missing)}")
-        pipeline = self.models.load(model_id, info)
-        x = np.array(
-            [np.nan if inputs[f] is None else inputs[f] for f in info.features], dtype=float
-        )
-        score = float(pipeline.predict_proba(x.reshape(1, -1))[0, 1])
-        why = explain(pipeline, x, info.features)
-        pred_id = "pred-" + uuid.uuid4().hex[:10]
         kept = {f: inputs[f] for f in info.features}
+        score, why = self.models.scorer(model_id, info).score(kept)
+        pred_id = "pred-" + uuid.uuid4().hex[:10]
         now = _now().isoformat(timespec="milliseconds")
-        with self.engine.begin() as conn:
-            conn.execute(
-                prediction.insert().values(
-                    id=pred_id, model_id=model_id, patient=patient, care_context=care_context,
-                    requested_by=clinician, inputs=orjson.dumps(kept).decode(), score=score,
-                    explanation=orjson.dumps(why).decode(), status="pending", created_at=now,
-                    model_version=info.label, notice_version=info.notice_sha256,
-                )
-            )  # fmt: skip
+        with self.engine.begin() as conn:  # the prediction and its audit event: one transaction
+            conn.execute(prediction.insert(), {
+                "id": pred_id, "model_id": model_id, "patient": patient,
+                "care_context": care_context, "requested_by": clinician,
+                "inputs": orjson.dumps(kept).decode(), "score": score,
+                "explanation": orjson.dumps(why).decode(), "status": "pending",
+                "created_at": now, "model_version": info.label,
+                "notice_version": info.notice_sha256,
+            })  # fmt: skip
             self.audit.append(
                 conn, actor=clinician, role=Role.CLINICIAN, action="prediction.create",
                 object=pred_id, purpose="care",
