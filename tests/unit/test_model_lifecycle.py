@@ -247,6 +247,41 @@ def test_a_model_trained_elsewhere_is_registered_with_its_lineage(
     assert trace_model(model_id, node.audit.events())[0].kind == "model"
 
 
+def test_a_federated_model_is_registered_with_its_study_sites_and_rounds_and_predicts(
+    node: Node,
+) -> None:
+    from socle.ai import FederatedTraining, ModelError, pipeline_from_weights
+
+    weights, means, stds = [0.8, 0.1, 0.4, 0.5, 0.3], [50.0, 0.5, 28.0, 125.0, 95.0], [15.0, 0.5, 5.0, 15.0, 20.0]  # fmt: skip
+    federation = FederatedTraining("study-1", ("site-a", "site-b", "site-c"), rounds=5,
+                                   per_round=({"round": 1, "answered": 3},))  # fmt: skip
+    model_id = node.models.register_external(
+        pipeline_from_weights(weights, -1.5, means, stds), definition_id="hypertension-5y",
+        grant_id=node.grant_id, purpose="research", training_set_sha256="c" * 64,  # type: ignore[attr-defined]
+        code_sha256="d" * 64, parameters={"mu": 0.0}, report={}, source="federation",
+        actor="researcher", role="researcher", job="study-1/run-1", federation=federation,
+        training_set={"persons": 1200, "rows": 5400, "events": 300},
+    )  # fmt: skip
+    lineage = node.models.lineage(model_id)
+    assert lineage["federation"]["sites"] == ["site-a", "site-b", "site-c"]
+    assert lineage["federation"]["rounds"] == 5 and lineage["training_set"]["persons"] == 1200
+    [event] = [e for e in node.audit.events("model.register") if e.object == model_id]
+    assert event.details["federation"] == {"study": "study-1", "sites": ["site-a", "site-b",
+                                           "site-c"], "rounds": 5, "strategy": "FedAvg"}  # fmt: skip
+    assert "study-1" in node.models.document(model_id, "card").read_text()
+    deploy(node, model_id)
+    p = node.guarantee.predict(model_id, "t", INPUTS, clinician="dr", care_context="c")
+    z = (np.array([INPUTS[f] for f in node.models.info(model_id).features]) - means) / stds
+    assert p.score == pytest.approx(1 / (1 + np.exp(-(z @ weights - 1.5))), abs=1e-12)
+    with pytest.raises(ModelError, match="does not have the 5 inputs"):
+        node.models.register_external(
+            pipeline_from_weights(weights[:3], 0.0, means[:3], stds[:3]),
+            definition_id="hypertension-5y", grant_id="g", purpose="research",
+            training_set_sha256="", code_sha256="", parameters={}, report={}, source="f",
+            actor="researcher", role="researcher",
+        )  # fmt: skip
+
+
 def test_every_shipped_definition_compiles_through_the_checkpoint(node: Node) -> None:
     """The seed use cases are definitions, not code: each builds through the grant's views."""
     from socle.ai import load_definitions

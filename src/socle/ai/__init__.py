@@ -21,13 +21,14 @@ from socle.ai.outcome import OUTCOME_COLUMNS, outcome_sql
 from socle.ai.reference import bin_shares
 from socle.ai.registry import (
     TABLES,
+    FederatedTraining,
     ModelInfo,
     ModelRegistry,
     RegisteredModel,
     TrainedModel,
     Transition,
 )
-from socle.ai.scoring import LinearScorer
+from socle.ai.scoring import LinearScorer, pipeline_from_weights
 from socle.ai.stages import STAGES, ModelSuspendedError, StageError
 from socle.ai.training import (
     Evaluation,
@@ -48,6 +49,7 @@ __all__ = [
     "TARGET_LABEL",
     "DefinitionError",
     "Evaluation",
+    "FederatedTraining",
     "LinearScorer",
     "Link",
     "ModelDefinition",
@@ -74,6 +76,7 @@ __all__ = [
     "make_pipeline",
     "needs",
     "outcome_sql",
+    "pipeline_from_weights",
     "trace_model",
     "training_set_sha256",
 ]

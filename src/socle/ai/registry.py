@@ -136,6 +136,22 @@ class Transition:
 
 
 @dataclass(frozen=True)
+class FederatedTraining:
+    """Where a federated model was trained: the study, the sites that took part (names or
+    their grants), the rounds and the strategy; kept in its lineage and registration event."""
+
+    study_id: str
+    sites: tuple[str, ...]
+    rounds: int
+    strategy: str = "FedAvg"
+    per_round: tuple[dict[str, Any], ...] = ()  # counts and bytes of each round, no rows
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"study": self.study_id, "sites": list(self.sites), "rounds": self.rounds,
+                "strategy": self.strategy, "per_round": [dict(r) for r in self.per_round]}  # fmt: skip
+
+
+@dataclass(frozen=True)
 class TrainedModel:
     id: str
     evaluation: Evaluation
@@ -233,16 +249,22 @@ class ModelRegistry:
         role: str,
         job: str | None = None,
         reference: dict[str, Any] | None = None,
+        federation: FederatedTraining | None = None,
+        training_set: dict[str, int] | None = None,
     ) -> str:
         """Register a model trained elsewhere (e.g. federated learning) with its lineage.
 
         ``report`` holds figures already checked by the caller's own output
-        checks (e.g. aggregated across sites); the model starts in development
-        and follows the same stages and documents as one trained here.
+        checks (e.g. aggregated across sites), ``training_set`` counts already
+        disclosed (persons, rows, events); ``federation`` names the study, sites and
+        rounds. The pipeline must score the definition's inputs (see
+        :func:`~socle.ai.pipeline_from_weights`); the model starts in development and
+        follows the same stages and documents as one trained here.
         """
         from socle.ai.documents import write_documents
 
         task = definition(definition_id)
+        LinearScorer.of(pipeline, task.feature_names)  # refuses what could never predict
         model_id = "model-" + uuid.uuid4().hex[:8]
         folder = self.models_dir / model_id
         folder.mkdir(parents=True, exist_ok=True)
@@ -255,6 +277,10 @@ class ModelRegistry:
             "artifact_sha256": artifacts.save(pipeline, artifact), "trained_by": actor,
             "trained_at": _now(), "job": job,
         }  # fmt: skip
+        if federation is not None:
+            lineage["federation"] = federation.as_dict()
+        if training_set is not None:
+            lineage["training_set"] = dict(training_set)
         version = self._next_version(task.id)
         notice = write_documents(folder, model_id, version, task, lineage, report, self.rules)
         self._insert(model_id, task, version, grant_id, purpose, {}, artifact, notice, lineage,

@@ -11,7 +11,7 @@ from the hash-checked artefact; tests check it against ``predict_proba`` and SHA
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -62,3 +62,25 @@ class LinearScorer:
             f: round(c, 4) for f, c in zip(self.features, contributions.tolist(), strict=True)
         }
         return float(probability), explanation
+
+
+def pipeline_from_weights(
+    coefficients: Sequence[float], intercept: float, means: Sequence[float], stds: Sequence[float]
+) -> Pipeline:
+    """The fitted pipeline of a logistic regression trained elsewhere on standardised inputs
+    (missing values filled with ``means``), e.g. by federated averaging across sites.
+
+    It scores exactly as ``sigmoid(((fill(x) - means) / stds) @ coefficients + intercept)``
+    and is saved as a skops artefact like a model trained here.
+    """
+    from socle.ai.training import make_pipeline
+
+    m, s, w = (np.asarray(v, dtype=float) for v in (means, stds, coefficients))
+    if not m.shape == s.shape == w.shape or m.ndim != 1 or np.any(s <= 0):
+        raise ModelError("weights, means and standard deviations: one positive value per input")
+    pipeline = make_pipeline().fit(np.vstack([m - s, m + s]), np.array([0, 1]))
+    impute, scale, model = (pipeline.named_steps[k] for k in ("impute", "scale", "model"))
+    impute.statistics_ = m.copy()
+    scale.mean_, scale.scale_, scale.var_ = m.copy(), s.copy(), s**2
+    model.coef_, model.intercept_ = w.reshape(1, -1), np.array([float(intercept)])
+    return pipeline
