@@ -57,8 +57,18 @@ def run_guarantee(
     done("registry", f"{model_id} ({info.label}): development → validated (committee) → "
          f"deployed (college); lineage and audit: `socle audit trace {model_id}`")  # fmt: skip
 
+    task = definition(info.definition_id)
     with node.workspace.session(grant_id, "model_training", actor=researcher) as ws:
-        data = build_training_set(ws, definition(info.definition_id))
+        data = build_training_set(ws, task)
+        had = (
+            ws.query(
+                "SELECT DISTINCT person_id FROM scoped_condition_occurrence "
+                "WHERE condition_source_value IN (SELECT unnest(?::VARCHAR[]))",
+                [list(task.outcome_codes)],
+            )
+            .column(0)
+            .to_pylist()
+        )  # already had the outcome: outside the target population now
     # The clinic knows its patients by their hospital id; it sends the pseudonym token.
     patients = {node.pseudo.id("Patient", source): (token, source)
                 for token, source in node.vault.source_ids().items()}  # fmt: skip
@@ -100,7 +110,8 @@ def run_guarantee(
          fhir, r5)  # fmt: skip
 
     # A later load brings five years of follow-up: outcomes are linked as it completes.
-    links = _later_load(node, made, folder=node.settings.home / "incoming" / "follow-up")
+    prior = {patients[int(p)][1] for p in had if int(p) in patients}
+    links = _later_load(node, made, prior, folder=node.settings.home / "incoming" / "follow-up")
     calibration = node.monitoring.report(model_id, actor=COLLEGE[1], role="college_member")
     cal = calibration.calibration or {}
     done("outcomes",
@@ -134,24 +145,32 @@ def run_guarantee(
     return first.id, pending.id
 
 
-def _later_load(node: Node, made: list[tuple[Prediction, str]], folder: Path) -> dict[str, int]:
+def _later_load(
+    node: Node, made: list[tuple[Prediction, str]], prior: set[str], folder: Path
+) -> dict[str, int]:
     """Write and load the follow-up of the scored patients, as the hospital would send it five
-    years on: a visit after the time at risk for each, and for some the first record of
-    hypertension (drawn from the model's own risk: a well-calibrated world). Returns the
-    counts of the outcome linking that ran when the load completed."""
+    years on: a visit after the time at risk for each and, for the highest-risk patients who
+    did not have it yet, the first record of hypertension — as many predictions with the event
+    as the scores expect (a well-calibrated, discriminating world). Returns the counts of the
+    outcome linking that ran when the load completed."""
     rng = np.random.default_rng(11)
     day = datetime.now(UTC).date()
     risk: dict[str, list[float]] = {}
     for p, source in made:
         risk.setdefault(source, []).append(p.score)
+    expected = sum(sum(v) for s, v in risk.items() if s not in prior)
+    events: set[str] = set()
+    for source, scores in sorted(risk.items(), key=lambda kv: -float(np.mean(kv[1]))):
+        if source not in prior and sum(len(risk[s]) for s in events) + len(scores) / 2 <= expected:
+            events.add(source)
     resources: list[dict[str, Any]] = []
-    for k, (source, scores) in enumerate(sorted(risk.items())):
+    for k, source in enumerate(sorted(risk)):
         subject = {"reference": f"Patient/{source}"}
         seen = (day + timedelta(days=FOLLOW_UP_DAYS)).isoformat()
         resources.append({"resourceType": "Encounter", "id": f"follow-up-{k}", "status":
                           "finished", "class": {"code": "AMB"}, "subject": subject,
                           "period": {"start": f"{seen}T09:00:00Z", "end": f"{seen}T09:30:00Z"}})  # fmt: skip
-        if rng.random() < float(np.mean(scores)):
+        if source in events:
             onset = (day + timedelta(days=int(rng.integers(30, 1800)))).isoformat()
             resources.append({"resourceType": "Condition", "id": f"follow-up-htn-{k}",
                               "subject": subject, "onsetDateTime": f"{onset}T10:00:00Z",

@@ -236,7 +236,7 @@ def test_the_demo_model_was_deployed_by_decision_then_suspended_after_drift(
             if not p.name.endswith("-r5.json")]  # fmt: skip
     bundle = r4.read_text()
     assert '"Provenance"' in bundle and '"Basic"' in bundle
-    patients = set(re.findall(r'"pseudonym",\s*"value":\s*"([^"]+)"', bundle))
+    patients = set(re.findall(r'pseudonym",\s*"value":\s*"([^"]+)"', bundle))
     assert patients and all(re.fullmatch("[0-9a-f]{32}", p) for p in patients)  # tokens only
     assert next((demo_home / "reports").glob("college-review-*.html")).stat().st_size > 1000
 
