@@ -71,8 +71,11 @@ class OutcomeLinker:
         by_model: dict[str, list[tuple[str, str, date]]] = defaultdict(list)
         index = {pid: day for pid, _, _, day in waiting}  # the prediction's own (real) day
         unknown = 0
+        offsets: dict[str, int | None] = {}  # one vault read per person, not per prediction
         for pid, model_id, token, day in waiting:
-            offset = self.date_offset(token)
+            if token not in offsets:
+                offsets[token] = self.date_offset(token)
+            offset = offsets[token]
             if offset is None:
                 unknown += 1
                 continue
