@@ -160,9 +160,13 @@ def _later_load(
         risk.setdefault(source, []).append(p.score)
     expected = sum(sum(v) for s, v in risk.items() if s not in prior)
     events: set[str] = set()
+    with_event = 0  # predictions whose patient has the event: brought closest to ``expected``
     for source, scores in sorted(risk.items(), key=lambda kv: -float(np.mean(kv[1]))):
-        if source not in prior and sum(len(risk[s]) for s in events) + len(scores) / 2 <= expected:
+        if source not in prior and abs(with_event + len(scores) - expected) < abs(
+            with_event - expected
+        ):
             events.add(source)
+            with_event += len(scores)
     resources: list[dict[str, Any]] = []
     for k, source in enumerate(sorted(risk)):
         subject = {"reference": f"Patient/{source}"}
