@@ -1,19 +1,23 @@
 """Human guarantee: prediction latency with its explanation, and monitoring at volume.
 
 1. ``HumanGuarantee.predict`` on a deployed model of the bundled sample: stage and
-   restriction check, skops model (cached), score, SHAP explanation, stored as pending
-   with its audit event. Baseline in the same run: the bare ``predict_proba`` of one row.
-   Goal: p95 < 50 ms.
+   restriction check, closed-form score and SHAP explanation (built once per artefact
+   version from the hash-checked skops model), stored as pending with its audit event in
+   one transaction. Baselines in the same run: the bare ``predict_proba`` of one row, the
+   computation without storing, and one audited write alone (the floor a durable, audited
+   prediction cannot go below). Goal: p95 < 50 ms.
 2. ``Monitoring.report`` over 100,000 stored predictions (inputs drawn from the training
    set, a third decided by two clinicians, 5,000 with outcomes): drift per input and on
    scores, override rates per model/clinician/reason, calibration in practice, alerts.
    Baseline: reading the same rows from the store. Goal: < 10 s.
 
-``python benchmarks/guarantee.py [N_PREDICTIONS]`` (default 100000).
+``python benchmarks/guarantee.py [N_PREDICTIONS] [--latency-only] [--normal-sync]`` (default
+100000; ``--normal-sync``: the node's ``SOCLE_SQLITE_SYNCHRONOUS=normal``).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 import time
@@ -25,7 +29,7 @@ import numpy as np
 import orjson
 from sqlalchemy import select
 
-from socle.ai import build_training_set, explain
+from socle.ai import build_training_set
 from socle.config import Settings
 from socle.guarantee.service import outcome, prediction
 from socle.node import Node
@@ -49,9 +53,12 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def main() -> int:
-    total = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    total = int(args[0]) if args else 100_000
+    sync = "normal" if "--normal-sync" in sys.argv else "full"
+    latency_only = "--latency-only" in sys.argv
     with tempfile.TemporaryDirectory() as home:
-        node = Node.open(Settings(home=Path(home)))
+        node = Node.open(Settings(home=Path(home), sqlite_synchronous=sync))
         node.load(SAMPLE, actor="steward")
         grant = approved_grant(node, variables=VARIABLES, output_types=("model_training",))
         model_id = node.models.train(node.workspace, grant, actor="researcher").id
@@ -67,25 +74,30 @@ def main() -> int:
             t = time.perf_counter()
             pipeline.predict_proba(x.reshape(1, -1))
             base.append(time.perf_counter() - t)
-        compute = []
-        names = node.models.info(model_id).features
-        for x in data.X[:300]:
-            t = time.perf_counter()
-            node.models.ready_for_care(model_id, "clinic")
-            pipeline.predict_proba(x.reshape(1, -1))
-            explain(pipeline, x, names)
-            compute.append(time.perf_counter() - t)
-        latencies = []
+        compute, floor, latencies = [], [], []
         for k in range(300):
+            t = time.perf_counter()
+            info = node.models.ready_for_care(model_id, "clinic")
+            node.models.scorer(model_id, info).score(rows[k % len(rows)])
+            compute.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            node.audit.record(actor="dr.a", role="clinician", action="bench.write",
+                              object=f"bench-{k}", details={"model": model_id})  # fmt: skip
+            floor.append(time.perf_counter() - t)
             t = time.perf_counter()
             node.guarantee.predict(model_id, f"bench-{k}", rows[k % len(rows)],
                                    clinician="dr.a", care_context="clinic")  # fmt: skip
             latencies.append(time.perf_counter() - t)
         p50, p95, b95 = percentile(latencies, 50), percentile(latencies, 95), percentile(base, 95)
-        c95 = percentile(compute, 95)
-        print(f"predict + explanation + store + audit: p50 {p50:.1f} ms, p95 {p95:.1f} ms "
-              f"(goal < 50 ms); bare predict_proba p95 {b95:.2f} ms ({p95 / b95:.0f}x); "
-              f"stage check + score + SHAP without storing p95 {c95:.2f} ms")  # fmt: skip
+        c95, f95 = percentile(compute, 95), percentile(floor, 95)
+        print(f"[sqlite synchronous={sync}, load average {os.getloadavg()[0]:.1f}] "
+              f"predict + explanation + store + audit: p50 {p50:.1f} ms, p95 {p95:.1f} ms "
+              f"(goal < 50 ms); bare predict_proba p95 {b95:.2f} ms; stage check + closed-form "
+              f"score + SHAP p95 {c95:.2f} ms; one audited write alone p95 {f95:.1f} ms "
+              f"({p95 / f95:.2f}x)")  # fmt: skip
+        if latency_only:
+            node.close()
+            return 0
 
         rng = np.random.default_rng(0)
         picks = rng.integers(0, len(rows), total)

@@ -29,7 +29,7 @@ from socle.catalog import Catalog
 from socle.config import Settings
 from socle.consent import ConsentRegistry, ConsentService, Taxonomy, load_taxonomy
 from socle.governance import Governance
-from socle.guarantee import College, HumanGuarantee, Monitoring
+from socle.guarantee import College, HumanGuarantee, Monitoring, OutcomeLinker
 from socle.ingest import (
     BulkSummary,
     KeyRotationError,
@@ -42,7 +42,7 @@ from socle.ingest import (
     rotate_pseudonym_key,
 )
 from socle.observatory import Observatory
-from socle.privacy import DateShift, IdentityVault, Pseudonymizer, key_provider
+from socle.privacy import DateShift, IdentityVault, Pseudonymizer, VaultError, key_provider
 from socle.quality import QualityReport, build_report
 from socle.release import ReleaseDesk, load_policy
 from socle.roles import Role
@@ -114,6 +114,7 @@ class Node:
     monitoring: Monitoring
     college: College
     consents: ConsentService = field(init=False)  # the steward's and patients' operations
+    outcomes: OutcomeLinker = field(init=False)  # predictions' outcomes from later loads
 
     @classmethod
     def open(cls, settings: Settings) -> Node:
@@ -166,7 +167,7 @@ class Node:
             college = College(engine, audit, models, guarantee, monitoring)
             observatory = Observatory(
                 engine, audit, catalog, models, governance, guarantee,
-                threshold=threshold, rounding_base=rounding_base,
+                threshold=threshold, rounding_base=rounding_base, monitoring=monitoring,
             )  # fmt: skip
             node = cls(
                 settings, engine, audit, warehouse, pseudo, vault, taxonomy, catalog, consent,
@@ -176,6 +177,7 @@ class Node:
             node.consents = ConsentService(
                 consent, node.person_id, governance, workspace.population_includes
             )
+            node.outcomes = OutcomeLinker(guarantee, models, warehouse, consent, node.date_offset)
             opened.pop_all()  # the node owns them now: Node.close
         return node
 
@@ -202,6 +204,7 @@ class Node:
             actor=actor, role=Role.DATA_STEWARD, action="warehouse.load", object=summary.load_id,
             details={"files": summary.files, "persons": summary.persons, **summary.totals()},
         )  # fmt: skip
+        self.outcomes.link(trigger=summary.load_id)  # the load may answer pending outcomes
         return summary
 
     def load_vocabulary(
@@ -322,6 +325,15 @@ class Node:
         """The pseudonymous person id of a patient known to the vault (by source id)."""
         self.vault.pseudonym_for_source(source_patient_id)
         return self.pseudo.id("Patient", source_patient_id)
+
+    def date_offset(self, token: str) -> int | None:
+        """Days the warehouse moved back the dates of the person with this pseudonym token
+        (``None`` if the vault does not know it); read in process, never shown."""
+        try:
+            source_id = str(self.vault.get(token)["source_id"])
+        except (VaultError, KeyError):
+            return None
+        return self.dates.days(source_id)
 
     def close(self) -> None:
         self.vault.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -38,7 +39,7 @@ def _node(home: Path) -> Node:
 def test_demo_counts_reconcile(demo_home: Path) -> None:
     node = _node(demo_home)
     try:
-        [load] = list(node.audit.events("warehouse.load"))
+        load = next(node.audit.events("warehouse.load"))  # the sample (follow-up loads later)
         d = load.details
         assert d["read"] == d["loaded"] + d["quarantined"] + d["skipped"] > 30_000
         assert d["persons"] == 50
@@ -237,8 +238,27 @@ def test_the_demo_model_was_deployed_by_decision_then_suspended_after_drift(
     [r4] = [p for p in (demo_home / "reports").glob("fhir-decisions-*.json")
             if not p.name.endswith("-r5.json")]  # fmt: skip
     bundle = r4.read_text()
-    assert '"Provenance"' in bundle and '"Basic"' in bundle and "person-demo-" in bundle
+    assert '"Provenance"' in bundle and '"Basic"' in bundle
+    patients = set(re.findall(r'pseudonym",\s*"value":\s*"([^"]+)"', bundle))
+    assert patients and all(re.fullmatch("[0-9a-f]{32}", p) for p in patients)  # tokens only
     assert next((demo_home / "reports").glob("college-review-*.html")).stat().st_size > 1000
+
+
+def test_the_later_load_linked_outcomes_that_calibration_in_practice_reads(
+    demo_home: Path,
+) -> None:
+    node = _node(demo_home)
+    try:
+        [info] = node.models.models()
+        [run] = list(node.audit.events("guarantee.link_outcomes"))
+        assert run.actor == "socle" and run.role == "system" and run.details["recorded"] >= 20
+        linked = node.guarantee.outcomes(info.id)
+        assert len(linked) == run.details["recorded"]
+        assert {e.actor for e in node.audit.events("prediction.outcome")} == {"socle"}
+        minimum = node.monitoring.policy["calibration"]["min_outcomes"]
+        assert len(linked) >= minimum  # enough for the demo's calibration in practice
+    finally:
+        node.close()
 
 
 def test_demo_shows_one_note_before_and_after_to_the_steward_only(demo_home: Path) -> None:

@@ -135,6 +135,29 @@ def test_prediction_explanation_equals_shap_linear_explainer(node: Node) -> None
     assert list(explain(pipeline, x).values()) == pytest.approx(list(values), abs=1e-4)
 
 
+def test_the_closed_form_score_and_explanation_equal_the_pipeline_and_shap(node: Node) -> None:
+    """What a prediction returns is predict_proba and LinearExplainer's SHAP values, row by row,
+    missing inputs included (filled as the pipeline's imputer fills them)."""
+    import shap
+
+    model_id = node.model_id  # type: ignore[attr-defined]
+    pipeline, features = node.models.load(model_id), node.models.info(model_id).features
+    scorer = node.models.scorer(model_id)
+    with node.workspace.session(node.grant_id, "model_training", actor="researcher") as ws:  # type: ignore[attr-defined]
+        X = build_training_set(ws).X
+    assert np.isnan(X).any()
+    explainer = shap.LinearExplainer(pipeline[-1], np.zeros((1, len(features))))
+    shap_values = explainer.shap_values(pipeline[:-1].transform(X))
+    probabilities = pipeline.predict_proba(X)[:, 1]
+    for x, expected, values in zip(X, probabilities, shap_values, strict=True):
+        inputs = {f: None if np.isnan(v) else float(v) for f, v in zip(features, x, strict=True)}
+        score, why = scorer.score(inputs)
+        assert score == pytest.approx(expected, abs=1e-12)
+        assert list(why.values()) == pytest.approx(list(values), abs=1e-4)
+        assert why == explain(pipeline, x, features)
+    assert node.models.scorer(model_id) is scorer  # built once per artefact version
+
+
 def test_decisions_carry_versions_reasons_and_leave_as_fhir(node: Node) -> None:
     model_id = _fresh_model(node)
     deploy(node, model_id)
@@ -223,6 +246,41 @@ def test_a_model_trained_elsewhere_is_registered_with_its_lineage(
     assert trace_model(model_id, node.audit.events())[0].kind == "model"
 
 
+def test_a_federated_model_is_registered_with_its_study_sites_and_rounds_and_predicts(
+    node: Node,
+) -> None:
+    from socle.ai import FederatedTraining, ModelError, pipeline_from_weights
+
+    weights, means, stds = [0.8, 0.1, 0.4, 0.5, 0.3], [50.0, 0.5, 28.0, 125.0, 95.0], [15.0, 0.5, 5.0, 15.0, 20.0]  # fmt: skip
+    federation = FederatedTraining("study-1", ("site-a", "site-b", "site-c"), rounds=5,
+                                   per_round=({"round": 1, "answered": 3},))  # fmt: skip
+    model_id = node.models.register_external(
+        pipeline_from_weights(weights, -1.5, means, stds), definition_id="hypertension-5y",
+        grant_id=node.grant_id, purpose="research", training_set_sha256="c" * 64,  # type: ignore[attr-defined]
+        code_sha256="d" * 64, parameters={"mu": 0.0}, report={}, source="federation",
+        actor="researcher", role="researcher", job="study-1/run-1", federation=federation,
+        training_set={"persons": 1200, "rows": 5400, "events": 300},
+    )  # fmt: skip
+    lineage = node.models.lineage(model_id)
+    assert lineage["federation"]["sites"] == ["site-a", "site-b", "site-c"]
+    assert lineage["federation"]["rounds"] == 5 and lineage["training_set"]["persons"] == 1200
+    [event] = [e for e in node.audit.events("model.register") if e.object == model_id]
+    assert event.details["federation"] == {"study": "study-1", "sites": ["site-a", "site-b",
+                                           "site-c"], "rounds": 5, "strategy": "FedAvg"}  # fmt: skip
+    assert "study-1" in node.models.document(model_id, "card").read_text()
+    deploy(node, model_id)
+    p = node.guarantee.predict(model_id, "t", INPUTS, clinician="dr", care_context="c")
+    z = (np.array([INPUTS[f] for f in node.models.info(model_id).features]) - means) / stds
+    assert p.score == pytest.approx(1 / (1 + np.exp(-(z @ weights - 1.5))), abs=1e-12)
+    with pytest.raises(ModelError, match="does not have the 5 inputs"):
+        node.models.register_external(
+            pipeline_from_weights(weights[:3], 0.0, means[:3], stds[:3]),
+            definition_id="hypertension-5y", grant_id="g", purpose="research",
+            training_set_sha256="", code_sha256="", parameters={}, report={}, source="f",
+            actor="researcher", role="researcher",
+        )  # fmt: skip
+
+
 def test_every_shipped_definition_compiles_through_the_checkpoint(node: Node) -> None:
     """The seed use cases are definitions, not code: each builds through the grant's views."""
     from socle.ai import load_definitions
@@ -236,3 +294,43 @@ def test_every_shipped_definition_compiles_through_the_checkpoint(node: Node) ->
         assert data.X.shape[1] == len(d.feature_names), d.id
         if d.status == "demo":
             assert int(data.y.sum()) >= 10, f"{d.id} must train on the demo sample"
+
+
+def test_the_observatory_publishes_open_drift_alerts_as_a_count_only(node: Node) -> None:
+    from socle.observatory.live import model_ref
+
+    model_id = _fresh_model(node)
+    deploy(node, model_id)
+    with node.workspace.session(node.grant_id, "model_training", actor="researcher") as ws:  # type: ignore[attr-defined]
+        data = build_training_set(ws)
+    for k in range(len(data.y)):
+        inputs = {f: (None if np.isnan(v) else float(v) + (15.0 if f == "age" else 0.0))
+                  for f, v in zip(data.feature_names, data.X[k], strict=True)}  # fmt: skip
+        node.guarantee.predict(model_id, f"d{k}", inputs, clinician="dr", care_context="c")
+    report = node.monitoring.report(model_id, actor=COLLEGE_MEMBER, role="college_member")
+    drift = [a for a in report.alerts if a.kind in ("input_drift", "prediction_drift")]
+    assert drift
+    live = node.observatory.live
+    live.sync_models()
+    live.refresh()
+    entry = node.observatory.registry.by_ref(model_ref(model_id))
+    assert entry is not None
+    [figures] = live.figures([entry.id]).values()
+    assert figures.drift_alerts == len(drift) and figures.suspended is False
+    published = figures.model_dump_json()
+    assert "age" not in published and "PSI" not in published  # no feature, value or message
+
+    node.college.decide(model_id, "suspend", actor=COLLEGE_MEMBER, reason="age drift")
+    live.refresh()
+    [after] = live.figures([entry.id]).values()
+    assert after.drift_alerts == 0 and after.suspended is True  # reviewed: the alerts closed
+    assert [h.drift_alerts for h in live.history(entry.id)][-2:] == [len(drift), 0]
+
+
+def test_drift_alerts_of_a_model_with_few_predictions_stay_unknown() -> None:
+    from socle.observatory.live import checked_figures
+
+    few = checked_figures("2026-01-01", 9, 0, 9, 0, 10, 5, drift_alerts=1, suspended=False)
+    assert few.drift_alerts is None and few.predictions is None
+    many = checked_figures("2026-01-01", 60, 0, 60, 0, 10, 5, drift_alerts=2)
+    assert many.drift_alerts == 2

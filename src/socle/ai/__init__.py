@@ -17,15 +17,18 @@ from socle.ai.definitions import (
 )
 from socle.ai.lineage import Link, code_sha256, trace_model, training_set_sha256
 from socle.ai.metrics import auroc
+from socle.ai.outcome import OUTCOME_COLUMNS, outcome_sql
 from socle.ai.reference import bin_shares
 from socle.ai.registry import (
     TABLES,
+    FederatedTraining,
     ModelInfo,
     ModelRegistry,
     RegisteredModel,
     TrainedModel,
     Transition,
 )
+from socle.ai.scoring import LinearScorer, pipeline_from_weights
 from socle.ai.stages import STAGES, ModelSuspendedError, StageError
 from socle.ai.training import (
     Evaluation,
@@ -40,11 +43,14 @@ from socle.ai.training import (
 __all__ = [
     "DEFAULT_DEFINITION",
     "FEATURES",
+    "OUTCOME_COLUMNS",
     "STAGES",
     "TABLES",
     "TARGET_LABEL",
     "DefinitionError",
     "Evaluation",
+    "FederatedTraining",
+    "LinearScorer",
     "Link",
     "ModelDefinition",
     "ModelError",
@@ -69,6 +75,8 @@ __all__ = [
     "load_definitions",
     "make_pipeline",
     "needs",
+    "outcome_sql",
+    "pipeline_from_weights",
     "trace_model",
     "training_set_sha256",
 ]

@@ -96,4 +96,7 @@ def lineage_summary(lineage: dict[str, Any]) -> dict[str, Any]:
     """The hashes and names of a lineage, as the audit event of a registration carries them."""
     keys = ("grant", "definition_id", "definition_sha256", "code_sha256", "training_set_sha256",
             "artifact_sha256", "source", "job")  # fmt: skip
-    return {k: lineage[k] for k in keys if lineage.get(k) is not None}
+    summary = {k: lineage[k] for k in keys if lineage.get(k) is not None}
+    if federated := lineage.get("federation"):
+        summary["federation"] = {k: federated[k] for k in ("study", "sites", "rounds", "strategy")}
+    return summary

@@ -22,6 +22,7 @@ from socle.ai.dataset import FEATURES, build_training_set
 from socle.ai.definitions import DEFAULT_DEFINITION, ModelDefinition, definition
 from socle.ai.lineage import code_sha256, library_versions, lineage_summary, training_set_sha256
 from socle.ai.reference import reference_profile
+from socle.ai.scoring import LinearScorer
 from socle.ai.stages import ModelSuspendedError, StageError, check_transition
 from socle.ai.training import (
     Evaluation,
@@ -135,6 +136,22 @@ class Transition:
 
 
 @dataclass(frozen=True)
+class FederatedTraining:
+    """Where a federated model was trained: the study, the sites that took part (names or
+    their grants), the rounds and the strategy; kept in its lineage and registration event."""
+
+    study_id: str
+    sites: tuple[str, ...]
+    rounds: int
+    strategy: str = "FedAvg"
+    per_round: tuple[dict[str, Any], ...] = ()  # counts and bytes of each round, no rows
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"study": self.study_id, "sites": list(self.sites), "rounds": self.rounds,
+                "strategy": self.strategy, "per_round": [dict(r) for r in self.per_round]}  # fmt: skip
+
+
+@dataclass(frozen=True)
 class TrainedModel:
     id: str
     evaluation: Evaluation
@@ -158,6 +175,7 @@ class ModelRegistry:
         self.rules = rules or TrainingRules()
         self.policy, self.governance = policy, governance
         self._loaded: dict[tuple[str, str], Pipeline] = {}
+        self._scorers: dict[tuple[str, str], LinearScorer] = {}
 
     # -- registration ---------------------------------------------------------------
 
@@ -231,16 +249,22 @@ class ModelRegistry:
         role: str,
         job: str | None = None,
         reference: dict[str, Any] | None = None,
+        federation: FederatedTraining | None = None,
+        training_set: dict[str, int] | None = None,
     ) -> str:
         """Register a model trained elsewhere (e.g. federated learning) with its lineage.
 
         ``report`` holds figures already checked by the caller's own output
-        checks (e.g. aggregated across sites); the model starts in development
-        and follows the same stages and documents as one trained here.
+        checks (e.g. aggregated across sites), ``training_set`` counts already
+        disclosed (persons, rows, events); ``federation`` names the study, sites and
+        rounds. The pipeline must score the definition's inputs (see
+        :func:`~socle.ai.pipeline_from_weights`); the model starts in development and
+        follows the same stages and documents as one trained here.
         """
         from socle.ai.documents import write_documents
 
         task = definition(definition_id)
+        LinearScorer.of(pipeline, task.feature_names)  # refuses what could never predict
         model_id = "model-" + uuid.uuid4().hex[:8]
         folder = self.models_dir / model_id
         folder.mkdir(parents=True, exist_ok=True)
@@ -253,6 +277,10 @@ class ModelRegistry:
             "artifact_sha256": artifacts.save(pipeline, artifact), "trained_by": actor,
             "trained_at": _now(), "job": job,
         }  # fmt: skip
+        if federation is not None:
+            lineage["federation"] = federation.as_dict()
+        if training_set is not None:
+            lineage["training_set"] = dict(training_set)
         version = self._next_version(task.id)
         notice = write_documents(folder, model_id, version, task, lineage, report, self.rules)
         self._insert(model_id, task, version, grant_id, purpose, {}, artifact, notice, lineage,
@@ -399,6 +427,15 @@ class ModelRegistry:
                 self.models_dir / model_id / "model.skops", info.artifact_sha256, model_id
             )
         return self._loaded[key]
+
+    def scorer(self, model_id: str, info: ModelInfo | None = None) -> LinearScorer:
+        """The model in closed form (score and SHAP values of one patient), built once per
+        artefact version from the hash-checked pipeline."""
+        info = info or self.info(model_id)
+        key = (model_id, info.artifact_sha256)
+        if key not in self._scorers:
+            self._scorers[key] = LinearScorer.of(self.load(model_id, info), info.features)
+        return self._scorers[key]
 
     def info(self, model_id: str) -> ModelInfo:
         """The model's version, stage and restrictions, read fresh (one query)."""

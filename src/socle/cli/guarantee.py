@@ -112,3 +112,16 @@ def fhir(
                                   "R5" if version.upper() == "R5" else "R4")  # fmt: skip
     path.write_bytes(orjson.dumps(bundle, option=orjson.OPT_INDENT_2))
     out.print(f"{len(bundle['entry'])} FHIR resources written to {path}", soft_wrap=True)
+
+
+@app.command("link-outcomes")
+def link_outcomes(home: Home = None) -> None:
+    """Link the outcomes the warehouse now holds to predictions awaiting one (run after each
+    load automatically; run it by hand after a partitioned load or to retry)."""
+    with open_node(home) as node:
+        links = node.outcomes.link(trigger="socle guarantee link-outcomes")
+    out.print(
+        f"{links.examined} predictions awaiting an outcome: {links.recorded} linked "
+        f"({links.occurred} occurred, {links.not_occurred} did not), {links.awaiting} awaiting "
+        f"follow-up, {links.prior} outside the target population, {links.unmatched} not linkable"
+    )

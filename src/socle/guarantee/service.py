@@ -11,16 +11,15 @@ free text. The time to decision is kept; later, the outcome is linked to it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-import numpy as np
 import orjson
 from sqlalchemy import Boolean, Column, Engine, Float, MetaData, String, Table, Text, func, select
 
-from socle.ai import ModelRegistry, explain
+from socle.ai import ModelRegistry
 from socle.audit import AuditLog
 from socle.guarantee.reasons import GuaranteeError, reason_taxonomy
 from socle.roles import Role
@@ -119,28 +118,23 @@ class HumanGuarantee:
         care_context: str,
     ) -> Prediction:
         """Score one patient with a deployed model; stored as pending a clinician's decision."""
-        info = self.models.ready_for_care(model_id, care_context)
+        info = self.models.ready_for_care(model_id, care_context)  # one query: stage is fresh
         missing = [f for f in info.features if f not in inputs]
         if missing:
             raise GuaranteeError(f"prediction inputs lack {', '.join(missing)}")
-        pipeline = self.models.load(model_id, info)
-        x = np.array(
-            [np.nan if inputs[f] is None else inputs[f] for f in info.features], dtype=float
-        )
-        score = float(pipeline.predict_proba(x.reshape(1, -1))[0, 1])
-        why = explain(pipeline, x, info.features)
-        pred_id = "pred-" + uuid.uuid4().hex[:10]
         kept = {f: inputs[f] for f in info.features}
+        score, why = self.models.scorer(model_id, info).score(kept)
+        pred_id = "pred-" + uuid.uuid4().hex[:10]
         now = _now().isoformat(timespec="milliseconds")
-        with self.engine.begin() as conn:
-            conn.execute(
-                prediction.insert().values(
-                    id=pred_id, model_id=model_id, patient=patient, care_context=care_context,
-                    requested_by=clinician, inputs=orjson.dumps(kept).decode(), score=score,
-                    explanation=orjson.dumps(why).decode(), status="pending", created_at=now,
-                    model_version=info.label, notice_version=info.notice_sha256,
-                )
-            )  # fmt: skip
+        with self.engine.begin() as conn:  # the prediction and its audit event: one transaction
+            conn.execute(prediction.insert(), {
+                "id": pred_id, "model_id": model_id, "patient": patient,
+                "care_context": care_context, "requested_by": clinician,
+                "inputs": orjson.dumps(kept).decode(), "score": score,
+                "explanation": orjson.dumps(why).decode(), "status": "pending",
+                "created_at": now, "model_version": info.label,
+                "notice_version": info.notice_sha256,
+            })  # fmt: skip
             self.audit.append(
                 conn, actor=clinician, role=Role.CLINICIAN, action="prediction.create",
                 object=pred_id, purpose="care",
@@ -221,6 +215,60 @@ class HumanGuarantee:
                 purpose="care", details={"model": current.model_id, "source": source},
             )  # fmt: skip
 
+    def awaiting_outcome(self) -> list[tuple[str, str, str, date]]:
+        """(prediction, model, pseudonym token, index date) of every prediction without an
+        outcome yet, oldest first: what a later load may answer."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(prediction.c.id, prediction.c.model_id, prediction.c.patient,
+                       prediction.c.created_at)
+                .outerjoin(outcome, outcome.c.prediction_id == prediction.c.id)
+                .where(outcome.c.prediction_id.is_(None))
+                .order_by(prediction.c.created_at)
+            ).all()  # fmt: skip
+        return [(r.id, r.model_id, r.patient, _day(r.created_at)) for r in rows]
+
+    def record_outcomes(
+        self, found: Sequence[tuple[str, bool, date]], *, actor: str, role: str, source: str
+    ) -> int:
+        """Record many outcomes ``(prediction, occurred, observed on)`` in one transaction, each
+        audited; a prediction that already has one keeps it (a re-run records nothing twice).
+        Returns how many were recorded."""
+        if not found:
+            return 0
+        ids = [pid for pid, _, _ in found]
+        now = _now().isoformat(timespec="seconds")
+        with self.engine.begin() as conn:
+            models = dict(conn.execute(
+                select(prediction.c.id, prediction.c.model_id).where(prediction.c.id.in_(ids))
+            ).tuples().all())  # fmt: skip
+            done = set(conn.execute(
+                select(outcome.c.prediction_id).where(outcome.c.prediction_id.in_(ids))
+            ).scalars().all())  # fmt: skip
+            new = [(p, o, d) for p, o, d in found if p in models and p not in done]
+            if not new:
+                return 0
+            conn.execute(outcome.insert(), [
+                {"prediction_id": p, "occurred": o, "observed_on": d.isoformat(),
+                 "source": source, "recorded_by": actor, "recorded_at": now}
+                for p, o, d in new
+            ])  # fmt: skip
+            self.audit.append_many(conn, [
+                {"actor": actor, "role": role, "action": "prediction.outcome", "object": p,
+                 "purpose": "care", "details": {"model": models[p], "source": source}}
+                for p, _, _ in new
+            ])  # fmt: skip
+        return len(new)
+
+    def outcome_of(self, prediction_id: str) -> tuple[bool, date] | None:
+        """The linked outcome of a prediction (occurred, observed on), or ``None`` yet."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(outcome.c.occurred, outcome.c.observed_on)
+                .where(outcome.c.prediction_id == prediction_id)
+            ).first()  # fmt: skip
+        return None if row is None else (bool(row.occurred), date.fromisoformat(row.observed_on))
+
     def get(self, prediction_id: str) -> Prediction:
         with self.engine.connect() as conn:
             row = conn.execute(select(prediction).where(prediction.c.id == prediction_id)).first()
@@ -270,6 +318,12 @@ class HumanGuarantee:
             model_id, sum(n.values()), n.get("pending", 0), n.get("accepted", 0),
             n.get("amended", 0), n.get("rejected", 0),
         )  # fmt: skip
+
+
+def _day(created_at: Any) -> date:
+    """The calendar day (UTC) of a stored time: the prediction's index date."""
+    moment = created_at if isinstance(created_at, datetime) else datetime.fromisoformat(created_at)
+    return moment.date()
 
 
 def _prediction(row: Any) -> Prediction:

@@ -2,9 +2,10 @@
 
 Reads only the public APIs of ``ai`` (the registry: evaluation and notice), ``governance``
 (which catalogue dataset a grant opened) and ``guarantee`` (predictions and clinicians'
-decisions per model). Figures are snapshotted with their time, so a past ranking uses
-the figures known then. Figures the guarantee context does not measure yet (drift
-alerts, college decisions) are recorded as unknown, never as zero.
+decisions per model; open drift alerts of its monitoring; whether the college suspended
+the model). Figures are snapshotted with their time, so a past ranking uses the figures
+known then. A figure not measured (college decisions; drift when no monitoring is wired,
+or over fewer predictions than the threshold) is recorded as unknown, never as zero.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy import Engine, func, select
 from socle.ai import ModelRegistry, RegisteredModel
 from socle.audit import AuditLog
 from socle.governance import Governance, GovernanceError
-from socle.guarantee import HumanGuarantee
+from socle.guarantee import HumanGuarantee, Monitoring
 from socle.observatory.model import (
     DeviceStatus,
     HumanGuaranteePlan,
@@ -78,9 +79,10 @@ class LiveEvidence:
     def __init__(
         self, engine: Engine, audit: AuditLog, registry: Registry, models: ModelRegistry,
         governance: Governance, guarantee: HumanGuarantee, publisher: str,
-        threshold: int = 10, rounding_base: int = 5,
+        threshold: int = 10, rounding_base: int = 5, monitoring: Monitoring | None = None,
     ) -> None:  # fmt: skip
         self.threshold, self.rounding_base = threshold, rounding_base
+        self.monitoring = monitoring
         self.engine, self.audit, self.registry = engine, audit, registry
         self.models, self.governance, self.guarantee = models, governance, guarantee
         self.publisher = publisher
@@ -105,10 +107,13 @@ class LiveEvidence:
         latest = self.figures([r.id for r in rows])
         fresh: dict[str, LiveFigures] = {}
         for r in rows:
-            usage = self.guarantee.usage(str(r.external_ref).removeprefix("socle:"))
+            model_id = str(r.external_ref).removeprefix("socle:")
+            usage = self.guarantee.usage(model_id)
             figures = checked_figures(
                 taken, usage.predictions, usage.decided, usage.pending,
                 usage.amended + usage.rejected, self.threshold, self.rounding_base,
+                drift_alerts=self._drift_alerts(model_id),
+                suspended=self.models.info(model_id).stage == "suspended",
             )  # fmt: skip
             before = latest.get(r.id)
             if before is None or _counts(before) != _counts(figures):
@@ -147,6 +152,14 @@ class LiveEvidence:
             ).scalars().all()  # fmt: skip
         return [LiveFigures.model_validate(orjson.loads(f)) for f in rows]
 
+    def _drift_alerts(self, model_id: str) -> int | None:
+        """How many drift alerts (inputs or scores) of the model are open: a count only, never
+        the feature, the value or the message; unknown without a monitoring service."""
+        if self.monitoring is None:
+            return None
+        open_ = self.monitoring.alerts(model_id, status="open")
+        return sum(a.kind in DRIFT_KINDS for a in open_)
+
     def _datasets(self, model: RegisteredModel) -> list[str]:
         try:
             request, _ = self.governance.request(self.governance.grant(model.grant_id).request_id)
@@ -156,13 +169,20 @@ class LiveEvidence:
 
 
 RATE_MIN_DECISIONS = 20  # below this, no override rate is published
+DRIFT_KINDS = ("input_drift", "prediction_drift")
 
 
 def checked_figures(
     taken: str, predictions: int, decided: int, pending: int, overridden: int,
-    threshold: int, rounding_base: int,
+    threshold: int, rounding_base: int, *, drift_alerts: int | None = None,
+    suspended: bool | None = None,
 ) -> LiveFigures:  # fmt: skip
-    """The figures as they may be published: small counts hidden, others rounded."""
+    """The figures as they may be published: small counts hidden, others rounded.
+
+    Drift alerts are published only for a model with at least ``threshold``
+    predictions (a drift figure describes the inputs of the patients scored), as a
+    count of alerts; below it they are unknown.
+    """
     names = ("predictions", "decided", "pending", "overridden")
     table = check_aggregate(names, [(predictions, decided, pending, overridden)], names,
                             threshold, rounding_base)  # fmt: skip
@@ -170,8 +190,10 @@ def checked_figures(
     if decided >= max(threshold, RATE_MIN_DECISIONS):
         rate = round(round(overridden / decided / 0.05) * 0.05, 2)
     p, d, w, o = table.rows[0]
+    drift = drift_alerts if predictions >= threshold else None
     return LiveFigures(taken_at=taken, predictions=p, decided=d, pending=w, overridden=o,
-                       override_rate=rate, threshold=threshold)  # fmt: skip
+                       override_rate=rate, threshold=threshold, drift_alerts=drift,
+                       suspended=suspended)  # fmt: skip
 
 
 def _counts(f: LiveFigures) -> dict[str, Any]:

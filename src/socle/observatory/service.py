@@ -18,7 +18,7 @@ from socle.ai import ModelRegistry
 from socle.audit import AuditLog
 from socle.catalog import Catalog, Dataset, to_jsonld
 from socle.governance import Governance
-from socle.guarantee import HumanGuarantee
+from socle.guarantee import HumanGuarantee, Monitoring
 from socle.observatory import exchange
 from socle.observatory.errors import ObservatoryError
 from socle.observatory.fda import FdaImport, import_fda
@@ -46,13 +46,13 @@ class Observatory:
     def __init__(
         self, engine: Engine, audit: AuditLog, catalog: Catalog, models: ModelRegistry,
         governance: Governance, guarantee: HumanGuarantee, *, publisher: str = "this Socle node",
-        threshold: int = 10, rounding_base: int = 5,
+        threshold: int = 10, rounding_base: int = 5, monitoring: Monitoring | None = None,
     ) -> None:  # fmt: skip
         self.catalog, self.audit = catalog, audit
         self.registry = Registry(engine, audit)
         self.reviews = Reviews(engine, audit, self.registry)
         self.live = LiveEvidence(engine, audit, self.registry, models, governance, guarantee,
-                                 publisher, threshold, rounding_base)  # fmt: skip
+                                 publisher, threshold, rounding_base, monitoring)  # fmt: skip
         self.rankings = Rankings(engine, audit, self.registry, self.live)
 
     # -- feeding the map ---------------------------------------------------------------------
