@@ -32,28 +32,18 @@ from socle.governance import Governance
 from socle.guarantee import College, HumanGuarantee, Monitoring, OutcomeLinker
 from socle.ingest import (
     BulkSummary,
-    KeyRotationError,
     LoadSummary,
-    NoteIntake,
     ReadLimits,
     RotationSummary,
-    ingest,
-    ingest_partitioned,
-    rotate_pseudonym_key,
+    StewardSettings,
+    WarehouseSteward,
 )
 from socle.observatory import Observatory
 from socle.privacy import DateShift, IdentityVault, Pseudonymizer, VaultError, key_provider
-from socle.quality import QualityReport, build_report
+from socle.quality import Quality, QualityReport
 from socle.release import ReleaseDesk, load_policy
-from socle.roles import Role
 from socle.store import open_engine
-from socle.warehouse import (
-    DEFAULT_BUCKETS,
-    AchillesRun,
-    ParquetCDM,
-    Warehouse,
-    spark_engine,
-)
+from socle.warehouse import DEFAULT_BUCKETS, AchillesRun, ParquetCDM, Warehouse, spark_engine
 from socle.workspace import Limits, Workspace
 
 
@@ -99,7 +89,8 @@ class Node:
     engine: Engine
     audit: AuditLog
     warehouse: Warehouse
-    pseudo: Pseudonymizer
+    steward: WarehouseSteward
+    quality: Quality
     vault: IdentityVault
     taxonomy: Taxonomy
     catalog: Catalog
@@ -169,10 +160,22 @@ class Node:
                 engine, audit, catalog, models, governance, guarantee,
                 threshold=threshold, rounding_base=rounding_base, monitoring=monitoring,
             )  # fmt: skip
+            steward = WarehouseSteward(
+                warehouse, pseudo, vault, dates, audit,
+                StewardSettings(
+                    key_path=settings.secrets_dir / "pseudonym.key",
+                    parquet_path=settings.parquet_path,
+                    limits=ReadLimits.from_mebibytes(
+                        settings.ingest_max_file_mb, settings.ingest_memory_mb
+                    ),
+                    notes_max_chars=settings.notes_max_chars,
+                ),
+            )  # fmt: skip
+            quality = Quality(warehouse, audit, settings.reports_dir, policy.safe_threshold)
             node = cls(
-                settings, engine, audit, warehouse, pseudo, vault, taxonomy, catalog, consent,
-                governance, desk, workspace, models, guarantee, dates, observatory, monitoring,
-                college,
+                settings, engine, audit, warehouse, steward, quality, vault, taxonomy, catalog,
+                consent, governance, desk, workspace, models, guarantee, dates, observatory,
+                monitoring, college,
             )  # fmt: skip
             node.consents = ConsentService(
                 consent, node.person_id, governance, workspace.population_includes
@@ -180,6 +183,8 @@ class Node:
             node.outcomes = OutcomeLinker(guarantee, models, warehouse, consent, node.date_offset)
             opened.pop_all()  # the node owns them now: Node.close
         return node
+
+    # The steward's operations live in their contexts; these forward to them (many callers).
 
     def load(
         self,
@@ -189,47 +194,21 @@ class Node:
         on_file: Callable[[Path, int], None] | None = None,
         on_note: Callable[[int, int], None] | None = None,
     ) -> LoadSummary:
-        """Ingest FHIR input atomically and audit the load (counts only)."""
-        summary = ingest(
-            path, self.warehouse, self.pseudo, self.vault, dates=self.dates, on_file=on_file,
-            limits=ReadLimits.from_mebibytes(
-                self.settings.ingest_max_file_mb, self.settings.ingest_memory_mb
-            ),
-            notes=NoteIntake(
-                self.pseudo, self.vault, self.dates,
-                max_chars=self.settings.notes_max_chars, on_note=on_note,
-            ),
-        )  # fmt: skip
-        self.audit.record(
-            actor=actor, role=Role.DATA_STEWARD, action="warehouse.load", object=summary.load_id,
-            details={"files": summary.files, "persons": summary.persons, **summary.totals()},
-        )  # fmt: skip
-        self.outcomes.link(trigger=summary.load_id)  # the load may answer pending outcomes
+        """Ingest FHIR input atomically and audit the load (counts only); the load may answer
+        pending outcomes of predictions in care."""
+        summary = self.steward.load(path, actor=actor, on_file=on_file, on_note=on_note)
+        self.outcomes.link(trigger=summary.load_id)
         return summary
 
     def load_vocabulary(
         self, folder: Path, *, actor: str, on_table: Callable[[str, int], None] | None = None
     ) -> dict[str, int]:
-        """Load the vocabulary tables, re-map every stored row; audit the counts."""
-        counts = self.warehouse.load_vocabulary(folder, on_table)
-        self.audit.record(
-            actor=actor, role=Role.DATA_STEWARD, action="warehouse.vocabulary",
-            object="vocabulary", details=counts,
-        )  # fmt: skip
-        return counts
+        return self.steward.load_vocabulary(folder, actor=actor, on_table=on_table)
 
     def export_parquet(
         self, folder: Path | None = None, *, actor: str, buckets: int = DEFAULT_BUCKETS
     ) -> ParquetCDM:
-        """Publish the warehouse as an OMOP CDM in Parquet (default: the Spark engine's folder,
-        ``SOCLE_PARQUET_DIR``); audit where and how many rows."""
-        cdm = self.warehouse.export_parquet(folder or self.settings.parquet_path, buckets=buckets)
-        self.audit.record(
-            actor=actor, role="data_steward", action="warehouse.export_parquet",
-            object=str(cdm.folder),
-            details={"buckets": cdm.buckets, "rows": sum(cdm.rows.values())},
-        )  # fmt: skip
-        return cdm
+        return self.steward.export_parquet(folder, actor=actor, buckets=buckets)
 
     def load_partitioned(
         self,
@@ -242,89 +221,33 @@ class Node:
         vocabulary: Path | None = None,
         on_partition: Callable[[int, LoadSummary], None] | None = None,
     ) -> BulkSummary:
-        """Load FHIR Bulk Data partition by partition straight into the Parquet CDM (default: the
-        Spark engine's folder), with this node's keys and vault; audit the counts."""
-        folder = target or self.settings.parquet_path
-        summary = ingest_partitioned(
-            source, folder, self.pseudo, self.vault, dates=self.dates,
-            work=folder.with_name(f".{folder.name}.work"), partitions=partitions,
-            buckets=buckets, vocabulary=vocabulary, on_partition=on_partition,
-            limits=ReadLimits.from_mebibytes(
-                self.settings.ingest_max_file_mb, self.settings.ingest_memory_mb
-            ),
+        return self.steward.load_partitioned(
+            source, actor=actor, target=target, partitions=partitions, buckets=buckets,
+            vocabulary=vocabulary, on_partition=on_partition,
         )  # fmt: skip
-        self.audit.record(
-            actor=actor, role="data_steward", action="warehouse.load_partitioned",
-            object=str(folder),
-            details={"partitions": len(summary.partitions), "persons": summary.persons,
-                     **summary.totals()},
-        )  # fmt: skip
-        return summary
 
     def attach_cdm(self, source: Path | str, *, actor: str, schema: str = "main") -> dict[str, int]:
-        """Bring an existing OMOP CDM under governance: persons pseudonymised, ids to the vault."""
-
-        def person_keys(people: list[tuple[int, str | None]]) -> list[tuple[int, int, str, int]]:
-            keys, identities = [], []
-            for person_id, source_value in people:
-                source_id = source_value or f"cdm-person-{person_id}"
-                token = self.pseudo.token("Patient", source_id)
-                new_id = self.pseudo.id("Patient", source_id)
-                keys.append((person_id, new_id, token, self.dates.days(source_id)))
-                identities.append((token, source_id, {"source_id": source_id}))
-            self.vault.put_many(identities)
-            return keys
-
-        counts = self.warehouse.attach_cdm(source, person_keys, schema)
-        self.audit.record(
-            actor=actor, role=Role.DATA_STEWARD, action="warehouse.attach", object="cdm",
-            details={"tables": len(counts), "rows": sum(counts.values()),
-                     "persons": counts.get("person", 0)},
-        )  # fmt: skip
-        return counts
+        return self.steward.attach_cdm(source, actor=actor, schema=schema)
 
     def rotate_pseudonym_key(self, sources: list[Path], *, actor: str) -> RotationSummary:
-        """Move every pseudonym (warehouse ids, person tokens, vault) to a fresh key."""
-        held = self.consent.persons_with_choices()
-        if held:
-            raise KeyRotationError(
-                f"the consent registry holds choices of {held} persons keyed by person_id; "
-                "it has no re-key operation yet, so rotating would detach them from their "
-                "patients. See docs/pseudonyms.md."
-            )
-        summary, self.pseudo = rotate_pseudonym_key(
-            self.settings.secrets_dir / "pseudonym.key", sources, self.warehouse, self.vault,
-            self.pseudo,
-        )  # fmt: skip
-        self.audit.record(
-            actor=actor, role=Role.DATA_STEWARD, action="privacy.rotate_key", object="pseudonym.key",
-            details={"files": summary.files, "ids": summary.ids, "persons": summary.persons},
-        )  # fmt: skip
-        return summary
+        return self.steward.rotate_pseudonym_key(
+            sources, actor=actor, persons_with_choices=self.consent.persons_with_choices()
+        )
 
     def achilles(self, *, actor: str) -> AchillesRun:
-        """Run OHDSI Achilles on the warehouse; audit how many analyses ran and failed."""
-        run = self.warehouse.achilles(small_cell=self.desk.policy.safe_threshold)
-        self.audit.record(
-            actor=actor, role=Role.DATA_STEWARD, action="quality.achilles", object="results",
-            outcome="ok" if not run.failed else "issues",
-            details={"analyses": run.analyses, "failed": len(run.failed)},
-        )  # fmt: skip
-        return run
+        return self.quality.achilles(actor=actor)
 
     def quality_report(self, *, actor: str) -> QualityReport:
-        report = build_report(self.warehouse, self.reports)
-        self.audit.record(
-            actor=actor, role=Role.DATA_STEWARD, action="quality.report", object=report.html_path.name,
-            outcome="ok" if report.passed else "issues",
-            details={"implausible": sum(report.implausible.values())},
-        )  # fmt: skip
-        return report
+        return self.quality.report(actor=actor)
 
     def person_id(self, source_patient_id: str) -> int:
         """The pseudonymous person id of a patient known to the vault (by source id)."""
-        self.vault.pseudonym_for_source(source_patient_id)
-        return self.pseudo.id("Patient", source_patient_id)
+        return self.steward.person_id(source_patient_id)
+
+    @property
+    def pseudo(self) -> Pseudonymizer:
+        """The current pseudonym keys (a rotation replaces them)."""
+        return self.steward.pseudo
 
     def date_offset(self, token: str) -> int | None:
         """Days the warehouse moved back the dates of the person with this pseudonym token

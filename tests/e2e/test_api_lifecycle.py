@@ -170,7 +170,9 @@ def _run(c: TestClient) -> dict[str, Any]:
     )  # fmt: skip
     run["bob_list"] = _ok(c.get("/output-requests", headers=bob))
     run["bob_get"] = c.get(f"/output-requests/{out}", headers=bob)
-    run["ledger"] = _ok(c.get(f"/projects/{run['released']['project']}/ledger", headers=oc1))
+    run["ledger"] = _ok(
+        c.get(f"/projects/{run['released']['project']}/ledger", params={"limit": 500}, headers=oc1)
+    )["items"]
     name = run["released"]["items"][0]["name"]
     run["file"] = c.get(f"/output-requests/{out}/files/{name}", headers=alice)
     run["dp"] = _ok(

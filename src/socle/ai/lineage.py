@@ -78,18 +78,13 @@ def trace_model(model_id: str, events: Iterable[AuditEvent]) -> list[Link]:
     stages = [Link("stage", e) for e in reversed(index.get(("model.stage", model_id), []))]
     college = [Link("college", e) for e in reversed(index.get(("college.decision", model_id), []))]
     chain = [*sorted([*stages, *college], key=lambda k: -k.event.seq), Link("model", registered)]
-    grant_id = str(registered.details.get("grant", ""))
-    grant = one("grant.issue", grant_id)
-    if grant is None:
-        raise ModelError(f"model {model_id} names grant '{grant_id}', not in the log")
-    chain.append(Link("grant", grant))
-    request_id = str(grant.details.get("request", ""))
-    for action, kind in (("request.approved", "decision"), ("request.create", "request")):
-        step = one(action, request_id)
-        if step is None:
-            raise ModelError(f"grant {grant_id}: no {kind} for request '{request_id}'")
-        chain.append(Link(kind, step))
-    return chain
+    from socle.workspace import WorkspaceError, grant_chain
+
+    try:
+        tail = grant_chain(str(registered.details.get("grant", "")), one, f"model {model_id}")
+    except WorkspaceError as exc:
+        raise ModelError(exc.message) from exc
+    return chain + [Link(link.kind, link.event) for link in tail]
 
 
 def lineage_summary(lineage: dict[str, Any]) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from socle.ai.training import (
     train_and_evaluate,
 )
 from socle.audit import AuditLog
-from socle.store import Timestamp
+from socle.store import Page, Timestamp, fetch_page
 
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
@@ -514,6 +514,13 @@ class ModelRegistry:
                 select(model_version.c.id).order_by(model_version.c.created_at)
             ).scalars().all()  # fmt: skip
         return [self.info(i) for i in ids]
+
+    def models_page(self, limit: int, offset: int) -> Page[ModelInfo]:
+        """One page of the models (oldest first), and how many there are."""
+        query = select(model_version.c.id).order_by(model_version.c.created_at, model_version.c.id)
+        with self.engine.connect() as conn:
+            ids = fetch_page(conn, query, limit, offset, lambda r: str(r.id))
+        return Page([self.info(i) for i in ids.items], ids.total, limit, offset)
 
     def registered(self) -> list[RegisteredModel]:
         """Every registered model with its evaluation and notice, oldest first."""

@@ -60,7 +60,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runner = NodeRunner(node_settings, readers=options.threads)
+        runner = NodeRunner(node_settings, readers=options.threads, queries=options.query_threads)
         try:
             secret = jwt_secret(options, node_settings.secrets_dir)
             issuer = LocalIssuer(secret, options.jwt_issuer, options.token_minutes)

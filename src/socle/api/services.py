@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from socle.api import access
 from socle.api import schemas as s
 from socle.api.auth import Principal
@@ -24,6 +26,7 @@ from socle.errors import InputError
 from socle.governance import Population, ProjectRequest, RequestedVariable, TeamMember
 from socle.guarantee import Prediction
 from socle.node import Node
+from socle.store import Page
 from socle.workspace import Job, from_json, trace
 
 
@@ -32,8 +35,15 @@ def _today() -> date:
 
 
 def page(items: list[Any], limit: int, offset: int) -> dict[str, Any]:
+    """A page of a list built in Python (for lists that are not rows of one store query)."""
     return {"items": items[offset : offset + limit], "total": len(items), "limit": limit,
             "offset": offset}  # fmt: skip
+
+
+def public_page(found: Page[Any], schema: type[BaseModel]) -> dict[str, Any]:
+    """A page read in SQL, each item read into its public ``schema`` from its attributes."""
+    items = [schema.model_validate(item, from_attributes=True) for item in found.items]
+    return {"items": items, "total": found.total, "limit": found.limit, "offset": found.offset}
 
 
 # -- users ----------------------------------------------------------------------------
@@ -194,19 +204,10 @@ def consent_view(node: Node, person_id: int, limit: int, offset: int) -> s.Conse
         )
         for code, p in node.taxonomy.purposes.items()
     ]
-    history = [
-        s.ConsentEventPublic(
-            purpose=e.purpose,
-            kind=e.kind,
-            effective=e.effective,
-            channel=e.channel,
-            recorded_at=e.recorded_at,
-        )
-        for e in node.consent.history(person_id)
-    ]
+    history = node.consent.history_page(person_id, limit, offset)
     return s.ConsentViewPublic(
         person_id=person_id, states=states,
-        history=s.Page[s.ConsentEventPublic](**page(history, limit, offset)),
+        history=s.Page[s.ConsentEventPublic](**public_page(history, s.ConsentEventPublic)),
     )  # fmt: skip
 
 

@@ -41,8 +41,10 @@ def _visible(node: Node, who: Principal, model_id: str) -> None:
     access.team_grant(node, who, node.models.grant_of(model_id))
 
 
-def models(node: Node, who: Principal) -> list[s.ModelInfoPublic]:
-    return [_info(i) for i in node.models.models()]
+def models(node: Node, who: Principal, limit: int, offset: int) -> dict[str, Any]:
+    found = node.models.models_page(limit, offset)
+    items = [_info(i) for i in found.items]
+    return {"items": items, "total": found.total, "limit": limit, "offset": offset}
 
 
 def definitions() -> list[s.DefinitionPublic]:
@@ -109,8 +111,10 @@ def monitor(node: Node, who: Principal, model_id: str) -> s.MonitoringPublic:
     return s.MonitoringPublic(**{**r.as_dict(), "alerts": [asdict(a) for a in r.alerts]})
 
 
-def alerts(node: Node, status: str | None) -> list[s.AlertPublic]:
-    return [s.AlertPublic(**asdict(a)) for a in node.monitoring.alerts(status=status)]
+def alerts(node: Node, status: str | None, limit: int, offset: int) -> dict[str, Any]:
+    found = node.monitoring.alerts_page(status=status, limit=limit, offset=offset)
+    items = [s.AlertPublic(**asdict(a)) for a in found.items]
+    return {"items": items, "total": found.total, "limit": limit, "offset": offset}
 
 
 def fhir(node: Node, model_id: str, version: str) -> dict[str, Any]:

@@ -88,16 +88,10 @@ def condition_counts(
 def list_requests(
     node: Node, who: Principal, state: str | None, limit: int, offset: int
 ) -> dict[str, Any]:
-    found = node.desk.requests(state=state)
-    if not who.has_any(SEE_ALL):
-        mine = []
-        for r in found:
-            request, _ = node.governance.request(r.project)
-            if request.on_team(who.subject):
-                mine.append(r)
-        found = mine
-    items = [_request(node, r, who) for r in found[offset : offset + limit]]
-    return {"items": items, "total": len(found), "limit": limit, "offset": offset}
+    projects = None if who.has_any(SEE_ALL) else node.governance.projects_of(who.subject)
+    found = node.desk.requests_page(projects=projects, state=state, limit=limit, offset=offset)
+    items = [_request(node, r, who) for r in found.items]
+    return {"items": items, "total": found.total, "limit": limit, "offset": offset}
 
 
 def get_request(node: Node, who: Principal, request_id: str) -> s.OutputRequestPublic:
@@ -125,14 +119,16 @@ def appoint(node: Node, who: Principal, body: s.CheckerCreate) -> list[str]:
     return node.desk.checkers()
 
 
-def ledger(node: Node, project: str) -> list[s.LedgerEntryPublic]:
-    return [
+def ledger(node: Node, project: str, limit: int, offset: int) -> dict[str, Any]:
+    found = node.desk.ledger_page(project, limit, offset)
+    items = [
         s.LedgerEntryPublic(
             release_id=e.release_id, population=e.population, dims=list(e.dims),
             labels=list(e.labels), released_value=e.released_value,
         )
-        for e in node.desk.ledger(project)
+        for e in found.items
     ]  # fmt: skip
+    return {"items": items, "total": found.total, "limit": limit, "offset": offset}
 
 
 def budget(node: Node, who: Principal, grant_id: str) -> s.BudgetPublic:

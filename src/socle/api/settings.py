@@ -41,6 +41,7 @@ class ApiSettings(BaseSettings):
     signin_client_failures: int = Field(default=20, ge=1)
     signin_window_seconds: int = Field(default=900, ge=1)
     threads: int = Field(default=8, ge=1, le=64)  # worker threads of a process for reads
+    query_threads: int = Field(default=2, ge=1, le=64)  # for workspace queries
     expiry_minutes: float = Field(default=60, gt=0)  # how often expired grants are closed
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import (
     BigInteger,
@@ -22,6 +22,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Select,
     String,
     Table,
     and_,
@@ -32,7 +33,7 @@ from sqlalchemy import (
 from socle.audit import AuditLog
 from socle.consent.errors import FutureDateError, InvalidConsentEventError
 from socle.consent.purposes import Taxonomy
-from socle.store import Timestamp
+from socle.store import Page, Timestamp, fetch_page
 from socle.warehouse import PersonFilter
 
 Kind = Literal["objection", "withdraw_objection", "opt_in", "withdraw_opt_in"]
@@ -175,19 +176,13 @@ class ConsentRegistry:
 
     def history(self, person_id: int) -> list[ConsentEvent]:
         """Every event of one person, in the order they take effect."""
-        query = (
-            select(consent_event)
-            .where(consent_event.c.person_id == person_id)
-            .order_by(consent_event.c.effective, consent_event.c.id)
-        )
         with self.engine.connect() as conn:
-            return [
-                ConsentEvent(
-                    r.person_id, r.purpose, r.kind, r.effective, r.channel, r.recorded_by,
-                    r.recorded_at,
-                )
-                for r in conn.execute(query)
-            ]  # fmt: skip
+            return [_event(r) for r in conn.execute(_history(person_id))]
+
+    def history_page(self, person_id: int, limit: int, offset: int) -> Page[ConsentEvent]:
+        """One page of a person's events (in the order they take effect), and how many in all."""
+        with self.engine.connect() as conn:
+            return fetch_page(conn, _history(person_id), limit, offset, _event)
 
     def persons_with_choices(self) -> int:
         """How many persons have recorded at least one consent event (any purpose)."""
@@ -292,3 +287,17 @@ def _group(rows: Iterable[ConsentEvent]) -> dict[int, list[ConsentEvent]]:
     for e in rows:
         grouped.setdefault(e.person_id, []).append(e)
     return grouped
+
+
+def _history(person_id: int) -> Select[Any]:
+    return (
+        select(consent_event)
+        .where(consent_event.c.person_id == person_id)
+        .order_by(consent_event.c.effective, consent_event.c.id)
+    )
+
+
+def _event(r: Any) -> ConsentEvent:
+    return ConsentEvent(
+        r.person_id, r.purpose, r.kind, r.effective, r.channel, r.recorded_by, r.recorded_at
+    )

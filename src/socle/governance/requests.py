@@ -99,6 +99,12 @@ class RequestLifecycle:
             row.submitted_at, row.decided_at,
         )  # fmt: skip
 
+    def projects_of(self, name: str) -> list[str]:
+        """The requests whose team includes ``name`` (a project's team lives in its body)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(access_request.c.id, access_request.c.body)).all()
+        return [r.id for r in rows if any(m["name"] == name for m in r.body["team"])]
+
     def submit(self, request_id: str, *, actor: str) -> list[CheckResult]:
         """Submit and run the automatic checks: passing moves to *checked*, else *rejected*."""
         record = self.get(request_id)

@@ -44,6 +44,7 @@ class Governance:
         # The request lifecycle
         self.create = self.requests.create
         self.record = self.requests.get
+        self.projects_of = self.requests.projects_of
         self.submit = self.requests.submit
         self.start_review = self.requests.start_review
         self.close = self.requests.close

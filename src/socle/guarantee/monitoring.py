@@ -21,11 +21,12 @@ from typing import Any
 
 import numpy as np
 import orjson
-from sqlalchemy import Column, Engine, Float, String, Table, Text, select
+from sqlalchemy import Column, Engine, Float, Select, String, Table, Text, select
 
 from socle.ai import ModelRegistry, auroc, bin_shares
 from socle.audit import AuditLog
 from socle.guarantee.service import TABLES, outcome, prediction
+from socle.store import Page, fetch_page
 
 EPS = 1e-3
 alert_table = Table(
@@ -251,13 +252,15 @@ class Monitoring:
         return raised
 
     def alerts(self, model_id: str | None = None, *, status: str | None = None) -> list[Alert]:
-        query = select(alert_table).order_by(alert_table.c.raised_at)
-        if model_id is not None:
-            query = query.where(alert_table.c.model_id == model_id)
-        if status is not None:
-            query = query.where(alert_table.c.status == status)
         with self.engine.connect() as conn:
-            return [Alert(**r._mapping) for r in conn.execute(query).all()]
+            return [Alert(**r._mapping) for r in conn.execute(_alerts(model_id, status)).all()]
+
+    def alerts_page(self, *, status: str | None, limit: int, offset: int) -> Page[Alert]:
+        """One page of the alerts (oldest first) in ``status`` (``None``: any), and the total."""
+        with self.engine.connect() as conn:
+            return fetch_page(
+                conn, _alerts(None, status), limit, offset, lambda r: Alert(**r._mapping)
+            )
 
     def close_alerts(self, model_id: str, conn: Any) -> int:
         """Close a model's open alerts (inside the college decision's transaction)."""
@@ -266,3 +269,12 @@ class Monitoring:
             .where(alert_table.c.status == "open").values(status="closed")
         )  # fmt: skip
         return int(result.rowcount or 0)
+
+
+def _alerts(model_id: str | None, status: str | None) -> Select[Any]:
+    query = select(alert_table).order_by(alert_table.c.raised_at, alert_table.c.id)
+    if model_id is not None:
+        query = query.where(alert_table.c.model_id == model_id)
+    if status is not None:
+        query = query.where(alert_table.c.status == status)
+    return query

@@ -6,6 +6,7 @@ from socle.ingest.loader import ingest
 from socle.ingest.note_intake import NoteIntake
 from socle.ingest.reader import ReadLimits, SourceItem, input_files, read_file
 from socle.ingest.rotation import RotationSummary, rotate_pseudonym_key
+from socle.ingest.steward import StewardSettings, WarehouseSteward
 from socle.ingest.summary import LoadSummary, QuarantinedRecord
 
 __all__ = [
@@ -20,6 +21,8 @@ __all__ = [
     "ReadLimits",
     "RotationSummary",
     "SourceItem",
+    "StewardSettings",
+    "WarehouseSteward",
     "ingest",
     "ingest_partitioned",
     "input_files",

@@ -32,6 +32,7 @@ from socle.release.policy import ReleasePolicy
 from socle.release.records import OutputRequest, now
 from socle.release.tables import output_checker, output_request, output_review
 from socle.roles import Role
+from socle.store import Page, fetch_page
 
 Decision = Literal["approved", "rejected", "changes_requested"]
 OPEN = ("submitted", "in_review")
@@ -288,6 +289,22 @@ class ReleaseDesk:
             ids = list(conn.execute(query).scalars())
         return [self.get(i) for i in ids]
 
+    def requests_page(
+        self, *, projects: Sequence[str] | None, state: str | None, limit: int, offset: int
+    ) -> Page[OutputRequest]:
+        """One page of the requests, newest first, of these ``projects`` (``None``: every
+        project) in ``state`` (``None``: any), and how many in all."""
+        query = select(output_request.c.id).order_by(
+            output_request.c.created_at.desc(), output_request.c.id
+        )
+        if projects is not None:
+            query = query.where(output_request.c.project.in_(projects))
+        if state is not None:
+            query = query.where(output_request.c.state == state)
+        with self.engine.connect() as conn:
+            ids = fetch_page(conn, query, limit, offset, lambda r: str(r.id))
+        return Page([self.get(i) for i in ids.items], ids.total, limit, offset)
+
     def history(self, request_id: str) -> list[OutputRequest]:
         """The project's earlier releases, which a checker sees beside the request."""
         req = self.get(request_id)
@@ -298,6 +315,10 @@ class ReleaseDesk:
     def ledger(self, project: str) -> list[LedgerEntry]:
         with self.engine.connect() as conn:
             return ledger.entries(conn, project)
+
+    def ledger_page(self, project: str, limit: int, offset: int) -> Page[LedgerEntry]:
+        with self.engine.connect() as conn:
+            return ledger.entries_page(conn, project, limit, offset)
 
     def budget(self, grant_id: str) -> Budget:
         grant = self.governance.grant(grant_id)

@@ -15,12 +15,13 @@ from typing import Any
 
 import numpy as np
 import orjson
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Select, func, select
 
 from socle.release.differencing import LedgerTable
 from socle.release.outputs import Population
 from socle.release.suppression import Suppressed
 from socle.release.tables import dp_spend, ledger_cell
+from socle.store import Page, fetch_page
 
 
 @dataclass(frozen=True)
@@ -106,16 +107,23 @@ def earlier_tables(conn: Connection, project: str | None) -> list[LedgerTable]:
 
 
 def entries(conn: Connection, project: str) -> list[LedgerEntry]:
-    rows = conn.execute(
-        select(ledger_cell).where(ledger_cell.c.project == project).order_by(ledger_cell.c.id)
-    )
-    return [
-        LedgerEntry(
-            r.release_id, r.population, tuple(orjson.loads(r.dims)),
-            tuple(orjson.loads(r.labels)), r.released_value,
-        )
-        for r in rows
-    ]  # fmt: skip
+    return [_entry(r) for r in conn.execute(_cells(project))]
+
+
+def entries_page(conn: Connection, project: str, limit: int, offset: int) -> Page[LedgerEntry]:
+    """One page of a project's released cells, in release order, and how many in all."""
+    return fetch_page(conn, _cells(project), limit, offset, _entry)
+
+
+def _cells(project: str) -> Select[Any]:
+    return select(ledger_cell).where(ledger_cell.c.project == project).order_by(ledger_cell.c.id)
+
+
+def _entry(r: Any) -> LedgerEntry:
+    return LedgerEntry(
+        r.release_id, r.population, tuple(orjson.loads(r.dims)), tuple(orjson.loads(r.labels)),
+        r.released_value,
+    )  # fmt: skip
 
 
 def spent(conn: Connection, grant_id: str) -> tuple[float, float]:

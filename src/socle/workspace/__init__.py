@@ -10,7 +10,7 @@ from socle.workspace.cohort import (
 )
 from socle.workspace.errors import CohortError, JobError, SandboxError, WorkspaceError
 from socle.workspace.jobs import Job, Jobs
-from socle.workspace.permit import Link, trace
+from socle.workspace.permit import Link, grant_chain, trace
 from socle.workspace.queries import NamedResult, Queries
 from socle.workspace.records import TABLES, OutputFile
 from socle.workspace.sandbox import Limits
@@ -35,5 +35,6 @@ __all__ = [
     "compile_cohort",
     "from_circe",
     "from_json",
+    "grant_chain",
     "trace",
 ]

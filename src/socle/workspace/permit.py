@@ -9,7 +9,7 @@ The trace reads any iterable of audit events: the live log or an export.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,11 +53,21 @@ def trace(release_id: str, events: Iterable[AuditEvent]) -> list[Link]:
     sources = release.details.get("sources") or (request.details.get("sources") if request else [])
     for source in sources or []:
         chain += _source_links(source, one)
-    grant_id = str(release.details.get("grant", ""))
+    return chain + grant_chain(str(release.details.get("grant", "")), one, f"release {release_id}")
+
+
+def grant_chain(
+    grant_id: str, one: Callable[[str, str], AuditEvent | None], named_by: str
+) -> list[Link]:
+    """The tail every permit chain shares: the grant, the committee's decision, the filing.
+
+    ``one(action, object)`` finds the latest audit event of that action on that object;
+    ``named_by`` (e.g. ``"release r-1"``) says who named the grant, for the error.
+    """
     grant = one("grant.issue", grant_id)
     if grant is None:
-        raise WorkspaceError(f"release {release_id} names grant '{grant_id}', not in the log")
-    chain.append(Link("grant", grant))
+        raise WorkspaceError(f"{named_by} names grant '{grant_id}', not in the log")
+    chain = [Link("grant", grant)]
     request_id = str(grant.details.get("request", ""))
     for action, kind in (("request.approved", "decision"), ("request.create", "request")):
         step = one(action, request_id)

@@ -11,7 +11,7 @@ from fastapi.responses import FileResponse
 from socle.api import schemas as s
 from socle.api import schemas_ai as sa
 from socle.api import services, services_ai
-from socle.api.deps import Runner
+from socle.api.deps import Limit, Offset, Runner
 from socle.api.jobs import JobPublic
 from socle.api.policy import Authorized, authorize
 
@@ -34,10 +34,12 @@ async def train(body: s.ModelCreate, request: Request, user: Authorized, run: Ru
     )
 
 
-@router.get("", name="models.list", response_model=list[sa.ModelInfoPublic])
-async def list_models(user: Authorized, run: Runner) -> list[sa.ModelInfoPublic]:
-    """Every model with its version and stage (no metrics, no lineage)."""
-    return await run.call(lambda n: services_ai.models(n, user))
+@router.get("", name="models.list", response_model=s.Page[sa.ModelInfoPublic])
+async def list_models(
+    user: Authorized, run: Runner, limit: Limit = 50, offset: Offset = 0
+) -> dict[str, Any]:
+    """The models with their version and stage (no metrics, no lineage), oldest first."""
+    return await run.call(lambda n: services_ai.models(n, user, limit, offset))
 
 
 @router.get("/definitions", name="models.definitions", response_model=list[sa.DefinitionPublic])

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path
 from socle.api import schemas as s
 from socle.api import schemas_ai as sa
 from socle.api import services, services_ai
-from socle.api.deps import Runner
+from socle.api.deps import Limit, Offset, Runner
 from socle.api.policy import Authorized, authorize
 
 router = APIRouter(tags=["guarantee"], dependencies=[Depends(authorize)])
@@ -72,11 +72,16 @@ async def monitor(model_id: ModelId, user: Authorized, run: Runner) -> sa.Monito
     return await run.serial(lambda n: services_ai.monitor(n, user, model_id))
 
 
-@router.get("/guarantee/alerts", name="guarantee.alerts", response_model=list[sa.AlertPublic])
+@router.get("/guarantee/alerts", name="guarantee.alerts", response_model=s.Page[sa.AlertPublic])
 async def alerts(
-    user: Authorized, run: Runner, status: Literal["open", "closed"] | None = None
-) -> list[sa.AlertPublic]:
-    return await run.call(lambda n: services_ai.alerts(n, status))
+    user: Authorized,
+    run: Runner,
+    status: Literal["open", "closed"] | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """The monitoring's alerts, oldest first (``status=open``: those the college has not closed)."""
+    return await run.call(lambda n: services_ai.alerts(n, status, limit, offset))
 
 
 @router.get("/guarantee/models/{model_id}/fhir", name="guarantee.fhir")

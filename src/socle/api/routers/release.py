@@ -97,11 +97,13 @@ async def appoint(body: s.CheckerCreate, user: Authorized, run: Runner) -> list[
 
 @router.get(
     "/projects/{project}/ledger", name="release.ledger",
-    response_model=list[s.LedgerEntryPublic],
+    response_model=Page[s.LedgerEntryPublic],
 )  # fmt: skip
-async def ledger(project: Id, user: Authorized, run: Runner) -> list[s.LedgerEntryPublic]:
-    """Every released cell of a project (released values only)."""
-    return await run.call(lambda n: services.ledger(n, project))
+async def ledger(
+    project: Id, user: Authorized, run: Runner, limit: Limit = 50, offset: Offset = 0
+) -> dict[str, Any]:
+    """The released cells of a project, one page at a time (released values only)."""
+    return await run.call(lambda n: services.ledger(n, project, limit, offset))
 
 
 @router.get(

@@ -3,18 +3,40 @@ desk."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Path
+from pydantic import BaseModel
 
 from socle.api import schemas as s
 from socle.api import schemas_release as sr
 from socle.api import services
 from socle.api import services_release as release_services
+from socle.api.auth import Principal
 from socle.api.deps import Runner
 from socle.api.policy import Authorized, authorize
+from socle.api.runner import NodeRunner
+from socle.node import Node
 
 router = APIRouter(prefix="/workspaces", tags=["workspace"], dependencies=[Depends(authorize)])
+
+
+GrantId = Annotated[str, Path(min_length=1, max_length=40)]
+B = TypeVar("B", bound=BaseModel)
+R = TypeVar("R")
+
+
+async def _on_grant(
+    run: NodeRunner,
+    operation: Callable[[Node, Principal, str, B], R],
+    user: Principal,
+    grant_id: str,
+    body: B,
+) -> R:
+    """What the grant's routes share: the operation on the query threads (a slow query takes
+    neither a reader's thread nor the change thread; its writes are inserts)."""
+    return await run.work(lambda n: operation(n, user, grant_id, body))
 
 
 @router.post(
@@ -22,20 +44,14 @@ router = APIRouter(prefix="/workspaces", tags=["workspace"], dependencies=[Depen
     response_model=sr.OutputRequestPublic, status_code=201,
 )  # fmt: skip
 async def condition_counts(
-    grant_id: Annotated[str, Path(min_length=1, max_length=40)],
-    body: s.CountsCreate,
-    user: Authorized,
-    run: Runner,
+    grant_id: GrantId, body: s.CountsCreate, user: Authorized, run: Runner
 ) -> sr.OutputRequestPublic:
     """Persons with a condition by age band and sex, handed to the release desk (not released)."""
-    return await run.serial(
+    return await run.work(
         lambda n: release_services.condition_counts(
             n, user, grant_id, body.condition, list(body.dims)
         )
     )
-
-
-GrantId = Annotated[str, Path(min_length=1, max_length=40)]
 
 
 @router.post(
@@ -45,7 +61,7 @@ async def query(
     grant_id: GrantId, body: s.QueryCreate, user: Authorized, run: Runner
 ) -> s.ResultPublic:
     """Check and run SQL on the grant's views; the rows stay in the workspace."""
-    return await run.serial(lambda n: services.run_query(n, user, grant_id, body))
+    return await _on_grant(run, services.run_query, user, grant_id, body)
 
 
 @router.post(
@@ -55,7 +71,7 @@ async def cohort(
     grant_id: GrantId, body: s.CohortCreate, user: Authorized, run: Runner
 ) -> s.ResultPublic:
     """Compile a cohort definition (Socle fields or OHDSI Circe JSON) and keep its members."""
-    return await run.serial(lambda n: services.run_cohort(n, user, grant_id, body))
+    return await _on_grant(run, services.run_cohort, user, grant_id, body)
 
 
 @router.post(
@@ -66,7 +82,7 @@ async def start_job(
 ) -> s.JobPublic:
     """Start a script in the sandbox on an extract of the grant's data; poll
     ``GET /workspace-jobs/{id}``."""
-    return await run.serial(lambda n: services.start_job(n, user, grant_id, body))
+    return await _on_grant(run, services.start_job, user, grant_id, body)
 
 
 jobs_router = APIRouter(

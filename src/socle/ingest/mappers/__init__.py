@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from socle.ingest.context import MappingContext
+from socle.ingest.fhir import first_coding, parse_datetime, source_value
 
 
 @dataclass(frozen=True)
@@ -63,3 +64,35 @@ def load_all() -> dict[str, Mapper]:
     )
 
     return MAPPERS
+
+
+def coded_exposure(
+    resource: dict[str, Any],
+    ctx: MappingContext,
+    *,
+    table: Literal["device", "drug"],
+    code: tuple[Any, str],
+    when: str,
+    type_concept: int,
+    one_day: bool = False,
+    **extra: Any,
+) -> Mapped:
+    """One ``<table>_exposure`` row for a coded event about ``resource["patient"]``: its code
+    (``(codeable concept, field name)``), started at field ``when`` (and ended that day if
+    ``one_day``), concept 0 until the vocabulary maps the source value. The shape shared by
+    devices, supplies and immunisations; ``extra`` adds the table's other columns."""
+    coding = ctx.remember(first_coding(*code))
+    day, at = parse_datetime(resource.get(when), when)
+    row = {
+        f"{table}_exposure_id": ctx.record_id(resource),
+        "person_id": ctx.person_id(resource.get("patient"), "patient"),
+        f"{table}_concept_id": 0,
+        f"{table}_exposure_start_date": day,
+        f"{table}_exposure_start_datetime": at,
+        **({f"{table}_exposure_end_date": day} if one_day else {}),
+        f"{table}_type_concept_id": type_concept,
+        **extra,
+        f"{table}_source_value": source_value(coding),
+        f"{table}_source_concept_id": 0,
+    }
+    return Mapped(rows=[(f"{table}_exposure", row)])

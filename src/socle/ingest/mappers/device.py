@@ -11,57 +11,25 @@ from __future__ import annotations
 from typing import Any
 
 from socle.ingest.context import MappingContext
-from socle.ingest.fhir import first_coding, parse_datetime, source_value
-from socle.ingest.mappers import Mapped, mapper
+from socle.ingest.mappers import Mapped, coded_exposure, mapper
 
 EHR = 32817
 
 
 @mapper("Device")
 def map_device(resource: dict[str, Any], ctx: MappingContext) -> Mapped:
-    coding = ctx.remember(first_coding(resource.get("type"), "type"))
-    day, at = parse_datetime(resource.get("manufactureDate"), "manufactureDate")
-    return Mapped(
-        rows=[
-            (
-                "device_exposure",
-                {
-                    "device_exposure_id": ctx.record_id(resource),
-                    "person_id": ctx.person_id(resource.get("patient"), "patient"),
-                    "device_concept_id": 0,
-                    "device_exposure_start_date": day,
-                    "device_exposure_start_datetime": at,
-                    "device_type_concept_id": EHR,
-                    "device_source_value": source_value(coding),
-                    "device_source_concept_id": 0,
-                },
-            )
-        ]
-    )
+    return coded_exposure(
+        resource, ctx, table="device", code=(resource.get("type"), "type"),
+        when="manufactureDate", type_concept=EHR,
+    )  # fmt: skip
 
 
 @mapper("SupplyDelivery")
 def map_supply(resource: dict[str, Any], ctx: MappingContext) -> Mapped:
     item = resource.get("suppliedItem") or {}
-    coding = ctx.remember(first_coding(item.get("itemCodeableConcept"), "suppliedItem"))
-    day, at = parse_datetime(resource.get("occurrenceDateTime"), "occurrenceDateTime")
     quantity = (item.get("quantity") or {}).get("value")
-    return Mapped(
-        rows=[
-            (
-                "device_exposure",
-                {
-                    "device_exposure_id": ctx.record_id(resource),
-                    "person_id": ctx.person_id(resource.get("patient"), "patient"),
-                    "device_concept_id": 0,
-                    "device_exposure_start_date": day,
-                    "device_exposure_start_datetime": at,
-                    "device_exposure_end_date": day,
-                    "device_type_concept_id": EHR,
-                    "quantity": int(quantity) if isinstance(quantity, int | float) else None,
-                    "device_source_value": source_value(coding),
-                    "device_source_concept_id": 0,
-                },
-            )
-        ]
-    )
+    return coded_exposure(
+        resource, ctx, table="device", code=(item.get("itemCodeableConcept"), "suppliedItem"),
+        when="occurrenceDateTime", type_concept=EHR, one_day=True,
+        quantity=int(quantity) if isinstance(quantity, int | float) else None,
+    )  # fmt: skip
