@@ -86,9 +86,20 @@ def condition_counts(
 
 
 def list_requests(
-    node: Node, who: Principal, state: str | None, limit: int, offset: int
+    node: Node,
+    who: Principal,
+    state: str | None,
+    limit: int,
+    offset: int,
+    *,
+    project: str | None = None,
+    grant_id: str | None = None,
 ) -> dict[str, Any]:
-    found = node.desk.requests(state=state)
+    """Output requests the person may see, newest first; one project's or one grant's only
+    when ``project`` / ``grant_id`` are given (a grant's page)."""
+    found = node.desk.requests(state=state, project=project)
+    if grant_id is not None:
+        found = [r for r in found if r.grant_id == grant_id]
     if not who.has_any(SEE_ALL):
         mine = []
         for r in found:

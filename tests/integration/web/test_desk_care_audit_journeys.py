@@ -104,8 +104,11 @@ def test_steward_loads_a_folder_and_sees_it_reconciled_with_its_quarantine(
     expect(page.locator("#consent-stats")).to_contain_text("Public-interest research")
     page.get_by_label("File or folder in the import folder").fill("new-batch")
     page.get_by_role("button", name="Load").click()
+    # The load runs as a job; its page shows the files read and reloads itself until done.
+    expect(page.locator("#load-progress")).to_contain_text("Load job-")
     table = page.locator("#reconciliation")
-    expect(table).to_contain_text("Reconciliation of load")
+    expect(table).to_contain_text("Reconciliation of load", timeout=120_000)
+    expect(page.locator("#files-progress")).to_have_attribute("value", "2")
     cells = [c.inner_text() for c in table.locator("tbody td").all()]
     read, loaded, quarantined, skipped = (int(c.replace(",", "")) for c in cells[1:5])
     assert read == loaded + quarantined + skipped and quarantined >= 1

@@ -16,11 +16,15 @@ from socle.web.app import PREFIX, redirect, render, run
 
 router = APIRouter(prefix="/desk")
 WAITING = ("submitted", "in_review")
+SHOWN = 100  # per state, newest first
 
 
 def desk_queue(node: Node, who: Principal) -> list[Any]:
-    items = services_release.list_requests(node, who, None, 500, 0)["items"]
-    return [r for r in items if r.state in WAITING]
+    """The outputs waiting for a checker (the desk reads them by state, never the whole log)."""
+    items = []
+    for state in WAITING:
+        items += services_release.list_requests(node, who, state, SHOWN, 0)["items"]
+    return items
 
 
 @router.get("")
