@@ -48,7 +48,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str, 
 def _population(client: TestClient, dataset_id: str) -> str:
     page = client.get(f"/web/catalogue/{dataset_id}")
     assert page.status_code == 200
-    text = page.text
+    text: str = page.text
     start = text.index('id="population"')
     return text[text.index(">", start) + 1 : text.index("<", start)].strip()
 

@@ -143,6 +143,7 @@ def test_college_reads_the_monitoring_draws_a_sample_and_restores_a_suspended_mo
     page.get_by_label("Cases to draw").fill("5")
     page.get_by_role("button", name="Draw a random sample").click()
     expect(page.locator("#sample tbody tr")).to_have_count(5)
+    page.locator("#sample").scroll_into_view_if_needed()
     screenshot(page, "college-review")
 
     page.get_by_label("Decision", exact=True).select_option("deploy")

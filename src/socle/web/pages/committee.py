@@ -48,19 +48,13 @@ async def committee_queue(request: Request) -> Response:
     return render(request, "committee_queue.html", who=who, chart=chart, **view)
 
 
-def _failed_checks(node: Node, request_id: str) -> list[str] | None:
-    """The automatic checks that failed at the latest submission (``None``: not submitted)."""
-    checks = node.governance.checks(request_id)
-    return None if checks is None else [c.name for c in checks if not c.passed]
-
-
 def request_view(node: Node, who: Principal, request_id: str) -> dict[str, Any]:
     public = services.get_request(node, who, request_id)
     members = {m.id: m.name for m in node.governance.members()}
     reviews = node.governance.reviews(request_id, current_round=True)
     return {
         "req": public,
-        "failed": _failed_checks(node, request_id),
+        "checks": node.governance.checks(request_id),  # at the latest submission
         "criteria": node.governance.criteria,
         "reviews": [(members.get(r.member_id, r.member_id), r) for r in reviews],
         "recommendation": node.governance.recommendation(request_id),

@@ -105,9 +105,9 @@ async def create_request(request: Request) -> Response:
 
 
 def _request_view(node: Node, who: Principal, request_id: str) -> dict[str, Any]:
-    public = services.get_request(node, who, request_id)
+    public = services.get_request(node, who, request_id)  # the team's own requests only
     decisions = node.governance.decisions(request_id)
-    return {"req": public, "decisions": decisions}
+    return {"req": public, "decisions": decisions, "checks": node.governance.checks(request_id)}
 
 
 @router.get("/requests/{request_id}")
@@ -115,7 +115,7 @@ async def show_request(request: Request, request_id: str) -> Response:
     who = session.require(request, "requests.get")
     runner = await run(request)
     view = await runner.call(lambda n: _request_view(n, who, request_id[:40]))
-    return render(request, "request_show.html", who=who, checks=None, **view)
+    return render(request, "request_show.html", who=who, **view)
 
 
 @router.post("/requests/{request_id}/submit")
@@ -123,9 +123,9 @@ async def submit(request: Request, request_id: str) -> Response:
     who = session.require(request, "requests.submit")
     await session.form(request)
     runner = await run(request)
-    result = await runner.serial(lambda n: services.submit_request(n, who, request_id[:40]))
+    await runner.serial(lambda n: services.submit_request(n, who, request_id[:40]))
     view = await runner.call(lambda n: _request_view(n, who, request_id[:40]))
-    return render(request, "request_show.html", who=who, checks=result.checks, **view)
+    return render(request, "request_show.html", who=who, **view)
 
 
 def _grant_view(node: Node, who: Principal, grant_id: str) -> dict[str, Any]:
