@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from socle.api import observatory as public
 from socle.node import Node
+from socle.observatory import MethodError
 from socle.web import charts
 from socle.web.app import figures, render, run, translator
 
@@ -27,7 +28,12 @@ def _map(node: Node, kind: str, category: str, offset: int) -> dict[str, Any]:
     found = public.public_map(
         node, kind or None, category or None, None, None, None, PAGE, offset
     )  # fmt: skip
-    return {**found, "alerts": public.alerts(node), "taxonomy": public.taxonomy(), "page": PAGE}
+    try:
+        alerts, alerts_error = public.alerts(node), None
+    except MethodError as exc:  # vigilance follows the scoring method: none adopted yet
+        alerts, alerts_error = [], exc.message
+    return {**found, "alerts": alerts, "alerts_error": alerts_error,
+            "taxonomy": public.taxonomy(), "page": PAGE}  # fmt: skip
 
 
 @router.get("")
