@@ -3,8 +3,9 @@ grants, a request's automatic check results, a clinician's pending predictions."
 
 from __future__ import annotations
 
+from socle.consent import ConsentEvent
 from socle.node import Node
-from tests.helpers import approved_grant, make_request
+from tests.helpers import approved_grant, make_request, today
 
 
 def test_a_researcher_sees_the_grants_of_projects_whose_team_lists_them(loaded: Node) -> None:
@@ -28,3 +29,20 @@ def test_check_results_are_those_of_the_latest_submission(loaded: Node) -> None:
     stored = loaded.governance.checks(request_id)
     assert stored == submitted
     assert "purpose_allowed" in [c.name for c in stored if not c.passed]
+
+
+def test_consent_statistics_of_every_purpose_in_one_query_match_each_purpose(
+    loaded: Node,
+) -> None:
+    persons = sorted(int(r[0]) for r in loaded.warehouse.aggregate("SELECT person_id FROM person"))
+    on = today()
+    loaded.consent.record(
+        [ConsentEvent(persons[0], "research", "objection", on, "portal", "p"),
+         ConsentEvent(persons[1], "research", "objection", on, "portal", "p"),
+         ConsentEvent(persons[1], "research", "withdraw_objection", on, "portal", "p"),
+         ConsentEvent(persons[2], "care_quality", "objection", on, "portal", "p")],
+        actor="portal", role="patient",
+    )  # fmt: skip
+    counts = loaded.consent.excluded_counts(on)
+    assert counts == {p: loaded.consent.excluded_count(p, on) for p in loaded.taxonomy.purposes}
+    assert counts["research"] == 1 and counts["care_quality"] == 1

@@ -101,12 +101,11 @@ def list_requests(
     if grant_id is not None:
         found = [r for r in found if r.grant_id == grant_id]
     if not who.has_any(SEE_ALL):
-        mine = []
+        on_team: dict[str, bool] = {}  # per project: is ``who`` on its team (read once)
         for r in found:
-            request, _ = node.governance.request(r.project)
-            if request.on_team(who.subject):
-                mine.append(r)
-        found = mine
+            if r.project not in on_team:
+                on_team[r.project] = node.governance.request(r.project)[0].on_team(who.subject)
+        found = [r for r in found if on_team[r.project]]
     items = [_request(node, r, who) for r in found[offset : offset + limit]]
     return {"items": items, "total": len(found), "limit": limit, "offset": offset}
 

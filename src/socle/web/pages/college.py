@@ -19,6 +19,7 @@ from socle.api import Principal, schemas_ai, services_ai
 from socle.node import Node
 from socle.web import charts, session
 from socle.web.app import PREFIX, figures, redirect, render, run, translator
+from socle.web.cache import Figures
 from socle.web.i18n import Translator
 
 router = APIRouter(prefix="/college")
@@ -60,14 +61,21 @@ def calibration_points(outcomes: list[tuple[float, bool]]) -> list[tuple[float, 
     return points
 
 
-def model_view(node: Node, who: Principal, model_id: str) -> dict[str, Any]:
-    report = services_ai.monitor(node, who, model_id)
+def model_view(node: Node, who: Principal, model_id: str, kept: Figures) -> dict[str, Any]:
+    info, usage = node.models.info(model_id), node.guarantee.usage(model_id)
+    outcomes = node.guarantee.outcomes(model_id)
+    # The monitoring is recomputed (raising the alerts its policy calls for) whenever a
+    # prediction, a decision, an outcome, an alert or the model's stage changed; else the
+    # figures of the last run are read again (the same for every member of the college).
+    open_alerts = tuple(a.id for a in node.monitoring.alerts(model_id, status="open"))
+    key = ("monitoring", model_id, usage, len(outcomes), open_alerts, info.stage_at)
+    report = kept.get(key, lambda: services_ai.monitor(node, who, model_id))
     return {
-        "info": node.models.info(model_id),
-        "usage": node.guarantee.usage(model_id),
+        "info": info,
+        "usage": usage,
         "report": report,
         "policy": node.monitoring.policy,
-        "calibration": calibration_points(node.guarantee.outcomes(model_id)),
+        "calibration": calibration_points(outcomes),
         "decisions": node.college.decisions(model_id),
         "stages": node.models.transitions(model_id),
     }
@@ -104,13 +112,13 @@ def _charts(t: Translator, view: dict[str, Any]) -> dict[str, str | None]:
 async def _model_page(
     request: Request, who: Principal, model_id: str, **extra: Any
 ) -> Response:  # fmt: skip
-    runner, t = await run(request), translator(request)
-    view = await runner.serial(lambda n: model_view(n, who, model_id[:40]))
+    runner, t, kept = await run(request), translator(request), figures(request)
+    view = await runner.serial(lambda n: model_view(n, who, model_id[:40], kept))
     report = view["report"]
     # The charts change only with the figures they show: drawn once per figures and language.
     key = ("college-charts", t.lang, model_id, report.model_dump_json(exclude={"alerts"}),
            tuple(view["calibration"]))  # fmt: skip
-    drawn = figures(request).get(key, lambda: _charts(t, view))
+    drawn = kept.get(key, lambda: _charts(t, view))
     extra = {"sample": None, "report_file": None, **extra}
     return render(
         request, "college_model.html", who=who, charts=drawn, choices=DECISIONS, **view, **extra

@@ -39,8 +39,9 @@ class Progress:
 
 def steward_view(node: Node, kept: Figures) -> dict[str, Any]:
     today = datetime.now(UTC).date()
+    excluded = node.consent.excluded_counts(today)
     consent = [
-        {"purpose": code, "rule": p.rule, "excluded": node.consent.excluded_count(code, today)}
+        {"purpose": code, "rule": p.rule, "excluded": excluded[code]}
         for code, p in node.taxonomy.purposes.items()
     ]  # fmt: skip
     datasets = node.catalog.datasets()
