@@ -105,3 +105,20 @@ def test_model_metrics_and_notice_are_recorded(model_node: Node) -> None:
     assert metrics["train_persons"] >= 10 and metrics["persons"] >= metrics["train_persons"]
     events = [e for e in model_node.audit.events("model.train")]
     assert events and events[0].details["persons"] == metrics["persons"]
+
+
+def test_a_clinicians_work_list_is_the_pending_predictions_of_their_care_contexts(
+    model_node: Node,
+) -> None:
+    model_id = model_node.model_id  # type: ignore[attr-defined]
+    made = [
+        model_node.guarantee.predict(model_id, f"person-w{i}", INPUTS, clinician="dr",
+                                     care_context=context)
+        for i, context in enumerate(("ward-a", "ward-a", "ward-b"))
+    ]  # fmt: skip
+    model_node.guarantee.decide(made[0].id, "accepted", clinician="dr", reason="fits the chart")
+    assert [p.id for p in model_node.guarantee.pending(["ward-a"])] == [made[1].id]
+    both = {p.id for p in model_node.guarantee.pending(["ward-a", "ward-b"])}
+    assert both == {made[1].id, made[2].id}
+    assert model_node.guarantee.pending([]) == []
+    assert len(model_node.guarantee.pending(["ward-a", "ward-b"], limit=1)) == 1

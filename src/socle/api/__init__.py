@@ -12,7 +12,16 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from socle.api import access, schemas, schemas_release, services, services_release
+    from socle.api import (
+        access,
+        observatory,
+        schemas,
+        schemas_ai,
+        schemas_release,
+        services,
+        services_ai,
+        services_release,
+    )
     from socle.api.app import api_routes, create_app
     from socle.api.auth import LocalIssuer, Principal, TokenVerifier
     from socle.api.errors import (
@@ -44,7 +53,10 @@ _HOMES = {
     "socle.api.tables": ("TABLES",),
     "socle.api.users": ("UserStore",),
 }
-_MODULES = ("access", "schemas", "schemas_release", "services", "services_release")
+_MODULES = (
+    "access", "observatory", "schemas", "schemas_ai", "schemas_release", "services", "services_ai",
+    "services_release",
+)  # fmt: skip
 _MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
@@ -67,9 +79,12 @@ __all__ = [
     "api_routes",
     "create_app",
     "jwt_secret",
+    "observatory",
     "schemas",
+    "schemas_ai",
     "schemas_release",
     "services",
+    "services_ai",
     "services_release",
     "status_of",
 ]

@@ -7,6 +7,7 @@ actor, and returns the public schema. Routes only parse and await these.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -100,9 +101,12 @@ def import_path(import_dir: Path, body: s.LoadCreate) -> Path:
     return path
 
 
-def load(node: Node, who: Principal, import_dir: Path, body: s.LoadCreate) -> s.LoadPublic:
-    """Load FHIR input found under the import directory."""
-    summary = node.load(import_path(import_dir, body), actor=who.subject)
+def load(
+    node: Node, who: Principal, import_dir: Path, body: s.LoadCreate,
+    on_file: Callable[[Path, int], None] | None = None,
+) -> s.LoadPublic:  # fmt: skip
+    """Load FHIR input found under the import directory (``on_file`` follows its progress)."""
+    summary = node.load(import_path(import_dir, body), actor=who.subject, on_file=on_file)
     return s.LoadPublic(
         load_id=summary.load_id, files=summary.files, persons=summary.persons,
         **summary.totals(),

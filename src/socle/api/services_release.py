@@ -86,10 +86,23 @@ def condition_counts(
 
 
 def list_requests(
-    node: Node, who: Principal, state: str | None, limit: int, offset: int
+    node: Node,
+    who: Principal,
+    state: str | None,
+    limit: int,
+    offset: int,
+    *,
+    project: str | None = None,
+    grant_id: str | None = None,
 ) -> dict[str, Any]:
+    """Output requests the person may see, newest first; one project's or one grant's only
+    when ``project`` / ``grant_id`` are given (a grant's page). Paged in SQL."""
     projects = None if who.has_any(SEE_ALL) else node.governance.projects_of(who.subject)
-    found = node.desk.requests_page(projects=projects, state=state, limit=limit, offset=offset)
+    if project is not None:
+        projects = [project] if projects is None or project in projects else []
+    found = node.desk.requests_page(
+        projects=projects, state=state, grant_id=grant_id, limit=limit, offset=offset
+    )
     items = [_request(node, r, who) for r in found.items]
     return {"items": items, "total": found.total, "limit": limit, "offset": offset}
 

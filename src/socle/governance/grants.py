@@ -140,6 +140,26 @@ class Grants:
             float(row.dp_delta or 0.0),
         )  # fmt: skip
 
+    def of_request(self, request_id: str) -> list[Grant]:
+        """The grants issued from one request, oldest first (a re-approval issues another)."""
+        with self.engine.connect() as conn:
+            ids = conn.execute(
+                select(access_grant.c.id)
+                .where(access_grant.c.request_id == request_id)
+                .order_by(access_grant.c.starts, access_grant.c.id)
+            ).scalars().all()  # fmt: skip
+        return [self.get(i) for i in ids]
+
+    def of_member(self, name: str) -> list[Grant]:
+        """The grants of every project whose team lists ``name`` (a researcher's own grants)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(access_grant.c.id, access_request.c.body)
+                .join(access_request, access_request.c.id == access_grant.c.request_id)
+                .order_by(access_grant.c.starts, access_grant.c.id)
+            ).all()  # fmt: skip
+        return [self.get(r.id) for r in rows if any(m.get("name") == name for m in r.body["team"])]
+
     def scope(self, grant_id: str, on: date, output_type: str) -> GrantScope:
         """What the grant allows today, or an error saying why it allows nothing."""
         grant = self.get(grant_id)

@@ -105,6 +105,20 @@ class RequestLifecycle:
             rows = conn.execute(select(access_request.c.id, access_request.c.body)).all()
         return [r.id for r in rows if any(m["name"] == name for m in r.body["team"])]
 
+    def checks(self, request_id: str) -> list[CheckResult] | None:
+        """The automatic checks' results at the latest submission (``None``: never checked)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(access_request.c.checks, access_request.c.submitted_at).where(
+                    access_request.c.id == request_id
+                )
+            ).first()
+        if row is None:
+            raise NotFoundError(f"no request '{request_id}'")
+        if row.submitted_at is None and not row.checks:
+            return None
+        return [CheckResult(**c) for c in row.checks or []]
+
     def submit(self, request_id: str, *, actor: str) -> list[CheckResult]:
         """Submit and run the automatic checks: passing moves to *checked*, else *rejected*."""
         record = self.get(request_id)

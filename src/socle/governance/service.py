@@ -48,6 +48,7 @@ class Governance:
         self.submit = self.requests.submit
         self.start_review = self.requests.start_review
         self.close = self.requests.close
+        self.checks = self.requests.checks
         self.decision_times = self.requests.decision_times
         self.decision_time_summary = self.requests.decision_time_summary
         # The committee
@@ -68,6 +69,8 @@ class Governance:
         self.expire_due = self.grants.expire_due
         self.grant_scope = self.grants.scope
         self.team_member = self.grants.team_member
+        self.grants_of_member = self.grants.of_member
+        self.grants_of_request = self.grants.of_request
 
     def request(self, request_id: str) -> tuple[ProjectRequest, RequestState]:
         """The request and its current state (see :meth:`record` for its times too)."""

@@ -11,7 +11,7 @@ free text. The time to decision is kept; later, the outcome is linked to it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
@@ -284,6 +284,23 @@ class HumanGuarantee:
         with self.engine.connect() as conn:
             rows = conn.execute(query.order_by(prediction.c.created_at)).all()
         return [_prediction(r) for r in rows]
+
+    def pending(
+        self, care_contexts: Iterable[str], *, limit: int = 100, offset: int = 0
+    ) -> list[Prediction]:
+        """Predictions still awaiting a clinician's decision in ``care_contexts``, oldest first
+        (a clinician's work list, paged)."""
+        contexts = list(care_contexts)
+        if not contexts:
+            return []
+        query = (
+            select(prediction)
+            .where(prediction.c.status == "pending", prediction.c.care_context.in_(contexts))
+            .order_by(prediction.c.created_at, prediction.c.id)
+            .limit(limit).offset(offset)
+        )  # fmt: skip
+        with self.engine.connect() as conn:
+            return [_prediction(r) for r in conn.execute(query).all()]
 
     def outcomes(self, model_id: str) -> list[tuple[float, bool]]:
         """(score, outcome occurred) of every prediction of the model with a linked outcome."""

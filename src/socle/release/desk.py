@@ -290,10 +290,16 @@ class ReleaseDesk:
         return [self.get(i) for i in ids]
 
     def requests_page(
-        self, *, projects: Sequence[str] | None, state: str | None, limit: int, offset: int
+        self,
+        *,
+        projects: Sequence[str] | None,
+        state: str | None,
+        limit: int,
+        offset: int,
+        grant_id: str | None = None,
     ) -> Page[OutputRequest]:
         """One page of the requests, newest first, of these ``projects`` (``None``: every
-        project) in ``state`` (``None``: any), and how many in all."""
+        project) in ``state`` (``None``: any), of one grant if given, and how many in all."""
         query = select(output_request.c.id).order_by(
             output_request.c.created_at.desc(), output_request.c.id
         )
@@ -301,6 +307,8 @@ class ReleaseDesk:
             query = query.where(output_request.c.project.in_(projects))
         if state is not None:
             query = query.where(output_request.c.state == state)
+        if grant_id is not None:
+            query = query.where(output_request.c.grant_id == grant_id)
         with self.engine.connect() as conn:
             ids = fetch_page(conn, query, limit, offset, lambda r: str(r.id))
         return Page([self.get(i) for i in ids.items], ids.total, limit, offset)

@@ -89,6 +89,21 @@ class Warehouse:
         self._factory = self._con.cursor()  # makes every other cursor, under _cursor_lock
         self._local = threading.local()
         self._cursors: list[duckdb.DuckDBPyConnection] = []
+        self._generation = 0
+
+    @property
+    def generation(self) -> int:
+        """A number that changes whenever a load, vocabulary, attachment or re-key ends (committed
+        or not): a figure computed from the rows under one generation may be reused under it."""
+        return self._generation
+
+    @contextmanager
+    def _changing(self) -> Iterator[None]:
+        with self._write_lock:
+            try:
+                yield
+            finally:
+                self._generation += 1
 
     def _writable(self) -> None:
         if self.read_only:
@@ -138,7 +153,7 @@ class Warehouse:
         file is discarded by the next load).
         """
         self._writable()
-        with self._write_lock:
+        with self._changing():
             yield from self._load()
 
     def _load(self) -> Iterator[BatchWriter]:
@@ -170,7 +185,7 @@ class Warehouse:
     def load_vocabulary(self, folder: Path, on_table: Progress | None = None) -> dict[str, int]:
         """Load every vocabulary table and re-map every stored row, atomically."""
         self._writable()
-        with self._write_lock:
+        with self._changing():
             return self._load_vocabulary(folder, on_table)
 
     def _load_vocabulary(self, folder: Path, on_table: Progress | None) -> dict[str, int]:
@@ -185,7 +200,7 @@ class Warehouse:
     ) -> dict[str, int]:
         """Copy an existing OMOP CDM in (pseudonymised, identifiers dropped), atomically."""
         self._writable()
-        with self._write_lock:
+        with self._changing():
             return attach_cdm(self._con, source, person_keys, schema)
 
     @contextmanager
@@ -200,7 +215,7 @@ class Warehouse:
         failure in it rolls the warehouse back too.
         """
         self._writable()
-        with self._write_lock:
+        with self._changing():
             yield from self._rekey(ids, tokens)
 
     def _rekey(self, ids: dict[int, int], tokens: dict[str, str]) -> Iterator[dict[str, int]]:

@@ -22,7 +22,8 @@ DEMO_ACTORS: tuple[tuple[Role, str, tuple[str, ...]], ...] = (
     (Role.OUTPUT_CHECKER, "checker1@output-desk", ()),
     (Role.OUTPUT_CHECKER, "checker2@output-desk", ()),
     (Role.CLINICIAN, "dr.house@hospital", ("gp-clinic",)),
-    (Role.COLLEGE_MEMBER, "college@guarantee", ()),
+    # The demo's chair of the college (appointed by the demo): their decisions count.
+    (Role.COLLEGE_MEMBER, "college.chair@hospital", ()),
     (Role.AUDITOR, "auditor@hospital", ()),
     (Role.ADMINISTRATOR, "admin@hospital", ()),
 )

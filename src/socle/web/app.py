@@ -22,6 +22,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from socle.api import Principal, status_of
 from socle.errors import SocleError, crash_place
 from socle.web import i18n, session
+from socle.web.cache import Figures
 
 log = logging.getLogger("socle.web")
 HERE = Path(__file__).parent
@@ -78,6 +79,12 @@ async def run(request: Request) -> Any:
     return request.app.state.parent.state.runner
 
 
+def figures(request: Request) -> Figures:
+    """The figures this app reuses while their inputs are unchanged (:mod:`socle.web.cache`)."""
+    kept: Figures = request.app.state.figures
+    return kept
+
+
 async def _error_page(request: Request, exc: Exception) -> Response:
     t = translator(request)
     if isinstance(exc, session.SignInRequired):
@@ -122,6 +129,8 @@ def create_web(parent: FastAPI) -> FastAPI:
 
     web = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     web.state.parent = parent
+    web.state.figures = Figures()
+    web.state.loads = {}  # job id -> progress of a load started from the steward's page
     web.add_exception_handler(Exception, _error_page)
     web.add_exception_handler(SocleError, _error_page)
     web.add_exception_handler(HTTPException, _error_page)

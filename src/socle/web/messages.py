@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from socle.web import messages_oversight as oversight
+
 EN: dict[str, str] = {
     "app": "Health data you can trust",
     "skip": "Skip to content",
@@ -710,4 +712,6 @@ FR: dict[str, str] = {
     "error.500.todo": "Réessayez dans un instant ; les opérateurs ont été prévenus.",
 }
 
+EN.update(oversight.EN)
+FR.update(oversight.FR)
 MESSAGES: dict[str, dict[str, str]] = {"en": EN, "fr": FR}

@@ -1,7 +1,9 @@
-"""The output checkers', the clinician's and the auditor's journeys, on one live server."""
+"""The output checkers', the clinician's, the auditor's, the steward's and the college's
+journeys, on one live server."""
 
 from __future__ import annotations
 
+import re
 import shutil
 
 from playwright.sync_api import Page, expect
@@ -17,6 +19,7 @@ from tests.integration.web.conftest import (
 
 CHECKERS = ("checker1@output-desk", "checker2@output-desk")
 CLINICIAN, AUDITOR, STEWARD = "dr.house@hospital", "auditor@hospital", "steward@hospital"
+COLLEGE = "college.chair@hospital"
 
 
 def _asked_output(node: Node) -> str:
@@ -104,8 +107,11 @@ def test_steward_loads_a_folder_and_sees_it_reconciled_with_its_quarantine(
     expect(page.locator("#consent-stats")).to_contain_text("Public-interest research")
     page.get_by_label("File or folder in the import folder").fill("new-batch")
     page.get_by_role("button", name="Load").click()
+    # The load runs as a job; its page shows the files read and reloads itself until done.
+    expect(page.locator("#load-progress")).to_contain_text("Load job-")
     table = page.locator("#reconciliation")
-    expect(table).to_contain_text("Reconciliation of load")
+    expect(table).to_contain_text("Reconciliation of load", timeout=120_000)
+    expect(page.locator("#files-progress")).to_have_attribute("value", "2")
     cells = [c.inner_text() for c in table.locator("tbody td").all()]
     read, loaded, quarantined, skipped = (int(c.replace(",", "")) for c in cells[1:5])
     assert read == loaded + quarantined + skipped and quarantined >= 1
@@ -113,3 +119,47 @@ def test_steward_loads_a_folder_and_sees_it_reconciled_with_its_quarantine(
     no_serious_violations(page)
     events = live_server.node_call(lambda n: list(n.audit.events("warehouse.load")))
     assert events[-1].actor == STEWARD and events[-1].role == "data_steward"
+
+
+def test_college_reads_the_monitoring_draws_a_sample_and_restores_a_suspended_model(
+    page: Page, live_server: LiveServer
+) -> None:
+    model = live_server.node_call(
+        lambda n: next(m for m in n.models.models() if m.stage == "suspended")
+    )
+    sign_in(page, live_server, COLLEGE)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Human guarantee college")
+    expect(page.locator("#models")).to_contain_text("suspended")
+    no_serious_violations(page)
+    page.locator("#models").get_by_role("link", name=model.label).click()
+    expect(page.locator("#stage")).to_contain_text("suspended")
+    expect(page.locator("#overrides")).to_contain_text("All clinicians")
+    charts = page.locator("p.chart img")
+    expect(charts.first).to_have_attribute("alt", re.compile("override rates"))
+    assert charts.count() >= 2  # override rates and drift (calibration with linked outcomes)
+    screenshot(page, "college-monitoring")
+    no_serious_violations(page)
+
+    page.get_by_label("Cases to draw").fill("5")
+    page.get_by_role("button", name="Draw a random sample").click()
+    expect(page.locator("#sample tbody tr")).to_have_count(5)
+    page.locator("#sample").scroll_into_view_if_needed()
+    screenshot(page, "college-review")
+
+    page.get_by_label("Decision", exact=True).select_option("deploy")
+    page.get_by_label("Reason (kept with the decision and in the audit log)").fill(
+        "Drift explained by the unit change; inputs converted since. Restored under review."
+    )
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page.locator("#stage")).to_contain_text("deployed in care")
+    expect(page.locator("#college-decisions")).to_contain_text(COLLEGE)
+    info = live_server.node_call(lambda n: n.models.info(model.id))
+    assert info.stage == "deployed"
+    decided = live_server.node_call(lambda n: list(n.audit.events("college.decision")))
+    assert (decided[-1].actor, decided[-1].role, decided[-1].object) == (
+        COLLEGE,
+        "college_member",
+        model.id,
+    )
+    reviewed = live_server.node_call(lambda n: list(n.audit.events("college.review")))
+    assert reviewed[-1].actor == COLLEGE

@@ -8,6 +8,7 @@ import re
 import httpx
 from playwright.sync_api import Page, expect
 
+from socle.observatory import load_observatory_taxonomy
 from tests.integration.web.conftest import LiveServer, no_serious_violations, screenshot
 
 
@@ -38,6 +39,22 @@ def test_visitor_finds_data_approved_projects_and_committee_rules(
     expect(page.get_by_role("table")).to_contain_text(title)
     expect(page.get_by_role("table")).to_contain_text(state)
     screenshot(page, "public-register")
+    no_serious_violations(page)
+
+    # The observatory: published entries, a category's Top 10 drawn, an entry's live figures.
+    page.get_by_role("link", name="Observatory of AI in health").first.click()
+    published = live_server.node_call(lambda n: n.observatory.rankings.top("prediction"))
+    expect(page.locator("#entries")).to_contain_text("published entries")
+    category = load_observatory_taxonomy().categories["prediction"].title
+    page.get_by_role("link", name=category, exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(category)
+    top = published.ranked[0]
+    expect(page.locator("#top")).to_contain_text(top.name)
+    expect(page.locator("p.chart img")).to_have_attribute("alt", re.compile("Bar chart"))
+    screenshot(page, "public-observatory-top")
+    no_serious_violations(page)
+    page.locator("#top").get_by_role("link", name=top.name).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(top.name)
     no_serious_violations(page)
 
     page.get_by_role("link", name="Ethics and scientific committee").first.click()

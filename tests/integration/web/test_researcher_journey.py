@@ -15,6 +15,10 @@ from tests.integration.web.conftest import (
 
 RESEARCHER = "researcher@lab"
 CONDITION = "SNOMED|73595000"  # the demo's condition (stress)
+JOB_SCRIPT = """import pandas as pd
+persons = pd.read_parquet("/job/extract/person.parquet")
+pd.DataFrame({"persons": [len(persons)]}).to_csv("/job/output/persons.csv", index=False)
+"""
 
 
 def test_researcher_files_a_request_and_works_under_a_grant(
@@ -71,6 +75,20 @@ def test_researcher_files_a_request_and_works_under_a_grant(
     assert live_server.node_call(lambda n: len(n.desk.requests())) == before + 1
     newest = live_server.node_call(lambda n: n.desk.requests()[0])
     assert newest.requester == RESEARCHER and newest.state == "submitted"
+
+    # A sandboxed job on the grant's extract, followed until it ends (the page reloads itself).
+    page.get_by_label("Script file name").fill("count_persons.py")
+    page.get_by_label("Python script").fill(JOB_SCRIPT)
+    page.get_by_role("button", name="Launch the job").click()
+    expect(page.locator("#job-state")).to_contain_text("succeeded", timeout=120_000)
+    expect(page.locator("#job-outputs")).to_contain_text("persons.csv")
+    screenshot(page, "researcher-job")
+    no_serious_violations(page)
+    job_id = page.url.rstrip("/").split("/")[-1]
+    job = live_server.node_call(lambda n: n.workspace.jobs.job(job_id))
+    assert job.state == "succeeded" and job.actor == RESEARCHER
+    page.get_by_role("link", name="The grant's workspace").click()
+    expect(page.locator("#jobs")).to_contain_text(job_id)
 
     with page.expect_download() as download:
         page.locator("#outputs").get_by_role("link").first.click()

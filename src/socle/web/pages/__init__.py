@@ -3,9 +3,12 @@
 from socle.web.pages import (
     auditor,
     clinician,
+    college,
     committee,
     core,
     desk,
+    jobs,
+    observatory,
     patient,
     public,
     researcher,
@@ -13,8 +16,10 @@ from socle.web.pages import (
 )
 
 ROUTERS = (
-    core.router, public.router, patient.router, researcher.router, committee.router,
-    desk.router, clinician.router, auditor.router, steward.router,
+    core.router, public.router, observatory.router, patient.router, researcher.router,
+    jobs.router,
+    committee.router, desk.router, clinician.router, college.router, auditor.router,
+    steward.router,
 )  # fmt: skip
 
 # Where each role lands after signing in (and its link in the header).
@@ -24,6 +29,7 @@ HOME_OF_ROLE: dict[str, str] = {
     "committee_member": "/committee/queue",
     "output_checker": "/desk",
     "clinician": "/care",
+    "college_member": "/college",
     "auditor": "/audit",
     "data_steward": "/steward",
 }

@@ -15,16 +15,14 @@ from socle.web import session
 from socle.web.app import PREFIX, redirect, render, run
 
 router = APIRouter(prefix="/care")
+SHOWN = 20  # the oldest pending predictions first; each decision brings the next one in
 
 
 def pending(node: Node, who: Principal) -> list[dict[str, Any]]:
     """The predictions still awaiting a decision, in the clinician's care contexts."""
     notices = {m.id: m.notice for m in node.models.registered()}
     found = []
-    for event in node.audit.events("prediction.create"):
-        prediction = node.guarantee.get(event.object)
-        if prediction.status != "pending" or prediction.care_context not in who.care_contexts:
-            continue
+    for prediction in node.guarantee.pending(who.care_contexts, limit=SHOWN):
         public = services.get_prediction(node, who, prediction.id)
         found.append({"p": public, "notice": notices.get(prediction.model_id, "")})
     return found

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from socle.api import Principal, schemas, services
 from socle.node import Node
 from socle.web import charts, session
-from socle.web.app import PREFIX, redirect, render, run, translator
+from socle.web.app import PREFIX, figures, redirect, render, run, translator
 
 router = APIRouter(prefix="/committee")
 OPEN = ("submitted", "checked", "in_review", "changes_requested", "approved")
@@ -37,23 +37,15 @@ async def committee_queue(request: Request) -> Response:
     who = session.require(request, "requests.review")
     runner = await run(request)
     view = await runner.call(queue)
-    t = translator(request)
-    chart = None
-    if view["decided"]:
-        labels = [rid[-6:] for rid, _ in view["decided"]]
-        chart = charts.bar_chart(
-            labels, [d for _, d in view["decided"]], t("committee.chart"), t("committee.days")
-        )
+    t, decided = translator(request), tuple(view["decided"])
+
+    def draw() -> str:
+        labels, days = [rid[-6:] for rid, _ in decided], [d for _, d in decided]
+        return charts.bar_chart(labels, days, t("committee.chart"), t("committee.days"))
+
+    # Redrawn only when a decision changes what it shows (and once per language).
+    chart = figures(request).get(("decision-times", t.lang, decided), draw) if decided else None
     return render(request, "committee_queue.html", who=who, chart=chart, **view)
-
-
-def _failed_checks(node: Node, request_id: str) -> list[str] | None:
-    """The automatic checks that failed at the latest submission (``None``: not submitted)."""
-    failed = None
-    for event in node.audit.events():
-        if event.object == request_id and "failed" in (event.details or {}):
-            failed = list(event.details["failed"])
-    return failed
 
 
 def request_view(node: Node, who: Principal, request_id: str) -> dict[str, Any]:
@@ -62,7 +54,7 @@ def request_view(node: Node, who: Principal, request_id: str) -> dict[str, Any]:
     reviews = node.governance.reviews(request_id, current_round=True)
     return {
         "req": public,
-        "failed": _failed_checks(node, request_id),
+        "checks": node.governance.checks(request_id),  # at the latest submission
         "criteria": node.governance.criteria,
         "reviews": [(members.get(r.member_id, r.member_id), r) for r in reviews],
         "recommendation": node.governance.recommendation(request_id),

@@ -16,7 +16,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from socle.node import Node
-from socle.web.app import render, run
+from socle.web.app import figures, render, run
+from socle.web.cache import dataset_for_purpose
 
 router = APIRouter()
 PUBLIC_ACTOR, PUBLIC_ROLE = "anonymous", "public"
@@ -65,13 +66,6 @@ def _catalogue(node: Node, keyword: str, variable: str) -> list[Any]:
     return node.catalog.search(keyword=keyword or None, variable=variable or None)
 
 
-def _dataset(node: Node, dataset_id: str) -> Any:
-    return node.catalog.for_purpose(
-        dataset_id, warehouse=node.warehouse, consent=node.consent, purpose="research",
-        actor=PUBLIC_ACTOR, role=PUBLIC_ROLE,
-    )  # fmt: skip
-
-
 @router.get("/catalogue")
 async def catalogue(request: Request, q: str = "", variable: str = "") -> Response:
     runner = await run(request)
@@ -81,8 +75,12 @@ async def catalogue(request: Request, q: str = "", variable: str = "") -> Respon
 
 @router.get("/catalogue/{dataset_id}")
 async def dataset(request: Request, dataset_id: str, variable: str = "") -> Response:
-    runner = await run(request)
-    ds = await runner.call(lambda n: _dataset(n, dataset_id[:40]))
+    runner, kept = await run(request), figures(request)
+    ds = await runner.call(
+        lambda n: dataset_for_purpose(
+            n, kept, dataset_id[:40], "research", actor=PUBLIC_ACTOR, role=PUBLIC_ROLE
+        )
+    )
     needle = variable.lower()[:200]
     shown = [
         v for v in ds.variables

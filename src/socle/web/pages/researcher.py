@@ -17,17 +17,19 @@ from socle.api import Principal, access, schemas, schemas_release, services, ser
 from socle.node import Node
 from socle.web import session
 from socle.web.app import PREFIX, redirect, render, run
+from socle.web.pages.jobs import grant_jobs
 
 router = APIRouter(prefix="/researcher")
 VARIABLE_ROWS = 4  # variable lines on the request form
+OUTPUTS_SHOWN = 50  # a grant's latest output requests on its page
 OUTPUT_TYPES = ("aggregates", "pseudonymised_extract", "federated_training", "model_training")
 
 
 def my_projects(node: Node, who: Principal) -> list[dict[str, Any]]:
     """The submitted requests whose team lists ``who``, with their grants."""
     grants: dict[str, list[str]] = {}
-    for event in node.audit.events("grant.issue"):
-        grants.setdefault(str(event.details.get("request", "")), []).append(event.object)
+    for grant in node.governance.grants_of_member(who.subject):
+        grants.setdefault(grant.request_id, []).append(grant.id)
     found = []
     for time in node.governance.decision_times():
         request, state = node.governance.request(time.request_id)
@@ -103,9 +105,9 @@ async def create_request(request: Request) -> Response:
 
 
 def _request_view(node: Node, who: Principal, request_id: str) -> dict[str, Any]:
-    public = services.get_request(node, who, request_id)
+    public = services.get_request(node, who, request_id)  # the team's own requests only
     decisions = node.governance.decisions(request_id)
-    return {"req": public, "decisions": decisions}
+    return {"req": public, "decisions": decisions, "checks": node.governance.checks(request_id)}
 
 
 @router.get("/requests/{request_id}")
@@ -113,7 +115,7 @@ async def show_request(request: Request, request_id: str) -> Response:
     who = session.require(request, "requests.get")
     runner = await run(request)
     view = await runner.call(lambda n: _request_view(n, who, request_id[:40]))
-    return render(request, "request_show.html", who=who, checks=None, **view)
+    return render(request, "request_show.html", who=who, **view)
 
 
 @router.post("/requests/{request_id}/submit")
@@ -121,19 +123,21 @@ async def submit(request: Request, request_id: str) -> Response:
     who = session.require(request, "requests.submit")
     await session.form(request)
     runner = await run(request)
-    result = await runner.serial(lambda n: services.submit_request(n, who, request_id[:40]))
+    await runner.serial(lambda n: services.submit_request(n, who, request_id[:40]))
     view = await runner.call(lambda n: _request_view(n, who, request_id[:40]))
-    return render(request, "request_show.html", who=who, checks=result.checks, **view)
+    return render(request, "request_show.html", who=who, **view)
 
 
 def _grant_view(node: Node, who: Principal, grant_id: str) -> dict[str, Any]:
     grant = services.get_grant(node, who, grant_id)
     access.own_grant(node, who, grant_id)
-    outputs = [
-        r for r in services_release.list_requests(node, who, None, 500, 0)["items"]
-        if r.grant_id == grant_id
-    ]  # fmt: skip
-    return {"grant": grant, "outputs": outputs}
+    found = services_release.list_requests(
+        node, who, None, OUTPUTS_SHOWN, 0, project=grant.request_id, grant_id=grant_id
+    )
+    return {
+        "grant": grant, "outputs": found["items"], "outputs_total": found["total"],
+        "jobs": grant_jobs(node, who, grant_id),
+    }  # fmt: skip
 
 
 async def _grant_page(request: Request, who: Principal, grant_id: str, **extra: Any) -> Response:
