@@ -1,8 +1,10 @@
 """The consent filter is the only way to rows for a purpose: proved on the source itself.
 
 Only ``consent`` builds a :class:`PersonFilter` (so nobody can hand the
-warehouse an empty one); only ``workspace`` (rows for a grant) and ``catalog``
-(published counts for a purpose) ask for it and open a scoped read; packages that read rows for a purpose (workspace, ai, federation,
+warehouse an empty one); only ``workspace`` (rows for a grant), ``catalog``
+(published counts for a purpose) and ``guarantee`` (whether a prediction's outcome
+occurred, for the care-quality purpose: ids, status and days only) ask for it and
+open a scoped read; packages that read rows for a purpose (workspace, ai, federation,
 guarantee) never call the steward's unfiltered aggregate paths.
 """
 
@@ -44,9 +46,12 @@ def test_only_consent_builds_the_person_filter() -> None:
     assert _callers("PersonFilter") == {"consent"}
 
 
-def test_only_workspace_and_catalogue_open_scoped_reads_and_ask_for_the_filter() -> None:
-    assert _callers("scoped") == {"workspace", "catalog"}
-    assert _callers("person_filter") == {"workspace", "catalog"}
+def test_only_workspace_catalogue_and_outcome_linking_open_scoped_reads() -> None:
+    assert _callers("scoped") == {"workspace", "catalog", "guarantee"}
+    assert _callers("person_filter") == {"workspace", "catalog", "guarantee"}
+    # In guarantee, only the outcome linker reads rows.
+    users = {p.name for p in (SRC / "guarantee").rglob("*.py") if "scoped" in _calls(p)}
+    assert users == {"outcomes.py"}
 
 
 def test_purposeful_packages_never_use_the_unfiltered_steward_paths() -> None:

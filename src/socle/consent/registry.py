@@ -214,6 +214,12 @@ class ConsentRegistry:
             purpose, as_of, excluded_person_ids=excluded, included_only=included_only
         )
 
+    def version(self) -> int:
+        """A number that changes with every recorded choice (the newest event's id; 0: none),
+        so figures computed under the filters can be kept until a choice is recorded."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.max(consent_event.c.id))).scalar() or 0)
+
     def excluded_count(self, purpose: str, as_of: date) -> int:
         """How many persons an objection or withdrawal now excludes from ``purpose`` (statistics)."""
         return len(self._latest(purpose, as_of, EXCLUDING_KINDS))

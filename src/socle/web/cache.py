@@ -55,18 +55,18 @@ def dataset_for_purpose(
     node: Node, figures: Figures, dataset_id: str, purpose: str, *, actor: str, role: str
 ) -> Dataset:
     """``Catalog.for_purpose`` (counts on the persons whose choices allow ``purpose``), computed
-    once per warehouse generation, consent filter and dataset registration.
+    once per warehouse generation, day, recorded consent choice and dataset registration.
 
     The catalogue's audit event (``catalog.dictionary``) is written when the figures are
     computed from the rows, not for every view of the same published figures.
     """
     today = datetime.now(UTC).date()
     generation = node.warehouse.generation  # read before the rows: a later load is a new key
-    persons = node.consent.person_filter(purpose, today)
+    choices = node.consent.version()  # before the rows too: a later choice is a new key
     ds = node.catalog.get(dataset_id)
     key = (
-        "dataset", dataset_id, purpose, generation, persons.excluded_person_ids,
-        persons.included_only, ds.registered_at, ds.quality_at,
+        "dataset", dataset_id, purpose, generation, today, choices, ds.registered_at,
+        ds.quality_at,
     )  # fmt: skip
 
     def count() -> Dataset:
