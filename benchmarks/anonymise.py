@@ -57,11 +57,11 @@ qis = json.loads(sys.argv[4])
 data = pd.read_csv(f"{folder}/data.csv", dtype=str, keep_default_na=False)
 hierarchies = {q: dict(pd.read_csv(f"{folder}/h_{q}.csv", header=None, dtype=str,
                                    keep_default_na=False)) for q in qis}
-started = time.perf_counter()
+started, cpu = time.perf_counter(), time.process_time()
 out = k_anonymity(data, [], qis, k, supp, hierarchies)
-seconds = time.perf_counter() - started
+seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
 out.to_csv(f"{folder}/anjana.csv", index=False)
-print(json.dumps({"seconds": seconds, "rows": len(out)}))
+print(json.dumps({"seconds": seconds, "cpu": cpu, "rows": len(out)}))
 """
 
 
@@ -165,7 +165,7 @@ def run_anjana(data: pd.DataFrame, args: argparse.Namespace, socle_s: float) -> 
         fig = json.loads(child.stdout.strip().splitlines()[-1])
         out = pd.read_csv(folder / "anjana.csv", dtype=str, keep_default_na=False)
     levels = levels_of(data, out)
-    print(f"  ANJANA k-anonymity : {fig['seconds']:8.1f} s  loss (NCP) {ncp(data, out, levels):.4f}  "
+    print(f"  ANJANA k-anonymity : {fig['seconds']:8.1f} s ({fig['cpu']:.1f} s CPU)  loss (NCP) {ncp(data, out, levels):.4f}  "
           f"suppressed {len(data) - len(out):,}  levels {levels}  "
           f"{pycanon_figures(data, out, False)}")  # fmt: skip
     print(f"  ratio ANJANA / Socle: {fig['seconds'] / socle_s:.1f}x", flush=True)
@@ -282,10 +282,11 @@ def main() -> int:
           f"suppression <= {args.suppression:.0%}", flush=True)  # fmt: skip
     qis = {q: HIERARCHIES[h] for q, h in QIS.items()}
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     ours = anonymise(data, qis, [SENSITIVE], Target(args.k, 1, 1.0, args.suppression))
     socle_s = time.perf_counter() - started
-    print(f"  Socle  k-anonymity : {socle_s:8.1f} s  loss (NCP) {ours.loss:.4f}  "
+    print(f"  Socle  k-anonymity : {socle_s:8.1f} s ({time.process_time() - cpu:.1f} s CPU)  "
+          f"loss (NCP) {ours.loss:.4f}  "
           f"suppressed {ours.suppressed:,}  levels {ours.levels}  "
           f"nodes {ours.nodes_evaluated} of {ours.nodes}  "
           f"{pycanon_figures(data, ours.data, False)}", flush=True)  # fmt: skip
