@@ -171,18 +171,22 @@ class Federation:
         sites = {name: site["rows"] for name, site in result["sites"].items()}
         columns = next(iter(result["sites"].values()))["columns"]
         combined = combine(sites)
-        released = [r for r in combined if r[-1] is not None]
+        # The hub's desk checks the inner cells every site released and adds its own margins;
+        # the network's margins are the sums of the sites' checked margins (the desk's would
+        # miss the inner cells a site suppressed, and re-adding them counted margins twice).
+        inner = [r for r in combined if r[-1] is not None and TOTAL not in r[:-1]]
         table = counts_table(
-            list(columns[:-1]), released or [(*combined[0][:-1], 0)], measure=columns[-1]
+            list(columns[:-1]), inner or [(*combined[0][:-1], 0)], measure=columns[-1]
         )
         report = self.node.desk.check(Output(
             "federated_counts", "frequency_table", table,
-            Population(f"study {study.id}: persons with {condition}", sum(int(r[-1]) for r in released)),
+            Population(f"study {study.id}: persons with {condition}", sum(int(r[-1]) for r in inner)),
         ))  # fmt: skip
         hub_rows = {tuple(r[:-1]): r[-1] for r in report.rows}
         rows = tuple(
-            (*r[:-1], hub_rows.get(tuple(r[:-1])) if r[-1] is not None else None) for r in combined
-        )
+            (*r[:-1], None if r[-1] is None else r[-1] if TOTAL in r[:-1] else hub_rows.get(tuple(r[:-1])))
+            for r in combined
+        )  # fmt: skip
         return NetworkCounts(study.id, condition, tuple(columns), rows, sites, result["rounds"],
                              result["seconds"])  # fmt: skip
 
