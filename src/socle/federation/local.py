@@ -162,6 +162,8 @@ def build_network(
     it), so a person has the same pseudonym and date shift everywhere — only to compare a split
     data set with its pooled self (the benchmark, the demo); real sites keep their own keys.
     """
+    # Flower's processes run in their own folders: every path they are given is absolute.
+    folder, shared_keys = folder.resolve(), shared_keys.resolve() if shared_keys else None
     names = tuple(f"site-{chr(ord('a') + i)}" for i in range(sites))
     inputs = list(cdm_parts) or split_sample(sample, sites, folder / "inputs")
     hub_node = Node.open(Settings(home=folder / "hub"))
