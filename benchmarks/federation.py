@@ -1,10 +1,17 @@
 """Federated vs central on the same persons: counts, a logistic regression, wall time, bytes.
 
-A hub and three sites on loopback (real SuperLink and SuperNodes, TLS, node authentication)
-split a FHIR sample round-robin; a central node holds the pooled persons. Prints the federated
-and central figures of one count and one FedAvg training, their ratio, and per-round bytes and
-seconds. Usage: ``python benchmarks/federation.py [--sample DIR] [--rounds N]`` (default: the
-bundled 50-person sample, 3 rounds).
+A hub and three sites on loopback (real SuperLink and SuperNodes, TLS, node authentication); a
+central node holds the pooled persons, with the sites' key folder (same pseudonyms, date shifts
+and held-out persons). Data: the bundled 50-person FHIR sample split round-robin, or
+``--persons N`` persons cloned from it (``benchmarks/_clone.py``; one Parquet bucket per site,
+attached as an OMOP CDM). Prints one count and one FedAvg training, federated and central, their
+ratio, time per phase and bytes per round.
+
+``--mode runs``: each task its own ``flwr run`` (CLI, app build, ServerApp start-up each time);
+``--mode session``: one study session (one ``flwr run``) performs the count, a second count (the
+feasibility count a catalogue would ask) and the training.
+
+Usage: ``python benchmarks/federation.py [--persons N] [--rounds R] [--mode runs|session]``.
 """
 
 from __future__ import annotations
@@ -12,69 +19,154 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 from socle.config import Settings
 from socle.demo import bundled_sample
-from socle.federation import FEDERATION_ACTOR, build_network, committee_grant, compare_model
+from socle.federation import (
+    FEDERATION_ACTOR,
+    Federation,
+    LocalNetwork,
+    build_network,
+    committee_grant,
+    compare_model,
+)
 from socle.node import Node
 
 CONDITION = "SNOMED|73595000"
-SITE_ENV = {"SOCLE_MIN_TRAINING_PERSONS": "5", "SOCLE_MIN_TRAINING_EVENTS": "2"}
+SMALL_SITE_ENV = {"SOCLE_MIN_TRAINING_PERSONS": "5", "SOCLE_MIN_TRAINING_EVENTS": "2"}
+SITES = 3
+
+
+def cloned_parts(folder: Path, persons: int) -> tuple[list[Path], Path]:
+    """``persons`` cloned persons as one Parquet CDM per site and one pooled (identifiers off:
+    clones share their original's source value, so each is keyed by its new person id)."""
+    import duckdb
+    from _clone import clone
+
+    from socle.warehouse import CDM
+
+    out = folder / "clone"
+    rows = clone(out, persons, buckets=SITES)
+    con = duckdb.connect()
+    parts = [folder / f"part-{i}" for i in range(SITES)]
+    pooled = folder / "pooled"
+    for target in (*parts, pooled):
+        target.mkdir(parents=True)
+    for table in CDM:
+        if not rows.get(table):
+            continue
+        source = f"read_parquet('{out / table}/*/*.parquet', hive_partitioning = true)"
+        clear = " REPLACE (NULL AS person_source_value)" if table == "person" else ""
+        for i, target in enumerate(parts):
+            con.execute(f"COPY (SELECT *{clear} FROM {source} WHERE person_bucket = {i}) "
+                        f"TO '{target / table}.parquet' (FORMAT parquet)")  # fmt: skip
+        con.execute(f"COPY (SELECT *{clear} FROM {source}) TO '{pooled / table}.parquet' "
+                    "(FORMAT parquet)")  # fmt: skip
+    con.close()
+    return parts, pooled
+
+
+def tasks(fed: Federation, net: LocalNetwork, rounds: int, mode: str) -> dict[str, Any]:
+    """The count, a feasibility count, the training: wall time of each, at the hub."""
+    timed: dict[str, Any] = {}
+    with ExitStack() as stack:
+        t0 = time.perf_counter()
+        if mode == "session":
+            stack.enter_context(fed.session(net.study.id, actor="bench"))
+        timed["session_open"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        timed["counts"] = fed.count(net.study.id, CONDITION, actor="bench")
+        timed["count"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        timed["feasible"] = fed.feasibility(net.study.id, CONDITION, actor="bench")
+        timed["feasibility"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        timed["model"] = fed.train(net.study.id, actor="bench", rounds=rounds)
+        timed["train"] = time.perf_counter() - t0
+    return timed
+
+
+def process_start() -> float:
+    """Seconds to start a Python process that imports Flower's ClientApp, on this machine now:
+    the floor of every round (Flower starts one such process per message at each site)."""
+    import subprocess
+    import sys
+
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import flwr.clientapp, flwr.app"], check=True)
+    return time.perf_counter() - t0
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sample", type=Path, default=bundled_sample())
+    parser.add_argument("--persons", type=int, default=0, help="clone N persons (0: the sample)")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--mode", choices=("runs", "session"), default="session")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        t0 = time.perf_counter()
         keys = folder / "shared-keys"  # same pseudonyms at the sites and centrally: same split
-        net = build_network(folder / "net", args.sample, site_env=SITE_ENV, shared_keys=keys)
+        t0 = time.perf_counter()
+        if args.persons:
+            parts, pooled = cloned_parts(folder, args.persons)
+            net = build_network(folder / "net", bundled_sample(), shared_keys=keys, cdm_parts=parts)
+        else:
+            pooled = bundled_sample()
+            net = build_network(folder / "net", pooled, site_env=SMALL_SITE_ENV, shared_keys=keys)
         built = time.perf_counter() - t0
         central = Node.open(Settings(home=folder / "central", keys_dir=keys))
-        central.load(args.sample, actor="bench")
+        if args.persons:
+            central.attach_cdm(pooled, actor="bench")
+        else:
+            central.load(pooled, actor="bench")
         grant = committee_grant(central, "central", FEDERATION_ACTOR, "central")
         t0 = time.perf_counter()
         net.start()
         started = time.perf_counter() - t0
         hub = net.open_hub()
         try:
-            fed = net.federation(hub)
-            t0 = time.perf_counter()
-            counts = fed.count(net.study.id, CONDITION, actor="bench")
-            count_wall = time.perf_counter() - t0
+            timed = tasks(net.federation(hub), net, args.rounds, args.mode)
             t0 = time.perf_counter()
             central_report = central.workspace.check_condition_counts(
                 grant, CONDITION, ("age_band", "sex"), actor=FEDERATION_ACTOR
             )
             central_count = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            model = fed.train(net.study.id, actor="bench", rounds=args.rounds)
-            train_wall = time.perf_counter() - t0
-            cmp = compare_model(central, grant, model)
+            cmp = compare_model(central, grant, timed["model"])
         finally:
             hub.close()
             net.stop()
             central.close()
+    timed["process_start"] = process_start()
+    report(args, timed, central_report, central_count, cmp, built, started)
+
+
+def report(args: argparse.Namespace, timed: dict[str, Any], central_report: Any,
+           central_count: float, cmp: Any, built: float, started: float) -> None:  # fmt: skip
+    counts, model = timed["counts"], timed["model"]
     central_cells = {tuple(r[:-1]): r[-1] for r in central_report.rows}
     released = [r for r in counts.rows if r[-1] is not None]
     same = all(central_cells[tuple(r[:-1])] == r[-1] for r in released)
     hidden = sum(
         1 for r in counts.rows if r[-1] is None and central_cells[tuple(r[:-1])] is not None
     )
-    print(f"sample: {args.sample} split over {len(net.site_names)} sites")
-    print(f"build nodes + grants: {built:.1f} s; start SuperLink + SuperNodes: {started:.1f} s")
-    print(f"count: federated {count_wall:.1f} s (ServerApp {counts.seconds:.1f} s) vs central "
+    data = f"{args.persons:,} cloned persons" if args.persons else "the 50-person sample"
+    print(f"{data} split over {SITES} sites; mode {args.mode}; {args.rounds} rounds")
+    print(f"build nodes + grants: {built:.1f} s; start SuperLink + SuperNodes: {started:.1f} s; "
+          f"open the study session: {timed['session_open']:.1f} s")  # fmt: skip
+    print(f"count: federated {timed['count']:.1f} s (ServerApp {counts.seconds:.1f} s) vs central "
           f"{central_count:.2f} s; released cells equal central: {same} "
           f"({len(released)} released, {hidden} more hidden than central)")  # fmt: skip
-    print(f"training ({args.rounds} FedAvg rounds): federated {train_wall:.1f} s vs central "
-          f"{cmp.central_seconds:.2f} s — ratio {train_wall / cmp.central_seconds:.0f}x")  # fmt: skip
+    print(f"feasibility count (network total {timed['feasible']}): {timed['feasibility']:.1f} s")
+    print(f"training: federated {timed['train']:.1f} s (ServerApp {model.seconds:.1f} s) vs "
+          f"central {cmp.central_seconds:.2f} s — ratio {timed['train'] / cmp.central_seconds:.1f}x")  # fmt: skip
     print(f"pooled held-out AUROC ({cmp.held_out_rows} landmarks): federated "
           f"{cmp.federated_auroc:.4f}, central {cmp.central_auroc:.4f}, "
           f"difference {cmp.difference:.4f} (goal < 0.01)")  # fmt: skip
+    print(f"baseline: a Python process importing Flower's ClientApp starts in "
+          f"{timed['process_start']:.1f} s here now (one per message per site)")  # fmt: skip
     print("round  kind      seconds  bytes sent  bytes received")
     for r in [*counts.rounds, *model.rounds]:
         print(f"{r['round']:>5}  {r['kind']:8}  {r['seconds']:>7.1f}  {r['bytes_sent']:>10,}"

@@ -6,9 +6,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
+from socle.ai import trace_model
 from socle.config import Settings
 from socle.demo import bundled_sample
 from socle.federation import (
@@ -27,7 +29,7 @@ CONDITION = "SNOMED|73595000"  # stress: the demo's condition
 RESEARCHER = "investigator@hub"
 # 50 sample persons split three ways: a site holds ~17; training minimums sized for that.
 SITE_ENV = {"SOCLE_MIN_TRAINING_PERSONS": "5", "SOCLE_MIN_TRAINING_EVENTS": "2"}
-FAST = {"round-timeout": 90.0, "join-timeout": 60.0}
+FAST: dict[str, Any] = {"round-timeout": 90.0, "join-timeout": 60.0}
 
 
 @pytest.fixture(scope="module")
@@ -67,12 +69,15 @@ def test_counts_across_sites_match_central_counts_and_every_site_audits_the_stud
     before = {site: len(_answers(network, site, network.study.id)) for site in network.site_names}
     hub = network.open_hub()
     try:
-        counts = network.federation(hub).count(
-            network.study.id, CONDITION, actor=RESEARCHER, **FAST
-        )
+        # One study session: the count, a feasibility count and a DP count in one Flower run.
+        with network.federation(hub).session(network.study.id, actor=RESEARCHER, **FAST) as fed:
+            counts = fed.count(network.study.id, CONDITION, actor=RESEARCHER, **FAST)
+            feasible = fed.feasibility(network.study.id, CONDITION, actor=RESEARCHER, **FAST)
+            noisy = fed.dp_count(network.study.id, CONDITION, 0.5, actor=RESEARCHER, **FAST)
         hub_events = [
             e for e in hub.audit.events("federation.count") if e.object == network.study.id
         ]
+        sessions = [e.details["state"] for e in hub.audit.events("federation.session")]
     finally:
         hub.close()
     node, grant = central
@@ -91,10 +96,15 @@ def test_counts_across_sites_match_central_counts_and_every_site_audits_the_stud
             assert fed_cells[cell] is None, cell
     for rows in counts.sites.values():  # sites send "suppressed", never a small count
         assert all(r[-1] is None or r[-1] >= 10 for r in rows)
-    assert hub_events[-1].outcome == "ok"
+    assert hub_events[-1].outcome == "ok" and sessions[-2:] == ["open", "closed"]
+    assert feasible == fed_cells[("All", "All")]  # the checked network total
+    assert noisy.labels == ("persons",) and noisy.epsilon == dict.fromkeys(network.site_names, 0.5)
+    assert noisy.accuracy[0] > 0
     for site in network.site_names:
-        [answer] = _answers(network, site, network.study.id)[before[site] :]
-        assert answer["kind"] == "count" and answer["status"] == "ok"
+        answers = _answers(network, site, network.study.id)[before[site] :]
+        assert [(a["kind"], a["status"]) for a in answers] == [
+            ("count", "ok"), ("count", "ok"), ("dp_count", "ok")
+        ]  # fmt: skip
 
 
 def test_only_registered_sites_join_and_no_process_talks_beyond_loopback(
@@ -142,6 +152,9 @@ def test_training_goes_on_with_the_quorum_when_a_site_withdraws_mid_run_and_reco
     try:
         model = network.federation(hub).train(network.study.id, actor=RESEARCHER, rounds=2, **FAST)
         lineage = network.federation(hub).model_lineage(model.id)
+        registered = hub.models.info(model.id)
+        trace = [link.kind for link in trace_model(model.id, hub.audit.events())]
+        pipeline = hub.models.load(model.id)
     finally:
         hub.close()
         watcher.join(60)
@@ -154,6 +167,13 @@ def test_training_goes_on_with_the_quorum_when_a_site_withdraws_mid_run_and_reco
     assert answered["train2"] == answered["evaluate3"] == list(network.site_names[:2])
     assert all(r["bytes_received"] > 0 for r in lineage["per_round"])
     assert len(model.weights) == 6
+    # In the hub's model registry: the college's stages apply, the audit trace reaches the
+    # hub committee's decision, the stored pipeline is the federated model.
+    assert registered.stage == "development"
+    assert trace == ["model", "grant", "decision", "request"]
+    assert set(lineage["site_snapshots"]) == set(network.site_names)
+    coefficients = pipeline[-1].coef_[0].tolist() + pipeline[-1].intercept_.tolist()
+    assert coefficients == pytest.approx(model.weights)
     for metrics in model.metrics.values():  # only checked metrics leave a site
         assert metrics["auroc"] is None or 0.0 <= metrics["auroc"] <= 1.0
         assert metrics["auroc"] is None or not metrics["withheld_by"]
@@ -185,6 +205,67 @@ def test_a_withdrawn_site_and_a_disconnected_site_stop_the_run_below_quorum(
     assert list(round_["refused"]) == [withdrawn] and round_["missing"] == 1
     answers = _answers(network, withdrawn, network.study.id)
     assert answers[-1]["status"] == "refused" and "withdrew" in str(answers[-1]["reason"])
+
+
+def test_a_second_count_that_differs_by_a_few_persons_is_refused_by_the_sites_ledger(
+    network: LocalNetwork,
+) -> None:
+    """Each answer is an automatic release in the site's disclosure ledger: after one patient
+    with the condition objects at site A, a second network count would differ from the first by
+    one person (a differencing pair), so site A refuses it; the two others answer (quorum 2)."""
+    site = network.site_names[0]
+    hub = network.open_hub()
+    try:
+        first = network.federation(hub).count(network.study.id, CONDITION, actor=RESEARCHER, **FAST)
+        assert site in first.sites
+        objector = _consent(network, site, "objection")
+        try:
+            second = network.federation(hub).count(
+                network.study.id, CONDITION, actor=RESEARCHER, **FAST
+            )
+        finally:
+            _consent(network, site, "withdraw_objection", objector)
+        stopped = list(hub.audit.events("federation.count"))[-1]
+    finally:
+        hub.close()
+    assert site not in second.sites and len(second.sites) == 2
+    [round_] = stopped.details["rounds"]
+    assert "differencing" in round_["refused"][site]
+    node = network.open_site(site)
+    try:
+        released = [e for e in node.audit.events("release.automatic")
+                    if str(e.details["reference"]).startswith(network.study.id)
+                    and "dp" not in e.details]  # tables; DP answers spend ε instead  # fmt: skip
+        entries = node.desk.ledger(node.governance.grant(_grant(node, network)).request_id)
+    finally:
+        node.close()
+    assert released and released[-1].details["channel"] == "federation"
+    assert {e.release_id for e in entries} >= {e.object for e in released}
+
+
+def _consent(network: LocalNetwork, site: str, kind: str, person: int | None = None) -> int:
+    """One person with the condition at ``site`` objects to research (or withdraws it)."""
+    from datetime import UTC, datetime
+
+    from socle.consent import ConsentEvent
+
+    node = network.open_site(site)
+    try:
+        if person is None:
+            [(person,)] = node.warehouse.aggregate(
+                "SELECT min(person_id) FROM condition_occurrence WHERE condition_source_value = ?",
+                [CONDITION],
+            )
+        today = datetime.now(UTC).date()
+        event = ConsentEvent(int(person), "research", kind, today, "portal", "patient")  # type: ignore[arg-type]
+        node.consent.record([event], actor="patient-portal", role="patient")
+    finally:
+        node.close()
+    return int(person)
+
+
+def _grant(node: Node, network: LocalNetwork) -> str:
+    return Acceptances(node.engine, node.governance, node.audit).grant_for(network.study.id)
 
 
 def _withdraw(network: LocalNetwork, site: str) -> None:

@@ -55,6 +55,12 @@ def test_a_site_answers_only_a_study_it_accepted_and_stops_when_it_withdraws(
     assert answer["status"] == "ok" and answer["grant"] == grant
     counts = [row[-1] for row in answer["rows"]]
     assert all(c is None or c >= 10 for c in counts)  # three persons: everything suppressed
+    # The answer is an automatic release of the site's desk, in its disclosure ledger.
+    [auto] = loaded.audit.events("release.automatic")
+    assert auto.details["channel"] == "federation" and STUDY in auto.details["reference"]
+    ledger = loaded.desk.ledger(loaded.governance.grant(grant).request_id)
+    assert {e.release_id for e in ledger} == {auto.object}
+    assert all(e.released_value is None for e in ledger)
     acceptances.withdraw(STUDY, reason="committee decision", actor="steward@site-a")
     after = site.answer(STUDY, "count", {"condition": "SNOMED|73595000"})
     assert after["status"] == "refused" and "withdrew" in after["reason"]
@@ -98,6 +104,24 @@ def test_an_objection_to_ai_training_stops_a_sites_contribution_from_the_next_an
         assert after["status"] == "refused" and "not enough data" in after["reason"]
     finally:
         node.close()
+
+
+def test_a_dp_count_charges_the_sites_own_budget_and_is_refused_once_spent(
+    loaded: Node,
+) -> None:
+    grant = committee_grant(loaded, "site-a", FEDERATION_ACTOR, f"Study {STUDY}", dp_epsilon=1.0)
+    Acceptances(loaded.engine, loaded.governance, loaded.audit).accept(STUDY, grant, actor="s")
+    site = Site(loaded, "site-a")
+    ask = {"condition": "SNOMED|73595000", "by": "sex", "round": 1}
+    noisy = site.answer(STUDY, "dp_count", {**ask, "epsilon": 0.6})
+    assert noisy["status"] == "ok" and noisy["labels"][:3] == ["F", "M", "U"]
+    assert noisy["epsilon"] == pytest.approx(0.6) and all(a > 0 for a in noisy["accuracy"])
+    assert loaded.desk.budget(grant).spent_epsilon == pytest.approx(0.6)
+    spent = site.answer(STUDY, "dp_count", {**ask, "epsilon": 0.6})
+    assert spent["status"] == "refused" and "budget is spent" in spent["reason"]
+    assert loaded.desk.budget(grant).spent_epsilon == pytest.approx(0.6)
+    [auto] = loaded.audit.events("release.automatic")
+    assert auto.details["dp"] == "histogram" and STUDY in auto.details["reference"]
 
 
 def test_unknown_requests_are_refused_and_audited(loaded: Node) -> None:
@@ -144,6 +168,19 @@ def test_fedavg_of_local_steps_ranks_like_the_central_fit() -> None:
     central_auc = roc_auc_score(y, predict(central, prep.apply(X)))
     assert abs(federated_auc - central_auc) < 0.01
     assert np.allclose(weights, central, atol=0.05)
+
+
+def test_the_registry_pipeline_of_a_federated_model_predicts_like_its_weights() -> None:
+    from socle.federation.learning import as_pipeline
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(2.0, 3.0, size=(50, 5))
+    X[rng.random(X.shape) < 0.2] = np.nan
+    prep = combine_sums([feature_sums(X)])
+    weights = rng.normal(size=6).tolist()
+    pipeline = as_pipeline(weights, prep)
+    expected = predict(weights, prep.apply(X))
+    assert np.allclose(pipeline.predict_proba(X)[:, 1], expected)
 
 
 def test_only_loopback_addresses_count_as_local() -> None:

@@ -189,11 +189,29 @@ def count(
 
 
 @app.command()
+def feasibility(
+    study: str, condition: str, epsilon: float = 0.0, sites: Sites = 3, home: Home = None,
+    actor: Actor = "researcher",
+) -> None:  # fmt: skip
+    """At the hub: how many persons with a condition across the network (the checked total, or
+    with --epsilon the sum of the sites' DP counts, each charged to the site's own budget)."""
+    from socle.federation import Federation
+
+    with open_node(home) as node, out.status("asking the sites…"):
+        total = Federation(node, _hub(node)).feasibility(
+            study, condition, actor=actor, epsilon=epsilon or None, sites=sites
+        )
+    shown = "suppressed (a site's count is small)" if total is None else f"about {total}"
+    out.print(f"{condition}: {shown} persons across the network"
+              + (f" (DP, ε={epsilon:g} per site)" if epsilon else ""))  # fmt: skip
+
+
+@app.command()
 def train(
     study: str, rounds: int = 3, mu: float = 0.0, sites: Sites = 3, home: Home = None,
     actor: Actor = "researcher",
 ) -> None:  # fmt: skip
-    """At the hub: FedAvg (FedProx with --mu > 0) of the logistic regression; recorded with lineage."""
+    """At the hub: FedAvg (FedProx with --mu > 0) of the logistic regression; registered with lineage."""
     from socle.federation import Federation
 
     with open_node(home) as node, out.status("training across the sites…"):

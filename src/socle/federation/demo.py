@@ -42,20 +42,22 @@ def run_federated_demo(
             f"{len(net.sites)} SuperNodes joined")  # fmt: skip
         hub = net.open_hub()
         try:
-            fed = net.federation(hub)
-            counts = fed.count(net.study.id, CONDITION, actor=RESEARCHER)
-            report = central.workspace.check_condition_counts(
-                central_grant, CONDITION, ("age_band", "sex"), actor=FEDERATION_ACTOR
-            )
-            central_cells = {tuple(r[:-1]): r[-1] for r in report.rows}
-            shown = [(r[:-1], r[-1], central_cells.get(tuple(r[:-1]))) for r in counts.rows]
-            released = [s for s in shown if s[1] is not None or s[2] is not None]
-            say(f"federated count of {CONDITION} in {counts.seconds:.0f} s "
-                f"(cells released by the network vs central, after the same checks):")  # fmt: skip
-            for dims, fed_value, central_value in released:
-                say(f"   {' / '.join(map(str, dims)):12} network {_cell(fed_value):>10}   "
-                    f"central {_cell(central_value):>10}")  # fmt: skip
-            model = fed.train(net.study.id, actor=RESEARCHER, rounds=rounds)
+            # One study session: one Flower run for the count and the training.
+            with net.federation(hub).session(net.study.id, actor=RESEARCHER) as fed:
+                counts = fed.count(net.study.id, CONDITION, actor=RESEARCHER)
+                report = central.workspace.check_condition_counts(
+                    central_grant, CONDITION, ("age_band", "sex"), actor=FEDERATION_ACTOR
+                )
+                central_cells = {tuple(r[:-1]): r[-1] for r in report.rows}
+                shown = [(r[:-1], r[-1], central_cells.get(tuple(r[:-1]))) for r in counts.rows]
+                released = [s for s in shown if s[1] is not None or s[2] is not None]
+                say(f"federated count of {CONDITION} in {counts.seconds:.0f} s "
+                    f"(cells released by the network vs central, after the same checks):")  # fmt: skip
+                for dims, fed_value, central_value in released:
+                    say(f"   {' / '.join(map(str, dims)):12} network {_cell(fed_value):>10}   "
+                        f"central {_cell(central_value):>10}")  # fmt: skip
+                model = fed.train(net.study.id, actor=RESEARCHER, rounds=rounds)
+            stage = hub.models.info(model.id).stage
             comparison = compare_model(central, central_grant, model)
         finally:
             hub.close()
@@ -66,6 +68,10 @@ def run_federated_demo(
     say(f"federated training {model.id}: FedAvg, {rounds} rounds in {model.seconds:.0f} s, "
         f"{max(per_round):,} bytes per round at most; lineage: study {model.lineage['study']}, "
         f"sites {', '.join(f'{s} ({g})' for s, g in model.lineage['sites'].items())}")  # fmt: skip
+    say(
+        f"   in the hub's model registry ({stage}): `socle audit trace {model.id}` reaches the "
+        "hub committee's decision"
+    )
     for site, metrics in model.metrics.items():
         say(f"   {site}: held-out AUROC {_cell(metrics['auroc'])}"
             + (f" (withheld by {', '.join(metrics['withheld_by'])})" if metrics["withheld_by"] else ""))  # fmt: skip

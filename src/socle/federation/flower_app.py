@@ -1,11 +1,12 @@
-"""The Flower app: the hub's ServerApp (rounds, quorum, FedAvg) and the sites' ClientApp.
+"""The Flower app's ServerApp: rounds, quorum, FedAvg, study sessions (at the hub).
 
 The ServerApp runs at the hub under the SuperLink; it sees only what sites
 send back (checked tables, summed statistics, weights, checked metrics) and
 writes the run's outcome to ``result-path`` for the hub's Socle node, which
-checks it again and records it. The ClientApp runs at each site under its
-SuperNode and hands every message to :class:`socle.federation.site.Site` on
-the site's own node (``socle-home`` in the SuperNode's ``--node-config``).
+checks it again and records it. The sites' ClientApp is the thin
+``flower/socle_site_client.py``: it hands every message to
+:class:`socle.federation.site.Site` on the site's own node, through the site's
+answerer (:mod:`socle.federation.answerer`).
 """
 
 from __future__ import annotations
@@ -17,13 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from flwr.app import ConfigRecord, Context, Message, RecordDict
-from flwr.clientapp import ClientApp
 from flwr.serverapp import Grid, ServerApp
 
 from socle.federation import learning
 
 server = ServerApp()
-client = ClientApp()
 Payload = dict[str, Any]
 
 
@@ -35,27 +34,6 @@ def _unpack(message: Message) -> Payload:
     record = message.content["socle"]
     assert isinstance(record, ConfigRecord)
     return dict(json.loads(str(record["json"])))
-
-
-# -- site ------------------------------------------------------------------------------------
-
-
-@client.query()
-def answer(message: Message, context: Context) -> Message:
-    """Answer the hub on this site's Socle node (opened read-only for the warehouse)."""
-    from socle.config import Settings
-    from socle.federation.site import Site
-    from socle.node import Node
-
-    payload = _unpack(message)
-    home = Path(str(context.node_config["socle-home"]))
-    node = Node.open(Settings(home=home, warehouse_read_only=True))
-    try:
-        site = Site(node, str(context.node_config["site"]))
-        reply = site.answer(str(payload.pop("study")), str(payload.pop("kind")), payload)
-    finally:
-        node.close()
-    return Message(_pack(reply), reply_to=message)
 
 
 # -- hub -------------------------------------------------------------------------------------
@@ -90,7 +68,7 @@ class Exchange:
         sent = len(json.dumps(body)) * len(messages)
         replies: dict[int, Payload] = {}
         received = 0
-        for reply in self.grid.send_and_receive(messages, timeout=float(self.cfg["round-timeout"])):
+        for reply in self._send_and_receive(messages, float(self.cfg["round-timeout"])):
             if reply.has_error():
                 continue
             content = _unpack(reply)
@@ -108,6 +86,19 @@ class Exchange:
             "refused": {self.names[n]: r.get("reason", "") for n, r in replies.items() if r["status"] != "ok"},
             "missing": len(missing) + absent,
         })  # fmt: skip
+        return replies
+
+    def _send_and_receive(self, messages: list[Message], timeout: float) -> list[Message]:
+        """Push, then pull the replies every ``poll`` seconds (Flower's own loop sleeps 3 s)."""
+        waiting = set(self.grid.push_messages(messages))
+        deadline, poll = time.monotonic() + timeout, float(self.cfg.get("poll", 0.25))
+        replies: list[Message] = []
+        while waiting and time.monotonic() < deadline:
+            for reply in self.grid.pull_messages(waiting):
+                waiting.discard(reply.metadata.reply_to_message_id)
+                replies.append(reply)
+            if waiting:
+                time.sleep(poll)
         return replies
 
     def ok(self, replies: dict[int, Payload], round_: int) -> dict[int, Payload]:
@@ -131,11 +122,19 @@ def _count(x: Exchange) -> Payload:
                       for n, r in replies.items()}}  # fmt: skip
 
 
+def _dp_count(x: Exchange) -> Payload:
+    body = {"condition": x.cfg["condition"], "epsilon": float(x.cfg["epsilon"]), "by": x.cfg["by"]}
+    replies = x.ok(x.ask("dp_count", body, 1), 1)
+    keys = ("grant", "labels", "values", "accuracy", "epsilon", "confidence")
+    return {"sites": {x.names[n]: {k: r[k] for k in keys} for n, r in replies.items()}}
+
+
 def _train(x: Exchange) -> Payload:
     stats = x.ok(x.ask("stats", {}, 0), 0)
     prep = learning.combine_sums([r["sums"] for r in stats.values()])
     network_rows = sum(int(r["rows"] or 0) for r in stats.values())
     grants = {x.names[n]: r["grant"] for n, r in stats.items()}
+    snapshots = {x.names[n]: r.get("training_set_sha256") for n, r in stats.items()}
     weights = [0.0] * (len(prep.means) + 1)
     common = {"means": list(prep.means), "stds": list(prep.stds), "steps": int(x.cfg["steps"]),
               "lr": float(x.cfg["lr"]), "mu": float(x.cfg["mu"]), "network_rows": network_rows}  # fmt: skip
@@ -150,15 +149,17 @@ def _train(x: Exchange) -> Payload:
     metrics = {x.names[n]: {k: r.get(k) for k in ("auroc", "rows", "events", "withheld_by")}
                for n, r in final.items() if r["status"] == "ok"}  # fmt: skip
     return {"weights": weights, "means": list(prep.means), "stds": list(prep.stds),
-            "grants": grants, "metrics": metrics, "strategy": "fedprox" if common["mu"] else "fedavg"}  # fmt: skip
+            "grants": grants, "snapshots": snapshots, "network_rows": network_rows,
+            "metrics": metrics, "strategy": "fedprox" if common["mu"] else "fedavg",
+            "steps": common["steps"], "lr": common["lr"], "mu": common["mu"]}  # fmt: skip
 
 
-TASKS: dict[str, Callable[[Exchange], Payload]] = {"count": _count, "train": _train}
+TASKS: dict[str, Callable[[Exchange], Payload]] = {"count": _count, "dp_count": _dp_count,
+                                                   "train": _train}  # fmt: skip
 
 
-@server.main()
-def main(grid: Grid, context: Context) -> None:
-    cfg = dict(context.run_config)
+def _perform(grid: Grid, cfg: dict[str, Any]) -> Payload:
+    """One task (a count, a training) from the first message to its outcome."""
     started = time.monotonic()
     x: Exchange | None = None
     try:
@@ -168,4 +169,37 @@ def main(grid: Grid, context: Context) -> None:
         result = {"status": "stopped", "reason": str(exc)}
     result["rounds"] = x.rounds if x is not None else []
     result["seconds"] = round(time.monotonic() - started, 2)
+    return result
+
+
+def _session(grid: Grid, cfg: dict[str, Any]) -> None:
+    """A study session: one run that performs every task the hub drops in ``session-dir``
+    (``NAME.task.json`` → ``NAME.result.json``), so a feasibility count costs rounds, not a
+    new ``flwr run``; ends on a ``stop`` file or after ``session-idle`` seconds without a task."""
+    folder = Path(str(cfg["session-dir"]))
+    idle_since = time.monotonic()
+    while not (folder / "stop").exists():
+        tasks = sorted(folder.glob("*.task.json"))
+        if not tasks:
+            if time.monotonic() - idle_since > float(cfg["session-idle"]):
+                return
+            time.sleep(float(cfg.get("poll", 0.25)))
+            continue
+        for path in tasks:
+            task = json.loads(path.read_text())
+            path.unlink()
+            result = _perform(grid, {**cfg, **task})
+            target = Path(str(task["result-path"]))
+            target.with_suffix(".part").write_text(json.dumps(result))
+            target.with_suffix(".part").replace(target)
+        idle_since = time.monotonic()
+
+
+@server.main()
+def main(grid: Grid, context: Context) -> None:
+    cfg = dict(context.run_config)
+    if cfg["task"] == "session":
+        _session(grid, cfg)
+        return
+    result = _perform(grid, cfg)
     Path(str(cfg["result-path"])).write_text(json.dumps(result))

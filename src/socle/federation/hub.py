@@ -4,30 +4,38 @@ The hub runs a federated request only for a study its committee approved
 (:class:`~socle.federation.studies.Studies`). The combined count table goes
 through the hub's own release checks before anyone sees it; a cell is
 "suppressed" network-wide when any site suppressed it. A federated model is
-recorded with its lineage: the study, the hub's grant, each site and its own
-grant, the rounds and the bytes each moved. Every run is audited at the hub
+registered in the hub's model registry (:mod:`socle.ai`) with its lineage: the study,
+the hub's grant, each site and its own grant, the rounds and the bytes each moved, so
+``socle audit trace MODEL`` walks from it to the hub committee's decision and the college
+deploys or suspends it like any model. Every run is audited at the hub
 with the study id.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tomllib
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
+from socle.federation import learning
 from socle.federation.errors import NetworkError, QuorumError
 from socle.federation.network import APP_DIR, CONNECTION, Hub
+from socle.federation.session import StudySession
 from socle.federation.studies import Studies, Study
 from socle.federation.tables import federated_model
 from socle.node import Node
 from socle.release import Output, Population, counts_table
 
 SUPPRESSED = "suppressed"
+TOTAL = "All"  # the label of the margins the release desk adds
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,21 @@ class NetworkCounts:
     rows: tuple[tuple[Any, ...], ...]
     sites: dict[str, list[list[Any]]]  # what each site released (None = suppressed there)
     rounds: list[dict[str, Any]]
+    seconds: float
+
+
+@dataclass(frozen=True)
+class NetworkDPCount:
+    """A count with noise added at each site (OpenDP): the sum of the sites' noisy counts, and
+    an interval that holds the true total with at least the sites' confidence (their half-widths
+    added: conservative)."""
+
+    study_id: str
+    condition: str
+    labels: tuple[str, ...]
+    values: tuple[float, ...]
+    accuracy: tuple[float, ...]
+    epsilon: dict[str, float]  # ε each site charged to its own grant
     seconds: float
 
 
@@ -73,29 +96,41 @@ class Federation:
     def __init__(self, node: Node, hub: Hub) -> None:
         self.node, self.hub = node, hub
         self.studies = Studies(node.engine, node.governance, node.audit)
+        self._session: StudySession | None = None
+
+    @contextmanager
+    def session(self, study_id: str, *, actor: str, idle: float = 600.0,
+                **config: Any) -> Iterator[Federation]:  # fmt: skip
+        """Keep one Flower run open for the study: every count and training inside the block is
+        only its rounds (feasibility counts in seconds). Each task is still approved, checked
+        and audited one by one."""
+        study = self.studies.approved(study_id, "aggregates")
+        self._session = StudySession.open(
+            self.hub, study.id, {"quorum": study.quorum, **config}, idle
+        )
+        self.node.audit.record(
+            actor=actor, role="researcher", action="federation.session", object=study.id,
+            details={"state": "open", "run": self._session.run_id},
+        )  # fmt: skip
+        try:
+            yield self
+        finally:
+            self._session.close()
+            self._session = None
+            self.node.audit.record(
+                actor=actor, role="researcher", action="federation.session", object=study.id,
+                details={"state": "closed"},
+            )  # fmt: skip
 
     def run(self, study: Study, task: str, *, actor: str, **config: Any) -> dict[str, Any]:
-        """Submit the Flower app for ``study`` and wait for its outcome (the ServerApp's file)."""
-        runs = self.hub.folder / "runs"
-        runs.mkdir(parents=True, exist_ok=True)
-        name = f"{task}-{uuid.uuid4().hex[:8]}"
-        result_path = runs / f"{name}.json"
-        overrides = {"task": task, "study": study.id, "quorum": study.quorum,
-                     "result-path": str(result_path), **config}  # fmt: skip
-        config_file = runs / f"{name}.toml"
-        config_file.write_text(
-            "\n".join(f"{k} = {json.dumps(v)}" for k, v in overrides.items()) + "\n"
-        )
-        # A value TOML cannot carry fails here, not inside Flower.
-        tomllib.loads(config_file.read_text())
-        completed = self.hub.flwr(
-            "run", str(APP_DIR), CONNECTION, "--stream", "--run-config", str(config_file)
-        )
-        if not result_path.exists():
-            tail = " | ".join(completed.stdout.strip().splitlines()[-3:])
-            raise NetworkError(f"the run '{name}' ended without a result ({tail[-300:]}); "
-                               f"see the logs in {self.hub.folder}")  # fmt: skip
-        result: dict[str, Any] = json.loads(result_path.read_text())
+        """Perform ``task`` for ``study``: in the open study session, else as its own Flower
+        run; the outcome is audited at the hub, a lost quorum raised."""
+        overrides = {"task": task, "study": study.id, "quorum": study.quorum, **config}
+        if self._session is not None and self._session.study_id == study.id:
+            timeout = float(config.get("round-timeout", 120.0)) * (int(config.get("rounds", 0)) + 2)
+            result = self._session.perform(overrides, timeout)
+        else:
+            result = self._submit(task, overrides)
         self.node.audit.record(
             actor=actor, role="researcher", action=f"federation.{task}", object=study.id,
             outcome="ok" if result["status"] == "ok" else "stopped",
@@ -107,6 +142,28 @@ class Federation:
             raise QuorumError(str(result["reason"]))
         return result
 
+    def _submit(self, task: str, overrides: dict[str, Any]) -> dict[str, Any]:
+        """Submit the Flower app for one task and wait for its outcome (the ServerApp's file)."""
+        runs = self.hub.folder / "runs"
+        runs.mkdir(parents=True, exist_ok=True)
+        name = f"{task}-{uuid.uuid4().hex[:8]}"
+        result_path = runs / f"{name}.json"
+        config_file = runs / f"{name}.toml"
+        config_file.write_text("\n".join(
+            f"{k} = {json.dumps(v)}" for k, v in {**overrides, "result-path": str(result_path)}.items()
+        ) + "\n")  # fmt: skip
+        # A value TOML cannot carry fails here, not inside Flower.
+        tomllib.loads(config_file.read_text())
+        completed = self.hub.flwr(
+            "run", str(APP_DIR), CONNECTION, "--stream", "--run-config", str(config_file)
+        )
+        if not result_path.exists():
+            tail = " | ".join(completed.stdout.strip().splitlines()[-3:])
+            raise NetworkError(f"the run '{name}' ended without a result ({tail[-300:]}); "
+                               f"see the logs in {self.hub.folder}")  # fmt: skip
+        result: dict[str, Any] = json.loads(result_path.read_text())
+        return result
+
     def count(self, study_id: str, condition: str, *, actor: str, **config: Any) -> NetworkCounts:
         """Persons with ``condition`` by age band and sex across the network, checked at the hub."""
         study = self.studies.approved(study_id, "aggregates")
@@ -114,55 +171,139 @@ class Federation:
         sites = {name: site["rows"] for name, site in result["sites"].items()}
         columns = next(iter(result["sites"].values()))["columns"]
         combined = combine(sites)
-        released = [r for r in combined if r[-1] is not None]
+        # The hub's desk checks the inner cells every site released and adds its own margins;
+        # the network's margins are the sums of the sites' checked margins (the desk's would
+        # miss the inner cells a site suppressed, and re-adding them counted margins twice).
+        inner = [r for r in combined if r[-1] is not None and TOTAL not in r[:-1]]
         table = counts_table(
-            list(columns[:-1]), released or [(*combined[0][:-1], 0)], measure=columns[-1]
+            list(columns[:-1]), inner or [(*combined[0][:-1], 0)], measure=columns[-1]
         )
         report = self.node.desk.check(Output(
             "federated_counts", "frequency_table", table,
-            Population(f"study {study.id}: persons with {condition}", sum(int(r[-1]) for r in released)),
+            Population(f"study {study.id}: persons with {condition}", sum(int(r[-1]) for r in inner)),
         ))  # fmt: skip
         hub_rows = {tuple(r[:-1]): r[-1] for r in report.rows}
         rows = tuple(
-            (*r[:-1], hub_rows.get(tuple(r[:-1])) if r[-1] is not None else None) for r in combined
-        )
+            (*r[:-1], None if r[-1] is None else r[-1] if TOTAL in r[:-1] else hub_rows.get(tuple(r[:-1])))
+            for r in combined
+        )  # fmt: skip
         return NetworkCounts(study.id, condition, tuple(columns), rows, sites, result["rounds"],
                              result["seconds"])  # fmt: skip
 
+    def dp_count(self, study_id: str, condition: str, epsilon: float, *, actor: str,
+                 by: str | None = None, **config: Any) -> NetworkDPCount:  # fmt: skip
+        """Persons with ``condition`` (overall, or by ``by``), each site adding OpenDP noise and
+        charging ``epsilon`` to its own grant's budget; the hub sums the noisy counts."""
+        study = self.studies.approved(study_id, "aggregates")
+        result = self.run(study, "dp_count", actor=actor, condition=condition, epsilon=epsilon,
+                          by=by or "", **config)  # fmt: skip
+        sites = result["sites"]
+        first = next(iter(sites.values()))
+        values = [sum(s["values"][i] for s in sites.values()) for i in range(len(first["labels"]))]
+        accuracy = [sum(s["accuracy"][i] for s in sites.values()) for i in range(len(values))]
+        return NetworkDPCount(study.id, condition, tuple(first["labels"]), tuple(values),
+                              tuple(accuracy), {n: s["epsilon"] for n, s in sites.items()},
+                              result["seconds"])  # fmt: skip
+
+    def feasibility(self, study_id: str, condition: str, *, actor: str,
+                    epsilon: float | None = None, **config: Any) -> int | None:  # fmt: skip
+        """How many persons with ``condition`` across the network: the checked total of the
+        count table (``None`` when suppressed), or the rounded DP total when ``epsilon`` is
+        given. Fast inside :meth:`session`."""
+        if epsilon:
+            noisy = self.dp_count(study_id, condition, epsilon, actor=actor, **config)
+            return max(round(noisy.values[0]), 0)
+        counts = self.count(study_id, condition, actor=actor, **config)
+        total = next(r[-1] for r in counts.rows if all(v == TOTAL for v in r[:-1]))
+        return None if total is None else int(total)
+
     def train(self, study_id: str, *, actor: str, rounds: int = 3, mu: float = 0.0,
               **config: Any) -> FederatedModel:  # fmt: skip
-        """FedAvg (FedProx when ``mu`` > 0) of the logistic regression; the model is recorded."""
+        """FedAvg (FedProx when ``mu`` > 0) of the logistic regression; the model enters the
+        hub's model registry (development stage) with its lineage: the study, the hub's grant,
+        each site's grant and training snapshot, the rounds."""
         study = self.studies.approved(study_id, "federated_training")
         result = self.run(study, "train", actor=actor, rounds=rounds, mu=mu, **config)
-        model_id = "fedmodel-" + uuid.uuid4().hex[:10]
-        lineage = {
+        model_id = self._register(study, result, rounds, actor=actor)
+        return FederatedModel(model_id, study.id, result["weights"], result["means"], result["stds"],
+                              self.model_lineage(model_id), result["metrics"], result["rounds"],
+                              result["seconds"])  # fmt: skip
+
+    def _register(self, study: Study, result: dict[str, Any], rounds: int, *, actor: str) -> str:
+        from socle.ai import DEFAULT_DEFINITION, code_sha256
+
+        prep = learning.Preprocessing(tuple(result["means"]), tuple(result["stds"]))
+        snapshots = result.get("snapshots", {})
+        federation = {
             "study": study.id, "hub_grant": study.grant_id, "strategy": result["strategy"],
-            "rounds": rounds, "sites": result["grants"],
+            "rounds": rounds, "sites": result["grants"], "site_snapshots": snapshots,
             "per_round": [{k: r[k] for k in ("round", "kind", "answered", "bytes_sent", "bytes_received")}
                           for r in result["rounds"]],
         }  # fmt: skip
-        weights = {
-            "coefficients": result["weights"],
-            "means": result["means"],
-            "stds": result["stds"],
-        }
-        with self.node.engine.begin() as conn:
-            conn.execute(federated_model.insert().values(
-                id=model_id, study_id=study.id, lineage=json.dumps(lineage),
-                weights=json.dumps(weights), created_at=datetime.now(UTC).replace(tzinfo=None),
-            ))  # fmt: skip
-            self.node.audit.append(
-                conn, actor=actor, role="researcher", action="federation.model", object=model_id,
-                details={"study": study.id, "sites": sorted(result["grants"]), "rounds": rounds},
-            )  # fmt: skip
-        return FederatedModel(model_id, study.id, result["weights"], result["means"], result["stds"],
-                              lineage, result["metrics"], result["rounds"], result["seconds"])  # fmt: skip
+        parameters = {"strategy": result["strategy"], "rounds": rounds, "steps": result.get("steps"),
+                      "lr": result.get("lr"), "mu": result.get("mu"), "C": 1.0 / learning.L2,
+                      "federation": federation}  # fmt: skip
+        metrics = result["metrics"]
+        model_id = self.node.models.register_external(
+            learning.as_pipeline(result["weights"], prep), definition_id=DEFAULT_DEFINITION,
+            grant_id=study.grant_id, purpose=self.node.governance.grant(study.grant_id).purpose,
+            training_set_sha256=_digest(json.dumps(snapshots, sort_keys=True)),
+            code_sha256=_digest(code_sha256() + _source_sha256()), parameters=parameters,
+            report=_report(metrics, result.get("network_rows")), source=f"federation {study.id}",
+            actor=actor, role="researcher",
+        )  # fmt: skip
+        self.node.audit.record(
+            actor=actor, role="researcher", action="federation.model", object=model_id,
+            details={"study": study.id, "sites": sorted(result["grants"]), "rounds": rounds},
+        )  # fmt: skip
+        return model_id
 
     def model_lineage(self, model_id: str) -> dict[str, Any]:
+        """A federated model's lineage (study, grants, rounds) from the hub's model registry."""
+        from socle.ai import ModelNotFoundError
+
+        try:
+            params = self.node.models.lineage(model_id).get("parameters", {})
+        except ModelNotFoundError:
+            return self._recorded_before_registry(model_id)
+        if "federation" not in params:
+            raise NetworkError(f"model '{model_id[:40]}' was not trained by the federation")
+        return dict(params["federation"])
+
+    def _recorded_before_registry(self, model_id: str) -> dict[str, Any]:
+        """Models trained before the registry took federated models (``federation_model``)."""
         with self.node.engine.connect() as conn:
             row = conn.execute(
-                select(federated_model).where(federated_model.c.id == model_id)
+                select(federated_model.c.lineage).where(federated_model.c.id == model_id)
             ).first()
         if row is None:
             raise NetworkError(f"no federated model '{model_id[:40]}' at this hub")
         return dict(json.loads(row.lineage))
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _source_sha256() -> str:
+    """The hash of the federation's own code (the sites' answers, the rounds, FedAvg)."""
+    folder = Path(__file__).parent
+    return _digest("".join(p.name + p.read_text() for p in sorted(folder.glob("*.py"))))
+
+
+def _report(metrics: dict[str, dict[str, Any]], rows: int | None) -> dict[str, Any]:
+    """The registry's report from what the sites let out: each site's checked held-out AUROC
+    and their mean weighted by held-out rows when every site released its figure."""
+    shown = [(m["auroc"], m.get("rows") or 0) for m in metrics.values()]
+    weight = sum(r for _, r in shown)
+    pooled = (
+        round(sum(a * r for a, r in shown) / weight, 3)
+        if shown and weight and all(a is not None for a, _ in shown)
+        else None
+    )
+    return {
+        "validation": "federated: held-out persons (pseudonymous id divisible by 4) at each site, "
+        "each site's AUROC checked by its own release desk",
+        "discrimination": {"auroc": pooled, "ci95": [None, None], "per_site": metrics},
+        "counts": {"rows": rows},
+    }

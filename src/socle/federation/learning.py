@@ -14,8 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 L2 = 1.0  # sklearn's default penalty (C = 1): 0.5 * ||w||^2 added to the summed log loss
 HELD_OUT_EVERY = 4  # persons whose pseudonymous id % 4 == 0 are held out at every site
@@ -117,3 +121,23 @@ def central_fit(X: np.ndarray, y: np.ndarray, prep: Preprocessing) -> list[float
 
     model = LogisticRegression(C=1.0 / L2, max_iter=2000).fit(prep.apply(X), y)
     return [*model.coef_[0].tolist(), float(model.intercept_[0])]
+
+
+def as_pipeline(weights: Sequence[float], prep: Preprocessing) -> Pipeline:
+    """The federated model as the AI context's pipeline (mean imputation, the network's
+    standardisation, the logistic regression), so the model registry can keep and serve it."""
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    means, stds = np.asarray(prep.means), np.asarray(prep.stds)
+    # Two rows at mean ± std: the imputer learns the means, the scaler the means and stds.
+    anchor = np.vstack([means - stds, means + stds])
+    impute = SimpleImputer(strategy="mean", keep_empty_features=True).fit(anchor)
+    scale = StandardScaler().fit(anchor)
+    model = LogisticRegression(C=1.0 / L2)
+    w = np.asarray(weights, dtype=float)
+    model.coef_, model.intercept_ = w[None, :-1], w[-1:]
+    model.classes_, model.n_features_in_ = np.array([0, 1]), len(means)
+    return Pipeline([("impute", impute), ("scale", scale), ("model", model)])

@@ -4,7 +4,7 @@ benchmark). Real nodes, real committees' grants, real Flower processes on loopba
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -38,9 +38,12 @@ OUTPUTS: tuple[Literal["aggregates", "federated_training"], ...] = (
 )
 
 
-def committee_grant(node: Node, site: str, lead: str, title: str) -> str:
+def committee_grant(
+    node: Node, site: str, lead: str, title: str, *, dp_epsilon: float = 1.0
+) -> str:
     """A request with ``lead`` as principal investigator, reviewed and approved by the node's
-    own committee (two members), and its grant: how a hub approves a study and a site accepts it."""
+    own committee (two members), and its grant: how a hub approves a study and a site accepts it
+    (``dp_epsilon``: the privacy budget of the site's DP answers to the study)."""
     dataset = node.catalog.register(
         node.warehouse, title=f"{site} warehouse", description=f"The OMOP CDM of {site}.",
         publisher=site, actor=STEWARD.format(site=site),
@@ -66,7 +69,7 @@ def committee_grant(node: Node, site: str, lead: str, title: str) -> str:
     )  # fmt: skip
     today = datetime.now(UTC).date()
     return node.governance.issue_grant(
-        request_id, expires=today + timedelta(days=365), actor=chair
+        request_id, expires=today + timedelta(days=365), actor=chair, dp_epsilon=dp_epsilon
     ).id
 
 
@@ -149,15 +152,20 @@ def build_network(
     progress: Callable[[str], None] = lambda msg: None,
     site_env: dict[str, str] | None = None,
     shared_keys: Path | None = None,
+    cdm_parts: Sequence[Path] = (),
 ) -> LocalNetwork:
     """Build the nodes (hub and sites), their committees' grants and the study; not started.
 
+    ``cdm_parts``: one OMOP CDM (DuckDB file or folder of Parquet/CSV) per site, attached
+    instead of splitting the FHIR ``sample`` (the benchmark's cloned persons).
     ``shared_keys``: one key folder for every site (and a central node the caller opens with
     it), so a person has the same pseudonym and date shift everywhere — only to compare a split
     data set with its pooled self (the benchmark, the demo); real sites keep their own keys.
     """
+    # Flower's processes run in their own folders: every path they are given is absolute.
+    folder, shared_keys = folder.resolve(), shared_keys.resolve() if shared_keys else None
     names = tuple(f"site-{chr(ord('a') + i)}" for i in range(sites))
-    inputs = split_sample(sample, sites, folder / "inputs")
+    inputs = list(cdm_parts) or split_sample(sample, sites, folder / "inputs")
     hub_node = Node.open(Settings(home=folder / "hub"))
     try:
         grant = committee_grant(hub_node, "hub", HUB_RESEARCHER, "Hypertension across the network")
@@ -169,8 +177,11 @@ def build_network(
     for name, data in zip(names, inputs, strict=True):
         node = Node.open(Settings(home=folder / name, keys_dir=shared_keys))
         try:
-            summary = node.load(data, actor=STEWARD.format(site=name))
-            progress(f"{name}: {summary.persons} persons loaded")
+            if cdm_parts:
+                persons = node.attach_cdm(data, actor=STEWARD.format(site=name)).get("person", 0)
+            else:
+                persons = node.load(data, actor=STEWARD.format(site=name)).persons
+            progress(f"{name}: {persons} persons loaded")
             acceptances = Acceptances(node.engine, node.governance, node.audit)
             steward = STEWARD.format(site=name)
             if accept(name):

@@ -30,7 +30,11 @@ OFFLINE_ENV = {
     "UV_OFFLINE": "1",
     "PIP_NO_INDEX": "1",
 }
+# Flower's own lever on its latency: how often the SuperExec looks for a message to run (1 s by
+# default). The SuperNode's 3 s poll of the SuperLink has none: see socle.federation.supernode.
+FAST_ENV = {"FLWR_SUPEREXEC_TASK_POLL_INTERVAL": "0.2"}
 APP_DIR = Path(__file__).parent / "flower"
+MAX_SOCKET_PATH = 100  # a Unix socket's path is limited (108 bytes on Linux)
 CONNECTION = "socle"
 
 
@@ -44,7 +48,7 @@ def free_port(host: str = "127.0.0.1") -> int:
 def flower_env(flwr_home: Path) -> dict[str, str]:
     """The environment of every Flower process: offline, the venv's tools on PATH."""
     bin_dir = str(Path(sys.executable).parent)
-    env = {**os.environ, **OFFLINE_ENV, "FLWR_HOME": str(flwr_home)}
+    env = {**os.environ, **FAST_ENV, **OFFLINE_ENV, "FLWR_HOME": str(flwr_home)}
     env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
     return env
 
@@ -194,13 +198,20 @@ class SiteNode:
 
     def start(self) -> SiteNode:
         self.port = self.port or free_port()
-        node_config = f'site="{self.name}" socle-home="{self.socle_home}"'
+        self.folder.mkdir(parents=True, exist_ok=True)
+        answerer = self.folder / "answerer.sock"
+        served = len(str(answerer)) <= MAX_SOCKET_PATH
+        node_config = (f'site="{self.name}" socle-home="{self.socle_home}"'
+                       + (f' answerer="{answerer}"' if served else ""))  # fmt: skip
         argv = [
-            _tool("flower-supernode"), "--superlink", self.hub_address,
+            sys.executable, "-m", "socle.federation.supernode", "--superlink", self.hub_address,
             "--root-certificates", str(self.ca), "--auth-supernode-private-key", str(self.keys.private),
             "--port", str(self.port), "--node-config", node_config,
         ]  # fmt: skip
         env = {**flower_env(self.folder / "flwr-home"), **self.env}
+        if served:
+            env |= {"SOCLE_ANSWERER": str(answerer), "SOCLE_SITE_HOME": str(self.socle_home),
+                    "SOCLE_SITE_NAME": self.name}  # fmt: skip
         self.process = _start(f"supernode-{self.name}", argv, env, self.folder)
         _wait_port("127.0.0.1", self.port, self.process.popen, self.process.log,
                    f"the SuperNode of {self.name}")  # fmt: skip

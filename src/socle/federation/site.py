@@ -16,13 +16,18 @@ from typing import Any
 
 import numpy as np
 
-from socle.ai import TooFewForTrainingError, TrainingSet, build_training_set
+from socle.ai import (
+    TooFewForTrainingError,
+    TrainingSet,
+    build_training_set,
+    training_set_sha256,
+)
 from socle.errors import SocleError
 from socle.federation import learning
 from socle.federation.studies import FEDERATION_ACTOR, Acceptances
 from socle.node import Node
 from socle.privacy import disclose_count
-from socle.release import MetricRow, ModelMetrics, Output, Population
+from socle.release import DeskError, MetricRow, ModelMetrics, Output, Population
 
 DIMS = ("age_band", "sex")
 
@@ -40,15 +45,16 @@ class Site:
 
     def answer(self, study_id: str, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Answer one message; a refusal (not accepted, withdrawn, too few) is an answer too."""
-        handlers = {"count": self._count, "stats": self._stats, "train": self._train,
-                    "evaluate": self._evaluate}  # fmt: skip
+        handlers = {"count": self._count, "dp_count": self._dp_count, "stats": self._stats,
+                    "train": self._train, "evaluate": self._evaluate}  # fmt: skip
         if kind not in handlers:
             return self._audited(
                 study_id, kind, {"status": "refused", "reason": f"unknown request '{kind[:20]}'"}
             )
         try:
             grant = self.acceptances.grant_for(study_id)
-            reply = {"status": "ok", "grant": grant, **handlers[kind](grant, payload)}
+            reply = {"status": "ok", "grant": grant,
+                     **handlers[kind](grant, {**payload, "study": study_id})}  # fmt: skip
         except SocleError as exc:
             reply = {"status": "refused", "reason": exc.message}
         return self._audited(study_id, kind, reply, payload.get("round"))
@@ -68,15 +74,37 @@ class Site:
     # -- counts -------------------------------------------------------------------------
 
     def _count(self, grant: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """Persons with a condition by age band and sex, as the desk's automatic checks leave it."""
+        """Persons with a condition by age band and sex, as the desk's automatic checks leave it.
+
+        The answer is an automatic release of the site's desk: checked against the site's
+        disclosure ledger (earlier federated answers and local releases alike) and recorded in
+        it, so a later count on a slightly different population is caught as differencing.
+        """
         condition = str(payload["condition"])
-        report = self.node.workspace.check_condition_counts(
-            grant, condition, DIMS, actor=FEDERATION_ACTOR
-        )
-        blocking = [c.name for c in report.checks if c.status != "pass" and not c.mitigated]
-        if blocking:
-            raise _Refused(f"the site's automatic checks stop this table: {', '.join(blocking)}")
+        study, round_ = payload.get("study", ""), payload.get("round")
+        try:
+            report = self.node.workspace.answer_condition_counts(
+                grant, condition, DIMS, actor=FEDERATION_ACTOR, channel="federation",
+                reference=f"{study} round {round_}",
+            )  # fmt: skip
+        except DeskError as exc:
+            raise _Refused(f"the site's release desk stops this table: {exc.message}") from exc
         return {"columns": list(report.columns), "rows": [list(r) for r in report.rows]}
+
+    def _dp_count(self, grant: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """A count with OpenDP noise added at the site, its ε charged to the site's own grant
+        (the study's budget at this site); the exact count never leaves."""
+        by = payload.get("by") or None
+        if by not in (None, *DIMS):
+            raise _Refused(f"a DP count is overall or by {' or '.join(DIMS)}")
+        result = self.node.workspace.answer_dp_condition_count(
+            grant, str(payload["condition"]), float(payload["epsilon"]), by=by,
+            actor=FEDERATION_ACTOR, channel="federation",
+            reference=f"{payload.get('study', '')} round {payload.get('round')}",
+        )  # fmt: skip
+        return {"labels": list(result.labels), "values": list(result.values),
+                "accuracy": list(result.accuracy), "epsilon": result.epsilon,
+                "confidence": result.confidence}  # fmt: skip
 
     # -- learning -----------------------------------------------------------------------
 
@@ -99,8 +127,14 @@ class Site:
         return data.X[~test], data.y[~test], data.X[test], data.y[test]
 
     def _stats(self, grant: str, payload: dict[str, Any]) -> dict[str, Any]:
-        X, _, _, _ = self._split(grant)
-        return {"sums": learning.feature_sums(X), "rows": self._rows(len(X))}
+        """Summed feature statistics, and the hash of the training rows (the model's lineage:
+        the site can later prove which snapshot of its data trained it; a hash reveals none)."""
+        data = self._data(grant)
+        train = ~learning.held_out(data.groups)
+        X = data.X[train]
+        digest = training_set_sha256(X, data.y[train], data.groups[train])
+        return {"sums": learning.feature_sums(X), "rows": self._rows(len(X)),
+                "training_set_sha256": digest}  # fmt: skip
 
     def _train(self, grant: str, payload: dict[str, Any]) -> dict[str, Any]:
         X, y, _, _ = self._split(grant)

@@ -1,5 +1,6 @@
 """The federation's tables in a node's governance store (studies at the hub, acceptances at
-sites, federated models at the hub)."""
+sites; ``federation_model`` keeps the models a hub trained before federated models entered
+the AI context's model registry: read only, for their lineage)."""
 
 from __future__ import annotations
 

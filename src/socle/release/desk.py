@@ -76,6 +76,69 @@ class ReleaseDesk:
             report.table,
         )  # fmt: skip
 
+    def release_automatic(
+        self, grant_id: str, output: Output, *, channel: str, reference: str, actor: str,
+        role: str,
+    ) -> CheckReport:  # fmt: skip
+        """An exit with no human checker (a federated answer): every automatic check, the
+        differencing check against the ledger included, must pass; then the released cells go
+        to the ledger like a checked release's, so later outputs are compared with them.
+
+        ``channel`` names the exit (``federation``), ``reference`` what it answered (a hub's
+        study id and round); both are audited. Refused with the checks' reasons otherwise.
+        """
+        grant = self.governance.grant(grant_id)
+        report = self.check(output, project=grant.request_id)
+        stopped = [c for c in report.checks if c.status != "pass" and not c.mitigated]
+        if stopped:
+            raise DeskError(
+                "the automatic checks stop this output: "
+                + "; ".join(f"{c.name} ({c.reason})" for c in stopped)
+            )
+        release_id = f"auto-{uuid.uuid4().hex[:10]}/{output.name}"
+        with self.engine.begin() as conn:
+            recorded = 0
+            if report.table is not None:
+                cells = ledger.table_cells(report.table, report.columns[-1])
+                table = ledger.as_ledger_table(release_id, output.population, cells)
+                recorded = ledger.record(conn, grant.request_id, table)
+            self.audit.append(
+                conn, actor=actor, role=role, action="release.automatic", object=release_id,
+                purpose=grant.purpose,
+                details={"grant": grant_id, "channel": channel, "reference": reference,
+                         "kind": report.kind, "cells": recorded},
+            )  # fmt: skip
+        return report
+
+    def release_automatic_dp(
+        self, grant_id: str, name: str, result: DPResult, *, channel: str, reference: str,
+        actor: str, role: str,
+    ) -> DPResult:  # fmt: skip
+        """A differentially private output for an automatic exit (a federated answer): its ε
+        is charged to the grant's budget now, refused once the budget is spent; audited."""
+        grant = self.governance.grant(grant_id)
+        release_id = f"auto-{uuid.uuid4().hex[:10]}/{name}"
+        with self.engine.begin() as conn:
+            eps, delta = ledger.spent(conn, grant_id)
+            if (
+                eps + result.epsilon > grant.dp_epsilon + 1e-9
+                or delta + result.delta > grant.dp_delta + 1e-12
+            ):
+                raise BudgetError(
+                    f"grant {grant_id}: this release needs ε={result.epsilon:g} but "
+                    f"{max(grant.dp_epsilon - eps, 0):g} of the committee's ε={grant.dp_epsilon:g} "
+                    "remains; the privacy budget is spent"
+                )
+            ledger.spend(conn, grant_id, release_id, result.kind, result.epsilon, result.delta)
+            self.audit.append(
+                conn, actor=actor, role=role, action="release.automatic", object=release_id,
+                purpose=grant.purpose,
+                details={"grant": grant_id, "channel": channel, "reference": reference,
+                         "dp": result.kind, "epsilon": result.epsilon,
+                         "spent": eps + result.epsilon, "budget": grant.dp_epsilon},
+            )  # fmt: skip
+        return result
+
     # -- requests -----------------------------------------------------------------------
 
     def request(

@@ -25,6 +25,7 @@ from socle.consent import ConsentRegistry
 from socle.governance import Governance
 from socle.release import (
     CheckReport,
+    DPResult,
     Output,
     OutputRequest,
     Population,
@@ -149,6 +150,53 @@ class Workspace:
             grant_id, columns, rows, ["persons"], self._describe(condition, dims)
         )
         return self.desk.check(table, project=self.governance.grant(grant_id).request_id)
+
+    def answer_condition_counts(
+        self,
+        grant_id: str,
+        condition: str,
+        dims: Sequence[str] = ("age_band", "sex"),
+        *,
+        actor: str,
+        channel: str,
+        reference: str,
+    ) -> CheckReport:
+        """Condition counts for an automatic exit (a federated answer): released only if every
+        automatic check passes, differencing against the ledger included; then in the ledger."""
+        columns, rows = self._condition_rows(grant_id, condition, dims, actor=actor)
+        table = self._counts_output(
+            grant_id, columns, rows, ["persons"], self._describe(condition, dims)
+        )
+        return self.desk.release_automatic(
+            grant_id, table, channel=channel, reference=reference, actor=actor,
+            role=self.role_of(grant_id, actor),
+        )  # fmt: skip
+
+    def answer_dp_condition_count(
+        self,
+        grant_id: str,
+        condition: str,
+        epsilon: float,
+        *,
+        by: str | None = None,
+        actor: str,
+        channel: str,
+        reference: str,
+        confidence: float = 0.95,
+    ) -> DPResult:
+        """A differentially private count (overall, or by one dimension) for an automatic exit
+        (a federated answer), its ε charged to the grant's budget."""
+        dims = [by] if by else ["sex"]
+        _, rows = self._condition_rows(grant_id, condition, dims, actor=actor)
+        persons = [str(r[0]) for r in rows for _ in range(int(r[1]))]  # type: ignore[call-overload]
+        if by is None:
+            result = dp_count(persons, epsilon, confidence=confidence)
+        else:
+            result = dp_histogram(persons, list(LEVELS[by]), epsilon, confidence=confidence)
+        return self.desk.release_automatic_dp(
+            grant_id, "dp_count", result, channel=channel, reference=reference, actor=actor,
+            role=self.role_of(grant_id, actor),
+        )  # fmt: skip
 
     @staticmethod
     def _describe(condition: str, dims: Sequence[str]) -> str:
