@@ -230,7 +230,7 @@ class Federation:
                               result["seconds"])  # fmt: skip
 
     def _register(self, study: Study, result: dict[str, Any], rounds: int, *, actor: str) -> str:
-        from socle.ai import DEFAULT_DEFINITION, code_sha256
+        from socle.ai import DEFAULT_DEFINITION, FederatedTraining, code_sha256
 
         prep = learning.Preprocessing(tuple(result["means"]), tuple(result["stds"]))
         snapshots = result.get("snapshots", {})
@@ -250,7 +250,10 @@ class Federation:
             training_set_sha256=_digest(json.dumps(snapshots, sort_keys=True)),
             code_sha256=_digest(code_sha256() + _source_sha256()), parameters=parameters,
             report=_report(metrics, result.get("network_rows")), source=f"federation {study.id}",
-            actor=actor, role="researcher",
+            actor=actor, role="researcher", federation=FederatedTraining(
+                study.id, tuple(sorted(result["grants"])), rounds, result["strategy"],
+                tuple(federation["per_round"]),
+            ),
         )  # fmt: skip
         self.node.audit.record(
             actor=actor, role="researcher", action="federation.model", object=model_id,

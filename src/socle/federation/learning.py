@@ -126,18 +126,7 @@ def central_fit(X: np.ndarray, y: np.ndarray, prep: Preprocessing) -> list[float
 def as_pipeline(weights: Sequence[float], prep: Preprocessing) -> Pipeline:
     """The federated model as the AI context's pipeline (mean imputation, the network's
     standardisation, the logistic regression), so the model registry can keep and serve it."""
-    from sklearn.impute import SimpleImputer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import StandardScaler
+    from socle.ai import pipeline_from_weights
 
-    means, stds = np.asarray(prep.means), np.asarray(prep.stds)
-    # Two rows at mean ± std: the imputer learns the means, the scaler the means and stds.
-    anchor = np.vstack([means - stds, means + stds])
-    impute = SimpleImputer(strategy="mean", keep_empty_features=True).fit(anchor)
-    scale = StandardScaler().fit(anchor)
-    model = LogisticRegression(C=1.0 / L2)
-    w = np.asarray(weights, dtype=float)
-    model.coef_, model.intercept_ = w[None, :-1], w[-1:]
-    model.classes_, model.n_features_in_ = np.array([0, 1]), len(means)
-    return Pipeline([("impute", impute), ("scale", scale), ("model", model)])
+    w = [float(v) for v in weights]
+    return pipeline_from_weights(w[:-1], w[-1], prep.means, prep.stds)
