@@ -88,9 +88,12 @@ async def drive(
         nonlocal errors
         await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
         sent = time.perf_counter()
-        response = await make(i)
+        try:
+            response = await make(i)
+            errors += response.status_code >= 400
+        except httpx.TransportError:  # e.g. no connection within the timeout: an error too
+            errors += 1
         latencies.append((time.perf_counter() - sent) * 1000)
-        errors += response.status_code >= 400
 
     start = time.perf_counter()
     await asyncio.gather(*(one(i) for i in range(count)))

@@ -116,9 +116,10 @@ async def measure(
 
                 async def light(i: int) -> httpx.Response:
                     sent = time.perf_counter()
-                    response = await calls[i % len(calls)](i)
-                    by_kind[LIGHT[i % len(calls)]].append((time.perf_counter() - sent) * 1000)
-                    return response
+                    try:
+                        return await calls[i % len(calls)](i)
+                    finally:
+                        by_kind[LIGHT[i % len(calls)]].append((time.perf_counter() - sent) * 1000)
 
                 latencies, errors, elapsed = await drive(c, light, rate, count)
                 return {
@@ -137,8 +138,9 @@ async def measure(
                     r = await c.post(
                         f"/workspaces/{grant_id}/condition-counts", json=counts, headers=researcher
                     )
-                    assert r.status_code == 201, r.text
                     slow_ms.append((time.perf_counter() - sent) * 1000)
+                    if r.status_code != 201:  # e.g. stopped at the workspace's time limit
+                        print(f"  a slow count failed: {r.status_code} {r.text[:160]}")
 
             workers = [asyncio.create_task(slow_worker()) for _ in range(slow)]
             await asyncio.sleep(0.2)  # the slow queries are running

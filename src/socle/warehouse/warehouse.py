@@ -323,9 +323,17 @@ class Warehouse:
             return
         cursor = self._new_cursor()
         try:
-            yield ScopedReader(cursor, grant, persons, timeout=timeout, memory=self.memory_limit)
+            # The reader's temp views change the connection's catalog: concurrent CREATE OR
+            # REPLACE on cursors of one connection raised DuckDB FatalExceptions (and crashed
+            # the process) under load, so readers are set up and closed in turn; queries overlap.
+            with self._cursor_lock:
+                reader = ScopedReader(
+                    cursor, grant, persons, timeout=timeout, memory=self.memory_limit
+                )
+            yield reader
         finally:
-            cursor.close()
+            with self._cursor_lock:
+                cursor.close()
 
     def _engine_scoped(
         self, grant: GrantScope, persons: PersonFilter, timeout: float
@@ -450,6 +458,7 @@ class ScopedReader:
             raise ScopeError(f"workspace query failed: {exc}") from exc
         finally:
             timer.cancel()
+            timer.join()  # an interrupt already under way ends before the cursor is closed
 
     def export(self, folder: Path, results: dict[str, Path] | None = None) -> dict[str, Path]:
         """Write every scoped view (and named ``results``) as Parquet in ``folder``: an extract.
