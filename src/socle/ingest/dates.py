@@ -9,12 +9,16 @@ Patient, else the one its ``subject`` (or ``patient``) reference names.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
+
+import pyarrow as pa
 
 from socle.ingest.errors import MappingError
 from socle.ingest.fhir import parse_datetime, reference_id
 from socle.ingest.mappers import Mapped
 from socle.privacy import DateShift
+from socle.warehouse import CDM
 
 PATIENT_REFERENCES = ("subject", "patient")
 
@@ -41,10 +45,25 @@ def shift_mapped(mapped: Mapped, resource: dict[str, Any], dates: DateShift) -> 
     patient = patient_source_id(resource)
     delta = timedelta(days=dates.days(patient))
     for table, row in mapped.rows:
-        for column, value in row.items():
+        for column in _date_columns(table, row):
+            value = row.get(column)
             if isinstance(value, date):  # datetime is a date too
                 row[column] = value - delta
         if table == "person":
             birth, _ = parse_datetime(resource.get("birthDate"), "birthDate")
             shifted = birth - delta
             row["year_of_birth"], row["month_of_birth"] = shifted.year, shifted.month
+
+
+@cache
+def _table_dates(table: str) -> tuple[str, ...]:
+    cols = CDM[table]
+    return tuple(c for c, t in cols.items() if pa.types.is_date(t) or pa.types.is_timestamp(t))
+
+
+def _date_columns(table: str, row: dict[str, Any]) -> tuple[str, ...] | list[str]:
+    """The columns of ``row`` that may hold a date: its CDM table's date and timestamp
+    columns (only they are stored), or every column for a table the CDM does not define."""
+    if table in CDM:
+        return _table_dates(table)
+    return list(row)

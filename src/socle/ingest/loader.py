@@ -129,6 +129,7 @@ def _ingest(
     persons: set[int] = set()
     shared: dict[str, dict[str, Any]] = {}  # Medications (their code only), for later resources
     deferred: list[tuple[Path, str, SourceItem]] = []
+    codings: set[tuple[str, str, str]] = set()  # the load's source codes, written once
 
     names: dict[str, Path] = {}  # file token → path, for the steward's quarantine list
 
@@ -163,7 +164,7 @@ def _ingest(
     with warehouse.loading() as writer:
         batch = Batch(writer, vault, batch_rows)
         for file in files:
-            ctx = MappingContext(pseudo, shared=shared)
+            ctx = MappingContext(pseudo, shared=shared, codings=codings)
             file_token = "file-" + pseudo.token("file", str(file.resolve()))[:12]
             names[file_token] = file
             count = 0
@@ -184,17 +185,16 @@ def _ingest(
                     deferred.append((file, file_token, item))  # its target may come later
                 else:
                     reject(file, file_token, item, result)
-            writer.write("source_code", _source_codes(ctx.codings))
             if on_file:
                 on_file(file, count)
-        late = MappingContext(pseudo, shared=shared)
+        late = MappingContext(pseudo, shared=shared, codings=codings)
         for file, file_token, item in deferred:
             result = _map(item, mappers, late, dates)
             if isinstance(result, Mapped):
                 accept(file, file_token, item, result)
             else:
                 reject(file, file_token, item, str(result))
-        writer.write("source_code", _source_codes(late.codings))
+        writer.write("source_code", _source_codes(codings))
         batch.flush()  # the vault now holds this load's patients, which the notes need
         for held, outcome in notes.finish():
             if isinstance(outcome, Mapped):

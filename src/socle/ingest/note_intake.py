@@ -76,14 +76,19 @@ class NoteIntake:
         self.pseudo, self.vault, self.dates, self.max_chars = pseudo, vault, dates, max_chars
         self.on_note = on_note
         self.directory = Directory()
+        self._unread: list[dict[str, Any]] = []  # directory resources, read when a note needs them
         self.held: list[HeldNote] = []
         self._copied: set[str] = set()  # DiagnosticReports a DocumentReference repeats
         self._terms: dict[str, KnownTerms | None] = {}
 
     def observe(self, item: SourceItem) -> None:
-        """Remember the names of a directory resource (practitioner, organisation, location)."""
+        """Remember a directory resource (practitioner, organisation, location).
+
+        Its names are compiled into the directory only if the load holds a note, so a
+        load without notes does not pay for them.
+        """
         if item.error is None and item.resource and item.resource_type in DIRECTORY_TYPES:
-            self.directory.add(item.resource)
+            self._unread.append(item.resource)
 
     def hold(self, note: HeldNote) -> None:
         self.held.append(note)
@@ -94,6 +99,10 @@ class NoteIntake:
     def finish(self) -> Iterator[tuple[HeldNote, Mapped | str | None]]:
         """Each held note with its rows, its quarantine reason, or ``None`` (a copy, skipped)."""
         now = datetime.now(UTC).replace(tzinfo=None)
+        if self.held:
+            for resource in self._unread:
+                self.directory.add(resource)
+        self._unread.clear()
         for done, note in enumerate(self.held, 1):
             resource = note.item.resource or {}
             if note.kind == "DiagnosticReport" and str(resource.get("id")) in self._copied:

@@ -114,21 +114,24 @@ def read_file(
         yield SourceItem(0, None, OUTSIDE_ROOT)
         return
     try:
-        size = _measured(path, limits)
-        if isinstance(size, str):
-            yield SourceItem(0, None, size)
+        if path.name in CSV_NAMES or ".ndjson" in path.name:
+            size = _measured(path, limits)
+            if isinstance(size, str):
+                yield SourceItem(0, None, size)
+            elif path.name in CSV_NAMES:
+                with _open(path) as stream:
+                    for line, resource, error in csv_rows(path.name.removesuffix(".gz"), stream):
+                        yield SourceItem(line, None, error) if error else _checked(line, resource)
+            else:
+                yield from _ndjson(path, limits)
             return
-        if path.name in CSV_NAMES:
-            with _open(path) as stream:
-                for line, resource, error in csv_rows(path.name.removesuffix(".gz"), stream):
-                    yield SourceItem(line, None, error) if error else _checked(line, resource)
-        elif ".ndjson" in path.name:
-            yield from _ndjson(path, limits)
-        elif size <= limits.memory_bytes:
-            with _open(path) as stream:
-                yield from _json(stream.read())
-        else:
+        whole = _whole(path, limits)
+        if isinstance(whole, bytes):
+            yield from _json(whole)
+        elif whole is None:
             yield from _streamed_bundle(path, limits)
+        else:
+            yield SourceItem(0, None, whole)
     except (EOFError, gzip.BadGzipFile, zlib.error):
         yield SourceItem(0, None, "cannot read file: not a complete gzip stream")
     except OSError as exc:  # its message names the file, whose name may be a patient's
@@ -139,6 +142,27 @@ def _open(path: Path) -> IO[bytes]:
     if path.name.endswith(".gz"):
         return cast(IO[bytes], gzip.open(path, "rb"))
     return path.open("rb")
+
+
+def _whole(path: Path, limits: ReadLimits) -> bytes | str | None:
+    """A JSON file's (decompressed) content if it fits in memory, read and gunzipped once.
+
+    ``None``: too large to hold, to be streamed; a string: why it is refused (too large).
+    A gzip is read up to the memory limit (never further), then measured as a stream.
+    """
+    cap = min(limits.memory_bytes, limits.max_file_bytes)
+    if not path.name.endswith(".gz"):
+        size = _measured(path, limits)
+        if isinstance(size, str) or size > cap:
+            return size if isinstance(size, str) else None
+        return path.read_bytes()
+    with _open(path) as stream:
+        data = stream.read(cap + 1)
+    if len(data) <= cap:
+        return data
+    del data
+    size = _measured(path, limits)
+    return size if isinstance(size, str) else None
 
 
 def _measured(path: Path, limits: ReadLimits) -> int | str:

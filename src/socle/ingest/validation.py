@@ -9,21 +9,39 @@ that names the column and the rule, never the value.
 from __future__ import annotations
 
 import re
+from functools import cache
+
+import pyarrow as pa
 
 from socle.ingest.errors import MappingError
 from socle.ingest.fhir import Coding
 from socle.ingest.mappers import Mapped
+from socle.warehouse import CDM
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 RULE = "control characters (U+0000-U+001F, U+007F-U+009F) are refused"
 
 
 def reject_control_characters(mapped: Mapped) -> None:
-    """Raise :class:`MappingError` naming the first ``table.column`` holding a control character."""
+    """Raise :class:`MappingError` naming the first ``table.column`` holding a control character.
+
+    A row's text columns are searched at once (one regular-expression pass, joined by
+    a space); only a row with a hit is searched column by column, to name the column.
+    """
     for table, row in mapped.rows:
-        for column, value in row.items():
-            if isinstance(value, str) and CONTROL.search(value):
-                raise MappingError(f"{table}.{column} contains a control character: {RULE}")
+        columns = _text_columns(table) if table in CDM else list(row)
+        texts = [v for c in columns if isinstance(v := row.get(c), str)]
+        if texts and CONTROL.search(" ".join(texts)):
+            for column in columns:
+                value = row.get(column)
+                if isinstance(value, str) and CONTROL.search(value):
+                    raise MappingError(f"{table}.{column} contains a control character: {RULE}")
+
+
+@cache
+def _text_columns(table: str) -> tuple[str, ...]:
+    """A CDM table's text columns (only they are stored, so only they are checked)."""
+    return tuple(c for c, t in CDM[table].items() if pa.types.is_string(t))
 
 
 def printable(coding: Coding) -> bool:
