@@ -76,3 +76,13 @@ def deploy(node: Node, model_id: str, validator: str = "chair") -> None:
     )  # fmt: skip
     node.college.appoint(COLLEGE_MEMBER, expertise="clinical AI", actor="admin")
     node.college.decide(model_id, "deploy", actor=COLLEGE_MEMBER, reason="Deployed under review.")
+
+
+# The columns a model-training grant of the demo definitions needs.
+TRAINING_VARIABLES = (
+    ("person", "year_of_birth"), ("person", "gender_concept_id"),
+    ("condition_occurrence", "condition_source_value"), ("condition_occurrence", "condition_start_date"),
+    ("measurement", "measurement_source_value"), ("measurement", "value_as_number"),
+    ("measurement", "measurement_date"), ("observation_period", "observation_period_start_date"),
+    ("observation_period", "observation_period_end_date"),
+)  # fmt: skip

@@ -13,15 +13,9 @@ from socle.ai.training import train_and_evaluate
 from socle.guarantee import GuaranteeError
 from socle.node import Node
 from tests.conftest import loaded_home
+from tests.helpers import TRAINING_VARIABLES as VARIABLES
 from tests.helpers import approved_grant, deploy
 
-VARIABLES = (
-    ("person", "year_of_birth"), ("person", "gender_concept_id"),
-    ("condition_occurrence", "condition_source_value"), ("condition_occurrence", "condition_start_date"),
-    ("measurement", "measurement_source_value"), ("measurement", "value_as_number"),
-    ("measurement", "measurement_date"), ("observation_period", "observation_period_start_date"),
-    ("observation_period", "observation_period_end_date"),
-)  # fmt: skip
 INPUTS = {"age": 52.0, "male": 1.0, "bmi": 31.0, "systolic_bp": 138.0, "glucose": None}
 
 

@@ -19,15 +19,9 @@ from socle.config import Settings
 from socle.governance import Population
 from socle.node import Node
 from tests.conftest import loaded_home
+from tests.helpers import TRAINING_VARIABLES as VARIABLES
 from tests.helpers import approved_grant
 
-VARIABLES = (
-    ("person", "year_of_birth"), ("person", "gender_concept_id"),
-    ("condition_occurrence", "condition_source_value"), ("condition_occurrence", "condition_start_date"),
-    ("measurement", "measurement_source_value"), ("measurement", "value_as_number"),
-    ("measurement", "measurement_date"), ("observation_period", "observation_period_start_date"),
-    ("observation_period", "observation_period_end_date"),
-)  # fmt: skip
 COUNTS = ("persons", "rows", "events", "train_rows", "test_rows", "train_persons", "test_persons")
 TEST_METRICS = ("auroc", "brier", "mean_predicted", "observed_rate")
 

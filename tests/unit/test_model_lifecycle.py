@@ -23,14 +23,8 @@ from socle.guarantee import GuaranteeError, decisions_bundle
 from socle.node import Node
 from tests.conftest import loaded_home
 from tests.helpers import COLLEGE_MEMBER, approved_grant, deploy
+from tests.helpers import TRAINING_VARIABLES as VARIABLES
 
-VARIABLES = (
-    ("person", "year_of_birth"), ("person", "gender_concept_id"),
-    ("condition_occurrence", "condition_source_value"), ("condition_occurrence", "condition_start_date"),
-    ("measurement", "measurement_source_value"), ("measurement", "value_as_number"),
-    ("measurement", "measurement_date"), ("observation_period", "observation_period_start_date"),
-    ("observation_period", "observation_period_end_date"),
-)  # fmt: skip
 INPUTS = {"age": 52.0, "male": 1.0, "bmi": 31.0, "systolic_bp": 138.0, "glucose": 101.0}
 
 

@@ -18,14 +18,8 @@ from tests.cli import socle
 from tests.conftest import SAMPLE
 from tests.fhirdata import encounter, write_bundle
 from tests.helpers import COLLEGE_MEMBER, approved_grant, deploy, today
+from tests.helpers import TRAINING_VARIABLES as VARIABLES
 
-VARIABLES = (
-    ("person", "year_of_birth"), ("person", "gender_concept_id"),
-    ("condition_occurrence", "condition_source_value"), ("condition_occurrence", "condition_start_date"),
-    ("measurement", "measurement_source_value"), ("measurement", "value_as_number"),
-    ("measurement", "measurement_date"), ("observation_period", "observation_period_start_date"),
-    ("observation_period", "observation_period_end_date"),
-)  # fmt: skip
 INPUTS = {"age": 52.0, "male": 1.0, "bmi": 31.0, "systolic_bp": 138.0, "glucose": 101.0}
 HYPERTENSION = "59621000"  # SNOMED: the outcome of the hypertension-5y definition
 

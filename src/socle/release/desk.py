@@ -17,10 +17,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from socle.audit import AuditLog
-from socle.governance import Governance
+from socle.governance import Governance, Grant
 from socle.release import ledger, records
 from socle.release.checks import Check, CheckReport, check_output
 from socle.release.differencing import find_differencing
@@ -119,16 +119,7 @@ class ReleaseDesk:
         grant = self.governance.grant(grant_id)
         release_id = f"auto-{uuid.uuid4().hex[:10]}/{name}"
         with self.engine.begin() as conn:
-            eps, delta = ledger.spent(conn, grant_id)
-            if (
-                eps + result.epsilon > grant.dp_epsilon + 1e-9
-                or delta + result.delta > grant.dp_delta + 1e-12
-            ):
-                raise BudgetError(
-                    f"grant {grant_id}: this release needs ε={result.epsilon:g} but "
-                    f"{max(grant.dp_epsilon - eps, 0):g} of the committee's ε={grant.dp_epsilon:g} "
-                    "remains; the privacy budget is spent"
-                )
+            eps = _spent_within_budget(conn, grant_id, grant, result)
             ledger.spend(conn, grant_id, release_id, result.kind, result.epsilon, result.delta)
             self.audit.append(
                 conn, actor=actor, role=role, action="release.automatic", object=release_id,
@@ -205,16 +196,7 @@ class ReleaseDesk:
         role = self._requester_role(grant.request_id, actor)
         request_id = "out-" + uuid.uuid4().hex[:10]
         with self.engine.begin() as conn:
-            eps, delta = ledger.spent(conn, grant_id)
-            if (
-                eps + result.epsilon > grant.dp_epsilon + 1e-9
-                or delta + result.delta > grant.dp_delta + 1e-12
-            ):
-                raise BudgetError(
-                    f"grant {grant_id}: this release needs ε={result.epsilon:g} but "
-                    f"{max(grant.dp_epsilon - eps, 0):g} of the committee's ε={grant.dp_epsilon:g} "
-                    "remains; the privacy budget is spent"
-                )
+            eps = _spent_within_budget(conn, grant_id, grant, result)
             records.insert_request(conn, request_id, grant_id, grant.request_id, actor, description)
             check = Check(
                 "privacy_budget", "pass", f"ε={result.epsilon:g} spent ({eps + result.epsilon:g} "
@@ -400,3 +382,18 @@ class ReleaseDesk:
     def spends(self, grant_id: str) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             return ledger.spends(conn, grant_id)
+
+
+def _spent_within_budget(conn: Connection, grant_id: str, grant: Grant, result: DPResult) -> float:
+    """The ε the grant has spent so far; refuses a release that would overrun its budget."""
+    eps, delta = ledger.spent(conn, grant_id)
+    if (
+        eps + result.epsilon > grant.dp_epsilon + 1e-9
+        or delta + result.delta > grant.dp_delta + 1e-12
+    ):
+        raise BudgetError(
+            f"grant {grant_id}: this release needs ε={result.epsilon:g} but "
+            f"{max(grant.dp_epsilon - eps, 0):g} of the committee's ε={grant.dp_epsilon:g} "
+            "remains; the privacy budget is spent"
+        )
+    return eps

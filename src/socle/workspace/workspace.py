@@ -186,13 +186,7 @@ class Workspace:
     ) -> DPResult:
         """A differentially private count (overall, or by one dimension) for an automatic exit
         (a federated answer), its ε charged to the grant's budget."""
-        dims = [by] if by else ["sex"]
-        _, rows = self._condition_rows(grant_id, condition, dims, actor=actor)
-        persons = [str(r[0]) for r in rows for _ in range(int(r[1]))]  # type: ignore[call-overload]
-        if by is None:
-            result = dp_count(persons, epsilon, confidence=confidence)
-        else:
-            result = dp_histogram(persons, list(LEVELS[by]), epsilon, confidence=confidence)
+        _, result = self._dp_condition_count(grant_id, condition, epsilon, by, actor, confidence)
         return self.desk.release_automatic_dp(
             grant_id, "dp_count", result, channel=channel, reference=reference, actor=actor,
             role=self.role_of(grant_id, actor),
@@ -213,14 +207,9 @@ class Workspace:
         confidence: float = 0.95,
     ) -> OutputRequest:
         """A differentially private count (overall, or by one dimension) spending the grant's ε."""
-        dims = [by] if by else ["sex"]
-        _, rows = self._condition_rows(grant_id, condition, dims, actor=actor)
-        # One row per person: the DP mechanism sees persons, not pre-counted cells.
-        persons = [str(r[0]) for r in rows for _ in range(int(r[1]))]  # type: ignore[call-overload]
-        if by is None:
-            result = dp_count(persons, epsilon, confidence=confidence)
-        else:
-            result = dp_histogram(persons, list(LEVELS[by]), epsilon, confidence=confidence)
+        persons, result = self._dp_condition_count(
+            grant_id, condition, epsilon, by, actor, confidence
+        )
         grant = self.governance.grant(grant_id)
         role = self.role_of(grant_id, actor)
         description = f"DP count of persons with {condition}" + (f" by {by}" if by else "")
@@ -234,6 +223,18 @@ class Workspace:
             details={"grant": grant_id, "dp_epsilon": result.epsilon, "description": description},
         )  # fmt: skip
         return request
+
+    def _dp_condition_count(
+        self, grant_id: str, condition: str, epsilon: float, by: str | None, actor: str,
+        confidence: float,
+    ) -> tuple[list[str], DPResult]:  # fmt: skip
+        """The persons with ``condition`` (one entry each) and their DP count or histogram."""
+        _, rows = self._condition_rows(grant_id, condition, [by] if by else ["sex"], actor=actor)
+        # One row per person: the DP mechanism sees persons, not pre-counted cells.
+        persons = [str(r[0]) for r in rows for _ in range(int(r[1]))]  # type: ignore[call-overload]
+        if by is None:
+            return persons, dp_count(persons, epsilon, confidence=confidence)
+        return persons, dp_histogram(persons, list(LEVELS[by]), epsilon, confidence=confidence)
 
     def _condition_rows(
         self, grant_id: str, condition: str, dims: Sequence[str], *, actor: str
