@@ -86,10 +86,6 @@ class Warehouse:
             self._con.execute("COMMIT")
         self._write_lock = threading.RLock()  # one load, vocabulary or re-key at a time
         self._cursor_lock = threading.Lock()
-        # One scoped reader at a time in this process: concurrent readers (their temp views and
-        # registered id lists on sibling cursors) crashed DuckDB under load (docs/benchmarks.md,
-        # concurrency). Other reads, and every state change in the governance store, go on.
-        self._scoped_lock = threading.RLock()
         self._factory = self._con.cursor()  # makes every other cursor, under _cursor_lock
         self._local = threading.local()
         self._cursors: list[duckdb.DuckDBPyConnection] = []
@@ -328,17 +324,19 @@ class Warehouse:
         if self.engine is not None:
             yield from self._engine_scoped(grant, persons, timeout)
             return
-        with self._scoped_lock:
-            cursor = self._new_cursor()
-            try:
-                with self._cursor_lock:
-                    reader = ScopedReader(
-                        cursor, grant, persons, timeout=timeout, memory=self.memory_limit
-                    )
-                yield reader
-            finally:
-                with self._cursor_lock:
-                    cursor.close()
+        cursor = self._new_cursor()
+        try:
+            # The reader's temp views change the connection's catalog: concurrent CREATE OR
+            # REPLACE on cursors of one connection raised DuckDB FatalExceptions (and crashed
+            # the process) under load, so readers are set up and closed in turn; queries overlap.
+            with self._cursor_lock:
+                reader = ScopedReader(
+                    cursor, grant, persons, timeout=timeout, memory=self.memory_limit
+                )
+            yield reader
+        finally:
+            with self._cursor_lock:
+                cursor.close()
 
     def _engine_scoped(
         self, grant: GrantScope, persons: PersonFilter, timeout: float
