@@ -24,8 +24,8 @@ from socle.node import Node, store_tables
 from socle.store import create_tables, open_engine
 from socle.workspace import Workspace
 from tests.conftest import SAMPLE
+from tests.helpers import TRAINING_VARIABLES as VARIABLES
 from tests.helpers import approved_grant, today
-from tests.unit.test_guarantee import VARIABLES
 
 TAXONOMY = load_taxonomy()
 NEEDED = ("research", "ai_training")

@@ -18,8 +18,8 @@ from socle.config import Settings
 from socle.node import Node
 from tests.apiclient import api_client, token_for
 from tests.conftest import SAMPLE
+from tests.helpers import TRAINING_VARIABLES as VARIABLES
 from tests.helpers import approved_grant
-from tests.unit.test_model_disclosure import VARIABLES
 
 
 @pytest.fixture(scope="module")
