@@ -2,9 +2,8 @@
 
 A figure is kept under a key that names *everything* it depends on: the
 warehouse's generation (it changes with every load, vocabulary or re-key),
-the exact consent filter of the purpose (the persons excluded and, for an
-opt-in purpose, the persons included: an objection makes a new key at once),
-the latest committee decision. A changed input is a new key, so nothing is
+the day and the consent registry's version (the newest recorded choice: an
+objection makes a new key at once), the latest committee decision. A changed input is a new key, so nothing is
 invalidated by hand and a stale figure cannot be served. Only figures that are
 the same for every visitor are kept (published counts, the committee's
 chart); nothing of one signed-in person is, so no cache can show one person's
