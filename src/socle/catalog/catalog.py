@@ -24,6 +24,7 @@ from socle.audit import AuditLog
 from socle.catalog.dictionary import describe
 from socle.consent import ConsentRegistry
 from socle.errors import SocleError
+from socle.figures import Figures
 from socle.privacy import disclose_count
 from socle.roles import Role
 from socle.store import Timestamp
@@ -149,6 +150,7 @@ class Catalog:
             release_policy or {"safe_threshold": small_cell_threshold,
                                "safe_round_base": rounding_base}
         )  # fmt: skip
+        self.figures = Figures()  # counts for a purpose, reused while their inputs stay
 
     def register(
         self,
@@ -341,14 +343,45 @@ class Catalog:
         whose choices allow the purpose, through :meth:`Warehouse.scoped`, and
         every count is disclosed like a release cell (completeness is withheld
         on a table with fewer consenting rows than the threshold).
+
+        The figures are computed once per warehouse generation, day, consent
+        registry version and dataset registration (:mod:`socle.figures`): they
+        are the same for every reader, and concurrent readers wait for one
+        computation. Its audit event (``catalog.dictionary``) is written when the
+        figures are computed from the rows, not for every view of them.
         """
         ds = self.get(dataset_id)
         today = on or datetime.now(UTC).date()
+        key = (
+            dataset_id,
+            purpose,
+            today,
+            warehouse.generation,
+            consent.version(),
+            ds.registered_at,
+            ds.quality_at,
+        )  # fmt: skip  (inputs read before the rows: a later load or choice is a new key)
+        counted = self.figures.get(
+            key,
+            lambda: self._count_for_purpose(ds, warehouse, consent, purpose, actor, role, today),
+        )
+        return replace(ds, population=counted.population, variables=counted.variables)
+
+    def _count_for_purpose(
+        self,
+        ds: Dataset,
+        warehouse: Warehouse,
+        consent: ConsentRegistry,
+        purpose: str,
+        actor: str,
+        role: str,
+        today: date,
+    ) -> Dataset:
         persons = consent.person_filter(purpose, today)
         # Patient rows only (tables keyed by person): reference tables (provider, care site,
         # location, cdm_source...) keep the figures stored, already disclosed, at registration.
         person_tables = {t: tuple(c) for t, c in CDM.items() if "person_id" in c}
-        scope = GrantScope(f"catalogue:{dataset_id}", purpose, person_tables)
+        scope = GrantScope(f"catalogue:{ds.id}", purpose, person_tables)
         found: dict[tuple[str, str], tuple[float | None, int | None]] = {}
         with warehouse.scoped(scope, persons) as reader:
             for table, columns in person_tables.items():
@@ -373,7 +406,7 @@ class Catalog:
             for v in ds.variables
         )  # fmt: skip
         self.audit.record(
-            actor=actor, role=role, action="catalog.dictionary", object=f"dataset {dataset_id}",
+            actor=actor, role=role, action="catalog.dictionary", object=f"dataset {ds.id}",
             purpose=purpose,
             details={"variables": len(variables),
                      "suppressed": sum(v.distinct_values is None for v in variables)},
