@@ -350,22 +350,23 @@ class Catalog:
         computation. Its audit event (``catalog.dictionary``) is written when the
         figures are computed from the rows, not for every view of them.
         """
-        ds = self.get(dataset_id)
         today = on or datetime.now(UTC).date()
-        key = (
-            dataset_id,
-            purpose,
-            today,
-            warehouse.generation,
-            consent.version(),
-            ds.registered_at,
-            ds.quality_at,
-        )  # fmt: skip  (inputs read before the rows: a later load or choice is a new key)
-        counted = self.figures.get(
+        with self.engine.connect() as conn:  # the dataset's versions, not its 100s of variables
+            stamp = conn.execute(
+                select(dataset.c.registered_at, dataset.c.quality_at).where(
+                    dataset.c.id == dataset_id
+                )
+            ).first()
+        if stamp is None:
+            raise CatalogError(f"no dataset '{dataset_id}' in the catalogue")
+        # Every input is read before the rows: a later load or choice is a new key.
+        key = (dataset_id, purpose, today, warehouse.generation, consent.version(), *stamp)
+        return self.figures.get(
             key,
-            lambda: self._count_for_purpose(ds, warehouse, consent, purpose, actor, role, today),
+            lambda: self._count_for_purpose(
+                self.get(dataset_id), warehouse, consent, purpose, actor, role, today
+            ),
         )
-        return replace(ds, population=counted.population, variables=counted.variables)
 
     def _count_for_purpose(
         self,
