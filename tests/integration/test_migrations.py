@@ -413,12 +413,12 @@ def test_a_postgresql_store_of_the_old_schema_upgrades_and_downgrades(
                     )
                 ).all()
             }
-        for column in (("access_request", "created_at"), ("ai_model_record", "stage_at"),
-                       ("federation_study", "created_at"), ("obs_ranking", "as_of")):  # fmt: skip
-            assert kinds[column] == "timestamp with time zone", column
-        for column in (("access_request", "body"), ("prediction", "inputs"),
-                       ("output_item", "rows"), ("api_user", "roles")):  # fmt: skip
-            assert kinds[column] == "jsonb", column
+        for stamp in (("access_request", "created_at"), ("ai_model_record", "stage_at"),
+                      ("federation_study", "created_at"), ("obs_ranking", "as_of")):  # fmt: skip
+            assert kinds[stamp] == "timestamp with time zone", stamp
+        for document in (("access_request", "body"), ("prediction", "inputs"),
+                         ("output_item", "rows"), ("api_user", "roles")):  # fmt: skip
+            assert kinds[document] == "jsonb", document
         assert kinds[("prediction_outcome", "observed_on")] == "date"
         migrations.downgrade(engine, "0004")  # and up again: 0005 steps both ways
         for name, rows in _raw(engine).items():

@@ -149,9 +149,9 @@ def _alter_sqlite(*, to_new: bool) -> None:
         changed: dict[str, tuple[sa.types.TypeEngine[Any], bool, str | None]] = {}
         for column, nullable in DOCUMENTS.get(table, {}).items():
             changed[column] = (sa.JSON() if to_new else sa.Text(), nullable, None)
-        for column, (timespec, nullable) in TIMESTAMPS.get(table, {}).items():
+        for column, (spec, nullable) in TIMESTAMPS.get(table, {}).items():
             stamp = sa.DateTime(timezone=True) if to_new else sa.String(40)
-            changed[column] = (stamp, nullable, timespec)
+            changed[column] = (stamp, nullable, spec)
         for column, nullable in DATES.get(table, {}).items():
             changed[column] = (sa.Date() if to_new else _TEXT[(table, column)], nullable, None)
         if not changed:
@@ -159,12 +159,12 @@ def _alter_sqlite(*, to_new: bool) -> None:
         indexes = [i for i in inspector.get_indexes(table) if set(i["column_names"]) & set(changed)]
         for index in indexes:
             op.drop_index(str(index["name"]), table_name=table)
-        for column, (new_type, _, timespec) in changed.items():
+        for column, (new_type, _, precision) in changed.items():
             op.add_column(table, sa.Column(f"{column}__new", new_type, nullable=True))
             rows = bind.execute(sa.text(f'SELECT rowid, "{column}" FROM "{table}"')).all()
             update = sa.text(f'UPDATE "{table}" SET "{column}__new" = :value WHERE rowid = :rowid')
             values = [
-                {"rowid": rowid, "value": _convert(value, timespec, to_new=to_new)}
+                {"rowid": rowid, "value": _convert(value, precision, to_new=to_new)}
                 for rowid, value in rows
                 if value is not None
             ]
