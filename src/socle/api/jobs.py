@@ -43,8 +43,8 @@ class JobPublic(BaseModel):
     error: str | None = None
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 class Jobs:

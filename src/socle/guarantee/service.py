@@ -191,7 +191,7 @@ class HumanGuarantee:
                 prediction.update().where(prediction.c.id == prediction_id).values(
                     status=decision, decided_by=clinician, decision_reason=reason,
                     reason_code=reason_code, amended_score=amended_score,
-                    decided_at=now.isoformat(timespec="milliseconds"),
+                    decided_at=now,
                     decision_seconds=round(seconds, 3),
                 )
             )  # fmt: skip

@@ -47,8 +47,8 @@ class Budget:
         return max(self.epsilon - self.spent_epsilon, 0.0)
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def table_cells(table: Suppressed, measure: str) -> dict[str, Any]:

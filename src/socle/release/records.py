@@ -62,8 +62,8 @@ class OutputRequest:
     folder: Path | None = None  # where the released files are, once released
 
 
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
+def now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _csv(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
