@@ -82,6 +82,7 @@ _TEXT: dict[tuple[str, str], sa.types.TypeEngine[Any]] = {
     ("prediction_outcome", "observed_on"): sa.String(10)
 }
 _SQLITE_FORMAT = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's DateTime storage on SQLite (UTC here)
+# A unique constraint over a rebuilt column: SQLite drops it with the old column, then makes it again
 _UNIQUE = {"obs_ranking": ("uq_obs_ranking", ["category", "method_version", "as_of"])}
 
 
