@@ -17,7 +17,6 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-import orjson
 from sqlalchemy import Column, Date, Engine, Float, Integer, MetaData, String, Table, Text, select
 
 from socle.audit import AuditLog
@@ -27,7 +26,7 @@ from socle.errors import SocleError
 from socle.figures import Figures
 from socle.privacy import disclose_count
 from socle.roles import Role
-from socle.store import Timestamp
+from socle.store import Json, Timestamp
 from socle.warehouse import (
     CDM,
     GrantScope,
@@ -54,13 +53,13 @@ dataset = Table(
     Column("coverage_end", Date),
     Column("registered_at", Timestamp("seconds"), nullable=False),
     Column("contact", String(200), nullable=False, default=""),
-    Column("themes", Text, nullable=False, default="[]"),
-    Column("keywords", Text, nullable=False, default="[]"),
+    Column("themes", Json, nullable=False, default=list),
+    Column("keywords", Json, nullable=False, default=list),
     Column("legal_basis", Text, nullable=False, default=""),
     Column("access_rights", String(20), nullable=False, default="restricted"),
     Column("update_frequency", String(20), nullable=False, default="irregular"),
     Column("population_coverage", Text, nullable=False, default=""),
-    Column("quality", Text),
+    Column("quality", Json),
     Column("quality_at", Timestamp("seconds")),
 )
 
@@ -187,8 +186,8 @@ class Catalog:
                 dataset.insert().values(
                     id=dataset_id, title=title, description=description, publisher=publisher,
                     population=population, coverage_start=start, coverage_end=end,
-                    registered_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                    contact=contact, themes=_json(themes), keywords=_json(keywords),
+                    registered_at=datetime.now(UTC),
+                    contact=contact, themes=_stripped(themes), keywords=_stripped(keywords),
                     legal_basis=legal_basis, access_rights=access_rights,
                     update_frequency=update_frequency, population_coverage=population_coverage,
                 )
@@ -214,12 +213,11 @@ class Catalog:
     def attach_quality(self, dataset_id: str, summary: dict[str, Any], *, actor: str) -> Dataset:
         """Publish the latest data-quality summary (counts only) with the dataset."""
         self.get(dataset_id)
-        at = datetime.now(UTC).isoformat(timespec="seconds")
         with self.engine.begin() as conn:
             conn.execute(
                 dataset.update()
                 .where(dataset.c.id == dataset_id)
-                .values(quality=orjson.dumps(summary).decode(), quality_at=at)
+                .values(quality=summary, quality_at=datetime.now(UTC))
             )
             self.audit.append(
                 conn, actor=actor, role=Role.DATA_STEWARD, action="catalog.quality",
@@ -423,9 +421,9 @@ class Catalog:
         return Dataset(
             row.id, row.title, row.description, row.publisher, population,
             row.coverage_start, row.coverage_end, variables, row.contact,
-            tuple(orjson.loads(row.themes)), tuple(orjson.loads(row.keywords)), row.legal_basis,
+            tuple(row.themes), tuple(row.keywords), row.legal_basis,
             row.access_rights, row.update_frequency, row.population_coverage,
-            orjson.loads(row.quality) if row.quality else None, row.quality_at, row.registered_at,
+            row.quality, row.quality_at, row.registered_at,
             dict(self.release_policy),
         )  # fmt: skip
 
@@ -436,8 +434,8 @@ def _require(**values: str) -> None:
         raise CatalogError(f"a dataset needs a {', '.join(missing)}")
 
 
-def _json(values: Iterable[str]) -> str:
-    return orjson.dumps([v.strip() for v in values if v.strip()]).decode()
+def _stripped(values: Iterable[str]) -> list[str]:
+    return [v.strip() for v in values if v.strip()]
 
 
 def _contains(needle: str, haystack: Iterable[str]) -> bool:
