@@ -9,8 +9,15 @@ wall-clock seconds and in CPU seconds (the process's, DuckDB's threads
 included): on a shared machine the wall ratio swings with the other users'
 load, the CPU ratio much less.
 
+With ``--without-notes`` the bundles lose their clinical notes first (every
+DocumentReference, and each DiagnosticReport's ``presentedForm``), so the
+figures are those of the structured ingest alone: note de-identification
+(``socle.notes``) has its own benchmark, ``benchmarks/deid.py``.
+
     python benchmarks/run.py ingest
     python benchmarks/ingest.py --patients 5000
+    python benchmarks/ingest.py --without-notes --patients 1000 \\
+        --vocabulary /work/shared/data/omop-vocabulary-subset
 """
 
 from __future__ import annotations
@@ -49,6 +56,24 @@ def clone(source: Path, target: Path, patients: int) -> list[Path]:
         path.write_bytes(gzip.compress(data, compresslevel=1))
         written.append(path)
     return written
+
+
+def without_notes(source: Path, target: Path) -> Path:
+    """A copy of ``source`` (sub-folders included) whose bundles carry no clinical note."""
+    for path in sorted(source.rglob("*.json")):
+        bundle = orjson.loads(path.read_bytes())
+        kept = []
+        for entry in bundle.get("entry", ()):
+            resource = entry.get("resource") or {}
+            if resource.get("resourceType") == "DocumentReference":
+                continue
+            if resource.get("resourceType") == "DiagnosticReport":
+                resource = {k: v for k, v in resource.items() if k != "presentedForm"}
+            kept.append({**entry, "resource": resource})
+        out = target / path.relative_to(source)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(orjson.dumps({**bundle, "entry": kept}))
+    return target
 
 
 def parse_only(folder: Path) -> tuple[float, float, int]:
@@ -155,6 +180,9 @@ def main() -> int:
     parser.add_argument(
         "--vocabulary", type=Path, help="load this OMOP vocabulary first (mapping is timed)"
     )
+    parser.add_argument(
+        "--without-notes", action="store_true", help="take the clinical notes out first"
+    )
     args = parser.parse_args()
     if args.child:
         load_child(args.child, args.vocabulary)
@@ -162,6 +190,14 @@ def main() -> int:
     if not args.source.is_dir():
         print(f"source folder {args.source} not found; pass --source", file=sys.stderr)
         return 2
+    if args.without_notes:
+        with tempfile.TemporaryDirectory(prefix="socle-plain-") as tmp:
+            args.source = without_notes(args.source, Path(tmp))
+            return _run(args)
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     vocabulary = args.vocabulary
     measure(f"Synthea set ({args.source})", args.source, vocabulary)
     if args.patients and args.clones:

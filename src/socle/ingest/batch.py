@@ -28,9 +28,9 @@ class Batch:
         self.pending = 0
 
     def add(self, mapped: Mapped, resource_type: str, key: int, file: str, position: int) -> None:
+        rows = self.rows
         for table, row in mapped.rows:
-            self.rows[table].append(row)
-            self.counts[table] += 1
+            rows[table].append(row)
         if mapped.identity:
             self.identities.append(mapped.identity)
         if mapped.rows and resource_type != "Patient":
@@ -51,7 +51,7 @@ class Batch:
     def flush(self) -> None:
         self.vault.put_many(self.identities)
         for table, rows in self.rows.items():
-            self.writer.write(table, rows)
+            self.counts[table] += self.writer.write(table, rows)
         self.writer.write("load_ledger", self.ledger)
         self.rows.clear()
         self.ledger.clear()

@@ -1,7 +1,7 @@
 """The date policy at the door: every date a mapper produces is shifted by its patient's offset.
 
 Mappers write real dates; the loader passes each mapped resource through
-:func:`shift_mapped` before anything is staged, so no mapper (present or
+:meth:`DateGate.shift` before anything is staged, so no mapper (present or
 future) can forget the policy. The patient is the resource itself for a
 Patient, else the one its ``subject`` (or ``patient``) reference names.
 """
@@ -9,7 +9,6 @@ Patient, else the one its ``subject`` (or ``patient``) reference names.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from functools import cache
 from typing import Any
 
 import pyarrow as pa
@@ -21,6 +20,13 @@ from socle.privacy import DateShift
 from socle.warehouse import CDM
 
 PATIENT_REFERENCES = ("subject", "patient")
+_KEPT = 65_536  # patients' offsets kept by reference text, bounded
+
+# Each CDM table's date and timestamp columns (only they are stored, so only they are shifted).
+TABLE_DATES: dict[str, tuple[str, ...]] = {
+    table: tuple(c for c, t in cols.items() if pa.types.is_date(t) or pa.types.is_timestamp(t))
+    for table, cols in CDM.items()
+}
 
 
 def patient_source_id(resource: dict[str, Any]) -> str:
@@ -33,37 +39,48 @@ def patient_source_id(resource: dict[str, Any]) -> str:
     raise MappingError("resource names no patient (subject or patient reference is missing)")
 
 
-def shift_mapped(mapped: Mapped, resource: dict[str, Any], dates: DateShift) -> None:
-    """Move every date and datetime of ``mapped`` back by the patient's offset, in place.
+class DateGate:
+    """Shifts mapped rows by their patient's offset; one per load.
 
-    A person row's year and month of birth become those of the shifted birth date.
-    Directory resources (practitioners, organisations) are about no patient and
-    carry no date: they are left as they are.
+    Offsets are kept by the text of the patient reference, so the thousands of
+    resources of one patient cost one reference parse and one keyed hash.
     """
-    if mapped.directory:
-        return
-    patient = patient_source_id(resource)
-    delta = timedelta(days=dates.days(patient))
-    for table, row in mapped.rows:
-        for column in _date_columns(table, row):
-            value = row.get(column)
-            if isinstance(value, date):  # datetime is a date too
-                row[column] = value - delta
-        if table == "person":
-            birth, _ = parse_datetime(resource.get("birthDate"), "birthDate")
-            shifted = birth - delta
-            row["year_of_birth"], row["month_of_birth"] = shifted.year, shifted.month
 
+    def __init__(self, dates: DateShift) -> None:
+        self.dates = dates
+        self._offsets: dict[str, timedelta] = {}
 
-@cache
-def _table_dates(table: str) -> tuple[str, ...]:
-    cols = CDM[table]
-    return tuple(c for c, t in cols.items() if pa.types.is_date(t) or pa.types.is_timestamp(t))
+    def shift(self, mapped: Mapped, resource: dict[str, Any]) -> None:
+        """Move every date and datetime of ``mapped`` back by the patient's offset, in place.
 
+        A person row's year and month of birth become those of the shifted birth date.
+        Directory resources (practitioners, organisations) are about no patient and
+        carry no date: they are left as they are.
+        """
+        if mapped.directory:
+            return
+        delta = self._offset(resource)
+        for table, row in mapped.rows:
+            columns = TABLE_DATES.get(table)
+            for column in list(row) if columns is None else columns:
+                value = row.get(column)
+                if value is not None and isinstance(value, date):  # datetime is a date too
+                    row[column] = value - delta
+            if table == "person":
+                birth, _ = parse_datetime(resource.get("birthDate"), "birthDate")
+                shifted = birth - delta
+                row["year_of_birth"], row["month_of_birth"] = shifted.year, shifted.month
 
-def _date_columns(table: str, row: dict[str, Any]) -> tuple[str, ...] | list[str]:
-    """The columns of ``row`` that may hold a date: its CDM table's date and timestamp
-    columns (only they are stored), or every column for a table the CDM does not define."""
-    if table in CDM:
-        return _table_dates(table)
-    return list(row)
+    def _offset(self, resource: dict[str, Any]) -> timedelta:
+        text = None
+        if resource.get("resourceType") != "Patient":  # the first of PATIENT_REFERENCES given
+            ref = resource["subject"] if "subject" in resource else resource.get("patient")
+            text = ref.get("reference") if isinstance(ref, dict) else None
+            if isinstance(text, str) and (known := self._offsets.get(text)) is not None:
+                return known
+        delta = timedelta(days=self.dates.days(patient_source_id(resource)))
+        if isinstance(text, str):
+            if len(self._offsets) >= _KEPT:
+                self._offsets.clear()
+            self._offsets[text] = delta
+        return delta

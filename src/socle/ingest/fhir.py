@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Any
 
 from socle.ingest.errors import MappingError
@@ -29,12 +28,24 @@ def parse_datetime(value: Any, field: str) -> tuple[date, datetime]:
     The CDM expects local dates and datetimes (a visit's date is the day of its
     datetime); the offset is dropped, not converted to UTC.
     """
+    if isinstance(value, str):
+        known = _PARSED.get(value)
+        if known is not None:
+            return known
     if not isinstance(value, str) or len(value) < 4:
         raise MappingError(f"{field} is missing or not a FHIR dateTime ({DATETIME_RULE})")
-    return _parse(value, field)
+    parsed = _parse(value, field)
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.clear()
+    _PARSED[value] = parsed
+    return parsed
 
 
-@lru_cache(maxsize=16_384)  # events of one encounter share their timestamps
+# Timestamps already parsed (events of one encounter share theirs), bounded: emptied when full.
+_PARSED: dict[str, tuple[date, datetime]] = {}
+_PARSED_MAX = 65_536
+
+
 def _parse(value: str, field: str) -> tuple[date, datetime]:
     try:
         if len(value) <= 10:

@@ -17,7 +17,7 @@ from typing import Any
 
 from socle.ingest.batch import Batch
 from socle.ingest.context import MappingContext
-from socle.ingest.dates import shift_mapped
+from socle.ingest.dates import DateGate
 from socle.ingest.errors import MappingError, UnresolvedReferenceError
 from socle.ingest.mappers import Mapped, Mapper, load_all
 from socle.ingest.mappers.note import carries_note
@@ -37,19 +37,20 @@ DUPLICATE = (
 
 
 def _map(
-    item: SourceItem, mappers: dict[str, Mapper], ctx: MappingContext, dates: DateShift
+    item: SourceItem, kind: str, mappers: dict[str, Mapper], ctx: MappingContext, gate: DateGate
 ) -> Mapped | UnresolvedReferenceError | str:
-    """The rows of one resource (dates shifted by its patient's offset), or why it cannot load."""
+    """The rows of one resource of type ``kind`` (:func:`_kind`), dates shifted by its
+    patient's offset, or why it cannot load."""
     if item.error is not None:
         return item.error
-    kind = item.resource_type
-    if kind not in mappers:
+    mapper = mappers.get(kind)
+    if mapper is None:
         return "resourceType is not a FHIR R4 resource type Socle can load"
     resource = item.resource or {}
     try:
-        mapped = mappers[kind](resource, ctx)
+        mapped = mapper(resource, ctx)
         reject_control_characters(mapped)
-        shift_mapped(mapped, resource, dates)
+        gate.shift(mapped, resource)
         return mapped
     except UnresolvedReferenceError as exc:
         return exc
@@ -133,13 +134,12 @@ def _ingest(
 
     names: dict[str, Path] = {}  # file token → path, for the steward's quarantine list
 
-    def accept(file: Path, token: str, item: SourceItem, mapped: Mapped) -> None:
-        kind = _kind(item, mappers)
+    def accept(file: Path, token: str, item: SourceItem, kind: str, mapped: Mapped) -> None:
         resource = item.resource or {}
         if kind == "Patient":
             person_id = mapped.rows[0][1]["person_id"]
             if person_id in persons:  # the first read is kept, in the vault too
-                reject(file, token, item, DUPLICATE)
+                reject(file, token, item, kind, DUPLICATE)
                 return
             persons.add(person_id)
         key = pseudo.id(kind, str(resource.get("id")))
@@ -149,8 +149,7 @@ def _ingest(
         batch.add(mapped, kind, key, token, item.position)
         summary.loaded[kind] += 1
 
-    def reject(file: Path, token: str, item: SourceItem, reason: str) -> None:
-        kind = _kind(item, mappers)
+    def reject(file: Path, token: str, item: SourceItem, kind: str, reason: str) -> None:
         summary.quarantine_record(QuarantinedRecord(str(file), token, item.position, kind, reason))
 
     def take_back(entries: list[LedgerEntry], removed: dict[str, int], reason: str) -> None:
@@ -161,6 +160,7 @@ def _ingest(
             )
         summary.rows.subtract(removed)
 
+    gate = DateGate(dates)
     with warehouse.loading() as writer:
         batch = Batch(writer, vault, batch_rows)
         for file in files:
@@ -170,30 +170,32 @@ def _ingest(
             count = 0
             for item in read_file(file, limits, root=path):
                 count += 1
-                if item.resource and item.error is None and item.resource_type == "Medication":
-                    shared[item.resource["id"]] = {"code": item.resource.get("code")}
                 kind = _kind(item, mappers)
                 summary.read[kind] += 1
-                notes.observe(item)
-                if item.error is None and kind in SKIPPED_TYPES and not carries_note(item.resource):
-                    summary.skipped[kind] += 1
-                    continue
-                result = _map(item, mappers, ctx, dates)
+                if item.error is None:
+                    if kind == "Medication" and item.resource:
+                        shared[item.resource["id"]] = {"code": item.resource.get("code")}
+                    notes.observe(item)
+                    if kind in SKIPPED_TYPES and not carries_note(item.resource):
+                        summary.skipped[kind] += 1
+                        continue
+                result = _map(item, kind, mappers, ctx, gate)
                 if isinstance(result, Mapped):
-                    accept(file, file_token, item, result)
+                    accept(file, file_token, item, kind, result)
                 elif isinstance(result, UnresolvedReferenceError):
                     deferred.append((file, file_token, item))  # its target may come later
                 else:
-                    reject(file, file_token, item, result)
+                    reject(file, file_token, item, kind, result)
             if on_file:
                 on_file(file, count)
         late = MappingContext(pseudo, shared=shared, codings=codings)
         for file, file_token, item in deferred:
-            result = _map(item, mappers, late, dates)
+            kind = _kind(item, mappers)
+            result = _map(item, kind, mappers, late, gate)
             if isinstance(result, Mapped):
-                accept(file, file_token, item, result)
+                accept(file, file_token, item, kind, result)
             else:
-                reject(file, file_token, item, str(result))
+                reject(file, file_token, item, kind, str(result))
         writer.write("source_code", _source_codes(codings))
         batch.flush()  # the vault now holds this load's patients, which the notes need
         for held, outcome in notes.finish():
@@ -203,7 +205,7 @@ def _ingest(
             elif outcome is None:
                 summary.skipped[held.kind] += 1
             else:
-                reject(held.file, held.token, held.item, outcome)
+                reject(held.file, held.token, held.item, held.kind, outcome)
         batch.flush()
         summary.rows.update(batch.counts)
         take_back(*writer.remove_orphans(), ORPHAN)

@@ -25,17 +25,18 @@ RULE = "control characters (U+0000-U+001F, U+007F-U+009F) are refused"
 def reject_control_characters(mapped: Mapped) -> None:
     """Raise :class:`MappingError` naming the first ``table.column`` holding a control character.
 
-    A row's text columns are searched at once (one regular-expression pass, joined by
-    a space); only a row with a hit is searched column by column, to name the column.
+    Every text of the resource's rows is searched at once (one regular-expression pass over
+    them joined by a space); only a resource with a hit is searched row by row and column by
+    column, to name the column (a CDM table's text columns: only they are stored).
     """
+    texts = [v for _, row in mapped.rows for v in row.values() if isinstance(v, str)]
+    if not texts or not CONTROL.search(" ".join(texts)):
+        return
     for table, row in mapped.rows:
-        columns = _text_columns(table) if table in CDM else list(row)
-        texts = [v for c in columns if isinstance(v := row.get(c), str)]
-        if texts and CONTROL.search(" ".join(texts)):
-            for column in columns:
-                value = row.get(column)
-                if isinstance(value, str) and CONTROL.search(value):
-                    raise MappingError(f"{table}.{column} contains a control character: {RULE}")
+        for column in _text_columns(table) if table in CDM else list(row):
+            value = row.get(column)
+            if isinstance(value, str) and CONTROL.search(value):
+                raise MappingError(f"{table}.{column} contains a control character: {RULE}")
 
 
 @cache

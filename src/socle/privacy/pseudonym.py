@@ -8,11 +8,14 @@ or loading them from another format, gives the same ``person_id``.
 
 from __future__ import annotations
 
-import hmac
+import hashlib
 from functools import lru_cache
 
 _ID_MASK = (1 << 63) - 1
 _CACHE = 65_536  # bounded: patient and encounter ids repeat within a bundle
+_BLOCK = 64  # SHA-256's block size (RFC 2104's B)
+_IPAD = bytes(x ^ 0x36 for x in range(256))
+_OPAD = bytes(x ^ 0x5C for x in range(256))
 
 
 class Pseudonymizer:
@@ -21,9 +24,19 @@ class Pseudonymizer:
     def __init__(self, key: bytes) -> None:
         self._key = key
         self._cached_id = lru_cache(maxsize=_CACHE)(self._compute_id)
+        # HMAC-SHA256 (RFC 2104) with the keyed inner and outer states computed once: each
+        # pseudonym then copies them (0.8 µs here) instead of re-deriving them from the key
+        # (``hmac.digest``: 2.1 µs); the values are the same.
+        block = (hashlib.sha256(key).digest() if len(key) > _BLOCK else key).ljust(_BLOCK, b"\0")
+        self._inner = hashlib.sha256(block.translate(_IPAD))
+        self._outer = hashlib.sha256(block.translate(_OPAD))
 
     def _digest(self, kind: str, source_id: str) -> bytes:
-        return hmac.digest(self._key, f"{kind}|{source_id}".encode(), "sha256")
+        inner = self._inner.copy()
+        inner.update(f"{kind}|{source_id}".encode())
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()
 
     def _compute_id(self, kind: str, source_id: str) -> int:
         return int.from_bytes(self._digest(kind, source_id)[:8], "big") & _ID_MASK or 1

@@ -168,21 +168,26 @@ class Warehouse:
     def _load(self) -> Iterator[BatchWriter]:
         stage = self.path.with_name(self.path.name + ".staging")
         self._discard(stage)
+        threads = self._con.execute("SELECT current_setting('threads')").fetchone()
         self._con.execute("ATTACH ':memory:' AS stage")
         try:
-            for statement in ddl():
-                self._con.execute(statement.replace("IF NOT EXISTS ", "IF NOT EXISTS stage.", 1))
-            for statement in staging_ddl():
-                self._con.execute(statement)
+            # One DuckDB thread for the load's statements: they are many and each small next
+            # to the Python work between them; a second thread doubled their CPU time.
+            self._con.execute("SET threads = 1")
+            stage_ddl = [s.replace("IF NOT EXISTS ", "IF NOT EXISTS stage.", 1) for s in ddl()]
+            self._con.execute(";\n".join([*stage_ddl, *staging_ddl()]))
             writer = BatchWriter(self._con, "stage")
             yield writer
             with transaction(self._con):
-                for table in (*CDM, *SUPPORT):
-                    if table not in DERIVED:
-                        _merge(self._con, table)
+                staged = [t for t in (*CDM, *SUPPORT) if t not in DERIVED and t in writer.written]
+                filled = _filled(self._con, staged)
+                for table in staged:
+                    _merge(self._con, table, replace=table in filled)
                 map_concepts(self._con, only_staged=True)
                 derive_all(self._con)
         finally:
+            if threads:
+                self._con.execute(f"SET threads = {int(threads[0])}")
             self._con.execute("DETACH DATABASE IF EXISTS stage")
             self._discard(stage)
 
@@ -377,10 +382,12 @@ class BatchWriter:
     def __init__(self, con: duckdb.DuckDBPyConnection, database: str = "main") -> None:
         self._con = con
         self._database = database
+        self.written: set[str] = set()  # tables given rows (the others need no merge)
 
     def write(self, table: str, rows: list[dict[str, Any]]) -> int:
         if not rows:
             return 0
+        self.written.add(table)
         batch = pa.Table.from_pylist(rows, schema=arrow_schema(table))
         self._con.register("_batch", batch)
         try:
@@ -494,17 +501,31 @@ class ScopedReader:
         return write_extract(self._cursor, tables, folder, results)
 
 
-def _merge(con: duckdb.DuckDBPyConnection, table: str) -> None:
+def _filled(con: duckdb.DuckDBPyConnection, tables: list[str]) -> set[str]:
+    """Which of the warehouse's ``tables`` hold rows (one query for all)."""
+    if not tables:
+        return set()
+    probes = " UNION ALL ".join(
+        f"SELECT '{t}' AS name WHERE EXISTS (SELECT 1 FROM main.{t})" for t in tables
+    )
+    return {str(name) for (name,) in con.execute(probes).fetchall()}
+
+
+def _merge(con: duckdb.DuckDBPyConnection, table: str, *, replace: bool = True) -> None:
     """Upsert the staged rows of ``table`` into the warehouse (delete-then-insert by key).
 
     DuckDB 1.4.1 ``INSERT OR REPLACE`` crashes, hence delete-then-insert; of
-    rows staged twice under one key, one is kept.
+    rows staged twice under one key, one is kept. Without ``replace`` (the table is
+    empty) there is nothing to delete.
     """
     key = upsert_key(table)
     if key is None:
         con.execute(f"INSERT INTO main.{table} SELECT * FROM stage.{table}")
         return
-    con.execute(f"DELETE FROM main.{table} WHERE ({key}) IN (SELECT ({key}) FROM stage.{table})")
+    if replace:
+        con.execute(
+            f"DELETE FROM main.{table} WHERE ({key}) IN (SELECT ({key}) FROM stage.{table})"
+        )
     con.execute(f"INSERT INTO main.{table} SELECT DISTINCT ON ({key}) * FROM stage.{table}")
 
 
