@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from socle.notes.engine import analyzer, anonymizer
+from socle.notes.engine import ALLOW, analyzer, anonymizer
 from socle.notes.known import KnownTerms, known_terms_recognizer
 from socle.notes.surrogates import date_surrogate, surrogate
 
@@ -23,14 +23,6 @@ if TYPE_CHECKING:
     from presidio_anonymizer.entities import OperatorConfig
 
 SCORE_THRESHOLD = 0.5
-# Words the French model tends to tag as places or organisations that are clinical or
-# administrative vocabulary, never an identifier by themselves.
-ALLOW = [
-    "IPP", "NDA", "NIR", "NIP", "NSS", "SAMU", "SMUR", "CAF", "CPAM", "MDPH", "APL", "RSA",
-    "AAH", "RAS", "TV", "ECG", "IRM", "TDM", "HTA", "AVC", "BPCO", "EHPAD", "SSR", "USLD",
-    "HAD", "PMI", "ASE", "CMU", "AME", "CMP", "CMPP", "HDJ", "Pôle Emploi", "Patient",
-    "Patiente", "Docteur", "Madame", "Monsieur",
-]  # fmt: skip
 # Presidio's NER labels → ours (the patient's own name is found by the vault, not NER).
 _LABELS = {"DATE_TIME": "DATE", "PHONE_NUMBER": "PHONE", "EMAIL_ADDRESS": "EMAIL"}
 

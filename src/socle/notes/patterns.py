@@ -28,7 +28,10 @@ _EN_MONTHS = (
 _DAY = r"(?:0?[1-9]|[12]\d|3[01])(?:er)?"
 _NUM_MONTH = r"(?:0?[1-9]|1[0-2])"
 _YEAR = r"(?:\d{4}|\d{2})"
-_WEEKDAY = r"(?:lun|mar|mer|jeu|ven|sam|dim|mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?\s+"
+_WEEKDAY = r"(?:lun|mar|mer|jeu|ven|sam|dim|mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+"
+# Dates typed digit by digit ("0 3 0 6 2 0 7 9", "2 1 - 0 9 - 2 0 8 8"): one or two spaced
+# digits, a separator, one or two, a separator, two or four; or eight spaced digits.
+_SPACED = r"\d(?: ?\d)?"
 
 DATE_PATTERNS = {
     "iso": rf"\b\d{{4}}-{_NUM_MONTH}-{_DAY}(?:[T ]\d{{2}}:\d{{2}}(?::\d{{2}}(?:\.\d+)?)?(?:Z|[+-]\d{{2}}:?\d{{2}})?)?\b",
@@ -36,6 +39,7 @@ DATE_PATTERNS = {
     "numeric_us": rf"\b{_NUM_MONTH}/{_DAY}/{_YEAR}\b",
     "fr_written": rf"\b(?:{_WEEKDAY})?{_DAY}\s+(?:{_FR_MONTHS})\.?\s+\d{{4}}\b",
     "en_written": rf"\b(?:{_WEEKDAY})?(?:{_DAY}\s+(?:{_EN_MONTHS})\.?,?\s+\d{{4}}|(?:{_EN_MONTHS})\.?\s+{_DAY},?\s+\d{{4}})\b",
+    "spaced": rf"(?<![\w/.\-])(?:{_SPACED} ?[/.\-] ?{_SPACED} ?[/.\-] ?\d(?: ?\d){{1,3}}|\d(?: \d){{7}})(?![\w/])",
     "month_year": rf"\b(?:{_FR_MONTHS}|{_EN_MONTHS})\.?\s+\d{{4}}\b",
 }
 
@@ -45,6 +49,9 @@ DATE_PATTERNS = {
 WRITTEN_DATES = frozenset({"fr_written", "en_written", "month_year"})
 WRITTEN_DATE_GATE = rf"(?:{_FR_MONTHS}|{_EN_MONTHS})\.?,?\s+\d"
 
+# ", 17420 picard", " 80739 Saint Claudine-la-Forêt": a zip code and the words after it.
+_ZIP = r"(?:\d{5}|2[AB]\s?\d{3})"
+_ZIP_CITY = rf"\s*,?\s*{_ZIP}[ \t]+[^\W\d_][\w'’\-]*(?:[ \t]+[^\W\d_][\w'’\-]*){{0,2}}"
 _TITLES = (
     r"M\.|Mme|Mlle|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Docteur|Doctor|Pr\.?|Professeur|Madame|Monsieur|"
     r"Mademoiselle|Miss"
@@ -65,6 +72,13 @@ PATTERNS: dict[str, list[tuple[str, str, float]]] = {
             r"(?<![\w+])(?:\+?1[\s.\-]?)?(?:\(\d{3}\)|\d{3})[\s.\-]?\d{3}[\s.\-]\d{4}(?!\d)",
             0.8,
         ),
+        # Ten digits typed with separators anywhere ("0 1 - 6 4 - 7 7 - 1 6 - 6 5"), a
+        # bracketed prefix allowed ("(26) 0 32 70 72 62").
+        (
+            "spaced_phone",
+            r"(?<![\w+])(?:\(\d{2,3}\)\s?(?:[ .\-]{0,3}\d){8,9}|0(?:[ .\-]{0,3}\d){9})(?![ .\-]?\d)",
+            0.8,
+        ),
     ],
     "ID": [
         ("us_ssn", r"\b\d{3}-\d{2}-\d{4}\b", 0.9),
@@ -79,7 +93,7 @@ PATTERNS: dict[str, list[tuple[str, str, float]]] = {
     ],
     "DATE": [(name, regex, 0.8) for name, regex in DATE_PATTERNS.items()],
     "ZIP": [
-        ("zip_before_city", r"\b(?:\d{5}|\d{2}\s\d{3})(?=\s*,?\s+[^\W\d_])", 0.6),
+        ("zip_before_city", r"\b(?:\d{5}|\d{2}\s\d{3}|2[AB]\s?\d{3})(?=\s*,?\s+[^\W\d_])", 0.6),
         ("us_zip_plus4", r"\b\d{5}-\d{4}\b", 0.8),
     ],
     "ADDRESS": [
@@ -87,7 +101,15 @@ PATTERNS: dict[str, list[tuple[str, str, float]]] = {
             "fr_street",
             r"\b\d{1,4}(?:\s?(?:bis|ter))?\s*,?\s+(?:rue|avenue|av\.|bd|boulevard|place|all[ée]e|"
             r"impasse|chemin|route|quai|cours|square|passage|r[ée]sidence|villa|cit[ée])\b"
-            r"(?:\s+(?:d[eu']|des|la|le|l'|l’)?\s*[^\W\d_][\w'’\-]*){1,4}",
+            r"(?:\s+(?:d[eu']|des|la|le|l'|l’)?\s*[^\W\d_][\w'’\-]*){1,4}"
+            rf"(?:{_ZIP_CITY})?",
+            0.8,
+        ),
+        (
+            "fr_street_zip",
+            r"\b(?:rue|avenue|av\.|bd|boulevard|place|all[ée]e|impasse|chemin|route|quai|"
+            r"cours|square|passage)\b(?:\s+(?:d[eu']|des|la|le|l'|l’)?\s*[^\W\d_][\w'’\-]*)"
+            rf"{{1,4}}{_ZIP_CITY}",
             0.8,
         ),
         (
@@ -102,7 +124,23 @@ PATTERNS: dict[str, list[tuple[str, str, float]]] = {
         # Synthea invents names by appending digits to a word (Adrianne466 Beer512).
         ("synthea_name", r"\b(?-i:[A-Z][a-z]+\d{1,4})\b", 0.7),
     ],
+    "LOCATION": [
+        # The words after a zip code, on its line: the city.
+        (
+            "city_after_zip",
+            rf"(?<=\b{_ZIP}[ \t]{{1,3}})[^\W\d_][\w'’\-]*(?:[ \t]+[^\W\d_][\w'’\-]*){{0,2}}",
+            0.6,
+        ),
+        # A capitalised hyphenated place after "à" ("scolarisé à Sin-Le-Noble").
+        ("hyphenated_place", r"(?<=\b[àa][ \t])(?-i:[A-Z][\w]*(?:-[A-Za-z][\w]*)+)", 0.6),
+    ],
     "ORGANIZATION": [
+        # "l'" before a consonant is not French: a name was put there ("l'Brt", "l'Cds X").
+        (
+            "elided_name",
+            r"(?<=\b[lL]['’])(?-i:[B-DF-GJ-NP-TV-Z][\w\-]*(?:[ \t]+[A-Z][\w\-]*){0,3})",
+            0.7,
+        ),
         (
             "hospital",
             r"\b(?:h[ôo]pital|hospital|CHU|CHR|clinique|clinic|GHU|centre\s+hospitalier|"
@@ -128,7 +166,7 @@ LABELLED: dict[str, list[tuple[str, str, float]]] = {
             "labelled_number",
             r"\b(?:IPP|NDA|NIP|MRN|NSS|SSN|n°\s*(?:de\s+)?(?:dossier|s[ée]jour|patient)|"
             r"dossier|passport|passeport|licen[cs]e|permis)\s*(?:n°|no\.?|number|num[ée]ro)?"
-            r"\s*[:#=]?\s*([A-Z0-9][A-Z0-9\-]{3,})",
+            r"\s*[:#=]?\s*(?=[A-Z\-]*\d)([A-Z0-9][A-Z0-9\-]{3,})",
             0.85,
         )
     ],
