@@ -147,6 +147,24 @@ PATTERNS: dict[str, list[tuple[str, str, float]]] = {
 }
 
 
+_STREETS: tuple[str, ...] = ("rue", "av", "bd", "boulevard", "place", "all", "impasse", "chemin")
+_STREETS += ("route", "quai", "cours", "square", "passage", "sidence", "villa", "cit")
+# Literals one of which every match of a pattern contains (in lower case): a text without
+# any is not scanned by it (a substring test is far cheaper than a scan).
+LITERALS: dict[str, tuple[str, ...]] = {
+    "email": ("@",),
+    "url": ("http", "www."),
+    "us_ssn": ("-",),
+    "uuid": ("-",),
+    "us_zip_plus4": ("-",),
+    "hyphenated_place": ("-",),
+    "elided_name": ("l'", "l’"),
+    "hospital": ("pital", "chu", "chr", "clini", "ghu", "centre", "institut"),
+    "fr_street": _STREETS,
+    "fr_street_zip": _STREETS,
+}
+
+
 # A value announced by a word that stays (the title, the kind of number): group 1 is removed.
 LABELLED: dict[str, list[tuple[str, str, float]]] = {
     "LOCATION": [
@@ -207,7 +225,7 @@ def pattern_recognizers(language: str) -> list[EntityRecognizer]:
     recognizers.append(
         lean(
             "DATE",
-            [(*compile_pattern(rx), score) for _, rx, score in written],
+            [(*compile_pattern(rx), score, ()) for _, rx, score in written],
             name=f"socle_date_written_{language}",
             language=language,
             gate=compile_pattern(WRITTEN_DATE_GATE),
@@ -217,7 +235,7 @@ def pattern_recognizers(language: str) -> list[EntityRecognizer]:
         lean(
             entity,
             [
-                (*compile_pattern(rx), score)
+                (*compile_pattern(rx), score, LITERALS.get(name, ()))
                 for name, rx, score in patterns
                 if entity != "DATE" or name not in WRITTEN_DATES
             ],
@@ -241,21 +259,24 @@ def _lean_class() -> Any:
         are Socle's own, with bounded repetitions and no nested unbounded quantifier,
         over texts of at most ``SOCLE_NOTES_MAX_CHARS``. Patterns marked ``lowered``
         (:func:`compile_pattern`) search the lower-cased text, unless lower-casing
-        changes its length (then the text itself, case-insensitively). With a ``gate`` (a
+        changes its length (then the text itself, case-insensitively); a pattern with
+        :data:`LITERALS` runs only on a text holding one of them. With a ``gate`` (a
         necessary condition of every pattern), a text where it does not occur is skipped.
         """
 
         def __init__(
             self,
             entity: str,
-            patterns: list[tuple[Any, bool, float]],
+            patterns: list[tuple[Any, bool, float, tuple[str, ...]]],
             *,
             name: str,
             language: str,
             gate: tuple[Any, bool] | None = None,
         ) -> None:
             self.label = name
-            self.patterns = [(_usable(p, low), low, score) for p, low, score in patterns]
+            self.patterns = [
+                (_usable(p, low), low, score, literals) for p, low, score, literals in patterns
+            ]
             self.gate = None if gate is None else (_usable(*gate), gate[1])
             super().__init__(
                 supported_entities=[entity], name=name, supported_language=language, context=[]
@@ -279,7 +300,8 @@ def _lean_class() -> Any:
             }
             results = [
                 RecognizerResult(entity, m.start(), m.end(), score, recognition_metadata=metadata)
-                for (on_lower, on_text), low, score in self.patterns
+                for (on_lower, on_text), low, score, literals in self.patterns
+                if not (lower and literals) or any(x in lower for x in literals)
                 for m in (on_lower.finditer(lower) if low and lower else on_text.finditer(text))
                 if m.end() > m.start()
             ]
