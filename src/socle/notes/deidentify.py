@@ -61,9 +61,18 @@ NER_LANGUAGES = frozenset({"fr"})
 
 @lru_cache(maxsize=4)
 def _no_tokens(language: str) -> NlpArtifacts:
-    """NLP artifacts of an empty text: what pattern and known-term recognisers need."""
-    artifacts: NlpArtifacts = analyzer().nlp_engine.process_text("", language)
-    return artifacts
+    """Empty NLP artifacts: all pattern and known-term recognisers need (no spaCy pipeline
+    is built for them, which would cost more CPU than a hundred notes)."""
+    from presidio_analyzer.nlp_engine import NlpArtifacts
+
+    return NlpArtifacts(
+        entities=[],
+        tokens=None,  # type: ignore[arg-type]
+        tokens_indices=[],
+        lemmas=[],
+        nlp_engine=analyzer().nlp_engine,
+        language=language,
+    )
 
 
 def analyze(text: str, language: str, known: Sequence[KnownTerms] = ()) -> list[RecognizerResult]:
@@ -102,7 +111,11 @@ def deidentify(
     labels = {r.entity_type for r in results}
     engine_result = anonymizer().anonymize(
         text=text,
-        analyzer_results=[Found(r.entity_type, r.start, r.end, r.score) for r in results],
+        # In a fixed order: the anonymizer settles ties between overlapping spans by it.
+        analyzer_results=[
+            Found(r.entity_type, r.start, r.end, r.score)
+            for r in sorted(results, key=lambda r: (r.start, r.end, r.entity_type))
+        ],
         operators=_operators(language, shift_days, labels),
     )
     entities = sorted(
