@@ -35,7 +35,7 @@ _WEEKDAY = r"(?:lun|mar|mer|jeu|ven|sam|dim|mon|tue|wed|thu|fri|sat|sun)[a-z]*\.
 _SPACED = r"\d(?: ?\d)?"
 
 DATE_PATTERNS = {
-    "iso": rf"\b\d{{4}}-{_NUM_MONTH}-{_DAY}(?:[T ]\d{{2}}:\d{{2}}(?::\d{{2}}(?:\.\d+)?)?(?:Z|[+-]\d{{2}}:?\d{{2}})?)?\b",
+    "iso": rf"\b\d{{4}}-{_NUM_MONTH}-{_DAY}(?:[t ]\d{{2}}:\d{{2}}(?::\d{{2}}(?:\.\d+)?)?(?:z|[+-]\d{{2}}:?\d{{2}})?)?\b",
     "numeric": rf"\b{_DAY}[/.\-]{_NUM_MONTH}[/.\-]{_YEAR}\b",
     "numeric_us": rf"\b{_NUM_MONTH}/{_DAY}/{_YEAR}\b",
     "fr_written": rf"\b(?:{_WEEKDAY})?{_DAY}\s+(?:{_FR_MONTHS})\.?\s+\d{{4}}\b",
@@ -51,7 +51,7 @@ WRITTEN_DATES = frozenset({"fr_written", "en_written", "month_year"})
 WRITTEN_DATE_GATE = rf"(?:{_FR_MONTHS}|{_EN_MONTHS})\.?,?\s+\d"
 
 # ", 17420 picard", " 80739 Saint Claudine-la-Forêt": a zip code and the words after it.
-_ZIP = r"(?:\d{5}|2[AB]\s?\d{3})"
+_ZIP = r"(?:\d{5}|2[ab]\s?\d{3})"
 _ZIP_CITY = rf"\s*,?\s*{_ZIP}[ \t]+[^\W\d_][\w'’\-]*(?:[ \t]+[^\W\d_][\w'’\-]*){{0,2}}"
 _TITLES = (
     r"M\.|Mme|Mlle|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Docteur|Doctor|Pr\.?|Professeur|Madame|Monsieur|"
@@ -85,7 +85,7 @@ PATTERNS: dict[str, list[tuple[str, str, float]]] = {
         ("us_ssn", r"\b\d{3}-\d{2}-\d{4}\b", 0.9),
         (
             "fr_nir",
-            r"\b[12][\s.]?\d{2}[\s.]?(?:0[1-9]|1[0-2]|[2-9]\d)[\s.]?(?:\d{2}|2[AB])"
+            r"\b[12][\s.]?\d{2}[\s.]?(?:0[1-9]|1[0-2]|[2-9]\d)[\s.]?(?:\d{2}|2[ab])"
             r"[\s.]?\d{3}[\s.]?\d{3}(?:[\s.]?\d{2})?\b",
             0.9,
         ),
@@ -94,7 +94,7 @@ PATTERNS: dict[str, list[tuple[str, str, float]]] = {
     ],
     "DATE": [(name, regex, 0.8) for name, regex in DATE_PATTERNS.items()],
     "ZIP": [
-        ("zip_before_city", r"\b(?:\d{5}|\d{2}\s\d{3}|2[AB]\s?\d{3})(?=\s*,?\s+[^\W\d_])", 0.6),
+        ("zip_before_city", r"\b(?:\d{5}|\d{2}\s\d{3}|2[ab]\s?\d{3})(?=\s*,?\s+[^\W\d_])", 0.6),
         ("us_zip_plus4", r"\b\d{5}-\d{4}\b", 0.8),
     ],
     "ADDRESS": [
@@ -199,6 +199,9 @@ _ESCAPE = re.compile(r"\\.")
 
 def compile_pattern(rx: str) -> tuple[Any, bool]:
     """``rx`` compiled for case-insensitive search, and whether it runs on lower-cased text.
+
+    Patterns are matched case-insensitively, so their letters are written in lower case
+    (``2[ab]`` for Corsica) except inside ``(?-i:...)``.
 
     A pattern without capital letters (escapes apart) and that Python's ``re`` accepts
     (no variable-length look-behind) runs with ``re`` over the lower-cased text: five
