@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from socle.notes.engine import analyzer, anonymizer
+from socle.notes.engine import ALLOW, analyzer, anonymizer
 from socle.notes.known import KnownTerms, known_terms_recognizer
 from socle.notes.surrogates import date_surrogate, surrogate
 
@@ -23,14 +23,6 @@ if TYPE_CHECKING:
     from presidio_anonymizer.entities import OperatorConfig
 
 SCORE_THRESHOLD = 0.5
-# Words the French model tends to tag as places or organisations that are clinical or
-# administrative vocabulary, never an identifier by themselves.
-ALLOW = [
-    "IPP", "NDA", "NIR", "NIP", "NSS", "SAMU", "SMUR", "CAF", "CPAM", "MDPH", "APL", "RSA",
-    "AAH", "RAS", "TV", "ECG", "IRM", "TDM", "HTA", "AVC", "BPCO", "EHPAD", "SSR", "USLD",
-    "HAD", "PMI", "ASE", "CMU", "AME", "CMP", "CMPP", "HDJ", "Pôle Emploi", "Patient",
-    "Patiente", "Docteur", "Madame", "Monsieur",
-]  # fmt: skip
 # Presidio's NER labels → ours (the patient's own name is found by the vault, not NER).
 _LABELS = {"DATE_TIME": "DATE", "PHONE_NUMBER": "PHONE", "EMAIL_ADDRESS": "EMAIL"}
 
@@ -69,9 +61,18 @@ NER_LANGUAGES = frozenset({"fr"})
 
 @lru_cache(maxsize=4)
 def _no_tokens(language: str) -> NlpArtifacts:
-    """NLP artifacts of an empty text: what pattern and known-term recognisers need."""
-    artifacts: NlpArtifacts = analyzer().nlp_engine.process_text("", language)
-    return artifacts
+    """Empty NLP artifacts: all pattern and known-term recognisers need (no spaCy pipeline
+    is built for them, which would cost more CPU than a hundred notes)."""
+    from presidio_analyzer.nlp_engine import NlpArtifacts
+
+    return NlpArtifacts(
+        entities=[],
+        tokens=None,  # type: ignore[arg-type]
+        tokens_indices=[],
+        lemmas=[],
+        nlp_engine=analyzer().nlp_engine,
+        language=language,
+    )
 
 
 def analyze(text: str, language: str, known: Sequence[KnownTerms] = ()) -> list[RecognizerResult]:
@@ -110,7 +111,11 @@ def deidentify(
     labels = {r.entity_type for r in results}
     engine_result = anonymizer().anonymize(
         text=text,
-        analyzer_results=[Found(r.entity_type, r.start, r.end, r.score) for r in results],
+        # In a fixed order: the anonymizer settles ties between overlapping spans by it.
+        analyzer_results=[
+            Found(r.entity_type, r.start, r.end, r.score)
+            for r in sorted(results, key=lambda r: (r.start, r.end, r.entity_type))
+        ],
         operators=_operators(language, shift_days, labels),
     )
     entities = sorted(

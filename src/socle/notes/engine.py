@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from socle.notes.errors import NotesError
+from socle.notes.names import filtered_ner_recognizer, name_recognizer
 from socle.notes.patterns import pattern_recognizers
 
 if TYPE_CHECKING:
@@ -31,6 +32,14 @@ NER_LABELS = {"PER": "PERSON", "LOC": "LOCATION", "ORG": "ORGANIZATION"}
 # The French pipeline's components Presidio does not need (only NER is used).
 _FRENCH_UNUSED = ["parser", "lemmatizer", "morphologizer", "attribute_ruler", "senter"]
 _LOCK = threading.Lock()
+# Words the French model tends to tag as places or organisations that are clinical or
+# administrative vocabulary, never an identifier by themselves.
+ALLOW = [
+    "IPP", "NDA", "NIR", "NIP", "NSS", "SAMU", "SMUR", "CAF", "CPAM", "MDPH", "APL", "RSA",
+    "AAH", "RAS", "TV", "ECG", "IRM", "TDM", "HTA", "AVC", "BPCO", "EHPAD", "SSR", "USLD",
+    "HAD", "PMI", "ASE", "CMU", "AME", "CMP", "CMPP", "HDJ", "Pôle Emploi", "Patient",
+    "Patiente", "Docteur", "Madame", "Monsieur",
+]  # fmt: skip
 
 
 def _pipeline(language: str) -> Any:
@@ -93,19 +102,13 @@ def _nlp_engine() -> Any:
 def analyzer() -> AnalyzerEngine:
     """The process's analyzer: pattern recognisers in both languages, French NER."""
     from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
-    from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
     registry = RecognizerRegistry(supported_languages=list(LANGUAGES))
     for language in LANGUAGES:
         for recognizer in pattern_recognizers(language):
             registry.add_recognizer(recognizer)
-    registry.add_recognizer(
-        SpacyRecognizer(
-            supported_language="fr",
-            supported_entities=["PERSON", "LOCATION", "ORGANIZATION"],
-            ner_strength=0.85,
-        )
-    )
+    registry.add_recognizer(filtered_ner_recognizer(ner_strength=0.85))
+    registry.add_recognizer(name_recognizer(ALLOW))
     return AnalyzerEngine(
         registry=registry,
         nlp_engine=_nlp_engine(),

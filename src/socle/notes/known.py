@@ -63,6 +63,7 @@ class KnownTerms:
         self._phrases: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
         self._codes: dict[str, str] = {}  # letters and digits only, case-folded → label
         self._prefixes: set[str] = set()
+        self._starts: set[str] = set()  # every prefix of a code, and the code
 
     def add_phrase(self, label: str, phrase: str, *, bare: bool = True) -> None:
         """Add a name or place; with ``bare``, its digit-less form too."""
@@ -76,17 +77,24 @@ class KnownTerms:
         if len(key) >= MIN_CODE_CHARS:
             self._codes[key] = label
             self._prefixes.update(key[:n] for n in range(1, len(key)))
+            self._starts.update(key[:n] for n in range(1, len(key) + 1))
 
     def __bool__(self) -> bool:
         return bool(self._phrases or self._codes)
 
-    def find(self, text: str, found: Sequence[re.Match[str]] | None = None) -> Iterator[Span]:
+    def find(
+        self,
+        text: str,
+        found: Sequence[re.Match[str]] | None = None,
+        words: list[str] | None = None,
+    ) -> Iterator[Span]:
         """``(start, end, label)`` of every known phrase and code in ``text``.
 
-        ``found`` are the text's tokens (:func:`token_matches`), when already computed.
+        ``found`` are the text's tokens (:func:`token_matches`) and ``words`` the same
+        case-folded, when already computed.
         """
         found = token_matches(text) if found is None else found
-        words = [m.group().casefold() for m in found]
+        words = [m.group().casefold() for m in found] if words is None else words
         yield from self._find_phrases(found, words)
         if self._codes:
             yield from self._find_codes(text, found, words)
@@ -111,6 +119,9 @@ class KnownTerms:
         """Codes spelt across consecutive tokens joined by separators only."""
         i = 0
         while i < len(words):
+            if words[i] not in self._starts:  # no code starts with this token
+                i += 1
+                continue
             joined, end = "", None
             for j in range(i, len(words)):
                 if j > i and not _SEPARATORS.fullmatch(text, found[j - 1].end(), found[j].start()):
@@ -155,10 +166,11 @@ def _recognizer_class() -> Any:
         ) -> list[RecognizerResult]:
             # ``entities`` lists the registry's types only: known terms are always wanted.
             found = token_matches(text)
+            words = [m.group().casefold() for m in found]
             return [
                 RecognizerResult(label, s, e, 1.0)
                 for t in self.terms
-                for s, e, label in t.find(text, found)
+                for s, e, label in t.find(text, found, words)
             ]
 
     return KnownTermsRecognizer

@@ -45,6 +45,7 @@ _MONTHS = {
 }  # fmt: skip
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _NUMERIC = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
+_SPACED = re.compile(r"\d(?: \d){7}|[\d ]+[/.\-] ?[\d ]+[/.\-][\d ]+")
 _WORDS = re.compile(r"[^\W\d_]+|\d+")
 
 
@@ -65,6 +66,9 @@ def _safe(y: int, m: int, d: int) -> date | None:
 def parse_date(text: str, language: str) -> date | None:
     """The day a matched date names, or ``None`` if it names no single day."""
     text = text.strip()
+    if _SPACED.fullmatch(text):  # typed digit by digit: "0 3 0 6 2 0 7 9", "2 2 / 2 / 2 0 6 6"
+        compact = text.replace(" ", "")
+        text = f"{compact[:2]}/{compact[2:4]}/{compact[4:]}" if compact.isdigit() else compact
     if m := _ISO.match(text):
         return _safe(int(m[1]), int(m[2]), int(m[3]))
     if m := _NUMERIC.match(text):
