@@ -26,6 +26,18 @@ from socle.warehouse.scope import GrantScope, PersonFilter
 from socle.warehouse.sql_check import check_select
 from socle.warehouse.warehouse import QUERY_TIMEOUT, ScopedReader
 
+_PARSER: list[duckdb.DuckDBPyConnection] = []
+_PARSER_LOCK = threading.Lock()
+
+
+def _parser() -> duckdb.DuckDBPyConnection:
+    """One empty in-memory database for the structural checks (a cursor per reader is
+    nearly free; a new database costs about 15 ms, once per query in the workspace)."""
+    with _PARSER_LOCK:
+        if not _PARSER:
+            _PARSER.append(duckdb.connect())
+        return _PARSER[0]
+
 
 class EngineReader(ScopedReader):
     """A scoped reader whose queries run on ``engine``."""
@@ -49,7 +61,7 @@ class EngineReader(ScopedReader):
             self._session.create_view(view, select)
         self.views: tuple[str, ...] = tuple(views)
         self._taken = frozenset((*engine.tables, EXCLUDED, INCLUDED, *views))
-        self._parser = duckdb.connect()  # parses only; holds no data
+        self._parser = _parser().cursor()  # parses only; holds no data
 
     def check(self, sql: str) -> None:
         check_select(self._parser, sql, self.views, self._taken)
