@@ -3,7 +3,7 @@
 Not a benchmark itself (``run.py`` skips modules whose name starts with ``_``);
 ``engines.py`` uses it, and it runs alone too::
 
-    .venv/bin/python benchmarks/_clone.py OUT_FOLDER 10000000 [--buckets 64]
+    .venv/bin/python benchmarks/_clone.py OUT_FOLDER 10000000 [--buckets 64] [--visits]
 
 How: the 50-patient sample (``data/sample``) is loaded into a DuckDB warehouse
 by the ordinary loader (pseudonyms, shifted dates), exported as a Parquet CDM,
@@ -33,7 +33,7 @@ from socle.node import Node
 from socle.warehouse import CDM, VOCABULARY_TABLES
 
 REPO = Path(__file__).resolve().parents[1]
-CLONED = {
+CLONED = {  # table → its id; visits are cloned only on request (the cohort queries skip them)
     "observation_period": "observation_period_id",
     "visit_occurrence": "visit_occurrence_id",
     "condition_occurrence": "condition_occurrence_id",
@@ -42,7 +42,9 @@ CLONED = {
 JITTER = 30  # clone c's event dates move by (c mod 61) - 30 days
 
 
-def clone(out: Path, persons: int, *, buckets: int = 16, memory: str = "2GB") -> dict[str, int]:
+def clone(
+    out: Path, persons: int, *, buckets: int = 16, memory: str = "2GB", visits: bool = False
+) -> dict[str, int]:
     """Write a Parquet CDM of ``persons`` persons at ``out``; rows per table."""
     with tempfile.TemporaryDirectory() as tmp:
         node = Node.open(Settings(home=Path(tmp) / "home"))
@@ -67,7 +69,8 @@ def clone(out: Path, persons: int, *, buckets: int = 16, memory: str = "2GB") ->
         for table in (*CDM, *VOCABULARY_TABLES):
             target = out / table
             target.mkdir(parents=True, exist_ok=True)
-            if not (table == "person" or table in CLONED) or not seed.rows[table]:
+            wanted = table == "person" or table in CLONED
+            if not wanted or not seed.rows[table] or (table == "visit_occurrence" and not visits):
                 rows[table] = 0  # other tables stay empty: the cohort queries do not read them
                 continue
             con.execute(
@@ -115,7 +118,7 @@ def main(argv: list[str]) -> int:
         return 2
     buckets = int(argv[argv.index("--buckets") + 1]) if "--buckets" in argv else 16
     t0 = time.perf_counter()
-    rows = clone(Path(argv[0]), int(argv[1]), buckets=buckets)
+    rows = clone(Path(argv[0]), int(argv[1]), buckets=buckets, visits="--visits" in argv)
     print(f"cloned in {time.perf_counter() - t0:.1f} s: " + ", ".join(
         f"{t} {n:,}" for t, n in rows.items() if n
     ))  # fmt: skip

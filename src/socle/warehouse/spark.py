@@ -28,6 +28,7 @@ from socle.warehouse.portable import for_engine
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
+NO_INFERRED_JOIN_FILTERS = "org.apache.spark.sql.catalyst.optimizer.InferFiltersFromConstraints"
 _SPARK_TYPE = {
     "INTEGER": "INT",
     "BIGINT": "BIGINT",
@@ -39,18 +40,23 @@ _SPARK_TYPE = {
 
 
 def spark_session(
-    master: str = "local[2]", *, shuffle_partitions: int = 4, driver_memory: str = "1g"
+    master: str = "local[2]",
+    *,
+    shuffle_partitions: int = 4,
+    driver_memory: str = "1g",
+    conf: dict[str, str] | None = None,
 ) -> SparkSession:
     """A Spark session for Socle: UTC, UI off, few shuffle partitions for small nodes.
 
     On a cluster, ``master`` is its URL (``spark://…``, ``yarn``, ``k8s://…``)
-    and the other settings come from ``spark-defaults.conf`` as usual.
+    and the other settings come from ``spark-defaults.conf`` as usual; ``conf``
+    adds or overrides settings.
     """
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:  # pragma: no cover - the spark extra is part of dev
         raise WarehouseError("the Spark engine needs pyspark: pip install 'socle[spark]'") from exc
-    return (
+    builder = (
         SparkSession.builder.master(master)
         .appName("socle")
         .config("spark.ui.enabled", "false")
@@ -59,8 +65,10 @@ def spark_session(
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.memory", driver_memory)
         .config("spark.sql.ansi.enabled", "false")
-        .getOrCreate()
     )
+    for key, value in (conf or {}).items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
 
 
 class SparkEngine(Engine):
@@ -147,6 +155,10 @@ class _SparkSession(EngineSession):
 
         stored = self._engine.acquire_ids(ids)
         self._held.append(stored)
+        # Catalyst would otherwise copy each semi-join of a query onto the anti-join's id side
+        # ("inferred filters"): one more scan of the event table and a broadcast per view
+        # (measured 3x the time of the same query without consent filter). This session only.
+        self._spark.conf.set("spark.sql.optimizer.excludedRules", NO_INFERRED_JOIN_FILTERS)
         frame = broadcast(self._spark.table(self._engine.ids_view(stored)))
         frame.createOrReplaceTempView(name)
         self._local.add(name)
