@@ -7,14 +7,19 @@ Not a benchmark itself (``run.py`` skips modules whose name starts with ``_``);
 
 How: the 50-patient sample (``data/sample``) is loaded into a DuckDB warehouse
 by the ordinary loader (pseudonyms, shifted dates), exported as a Parquet CDM,
-then every person is copied ``ceil(N / 50)`` times with a new ``person_id``
-(clone ``c`` of sample row ``r`` gets ``c * 50 + r``), with their
-``observation_period``, ``visit_occurrence``, ``condition_occurrence`` and
-``drug_exposure`` rows (event ids renumbered, dates unchanged). The Parquet is
-written straight from DuckDB, table by table, bucketed by person as
-``socle warehouse export-parquet`` does; memory stays bounded (DuckDB spills
-past its limit), so 10 million persons need disk (about 1.1 GB of Parquet per
-million persons), not memory. The clones carry the sample's distributions
+then every person is copied ``ceil(N / 50)`` times in bulk, one SQL statement
+per table: the seed rows cross joined with ``range(copies)``, clone ``c`` of
+sample person ``r`` getting ``person_id = c * 50 + r`` and event ids
+``c * rows + k`` (no window, no Python loop), its event dates moved by
+``(c mod 61) - 30`` days (one shift per person: intervals are kept). Cloned:
+``observation_period``, ``condition_occurrence``, ``drug_exposure`` (and
+``visit_occurrence`` with ``--visits``: the largest table, not read by the
+cohort queries). The Parquet is written straight from DuckDB, bucketed by
+person as ``socle warehouse export-parquet`` does; memory stays bounded
+(DuckDB spills past its limit), so 10 million persons need disk (about 0.7 GB
+of Parquet per million persons, 1.1 GB with visits), not memory. Measured:
+100,000 persons with visits in 17 s on a quiet 2-core machine; 1 million
+without visits in 91 s of CPU. The clones carry the sample's distributions
 (ages, sexes, conditions), not new variety: fit for timing, not for research.
 """
 

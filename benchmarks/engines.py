@@ -10,9 +10,10 @@ cohort queries, interleaved, in three variants:
 * ``filtered``: through the checkpoint with 5% of persons objecting.
 
 A checkpoint session is opened per query, as the workspace does. Prints the
-best time of each, the consent-filter overhead (filtered / raw, goal ≤ 1.2×)
-and the peak memory of the engine (DuckDB: the process; Spark: driver JVM +
-Python). Run: ``python benchmarks/run.py engines``; the 10-million-person run:
+best elapsed and best CPU time of each (CPU: this process plus the Spark JVM,
+the figure to read on a shared machine), the load average, the consent-filter
+overhead (filtered / raw, goal ≤ 1.2×) and the peak memory of the engine
+(DuckDB: the process; Spark: driver JVM + Python). Run: ``python benchmarks/run.py engines``; the 10-million-person run:
 ``SOCLE_BENCH_PERSONS=10000000 SOCLE_BENCH_BUCKETS=64 python benchmarks/run.py engines``.
 """
 
