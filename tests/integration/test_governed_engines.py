@@ -58,10 +58,10 @@ QUALITY = ("isPrimaryKey", "isRequired", "isForeignKey", "measureValueCompletene
 
 @pytest.fixture(scope="session")
 def spark() -> Iterator[SparkSession]:
-    """One Spark local session for every Spark test: 1 core, 2 shuffle partitions, no UI."""
+    """One Spark local session for every Spark test: 1 core, 1 shuffle partition, no UI."""
     from socle.warehouse import spark_session
 
-    session = spark_session("local[1]", shuffle_partitions=2)
+    session = spark_session("local[1]", shuffle_partitions=1)
     yield session
     session.stop()
 

@@ -10,6 +10,7 @@ exist.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +26,18 @@ from socle.warehouse.portable import EXCLUDED, INCLUDED, scoped_views
 from socle.warehouse.scope import GrantScope, PersonFilter
 from socle.warehouse.sql_check import check_select
 from socle.warehouse.warehouse import QUERY_TIMEOUT, ScopedReader
+
+_PARSER: list[duckdb.DuckDBPyConnection] = []
+_PARSER_LOCK = threading.Lock()
+
+
+def _parser() -> duckdb.DuckDBPyConnection:
+    """One empty in-memory database for the structural checks (a cursor per reader is
+    nearly free; a new database costs about 15 ms, once per query in the workspace)."""
+    with _PARSER_LOCK:
+        if not _PARSER:
+            _PARSER.append(duckdb.connect())
+        return _PARSER[0]
 
 
 class EngineReader(ScopedReader):
@@ -45,17 +58,22 @@ class EngineReader(ScopedReader):
             self._session.register_ids(EXCLUDED, persons.excluded_person_ids)
         if persons.included_only is not None:
             self._session.register_ids(INCLUDED, persons.included_only)
-        for view, select in views.items():
-            self._session.create_view(view, select)
+        self._pending = dict(views)  # made at the first query naming them (a session's fixed cost)
         self.views: tuple[str, ...] = tuple(views)
         self._taken = frozenset((*engine.tables, EXCLUDED, INCLUDED, *views))
-        self._parser = duckdb.connect()  # parses only; holds no data
+        self._parser = _parser().cursor()  # parses only; holds no data
 
     def check(self, sql: str) -> None:
         check_select(self._parser, sql, self.views, self._taken)
 
+    def _prepare(self, sql: str) -> None:
+        """Create the views ``sql`` may name (a word match: a view made needlessly is harmless)."""
+        for view in [v for v in self._pending if re.search(rf"\b{v}\b", sql, re.IGNORECASE)]:
+            self._session.create_view(view, self._pending.pop(view))
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> pa.Table:
         self.check(sql)
+        self._prepare(sql)
         timer = threading.Timer(self.timeout, self._session.interrupt)
         timer.start()
         try:
@@ -77,6 +95,7 @@ class EngineReader(ScopedReader):
         }
         with duckdb.connect() as con:
             for table in tables:
+                self._prepare(f"scoped_{table}")
                 con.register(f"scoped_{table}", self._session.run(f"SELECT * FROM scoped_{table}"))
             return write_extract(con, tables, folder, results)
 

@@ -28,9 +28,7 @@ from socle.warehouse.portable import for_engine
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-INLINE_IDS = (
-    2000  # consent relations up to this size are written in the SQL, larger ones sent as Arrow
-)
+NO_INFERRED_JOIN_FILTERS = "org.apache.spark.sql.catalyst.optimizer.InferFiltersFromConstraints"
 _SPARK_TYPE = {
     "INTEGER": "INT",
     "BIGINT": "BIGINT",
@@ -42,18 +40,23 @@ _SPARK_TYPE = {
 
 
 def spark_session(
-    master: str = "local[2]", *, shuffle_partitions: int = 4, driver_memory: str = "1g"
+    master: str = "local[2]",
+    *,
+    shuffle_partitions: int = 4,
+    driver_memory: str = "1g",
+    conf: dict[str, str] | None = None,
 ) -> SparkSession:
     """A Spark session for Socle: UTC, UI off, few shuffle partitions for small nodes.
 
     On a cluster, ``master`` is its URL (``spark://…``, ``yarn``, ``k8s://…``)
-    and the other settings come from ``spark-defaults.conf`` as usual.
+    and the other settings come from ``spark-defaults.conf`` as usual; ``conf``
+    adds or overrides settings.
     """
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:  # pragma: no cover - the spark extra is part of dev
         raise WarehouseError("the Spark engine needs pyspark: pip install 'socle[spark]'") from exc
-    return (
+    builder = (
         SparkSession.builder.master(master)
         .appName("socle")
         .config("spark.ui.enabled", "false")
@@ -62,8 +65,10 @@ def spark_session(
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.driver.memory", driver_memory)
         .config("spark.sql.ansi.enabled", "false")
-        .getOrCreate()
     )
+    for key, value in (conf or {}).items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
 
 
 class SparkEngine(Engine):
@@ -99,6 +104,21 @@ class SparkEngine(Engine):
     def session(self) -> EngineSession:
         return _SparkSession(self, self.spark.newSession())
 
+    def ids_view(self, name: str) -> str:
+        """The global temporary view of the engine's id relation ``name``."""
+        return f"global_temp.{self._prefix}{name}"
+
+    def _materialise(self, name: str, ids: frozenset[int]) -> None:
+        """Cached in the executors' memory, one partition: a small relation every join
+        broadcasts (see :meth:`_SparkSession.register_ids`)."""
+        frame = self.spark.createDataFrame(ids_table(ids)).coalesce(1).cache()
+        frame.count()  # materialised now, once per consent state
+        frame.createOrReplaceGlobalTempView(self._prefix + name)
+
+    def _drop(self, name: str) -> None:
+        self.spark.table(self.ids_view(name)).unpersist()
+        self.spark.catalog.dropGlobalTempView(self._prefix + name)
+
     def close(self) -> None:
         """The Spark session belongs to the process (``getOrCreate``); nothing to close here."""
 
@@ -110,6 +130,7 @@ class _SparkSession(EngineSession):
         self._spark, self._engine = spark, engine
         self._group = f"socle-{uuid.uuid4().hex[:12]}"
         self._local: set[str] = set()  # this session's views: they shadow nothing shared
+        self._held: list[str] = []
         self._tables = frozenset(engine.tables)
 
     def _render(self, sql: str) -> str:
@@ -128,14 +149,17 @@ class _SparkSession(EngineSession):
         return tree.sql(dialect="spark")
 
     def register_ids(self, name: str, ids: frozenset[int]) -> None:
-        if len(ids) > INLINE_IDS:
-            frame = self._spark.createDataFrame(ids_table(ids))
-        else:  # a literal list: no Arrow transfer for the usual few objectors of a small node
-            rows = ", ".join(f"({int(i)})" for i in sorted(ids)) or "(NULL)"
-            frame = self._spark.sql(
-                f"SELECT CAST(id AS BIGINT) AS person_id FROM VALUES {rows} AS t(id)"
-                + ("" if ids else " WHERE FALSE")
-            )
+        """``name`` is the engine's cached relation of ``ids``, hinted for a broadcast join:
+        the scans of the event tables are not shuffled to apply the consent filter."""
+        from pyspark.sql.functions import broadcast
+
+        stored = self._engine.acquire_ids(ids)
+        self._held.append(stored)
+        # Catalyst would otherwise copy each semi-join of a query onto the anti-join's id side
+        # ("inferred filters"): one more scan of the event table and a broadcast per view
+        # (measured 3x the time of the same query without consent filter). This session only.
+        self._spark.conf.set("spark.sql.optimizer.excludedRules", NO_INFERRED_JOIN_FILTERS)
+        frame = broadcast(self._spark.table(self._engine.ids_view(stored)))
         frame.createOrReplaceTempView(name)
         self._local.add(name)
 
@@ -175,6 +199,9 @@ class _SparkSession(EngineSession):
         for name in self._spark.catalog.listTables():
             if name.isTemporary:
                 self._spark.catalog.dropTempView(name.name)
+        for stored in self._held:
+            self._engine.release_ids(stored)
+        self._held.clear()
 
 
 def _first_line(exc: BaseException) -> str:
