@@ -72,12 +72,14 @@ def load_average() -> str:
 
 
 async def measure(
-    home: Path, grant_id: str, dataset_id: str, threads: int, rate: float, count: int, slow: int
-) -> dict[str, Any]:
+    home: Path, grant_id: str, dataset_id: str, threads: int, rate: float, count: int, slow: int,
+    warehouse_threads: int | None = None,
+) -> dict[str, Any]:  # fmt: skip
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = start_server(home, port, threads=str(threads))
+    extra = {"warehouse_threads": str(warehouse_threads)} if warehouse_threads else {}
+    server = start_server(home, port, threads=str(threads), **extra)
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     try:
         async with httpx.AsyncClient(
@@ -208,7 +210,10 @@ async def main(args: argparse.Namespace) -> int:
         print(f"load average before the runs: {load_average()} ({os.cpu_count()} cores)")
         results = {}
         for threads in args.threads:
-            r = await measure(home, grant_id, dataset_id, threads, args.rate, count, args.slow)
+            r = await measure(
+                home, grant_id, dataset_id, threads, args.rate, count, args.slow,
+                args.warehouse_threads,
+            )  # fmt: skip
             results[threads] = report(threads, r)
     best = max(args.threads)
     worst = results[best]
@@ -228,6 +233,9 @@ if __name__ == "__main__":
     parser.add_argument("--slow", type=int, default=1, help="slow queries kept running at once")
     parser.add_argument(
         "--threads", type=int, nargs="+", default=[8], help="read threads per process (runs)"
+    )
+    parser.add_argument(
+        "--warehouse-threads", type=int, help="SOCLE_WAREHOUSE_THREADS of the server (DuckDB)"
     )
     parser.add_argument(
         "--keep", type=Path, help="prepare the node in this folder once, reuse it on later runs"

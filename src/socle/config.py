@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     governance_pool_size: int = Field(default=8, ge=1, le=200)  # connections kept open
     # Several processes may read the warehouse at once only if none writes (serve --workers).
     warehouse_read_only: bool = False
+    # DuckDB threads for warehouse queries (default: every core). A server may leave a core
+    # to interactive requests so that a long workspace query does not take the whole machine.
+    warehouse_threads: int | None = Field(default=None, ge=1, le=256)
     # The node's published release policy (TOML): every disclosure threshold (small counts,
     # rounding, dominance, degrees of freedom, checkers) comes from it; the catalogue shows it.
     release_policy: Path | None = None

@@ -118,6 +118,7 @@ class Node:
             audit = AuditLog(engine, Seal(keys.key("audit"), settings.audit_anchor_path))
             warehouse = Warehouse(
                 settings.warehouse_path, read_only=settings.warehouse_read_only,
+                threads=settings.warehouse_threads,
                 engine=(lambda: spark_engine(settings.parquet_path, settings.spark_master))
                 if settings.engine == "spark" else None,
             )  # fmt: skip

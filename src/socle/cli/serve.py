@@ -24,7 +24,11 @@ def serve(
         ),
     ] = 1,
 ) -> None:  # fmt: skip
-    """Start the REST API (OpenAPI at /openapi.json, browsable docs at /docs)."""
+    """Start the REST API (OpenAPI at /openapi.json, browsable docs at /docs).
+
+    Warehouse queries use every core but one (unless SOCLE_WAREHOUSE_THREADS says otherwise),
+    so a long workspace query leaves a core to the other requests.
+    """
     import os
 
     import uvicorn
@@ -33,6 +37,10 @@ def serve(
     from socle.config import Settings
 
     settings = Settings(home=home) if home else Settings()
+    if settings.warehouse_threads is None:  # a long query leaves a core to the other requests
+        threads = max(1, (os.cpu_count() or 2) - 1)
+        settings = settings.model_copy(update={"warehouse_threads": threads})
+        os.environ["SOCLE_WAREHOUSE_THREADS"] = str(threads)  # for the worker processes too
     jwt_secret(ApiSettings(), settings.secrets_dir)  # refuse an unsafe secret before listening
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_level="info")

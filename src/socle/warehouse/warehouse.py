@@ -67,12 +67,14 @@ class Warehouse:
         *,
         memory_limit: str = MEMORY_LIMIT,
         read_only: bool = False,
+        threads: int | None = None,
         engine: Callable[[], Engine] | None = None,
     ) -> None:
         """Open (and create) the warehouse; ``read_only`` lets several processes read it at
         once (the API's worker processes), none of them writing. With ``engine`` (a factory,
         called at the first scoped read) purposeful reads run on that engine over the Parquet
-        CDM instead of this file (``SOCLE_ENGINE=spark``)."""
+        CDM instead of this file (``SOCLE_ENGINE=spark``). ``threads`` bounds DuckDB's threads
+        (default: one per core)."""
         self.path, self.read_only = path, read_only
         self.engine = _once(engine) if engine else None
         self.memory_limit = memory_limit
@@ -80,9 +82,10 @@ class Warehouse:
         try:
             # Past this limit DuckDB spills to a temporary folder beside the database (the
             # final merge of a large load needs it), so memory stays bounded.
-            self._con = duckdb.connect(
-                str(path), read_only=read_only, config={"memory_limit": memory_limit}
-            )
+            config: dict[str, str | bool | int | float | list[str]] = {"memory_limit": memory_limit}
+            if threads is not None:
+                config["threads"] = str(threads)
+            self._con = duckdb.connect(str(path), read_only=read_only, config=config)
         except duckdb.Error as exc:
             raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
         if not read_only:
