@@ -20,6 +20,7 @@ from socle.federation import (
     SiteNode,
     make_node_keys,
 )
+from socle.federation.learning import ClientDP
 from socle.federation.local import LocalNetwork, build_network, committee_grant
 from socle.federation.network import beyond_loopback, peer_addresses
 from socle.node import Node
@@ -69,11 +70,12 @@ def test_counts_across_sites_match_central_counts_and_every_site_audits_the_stud
     before = {site: len(_answers(network, site, network.study.id)) for site in network.site_names}
     hub = network.open_hub()
     try:
-        # One study session: the count, a feasibility count and a DP count in one Flower run.
+        # One study session: counts (plain, feasibility, DP, SecAgg+) in one Flower run.
         with network.federation(hub).session(network.study.id, actor=RESEARCHER, **FAST) as fed:
             counts = fed.count(network.study.id, CONDITION, actor=RESEARCHER, **FAST)
             feasible = fed.feasibility(network.study.id, CONDITION, actor=RESEARCHER, **FAST)
             noisy = fed.dp_count(network.study.id, CONDITION, 0.5, actor=RESEARCHER, **FAST)
+            secure = fed.count(network.study.id, CONDITION, actor=RESEARCHER, secure=True, **FAST)
         hub_events = [
             e for e in hub.audit.events("federation.count") if e.object == network.study.id
         ]
@@ -103,8 +105,17 @@ def test_counts_across_sites_match_central_counts_and_every_site_audits_the_stud
     for site in network.site_names:
         answers = _answers(network, site, network.study.id)[before[site] :]
         assert [(a["kind"], a["status"]) for a in answers] == [
-            ("count", "ok"), ("count", "ok"), ("dp_count", "ok")
+            ("count", "ok"), ("count", "ok"), ("dp_count", "ok"), ("secure_count", "ok")
         ]  # fmt: skip
+    # SecAgg+: the sites send exact counts, masked; the hub checks the totals as central does.
+    assert {tuple(r[:-1]): r[-1] for r in secure.rows} == central_cells
+    exact = [_exact_counts(network, site) for site in network.site_names]
+    assert len(secure.received) == len(network.site_names)
+    for vector in secure.received:  # what the hub received is no site's count
+        for site_counts in exact:
+            assert len(vector) == len(site_counts)
+            unmasked = [2**27 + 128 * c for c in site_counts]  # a cell as SecAgg+ quantises it
+            assert any(abs(v - u) > 1 for v, u in zip(vector, unmasked, strict=True))
 
 
 def test_only_registered_sites_join_and_no_process_talks_beyond_loopback(
@@ -150,7 +161,9 @@ def test_training_goes_on_with_the_quorum_when_a_site_withdraws_mid_run_and_reco
     watcher.start()
     hub = network.open_hub()
     try:
-        model = network.federation(hub).train(network.study.id, actor=RESEARCHER, rounds=2, **FAST)
+        model = network.federation(hub).train(
+            network.study.id, actor=RESEARCHER, rounds=2, dp=ClientDP(1.0, 2.0, 1e-5), **FAST
+        )
         lineage = network.federation(hub).model_lineage(model.id)
         registered = hub.models.info(model.id)
         trace = [link.kind for link in trace_model(model.id, hub.audit.events())]
@@ -167,6 +180,9 @@ def test_training_goes_on_with_the_quorum_when_a_site_withdraws_mid_run_and_reco
     assert answered["train2"] == answered["evaluate3"] == list(network.site_names[:2])
     assert all(r["bytes_received"] > 0 for r in lineage["per_round"])
     assert len(model.weights) == 6
+    # Client-side DP at every site: the budget spent over the two training rounds.
+    dp = lineage["differential_privacy"]
+    assert (dp["epsilon"], dp["delta"], dp["clip"]) == (4.0, 2e-5, 1.0)
     # In the hub's model registry: the college's stages apply, the audit trace reaches the
     # hub committee's decision, the stored pipeline is the federated model.
     assert registered.stage == "development"
@@ -193,7 +209,10 @@ def test_a_withdrawn_site_and_a_disconnected_site_stop_the_run_below_quorum(
     try:
         with pytest.raises(QuorumError, match="1 site\\(s\\) answered, the study's quorum is 2"):
             network.federation(hub).count(
-                network.study.id, CONDITION, actor=RESEARCHER, **{**FAST, "join-timeout": 30.0}
+                network.study.id,
+                CONDITION,
+                actor=RESEARCHER,
+                **{**FAST, "join-timeout": 5.0, "round-timeout": 15.0},
             )
         stopped = [e for e in hub.audit.events("federation.count") if e.outcome == "stopped"][-1]
     finally:
@@ -241,6 +260,17 @@ def test_a_second_count_that_differs_by_a_few_persons_is_refused_by_the_sites_le
         node.close()
     assert released and released[-1].details["channel"] == "federation"
     assert {e.release_id for e in entries} >= {e.object for e in released}
+
+
+def _exact_counts(network: LocalNetwork, site: str) -> list[int]:
+    node = network.open_site(site)
+    try:
+        _, rows = node.workspace.secure_condition_counts(
+            _grant(node, network), CONDITION, actor=FEDERATION_ACTOR
+        )
+    finally:
+        node.close()
+    return [int(r[-1]) for r in rows]  # type: ignore[call-overload]
 
 
 def _consent(network: LocalNetwork, site: str, kind: str, person: int | None = None) -> int:

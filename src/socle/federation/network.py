@@ -34,7 +34,6 @@ OFFLINE_ENV = {
 # default). The SuperNode's 3 s poll of the SuperLink has none: see socle.federation.supernode.
 FAST_ENV = {"FLWR_SUPEREXEC_TASK_POLL_INTERVAL": "0.2"}
 APP_DIR = Path(__file__).parent / "flower"
-MAX_SOCKET_PATH = 100  # a Unix socket's path is limited (108 bytes on Linux)
 CONNECTION = "socle"
 
 
@@ -199,19 +198,13 @@ class SiteNode:
     def start(self) -> SiteNode:
         self.port = self.port or free_port()
         self.folder.mkdir(parents=True, exist_ok=True)
-        answerer = self.folder / "answerer.sock"
-        served = len(str(answerer)) <= MAX_SOCKET_PATH
-        node_config = (f'site="{self.name}" socle-home="{self.socle_home}"'
-                       + (f' answerer="{answerer}"' if served else ""))  # fmt: skip
+        node_config = f'site="{self.name}" socle-home="{self.socle_home}"'
         argv = [
             sys.executable, "-m", "socle.federation.supernode", "--superlink", self.hub_address,
             "--root-certificates", str(self.ca), "--auth-supernode-private-key", str(self.keys.private),
-            "--port", str(self.port), "--node-config", node_config,
+            "--port", str(self.port), "--isolation", "process", "--node-config", node_config,
         ]  # fmt: skip
         env = {**flower_env(self.folder / "flwr-home"), **self.env}
-        if served:
-            env |= {"SOCLE_ANSWERER": str(answerer), "SOCLE_SITE_HOME": str(self.socle_home),
-                    "SOCLE_SITE_NAME": self.name}  # fmt: skip
         self.process = _start(f"supernode-{self.name}", argv, env, self.folder)
         _wait_port("127.0.0.1", self.port, self.process.popen, self.process.log,
                    f"the SuperNode of {self.name}")  # fmt: skip
