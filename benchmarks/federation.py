@@ -17,6 +17,7 @@ Usage: ``python benchmarks/federation.py [--persons N] [--rounds R] [--mode runs
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from contextlib import ExitStack
@@ -84,8 +85,14 @@ def tasks(fed: Federation, net: LocalNetwork, rounds: int, mode: str) -> dict[st
         timed["feasible"] = fed.feasibility(net.study.id, CONDITION, actor="bench")
         timed["feasibility"] = time.perf_counter() - t0
         t0 = time.perf_counter()
+        timed["secure_counts"] = fed.count(net.study.id, CONDITION, actor="bench", secure=True)
+        timed["secure"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
         timed["model"] = fed.train(net.study.id, actor="bench", rounds=rounds)
         timed["train"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        timed["mlp"] = fed.train(net.study.id, actor="bench", rounds=rounds, model="mlp")
+        timed["train_mlp"] = time.perf_counter() - t0
     return timed
 
 
@@ -135,6 +142,7 @@ def main() -> None:
             )
             central_count = time.perf_counter() - t0
             cmp = compare_model(central, grant, timed["model"])
+            timed["cmp_mlp"] = compare_model(central, grant, timed["mlp"])
         finally:
             hub.close()
             net.stop()
@@ -160,11 +168,20 @@ def report(args: argparse.Namespace, timed: dict[str, Any], central_report: Any,
           f"{central_count:.2f} s; released cells equal central: {same} "
           f"({len(released)} released, {hidden} more hidden than central)")  # fmt: skip
     print(f"feasibility count (network total {timed['feasible']}): {timed['feasibility']:.1f} s")
+    secure = {tuple(r[:-1]): r[-1] for r in timed["secure_counts"].rows}
+    print(f"SecAgg+ count: {timed['secure']:.1f} s; every cell equals central after the same "
+          f"checks: {secure == central_cells}")  # fmt: skip
     print(f"training: federated {timed['train']:.1f} s (ServerApp {model.seconds:.1f} s) vs "
           f"central {cmp.central_seconds:.2f} s — ratio {timed['train'] / cmp.central_seconds:.1f}x")  # fmt: skip
     print(f"pooled held-out AUROC ({cmp.held_out_rows} landmarks): federated "
           f"{cmp.federated_auroc:.4f}, central {cmp.central_auroc:.4f}, "
           f"difference {cmp.difference:.4f} (goal < 0.01)")  # fmt: skip
+    mlp, cm = timed["mlp"], timed["cmp_mlp"]
+    print(f"neural network: federated {timed['train_mlp']:.1f} s (ServerApp {mlp.seconds:.1f} s) "
+          f"vs central {cm.central_seconds:.2f} s — ratio {timed['train_mlp'] / cm.central_seconds:.1f}x;"
+          f" AUROC federated {cm.federated_auroc:.4f}, central {cm.central_auroc:.4f}, "
+          f"difference {cm.difference:.4f}")  # fmt: skip
+    print(f"load average now: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
     print(f"baseline: a Python process importing Flower's ClientApp starts in "
           f"{timed['process_start']:.1f} s here now (one per message per site)")  # fmt: skip
     print("round  kind      seconds  bytes sent  bytes received")

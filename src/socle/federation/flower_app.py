@@ -3,10 +3,10 @@
 The ServerApp runs at the hub under the SuperLink; it sees only what sites
 send back (checked tables, summed statistics, weights, checked metrics) and
 writes the run's outcome to ``result-path`` for the hub's Socle node, which
-checks it again and records it. The sites' ClientApp is the thin
-``flower/socle_site_client.py``: it hands every message to
-:class:`socle.federation.site.Site` on the site's own node, through the site's
-answerer (:mod:`socle.federation.answerer`).
+checks it again and records it. The sites answer with their own ClientApp
+(:mod:`socle.federation.client`, run inside each SuperNode by
+:mod:`socle.federation.executor`); SecAgg+ counts go through Flower's legacy
+workflow (:mod:`socle.federation.secure`).
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ class Exchange:
     def _send_and_receive(self, messages: list[Message], timeout: float) -> list[Message]:
         """Push, then pull the replies every ``poll`` seconds (Flower's own loop sleeps 3 s)."""
         waiting = set(self.grid.push_messages(messages))
-        deadline, poll = time.monotonic() + timeout, float(self.cfg.get("poll", 0.05))
+        deadline, poll = time.monotonic() + timeout, float(self.cfg.get("poll", 0.1))
         replies: list[Message] = []
         while waiting and time.monotonic() < deadline:
             for reply in self.grid.pull_messages(waiting):
@@ -130,7 +130,7 @@ def _secure_count(x: Exchange) -> Payload:
     config = {"study": x.cfg["study"], "condition": x.cfg["condition"], "round": 1}
     total, contributors, masked = secure_sum(
         x.grid, x.context, config, sites=len(x.nodes) or x.expected,
-        timeout=float(x.cfg["round-timeout"]), poll=float(x.cfg.get("poll", 0.05)),
+        timeout=float(x.cfg["round-timeout"]), poll=float(x.cfg.get("poll", 0.1)),
     )  # fmt: skip
     x.rounds.append({"round": 1, "kind": "secure_count", "answered": [], "refused": {},
                      "seconds": round(time.monotonic() - started, 2), "contributors": contributors,
@@ -210,7 +210,7 @@ def _session(grid: Grid, cfg: dict[str, Any], context: Context) -> None:
         if not tasks:
             if time.monotonic() - idle_since > float(cfg["session-idle"]):
                 return
-            time.sleep(float(cfg.get("poll", 0.05)))
+            time.sleep(float(cfg.get("poll", 0.1)))
             continue
         for path in tasks:
             task = json.loads(path.read_text())

@@ -234,14 +234,16 @@ class Federation:
                               result["seconds"])  # fmt: skip
 
     def feasibility(self, study_id: str, condition: str, *, actor: str,
-                    epsilon: float | None = None, **config: Any) -> int | None:  # fmt: skip
+                    epsilon: float | None = None, secure: bool = False,
+                    **config: Any) -> int | None:  # fmt: skip
         """How many persons with ``condition`` across the network: the checked total of the
-        count table (``None`` when suppressed), or the rounded DP total when ``epsilon`` is
-        given. Fast inside :meth:`session`."""
+        count table (``None`` when suppressed; with ``secure``, by SecAgg+: the central rule
+        applied to the exact total), or the rounded DP total when ``epsilon`` is given. Fast
+        inside :meth:`session`."""
         if epsilon:
             noisy = self.dp_count(study_id, condition, epsilon, actor=actor, **config)
             return max(round(noisy.values[0]), 0)
-        counts = self.count(study_id, condition, actor=actor, **config)
+        counts = self.count(study_id, condition, actor=actor, secure=secure, **config)
         total = next(r[-1] for r in counts.rows if all(v == TOTAL for v in r[:-1]))
         return None if total is None else int(total)
 

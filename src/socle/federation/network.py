@@ -84,6 +84,11 @@ class Process:
     popen: subprocess.Popen[bytes]
     log: Path
 
+    def terminate(self) -> None:
+        """Ask the process group to stop (:meth:`stop` then waits: several stop side by side)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, signal.SIGTERM)
+
     def stop(self) -> None:
         """Stop the process and everything it started (its own process group)."""
         for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
@@ -196,6 +201,17 @@ class SiteNode:
     env: dict[str, str] = field(default_factory=dict)  # e.g. the site node's SOCLE_* settings
 
     def start(self) -> SiteNode:
+        return self.launch().wait()
+
+    def wait(self) -> SiteNode:
+        """Wait until the SuperNode listens (its Runtime API is up)."""
+        assert self.process is not None
+        _wait_port("127.0.0.1", self.port, self.process.popen, self.process.log,
+                   f"the SuperNode of {self.name}")  # fmt: skip
+        return self
+
+    def launch(self) -> SiteNode:
+        """Start the SuperNode without waiting for it (several sites start side by side)."""
         self.port = self.port or free_port()
         self.folder.mkdir(parents=True, exist_ok=True)
         node_config = f'site="{self.name}" socle-home="{self.socle_home}"'
@@ -206,8 +222,6 @@ class SiteNode:
         ]  # fmt: skip
         env = {**flower_env(self.folder / "flwr-home"), **self.env}
         self.process = _start(f"supernode-{self.name}", argv, env, self.folder)
-        _wait_port("127.0.0.1", self.port, self.process.popen, self.process.log,
-                   f"the SuperNode of {self.name}")  # fmt: skip
         return self
 
     def stop(self) -> None:

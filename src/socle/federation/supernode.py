@@ -7,8 +7,8 @@ reply to send (``flwr.supernode.start_client_internal``; no flag changes them). 
 the very same SuperNode with
 
 - those two waits shortened: the idle one to ``SOCLE_SUPERNODE_POLL`` seconds (default 0.5),
-  and to 0.05 s for ``BRISK`` seconds after a message (the next round of a task follows within
-  a second: this is most of a round's latency), the reply one to 0.02 s;
+  and to ``BRISK_POLL`` for ``BRISK`` seconds after a message (the next round of a task
+  follows within a second: this is most of a round's latency), the reply one to 0.02 s;
 - the site's executor (:mod:`socle.federation.executor`) in a thread of this process, woken as
   soon as the SuperNode has stored a message, running the site's own ClientApp here.
 
@@ -27,8 +27,11 @@ from typing import Any
 FLOWER_IDLE_WAIT = 3  # the constants in flwr.supernode.start_client_internal (1.41)
 FLOWER_REPLY_WAIT = 0.5
 REPLY_WAIT = 0.02
-BRISK = 10.0  # seconds after a message during which the SuperNode polls every BRISK_POLL
-BRISK_POLL = 0.05
+# For BRISK seconds after a message the SuperNode polls every BRISK_POLL s (the next round
+# follows within a second). Each poll costs the SuperLink ~15 ms of CPU (HTTPS, the node's
+# signature, its store): polling faster made rounds slower on a busy machine.
+BRISK = 5.0
+BRISK_POLL = 0.1
 
 
 class _Clock:
@@ -47,7 +50,9 @@ def _faster_time(poll: float) -> SimpleNamespace:
     def sleep(seconds: float) -> None:
         if seconds == FLOWER_IDLE_WAIT:
             brisk = time.monotonic() - _Clock.last < BRISK
-            seconds = BRISK_POLL if brisk else poll
+            seconds = (
+                float(os.environ.get("SOCLE_SUPERNODE_BRISK_POLL", BRISK_POLL)) if brisk else poll
+            )
         elif seconds == FLOWER_REPLY_WAIT:
             seconds = REPLY_WAIT
         time.sleep(seconds)
