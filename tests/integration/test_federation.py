@@ -16,6 +16,7 @@ from socle.demo import bundled_sample
 from socle.federation import (
     FEDERATION_ACTOR,
     Acceptances,
+    Federation,
     QuorumError,
     SiteNode,
     make_node_keys,
@@ -43,6 +44,18 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNetwork]:
 
 
 @pytest.fixture(scope="module")
+def fed(network: LocalNetwork) -> Iterator[Federation]:
+    """The hub's node with one study session open for the module: every task is its rounds,
+    not a `flwr run` of its own (the sessions' own behaviour is what the tests exercise)."""
+    hub = network.open_hub()
+    try:
+        with network.federation(hub).session(network.study.id, actor=RESEARCHER, **FAST) as f:
+            yield f
+    finally:
+        hub.close()
+
+
+@pytest.fixture(scope="module")
 def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Node, str]]:
     """The same persons pooled in one node, with the same kind of grant."""
     node = Node.open(Settings(home=tmp_path_factory.mktemp("central") / "home"))
@@ -65,23 +78,18 @@ def _answers(net: LocalNetwork, site: str, study: str) -> list[dict[str, object]
 
 
 def test_counts_across_sites_match_central_counts_and_every_site_audits_the_study(
-    network: LocalNetwork, central: tuple[Node, str]
+    network: LocalNetwork, fed: Federation, central: tuple[Node, str]
 ) -> None:
     before = {site: len(_answers(network, site, network.study.id)) for site in network.site_names}
-    hub = network.open_hub()
-    try:
-        # One study session: counts (plain, feasibility, DP, SecAgg+) in one Flower run.
-        with network.federation(hub).session(network.study.id, actor=RESEARCHER, **FAST) as fed:
-            counts = fed.count(network.study.id, CONDITION, actor=RESEARCHER, **FAST)
-            feasible = fed.feasibility(network.study.id, CONDITION, actor=RESEARCHER, **FAST)
-            noisy = fed.dp_count(network.study.id, CONDITION, 0.5, actor=RESEARCHER, **FAST)
-            secure = fed.count(network.study.id, CONDITION, actor=RESEARCHER, secure=True, **FAST)
-        hub_events = [
-            e for e in hub.audit.events("federation.count") if e.object == network.study.id
-        ]
-        sessions = [e.details["state"] for e in hub.audit.events("federation.session")]
-    finally:
-        hub.close()
+    # In the study session: counts (plain, feasibility, DP, SecAgg+) in one Flower run.
+    counts = fed.count(network.study.id, CONDITION, actor=RESEARCHER, **FAST)
+    feasible = fed.feasibility(network.study.id, CONDITION, actor=RESEARCHER, **FAST)
+    noisy = fed.dp_count(network.study.id, CONDITION, 0.5, actor=RESEARCHER, **FAST)
+    secure = fed.count(network.study.id, CONDITION, actor=RESEARCHER, secure=True, **FAST)
+    hub_events = [
+        e for e in fed.node.audit.events("federation.count") if e.object == network.study.id
+    ]
+    sessions = [e.details["state"] for e in fed.node.audit.events("federation.session")]
     node, grant = central
     report = node.workspace.check_condition_counts(
         grant, CONDITION, ("age_band", "sex"), actor=FEDERATION_ACTOR
@@ -98,7 +106,7 @@ def test_counts_across_sites_match_central_counts_and_every_site_audits_the_stud
             assert fed_cells[cell] is None, cell
     for rows in counts.sites.values():  # sites send "suppressed", never a small count
         assert all(r[-1] is None or r[-1] >= 10 for r in rows)
-    assert hub_events[-1].outcome == "ok" and sessions[-2:] == ["open", "closed"]
+    assert hub_events[-1].outcome == "ok" and sessions == ["open"]
     assert feasible == fed_cells[("All", "All")]  # the checked network total
     assert noisy.labels == ("persons",) and noisy.epsilon == dict.fromkeys(network.site_names, 0.5)
     assert noisy.accuracy[0] > 0
@@ -141,7 +149,7 @@ def test_only_registered_sites_join_and_no_process_talks_beyond_loopback(
 
 
 def test_training_goes_on_with_the_quorum_when_a_site_withdraws_mid_run_and_records_lineage(
-    network: LocalNetwork,
+    network: LocalNetwork, fed: Federation
 ) -> None:
     """Site C withdraws as soon as it has answered round 1: it contributes nothing after, the
     two others (the study's quorum) finish; the model's lineage names who took part."""
@@ -160,17 +168,15 @@ def test_training_goes_on_with_the_quorum_when_a_site_withdraws_mid_run_and_reco
 
     watcher = threading.Thread(target=withdraw_after_round_one, daemon=True)
     watcher.start()
-    hub = network.open_hub()
     try:
-        model = network.federation(hub).train(
+        model = fed.train(
             network.study.id, actor=RESEARCHER, rounds=2, dp=ClientDP(1.0, 2.0, 1e-5), **FAST
         )
-        lineage = network.federation(hub).model_lineage(model.id)
-        registered = hub.models.info(model.id)
-        trace = [link.kind for link in trace_model(model.id, hub.audit.events())]
-        pipeline = hub.models.load(model.id)
+        lineage = fed.model_lineage(model.id)
+        registered = fed.node.models.info(model.id)
+        trace = [link.kind for link in trace_model(model.id, fed.node.audit.events())]
+        pipeline = fed.node.models.load(model.id)
     finally:
-        hub.close()
         watcher.join(60)
         _accept_again(network, leaving)
     assert withdrew.is_set()
@@ -199,25 +205,24 @@ def test_training_goes_on_with_the_quorum_when_a_site_withdraws_mid_run_and_reco
 
 
 def test_a_withdrawn_site_and_a_disconnected_site_stop_the_run_below_quorum(
-    network: LocalNetwork,
+    network: LocalNetwork, fed: Federation
 ) -> None:
     """Site C's committee withdraws; site A's SuperNode goes down: the run stops with a clear
     error, the hub's audit names the refusal and the silent site, site C's audit the refusal."""
     withdrawn, down = network.site_names[-1], network.sites[0]
     _withdraw(network, withdrawn)
     down.stop()
-    hub = network.open_hub()
     try:
+        # A run of its own, outside the module's session: the message the stopped site never
+        # answered ends with this run instead of waiting for the site's return.
         with pytest.raises(QuorumError, match="1 site\\(s\\) answered, the study's quorum is 2"):
-            network.federation(hub).count(
-                network.study.id,
-                CONDITION,
-                actor=RESEARCHER,
+            network.federation(fed.node).count(
+                network.study.id, CONDITION, actor=RESEARCHER,
                 **{**FAST, "join-timeout": 5.0, "round-timeout": 15.0},
-            )
-        stopped = [e for e in hub.audit.events("federation.count") if e.outcome == "stopped"][-1]
+            )  # fmt: skip
+        events = fed.node.audit.events("federation.count")
+        stopped = [e for e in events if e.outcome == "stopped"][-1]
     finally:
-        hub.close()
         _accept_again(network, withdrawn)
         down.start()
     [round_] = stopped.details["rounds"]
@@ -228,26 +233,20 @@ def test_a_withdrawn_site_and_a_disconnected_site_stop_the_run_below_quorum(
 
 
 def test_a_second_count_that_differs_by_a_few_persons_is_refused_by_the_sites_ledger(
-    network: LocalNetwork,
+    network: LocalNetwork, fed: Federation
 ) -> None:
     """Each answer is an automatic release in the site's disclosure ledger: after one patient
     with the condition objects at site A, a second network count would differ from the first by
     one person (a differencing pair), so site A refuses it; the two others answer (quorum 2)."""
     site = network.site_names[0]
-    hub = network.open_hub()
+    first = fed.count(network.study.id, CONDITION, actor=RESEARCHER, **FAST)
+    assert site in first.sites
+    objector = _consent(network, site, "objection")
     try:
-        first = network.federation(hub).count(network.study.id, CONDITION, actor=RESEARCHER, **FAST)
-        assert site in first.sites
-        objector = _consent(network, site, "objection")
-        try:
-            second = network.federation(hub).count(
-                network.study.id, CONDITION, actor=RESEARCHER, **FAST
-            )
-        finally:
-            _consent(network, site, "withdraw_objection", objector)
-        stopped = list(hub.audit.events("federation.count"))[-1]
+        second = fed.count(network.study.id, CONDITION, actor=RESEARCHER, **FAST)
     finally:
-        hub.close()
+        _consent(network, site, "withdraw_objection", objector)
+    stopped = list(fed.node.audit.events("federation.count"))[-1]
     assert site not in second.sites and len(second.sites) == 2
     [round_] = stopped.details["rounds"]
     assert "differencing" in round_["refused"][site]
