@@ -111,6 +111,15 @@ async def measure(
                 lambda i: c.get("/auth/me", headers=steward),
             )  # fmt: skip
 
+            # First views: a catalogue figure is computed on its first read after a start, a
+            # load or a consent change, then reused (socle.figures); reported apart.
+            first_views = {}
+            for i, name in enumerate(LIGHT):
+                sent = time.perf_counter()
+                r = await calls[i](i)
+                assert r.status_code == 200, f"{name}: {r.status_code} {r.text[:160]}"
+                first_views[name] = (time.perf_counter() - sent) * 1000
+
             async def light_load() -> dict[str, Any]:
                 by_kind: dict[str, list[float]] = {name: [] for name in LIGHT}
 
@@ -147,7 +156,10 @@ async def measure(
             loaded = await light_load()
             stop.set()
             await asyncio.gather(*workers)
-            return {"baseline": baseline, "loaded": loaded, "slow": slow_ms, "alone": alone}
+            return {
+                "baseline": baseline, "loaded": loaded, "slow": slow_ms, "alone": alone,
+                "first": first_views,
+            }  # fmt: skip
     finally:
         server.terminate()
         server.wait(timeout=60)
@@ -161,6 +173,8 @@ def report(threads: int, r: dict[str, Any]) -> float:
         f"  slow condition count: {r['alone']:.0f} ms alone; {len(slow)} ran during the light "
         f"load, median {pct(slow, 50) if len(slow) > 1 else slow[0]:.0f} ms"
     )
+    firsts = ", ".join(f"{n} {ms:.0f} ms" for n, ms in r["first"].items())
+    print(f"  first views (before the phases): {firsts}")
     print(
         f"  {'light read':16} {'base p50':>9} {'base p95':>9} {'slow p50':>9} {'slow p95':>9} "
         f"{'slow p99':>9} {'p95 ratio':>10}"

@@ -26,7 +26,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-import orjson
 from sqlalchemy import select
 
 from socle.ai import build_training_set
@@ -102,22 +101,22 @@ def main() -> int:
         rng = np.random.default_rng(0)
         picks = rng.integers(0, len(rows), total)
         scores = pipeline.predict_proba(data.X[picks])[:, 1]
-        now = datetime.now(UTC).isoformat(timespec="milliseconds")
+        now = datetime.now(UTC)
         batch, outcomes = [], []
         for i, (pick, score) in enumerate(zip(picks, scores, strict=True)):
             status = "pending" if i % 3 else ("rejected" if i % 5 == 0 else "accepted")
             pid = f"pred-{uuid.uuid4().hex[:10]}"
             batch.append({
                 "id": pid, "model_id": model_id, "patient": f"tok-{i}", "care_context": "clinic",
-                "requested_by": "dr.a", "inputs": orjson.dumps(rows[int(pick)]).decode(),
-                "score": float(score), "explanation": "{}", "status": status,
+                "requested_by": "dr.a", "inputs": rows[int(pick)],
+                "score": float(score), "explanation": {}, "status": status,
                 "decided_by": None if status == "pending" else ("dr.a" if i % 2 else "dr.b"),
                 "reason_code": "recent-data" if status == "rejected" else None,
                 "created_at": now,
             })  # fmt: skip
             if i < 5000:
                 outcomes.append({"prediction_id": pid, "occurred": bool(data.y[int(pick)]),
-                                 "observed_on": now[:10], "source": "bench", "recorded_by": "s",
+                                 "observed_on": now.date(), "source": "bench", "recorded_by": "s",
                                  "recorded_at": now})  # fmt: skip
         start = time.perf_counter()
         with node.engine.begin() as conn:

@@ -130,7 +130,8 @@ def create_tables(engine: Engine, tables: Iterable[MetaData]) -> Engine:
 
 
 def _json_text(value: Any) -> str:
-    return orjson.dumps(value).decode()
+    """A JSON document's text (NumPy numbers, as released tables hold, become plain numbers)."""
+    return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY).decode()
 
 
 def _sqlite_pragmas(synchronous: SqliteSync) -> Callable[[Any, Any], None]:

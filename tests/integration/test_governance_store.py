@@ -4,9 +4,10 @@ the audit chain, consent events, access-request transitions and API user account
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
+import orjson
 import pytest
 from sqlalchemy import text
 
@@ -18,6 +19,7 @@ from socle.governance import GrantError, TransitionError
 from socle.node import Node
 from tests.conftest import SAMPLE
 from tests.helpers import approved_grant, make_request, today
+from tests.unit.observatory_helpers import REVIEWER, publish, study, tool
 
 
 @pytest.fixture
@@ -111,3 +113,27 @@ def test_user_accounts_hash_passwords_and_refuse_duplicates(store_node: Node) ->
         stored = conn.execute(text("SELECT password_hash FROM api_user")).scalar_one()
     assert stored.startswith("$argon2id$") and "long enough" not in stored
     assert [e.action for e in store_node.audit.events("user.create")] == ["user.create"]
+
+
+def test_documents_and_instants_round_trip_as_objects_on_the_store(store_node: Node) -> None:
+    """JSON columns (an observatory entry, a declaration) and timestamp columns (a college
+    appointment, a ranking's as-of time) hold objects on this backend and read back equal."""
+    entry_id = publish(store_node, tool("Triage AI", evidence=(study(external=True),)))
+    declared = store_node.observatory.reviews.declaration_of(REVIEWER)
+    assert declared is not None and declared.makers == () and declared.entries == ()
+    published = store_node.observatory.registry.published_entries(ids=[entry_id])
+    assert [p.data for p in published] == [tool("Triage AI", evidence=(study(external=True),))]
+    with store_node.engine.connect() as conn:
+        stored = conn.execute(
+            text("SELECT data FROM obs_entry_version WHERE entry_id = :e"), {"e": entry_id}
+        ).scalar_one()
+    document = orjson.loads(stored) if isinstance(stored, str) else stored
+    assert document["name"] == "Triage AI" and document["evidence"][0]["external_validation"]
+    member = store_node.college.appoint("Dr College", expertise="cardiology", actor="admin")
+    assert store_node.college.members() == [member]
+    assert datetime.fromisoformat(member.appointed_at).tzinfo is not None
+    rankings = store_node.observatory.rankings
+    rankings.ensure_method(actor=REVIEWER, role="observatory_reviewer")
+    ranking = rankings.top("prediction", as_of="2099-01-01")
+    rankings.record(ranking, actor=REVIEWER, role="observatory_reviewer")
+    assert rankings.verify_recorded() == [("prediction", 1, "2099-01-01T23:59:59+00:00", True)]

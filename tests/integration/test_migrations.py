@@ -9,7 +9,8 @@ audit log. Every timestamp and JSON document must read back as the same value.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ import orjson
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, MetaData, Table, inspect, select, text
+from sqlalchemy import Date, Engine, MetaData, Table, inspect, select, text
 
 from socle import migrations
 from socle.config import Settings
@@ -82,16 +83,135 @@ def _stamp_columns(table: Table) -> list[str]:
     return [c.name for c in table.columns if isinstance(c.type, Timestamp)]
 
 
-def _assert_reads_back(before: dict[str, list[dict[str, Any]]], engine: Engine) -> None:
+def _date_columns(table: Table) -> list[str]:
+    return [c.name for c in table.columns if type(c.type) is Date]
+
+
+def _instant(value: str | datetime) -> datetime:
+    """The UTC instant of a stored time: ISO text or a datetime, naive meaning UTC."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _document(value: Any) -> Any:
+    return orjson.loads(value) if isinstance(value, str) else value
+
+
+def _assert_reads_back(
+    before: dict[str, list[dict[str, Any]]], engine: Engine, only: Iterable[str] = TABLES
+) -> None:
+    """Rows read through today's declarations hold the values the old store held: the same
+    ISO text for a timestamp the old code wrote with an offset (the same aware instant for
+    one it wrote naive), equal JSON documents, the same days."""
     after = _typed(engine)
-    for name, table in TABLES.items():
+    for name in only:
+        table = TABLES[name]
         assert len(after[name]) == len(before[name]), name
         for old, new in zip(before[name], after[name], strict=True):
             for column in _stamp_columns(table):
-                assert new[column] == old[column], (name, column)
+                if old[column] is None:
+                    assert new[column] is None, (name, column)
+                    continue
+                moment = datetime.fromisoformat(new[column])
+                assert moment.tzinfo is not None, (name, column)
+                assert moment == _instant(old[column]), (name, column)
+                if isinstance(old[column], str) and "+" in old[column]:
+                    assert new[column] == old[column], (name, column)  # the same text at the edge
             for column in _json_columns(table):
-                expected = None if old[column] is None else orjson.loads(old[column])
+                expected = None if old[column] is None else _document(old[column])
                 assert new[column] == expected, (name, column)
+            for column in _date_columns(table):
+                if old[column] is None:
+                    assert new[column] is None, (name, column)
+                    continue
+                assert isinstance(new[column], date), (name, column)
+                assert new[column].isoformat() == str(old[column]), (name, column)
+
+
+# Tables revisions 0003 and 0004 added: the fixture's release had none of them, so their rows
+# are written here as that code wrote them (JSON as orjson text, times as ISO text with an
+# offset, the federation's as naive UTC DateTime, an outcome's day as ISO text).
+LATER_TABLES = (
+    "ai_model_record", "ai_model_transition", "college_member", "college_decision",
+    "guarantee_alert", "prediction_outcome", "federation_study", "federation_acceptance",
+    "federation_model",
+)  # fmt: skip
+MODEL = "model-95c9b871"  # the fixture's model
+
+
+def _j(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _later_rows() -> dict[str, list[dict[str, Any]]]:
+    lineage = {"grant": "grant-5f5633e459", "trained_at": "2026-11-23T19:47:58+00:00"}
+    return {
+        "ai_model_record": [
+            {"model_id": MODEL, "definition_id": "hypertension_5y", "version": 1,
+             "stage": "deployed", "stage_reason": "college: validated",
+             "stage_at": "2026-11-23T19:50:01+00:00", "artifact_sha256": "a" * 64,
+             "notice_sha256": "b" * 64, "features": _j(["age", "sex_female", "bmi"]),
+             "lineage": _j(lineage), "report": _j({"discrimination": {"auroc": 0.7134}}),
+             "restricted_to": _j(["emergency", "cardiology"]),
+             "reference": _j({"features": {"age": {"edges": [0, 40.5], "shares": [0.25, 0.75]}}})},
+            {"model_id": "model-00000002", "definition_id": "hypertension_5y", "version": 2,
+             "stage": "development", "stage_reason": "registered",
+             "stage_at": "2026-11-23T20:01:00+00:00", "artifact_sha256": "c" * 64,
+             "notice_sha256": "d" * 64, "features": _j([]), "lineage": _j({}),
+             "report": _j({}), "restricted_to": None, "reference": None},
+        ],
+        "ai_model_transition": [
+            {"id": 1, "model_id": MODEL, "from_stage": "validated", "to_stage": "deployed",
+             "actor": "Dr Reviewer", "role": "college_member", "reason": "college: validated",
+             "at": "2026-11-23T19:50:01+00:00"},
+        ],
+        "college_member": [
+            {"name": "Dr Reviewer", "expertise": "cardiology", "active": True,
+             "appointed_at": "2026-11-23T19:49:00+00:00"},
+        ],
+        "college_decision": [
+            {"id": "cdec-1", "model_id": MODEL, "decision": "restrict", "reason": "scope",
+             "care_contexts": _j(["emergency", "cardiology"]), "decided_by": "Dr Reviewer",
+             "decided_at": "2026-11-23T19:51:00+00:00"},
+            {"id": "cdec-2", "model_id": MODEL, "decision": "keep", "reason": "fine",
+             "care_contexts": None, "decided_by": "Dr Reviewer",
+             "decided_at": "2026-11-23T19:52:30+00:00"},
+        ],
+        "guarantee_alert": [
+            {"id": "alert-1", "model_id": MODEL, "kind": "input_drift", "subject": "age",
+             "value": 0.31, "threshold": 0.25, "message": "PSI of age: 0.31", "status": "open",
+             "raised_at": "2026-11-23T19:53:00+00:00"},
+        ],
+        "prediction_outcome": [
+            {"prediction_id": "pred-7769304df3", "occurred": True, "observed_on": "2026-12-01",
+             "source": "manual", "recorded_by": "Dr Clinician",
+             "recorded_at": datetime(2026, 12, 2, 9, 30, tzinfo=UTC)},
+        ],
+        "federation_study": [
+            {"id": "study-1", "grant_id": "grant-hub", "title": "hypertension", "quorum": 2,
+             "created_at": datetime(2026, 11, 23, 19, 40, 1, 123456)},
+        ],
+        "federation_acceptance": [
+            {"study_id": "study-1", "grant_id": "grant-site", "state": "accepted",
+             "reason": "", "updated_at": datetime(2026, 11, 23, 19, 41, 2, 5)},
+        ],
+        "federation_model": [
+            {"id": "fedmodel-1", "study_id": "study-1",
+             "lineage": _j({"study": "study-1", "sites": {"a": "grant-a"}, "rounds": 3}),
+             "weights": _j({"weights": [0.5, -1.25, 0.1], "means": [50.0], "stds": [12.5]}),
+             "created_at": datetime(2026, 11, 23, 19, 45, 0)},
+        ],
+    }  # fmt: skip
+
+
+def _write_later_rows(engine: Engine) -> None:
+    """Write those rows into a store at revision 0004, through its reflected tables."""
+    assert migrations.current(engine) == "0004"
+    reflected = MetaData()
+    reflected.reflect(engine, only=list(LATER_TABLES))
+    with engine.begin() as conn:
+        for name, rows in _later_rows().items():
+            conn.execute(reflected.tables[name].insert(), rows)
 
 
 def test_the_fixture_holds_the_data_the_upgrade_must_keep(old_engine: Engine) -> None:
@@ -166,6 +286,47 @@ def test_downgrade_below_the_first_revision_is_refused_plainly(old_engine: Engin
     assert migrations.current(old_engine) == migrations.head()
 
 
+def test_rows_of_revision_0004_tables_read_back_as_objects_after_the_upgrade(
+    old_engine: Engine,
+) -> None:
+    migrations.upgrade(old_engine, store_tables(), to="0004")
+    _write_later_rows(old_engine)
+    before = _raw(old_engine)
+    migrations.upgrade(old_engine, store_tables())
+    _assert_reads_back(before, old_engine)
+    typed = _typed(old_engine)
+    record = next(r for r in typed["ai_model_record"] if r["model_id"] == MODEL)
+    assert record["features"] == ["age", "sex_female", "bmi"]
+    assert record["restricted_to"] == ["emergency", "cardiology"]
+    assert record["stage_at"] == "2026-11-23T19:50:01+00:00"
+    assert typed["prediction_outcome"][0]["observed_on"] == date(2026, 12, 1)
+    study = typed["federation_study"][0]["created_at"]
+    assert datetime.fromisoformat(study) == datetime(2026, 11, 23, 19, 40, 1, 123456, tzinfo=UTC)
+    assert typed["federation_model"][0]["weights"]["weights"] == [0.5, -1.25, 0.1]
+
+
+def test_revision_0005_steps_down_to_the_old_text_and_up_again(old_engine: Engine) -> None:
+    migrations.upgrade(old_engine, store_tables(), to="0004")
+    _write_later_rows(old_engine)
+    before = _raw(old_engine)
+    migrations.upgrade(old_engine, store_tables())
+    assert migrations.downgrade(old_engine, "0004") == "0004"
+    assert _raw(old_engine) == before  # the very text the code of revision 0004 wrote
+    migrations.upgrade(old_engine, store_tables())
+    assert migrations.current(old_engine) == migrations.head()
+    _assert_reads_back(before, old_engine)
+
+
+def test_a_timestamp_written_without_offset_is_read_as_utc(old_engine: Engine) -> None:
+    migrations.upgrade(old_engine, store_tables(), to="0004")
+    _write_later_rows(old_engine)
+    with old_engine.begin() as conn:
+        conn.execute(text("UPDATE guarantee_alert SET raised_at = '2026-11-23T19:53:00'"))
+    migrations.upgrade(old_engine, store_tables())
+    (alert,) = _typed(old_engine)["guarantee_alert"]
+    assert alert["raised_at"] == "2026-11-23T19:53:00+00:00"
+
+
 def test_a_store_from_a_newer_socle_is_refused(tmp_path: Path) -> None:
     engine = open_engine(f"sqlite:///{tmp_path / 'g.sqlite'}")
     migrations.upgrade(engine, store_tables())
@@ -236,19 +397,40 @@ def test_a_postgresql_store_of_the_old_schema_upgrades_and_downgrades(
         migrations.upgrade(engine, store_tables(), to="0001")
         _copy_rows(old_engine, engine)
         before = _raw(engine)
+        migrations.upgrade(engine, store_tables(), to="0004")
+        _write_later_rows(engine)
+        later = {name: rows for name, rows in _raw(engine).items() if name in LATER_TABLES}
         migrations.upgrade(engine, store_tables())
         assert migrations.current(engine) == migrations.head()
-        _assert_reads_back(before, engine)
+        _assert_reads_back(before, engine, only=[n for n in TABLES if n not in LATER_TABLES])
+        _assert_reads_back(later, engine, only=LATER_TABLES)
         with engine.connect() as conn:
-            kinds: dict[str, str] = dict(
-                conn.execute(  # type: ignore[arg-type]
+            kinds: dict[tuple[str, str], str] = {
+                (t, c): k
+                for t, c, k in conn.execute(
                     text(
-                        "SELECT column_name, data_type FROM information_schema.columns "
-                        "WHERE table_name = 'access_request'"
+                        "SELECT table_name, column_name, data_type FROM information_schema.columns"
                     )
                 ).all()
-            )
-        assert kinds["created_at"] == "timestamp with time zone" and kinds["body"] == "jsonb"
+            }
+        for stamp in (("access_request", "created_at"), ("ai_model_record", "stage_at"),
+                      ("federation_study", "created_at"), ("obs_ranking", "as_of")):  # fmt: skip
+            assert kinds[stamp] == "timestamp with time zone", stamp
+        for document in (("access_request", "body"), ("prediction", "inputs"),
+                         ("output_item", "rows"), ("api_user", "roles")):  # fmt: skip
+            assert kinds[document] == "jsonb", document
+        assert kinds[("prediction_outcome", "observed_on")] == "date"
+        migrations.downgrade(engine, "0004")  # and up again: 0005 steps both ways
+        for name, rows in _raw(engine).items():
+            documents = _json_columns(TABLES[name])
+            for old, new in zip(later.get(name, []), rows if name in later else [], strict=True):
+                for column, value in new.items():
+                    if column in documents:  # PostgreSQL writes JSONB back in its own spacing
+                        assert _document(value) == _document(old[column]), (name, column)
+                    else:
+                        assert value == old[column], (name, column)
+        migrations.upgrade(engine, store_tables())
+        _assert_reads_back(later, engine, only=LATER_TABLES)
         migrations.downgrade(engine, "0001")
         after = _raw(engine)
         for name, table in TABLES.items():

@@ -53,3 +53,11 @@ def test_unknown_route_is_a_problem_too(steward: tuple[TestClient, dict[str, str
     response = client.get("/no/such/route", headers=headers)
     assert response.status_code == 404
     assert response.json()["title"] == "Not Found"
+
+
+def test_a_busy_warehouse_is_a_503_with_a_delay_to_retry_after() -> None:
+    from socle.api.problems import status_of
+    from socle.warehouse import WarehouseBusyError
+
+    busy = WarehouseBusyError("the warehouse's memory is taken; try again in a few seconds")
+    assert status_of(busy) == 503 and busy.retry_after > 0

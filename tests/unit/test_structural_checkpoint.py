@@ -21,6 +21,7 @@ from socle.warehouse import (
     QueryLimitError,
     QueryRefusedError,
     Warehouse,
+    WarehouseBusyError,
 )
 from tests.conftest import loaded_home
 from tests.helpers import approved_grant, make_request, review_favourably
@@ -183,3 +184,16 @@ def test_query_past_its_memory_limit_stops_with_a_clear_error(tmp_path: Path) ->
         pytest.raises(QueryLimitError, match=r"memory limit \(32MB\)"),
     ):
         ws.query("SELECT list(repeat('x', 100) || a::VARCHAR) FROM range(3000000) t(a)")
+
+
+def test_a_reader_that_cannot_get_memory_is_told_to_retry(tmp_path: Path) -> None:
+    """Under a burst of reads DuckDB may refuse a reader's set-up (its consent relations need
+    memory): the caller gets an error it can act on (the API answers 503 + Retry-After)."""
+    scope = GrantScope("g", "research", {"person": ("year_of_birth",)})
+    objectors = PersonFilter("research", date.today(), frozenset(range(1, 5_000_001)))
+    with (
+        Warehouse(tmp_path / "w.duckdb", memory_limit="2MB") as warehouse,
+        pytest.raises(WarehouseBusyError, match=r"memory \(2MB\).*try again in a few seconds"),
+        warehouse.scoped(scope, objectors),
+    ):
+        pass

@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import orjson
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, Text, func, select
 
 from socle.ai import artifacts
@@ -32,7 +31,7 @@ from socle.ai.training import (
     train_and_evaluate,
 )
 from socle.audit import AuditLog
-from socle.store import Page, Timestamp, fetch_page
+from socle.store import Json, Page, Timestamp, fetch_page
 
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
@@ -51,7 +50,7 @@ model_version = Table(
     Column("grant_id", String(40), nullable=False),
     Column("purpose", String(60), nullable=False),
     Column("created_at", Timestamp("seconds"), nullable=False),
-    Column("metrics", Text, nullable=False),
+    Column("metrics", Json, nullable=False),
     Column("artifact", String(500), nullable=False),
     Column("notice", String(500), nullable=False),
 )
@@ -63,14 +62,14 @@ model_record = Table(
     Column("version", Integer, nullable=False),
     Column("stage", String(20), nullable=False),
     Column("stage_reason", Text, nullable=False),
-    Column("stage_at", String(40), nullable=False),
+    Column("stage_at", Timestamp("seconds"), nullable=False),
     Column("artifact_sha256", String(64), nullable=False),
     Column("notice_sha256", String(64), nullable=False),
-    Column("features", Text, nullable=False),
-    Column("lineage", Text, nullable=False),
-    Column("report", Text, nullable=False),
-    Column("restricted_to", Text),  # care contexts the college restricted the model to
-    Column("reference", Text),  # training distributions, for drift monitoring (never published)
+    Column("features", Json, nullable=False),
+    Column("lineage", Json, nullable=False),
+    Column("report", Json, nullable=False),
+    Column("restricted_to", Json),  # care contexts the college restricted the model to
+    Column("reference", Json),  # training distributions, for drift monitoring (never published)
 )
 model_transition = Table(
     "ai_model_transition",
@@ -82,7 +81,7 @@ model_transition = Table(
     Column("actor", String(200), nullable=False),
     Column("role", String(40), nullable=False),
     Column("reason", Text, nullable=False),
-    Column("at", String(40), nullable=False),
+    Column("at", Timestamp("seconds"), nullable=False),
 )
 
 
@@ -306,7 +305,7 @@ class ModelRegistry:
             conn.execute(
                 model_version.insert().values(
                     id=model_id, name=task.id, grant_id=grant_id, purpose=purpose, created_at=now,
-                    metrics=orjson.dumps(metrics).decode(), artifact=str(artifact),
+                    metrics=metrics, artifact=str(artifact),
                     notice=str(notice),
                 )
             )  # fmt: skip
@@ -316,9 +315,8 @@ class ModelRegistry:
                     stage="development", stage_reason="registered", stage_at=now,
                     artifact_sha256=lineage["artifact_sha256"],
                     notice_sha256=artifacts.sha256(notice),
-                    features=orjson.dumps(list(task.feature_names)).decode(),
-                    lineage=orjson.dumps(lineage).decode(), report=orjson.dumps(report).decode(),
-                    reference=orjson.dumps(reference).decode() if reference else None,
+                    features=list(task.feature_names), lineage=lineage, report=report,
+                    reference=reference or None,
                 )
             )  # fmt: skip
             self.audit.append(
@@ -379,7 +377,7 @@ class ModelRegistry:
         """Restrict predictions to some care contexts (``None`` lifts the restriction)."""
         if role != "college_member":
             raise StageError(f"model {model_id}: restricting its use is the college's decision")
-        value = None if care_contexts is None else orjson.dumps(list(care_contexts)).decode()
+        value = None if care_contexts is None else list(care_contexts)
         with self.engine.begin() as conn:
             conn.execute(
                 model_record.update().where(model_record.c.model_id == model_id)
@@ -449,8 +447,8 @@ class ModelRegistry:
             raise ModelNotFoundError(f"no model '{model_id}' in the registry")
         return ModelInfo(
             r.model_id, r.definition_id, r.version, r.stage, r.stage_reason, r.stage_at,
-            tuple(orjson.loads(r.features)), r.notice_sha256,
-            tuple(orjson.loads(r.restricted_to)) if r.restricted_to else None,
+            tuple(r.features), r.notice_sha256,
+            None if r.restricted_to is None else tuple(r.restricted_to),
             str(r.grant_id), r.artifact_sha256,
         )  # fmt: skip
 
@@ -458,17 +456,17 @@ class ModelRegistry:
         return FEATURES if model_id is None else self.info(model_id).features
 
     def lineage(self, model_id: str) -> dict[str, Any]:
-        result: dict[str, Any] = orjson.loads(self._record(model_id).lineage)
+        result: dict[str, Any] = self._record(model_id).lineage
         return result
 
     def reference(self, model_id: str) -> dict[str, Any] | None:
         """The training distributions of inputs and scores (for drift monitoring only)."""
-        raw = self._record(model_id).reference
-        return orjson.loads(raw) if raw else None
+        result: dict[str, Any] | None = self._record(model_id).reference
+        return result or None
 
     def report(self, model_id: str) -> dict[str, Any]:
         """The model's evaluation report (figures checked like a release)."""
-        result: dict[str, Any] = orjson.loads(self._record(model_id).report)
+        result: dict[str, Any] = self._record(model_id).report
         return result
 
     def document(self, model_id: str, name: str) -> Path:
@@ -484,7 +482,7 @@ class ModelRegistry:
 
     def metrics(self, model_id: str) -> dict[str, Any]:
         """The model's checked metrics (counts disclosed like a release; no server path)."""
-        result: dict[str, Any] = orjson.loads(self._row(model_id).metrics)
+        result: dict[str, Any] = self._row(model_id).metrics
         return result
 
     def grant_of(self, model_id: str) -> str:
@@ -533,7 +531,7 @@ class ModelRegistry:
                 r.purpose,
                 r.grant_id,
                 r.created_at,
-                orjson.loads(r.metrics),
+                r.metrics,
                 Path(r.notice).read_text() if Path(r.notice).exists() else "",
             )
             for r in rows

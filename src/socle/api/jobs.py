@@ -18,7 +18,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-import orjson
 from pydantic import BaseModel
 from sqlalchemy import Engine, select
 
@@ -44,8 +43,8 @@ class JobPublic(BaseModel):
     error: str | None = None
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 class Jobs:
@@ -80,7 +79,7 @@ class Jobs:
         else:
             self._update(
                 job_id, state="succeeded", finished_at=_now(),
-                result=orjson.dumps(result.model_dump(mode="json")).decode(),
+                result=result.model_dump(mode="json"),
             )  # fmt: skip
 
     def _update(self, job_id: str, **values: Any) -> None:
@@ -96,5 +95,5 @@ class Jobs:
         return JobPublic(
             id=row.id, kind=row.kind, state=row.state, created_at=row.created_at,
             finished_at=row.finished_at, error=row.error,
-            result=orjson.loads(row.result) if row.result else None,
+            result=row.result,
         )  # fmt: skip

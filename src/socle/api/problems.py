@@ -38,7 +38,7 @@ from socle.governance import (
 from socle.observatory import EntryNotFoundError, WorkflowError
 from socle.release import BudgetError, DeskError
 from socle.release import NotFoundError as OutputNotFoundError
-from socle.warehouse import QueryLimitError, ScopeError
+from socle.warehouse import QueryLimitError, ScopeError, WarehouseBusyError
 
 log = logging.getLogger("socle.api")
 
@@ -61,6 +61,7 @@ STATUS: list[tuple[type[SocleError], int]] = [
     (PermissionDeniedError, 403),
     (GrantError, 403),
     (NotOnTeamError, 403),
+    (WarehouseBusyError, 503),
     (QueryLimitError, 422),
     (ScopeError, 403),
     (ConflictOfInterestError, 403),
@@ -110,7 +111,7 @@ async def _socle_error(request: Request, exc: Exception) -> JSONResponse:
     if status in DENIED:
         await _audit_denial(request, status, type(exc).__name__)
     response = problem(status, exc.message, request, error=type(exc).__name__)
-    if isinstance(exc, TooManyAttemptsError):
+    if isinstance(exc, TooManyAttemptsError | WarehouseBusyError):
         response.headers["Retry-After"] = str(exc.retry_after)
     return response
 

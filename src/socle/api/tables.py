@@ -2,7 +2,7 @@
 
 from sqlalchemy import BigInteger, Column, MetaData, String, Table, Text
 
-from socle.store import Timestamp
+from socle.store import Json, Timestamp
 
 TABLES = MetaData()  # the API's tables; socle.node composes the store
 
@@ -12,9 +12,9 @@ api_user = Table(
     Column("id", String(40), primary_key=True),
     Column("username", String(200), nullable=False, unique=True),
     Column("password_hash", String(200), nullable=False),
-    Column("roles", Text, nullable=False),
+    Column("roles", Json, nullable=False),
     Column("person_id", BigInteger),
-    Column("care_contexts", Text, nullable=False),
+    Column("care_contexts", Json, nullable=False),
     Column("created_at", Timestamp("seconds"), nullable=False),
 )
 
@@ -27,6 +27,6 @@ api_job = Table(
     Column("state", String(20), nullable=False),
     Column("created_at", Timestamp("milliseconds"), nullable=False),
     Column("finished_at", Timestamp("milliseconds")),
-    Column("result", Text),
+    Column("result", Json),
     Column("error", Text),
 )

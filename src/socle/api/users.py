@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-import orjson
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, select
@@ -54,9 +53,8 @@ class UserStore:
             conn.execute(
                 api_user.insert().values(
                     id=user_id, username=username, password_hash=_hasher.hash(password),
-                    roles=orjson.dumps(sorted(roles)).decode(), person_id=person_id,
-                    care_contexts=orjson.dumps(list(care_contexts)).decode(),
-                    created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                    roles=sorted(roles), person_id=person_id, care_contexts=list(care_contexts),
+                    created_at=datetime.now(UTC),
                 )
             )  # fmt: skip
             self.audit.append(
@@ -76,8 +74,8 @@ class UserStore:
         if row is None:
             raise AuthenticationError("unknown user or wrong password")
         return Principal(
-            row.username, frozenset(Role(r) for r in orjson.loads(row.roles)), row.person_id,
-            tuple(orjson.loads(row.care_contexts)),
+            row.username, frozenset(Role(r) for r in row.roles), row.person_id,
+            tuple(row.care_contexts),
         )  # fmt: skip
 
     def count(self) -> int:

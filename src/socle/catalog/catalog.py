@@ -17,16 +17,16 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-import orjson
 from sqlalchemy import Column, Date, Engine, Float, Integer, MetaData, String, Table, Text, select
 
 from socle.audit import AuditLog
 from socle.catalog.dictionary import describe
 from socle.consent import ConsentRegistry
 from socle.errors import SocleError
+from socle.figures import Figures
 from socle.privacy import disclose_count
 from socle.roles import Role
-from socle.store import Timestamp
+from socle.store import Json, Timestamp
 from socle.warehouse import (
     CDM,
     GrantScope,
@@ -53,13 +53,13 @@ dataset = Table(
     Column("coverage_end", Date),
     Column("registered_at", Timestamp("seconds"), nullable=False),
     Column("contact", String(200), nullable=False, default=""),
-    Column("themes", Text, nullable=False, default="[]"),
-    Column("keywords", Text, nullable=False, default="[]"),
+    Column("themes", Json, nullable=False, default=list),
+    Column("keywords", Json, nullable=False, default=list),
     Column("legal_basis", Text, nullable=False, default=""),
     Column("access_rights", String(20), nullable=False, default="restricted"),
     Column("update_frequency", String(20), nullable=False, default="irregular"),
     Column("population_coverage", Text, nullable=False, default=""),
-    Column("quality", Text),
+    Column("quality", Json),
     Column("quality_at", Timestamp("seconds")),
 )
 
@@ -149,6 +149,7 @@ class Catalog:
             release_policy or {"safe_threshold": small_cell_threshold,
                                "safe_round_base": rounding_base}
         )  # fmt: skip
+        self.figures = Figures()  # counts for a purpose, reused while their inputs stay
 
     def register(
         self,
@@ -185,8 +186,8 @@ class Catalog:
                 dataset.insert().values(
                     id=dataset_id, title=title, description=description, publisher=publisher,
                     population=population, coverage_start=start, coverage_end=end,
-                    registered_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                    contact=contact, themes=_json(themes), keywords=_json(keywords),
+                    registered_at=datetime.now(UTC),
+                    contact=contact, themes=_stripped(themes), keywords=_stripped(keywords),
                     legal_basis=legal_basis, access_rights=access_rights,
                     update_frequency=update_frequency, population_coverage=population_coverage,
                 )
@@ -212,12 +213,11 @@ class Catalog:
     def attach_quality(self, dataset_id: str, summary: dict[str, Any], *, actor: str) -> Dataset:
         """Publish the latest data-quality summary (counts only) with the dataset."""
         self.get(dataset_id)
-        at = datetime.now(UTC).isoformat(timespec="seconds")
         with self.engine.begin() as conn:
             conn.execute(
                 dataset.update()
                 .where(dataset.c.id == dataset_id)
-                .values(quality=orjson.dumps(summary).decode(), quality_at=at)
+                .values(quality=summary, quality_at=datetime.now(UTC))
             )
             self.audit.append(
                 conn, actor=actor, role=Role.DATA_STEWARD, action="catalog.quality",
@@ -341,14 +341,46 @@ class Catalog:
         whose choices allow the purpose, through :meth:`Warehouse.scoped`, and
         every count is disclosed like a release cell (completeness is withheld
         on a table with fewer consenting rows than the threshold).
+
+        The figures are computed once per warehouse generation, day, consent
+        registry version and dataset registration (:mod:`socle.figures`): they
+        are the same for every reader, and concurrent readers wait for one
+        computation. Its audit event (``catalog.dictionary``) is written when the
+        figures are computed from the rows, not for every view of them.
         """
-        ds = self.get(dataset_id)
         today = on or datetime.now(UTC).date()
+        with self.engine.connect() as conn:  # the dataset's versions, not its 100s of variables
+            stamp = conn.execute(
+                select(dataset.c.registered_at, dataset.c.quality_at).where(
+                    dataset.c.id == dataset_id
+                )
+            ).first()
+        if stamp is None:
+            raise CatalogError(f"no dataset '{dataset_id}' in the catalogue")
+        # Every input is read before the rows: a later load or choice is a new key.
+        key = (dataset_id, purpose, today, warehouse.generation, consent.version(), *stamp)
+        return self.figures.get(
+            key,
+            lambda: self._count_for_purpose(
+                self.get(dataset_id), warehouse, consent, purpose, actor, role, today
+            ),
+        )
+
+    def _count_for_purpose(
+        self,
+        ds: Dataset,
+        warehouse: Warehouse,
+        consent: ConsentRegistry,
+        purpose: str,
+        actor: str,
+        role: str,
+        today: date,
+    ) -> Dataset:
         persons = consent.person_filter(purpose, today)
         # Patient rows only (tables keyed by person): reference tables (provider, care site,
         # location, cdm_source...) keep the figures stored, already disclosed, at registration.
         person_tables = {t: tuple(c) for t, c in CDM.items() if "person_id" in c}
-        scope = GrantScope(f"catalogue:{dataset_id}", purpose, person_tables)
+        scope = GrantScope(f"catalogue:{ds.id}", purpose, person_tables)
         found: dict[tuple[str, str], tuple[float | None, int | None]] = {}
         with warehouse.scoped(scope, persons) as reader:
             for table, columns in person_tables.items():
@@ -373,7 +405,7 @@ class Catalog:
             for v in ds.variables
         )  # fmt: skip
         self.audit.record(
-            actor=actor, role=role, action="catalog.dictionary", object=f"dataset {dataset_id}",
+            actor=actor, role=role, action="catalog.dictionary", object=f"dataset {ds.id}",
             purpose=purpose,
             details={"variables": len(variables),
                      "suppressed": sum(v.distinct_values is None for v in variables)},
@@ -389,9 +421,9 @@ class Catalog:
         return Dataset(
             row.id, row.title, row.description, row.publisher, population,
             row.coverage_start, row.coverage_end, variables, row.contact,
-            tuple(orjson.loads(row.themes)), tuple(orjson.loads(row.keywords)), row.legal_basis,
+            tuple(row.themes), tuple(row.keywords), row.legal_basis,
             row.access_rights, row.update_frequency, row.population_coverage,
-            orjson.loads(row.quality) if row.quality else None, row.quality_at, row.registered_at,
+            row.quality, row.quality_at, row.registered_at,
             dict(self.release_policy),
         )  # fmt: skip
 
@@ -402,8 +434,8 @@ def _require(**values: str) -> None:
         raise CatalogError(f"a dataset needs a {', '.join(missing)}")
 
 
-def _json(values: Iterable[str]) -> str:
-    return orjson.dumps([v.strip() for v in values if v.strip()]).decode()
+def _stripped(values: Iterable[str]) -> list[str]:
+    return [v.strip() for v in values if v.strip()]
 
 
 def _contains(needle: str, haystack: Iterable[str]) -> bool:

@@ -328,7 +328,7 @@ class Federation:
             ).first()
         if row is None:
             raise NetworkError(f"no federated model '{model_id[:40]}' at this hub")
-        return dict(json.loads(row.lineage))
+        return dict(row.lineage)
 
 
 def _digest(text: str) -> str:

@@ -28,7 +28,7 @@ AcceptanceState = Literal["accepted", "refused", "withdrawn"]
 
 
 def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

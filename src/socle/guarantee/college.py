@@ -24,6 +24,7 @@ from socle.audit import AuditLog
 from socle.guarantee.monitoring import Monitoring
 from socle.guarantee.reasons import GuaranteeError
 from socle.guarantee.service import TABLES, HumanGuarantee
+from socle.store import Json, Timestamp
 
 CollegeChoice = Literal["deploy", "keep", "retrain", "restrict", "suspend", "retire"]
 CHOICES = ("deploy", "keep", "retrain", "restrict", "suspend", "retire")
@@ -36,7 +37,7 @@ member_table = Table(
     Column("name", String(200), primary_key=True),
     Column("expertise", String(200), nullable=False),
     Column("active", Boolean, nullable=False),
-    Column("appointed_at", String(40), nullable=False),
+    Column("appointed_at", Timestamp("seconds"), nullable=False),
 )
 decision_table = Table(
     "college_decision",
@@ -45,9 +46,9 @@ decision_table = Table(
     Column("model_id", String(40), nullable=False, index=True),
     Column("decision", String(20), nullable=False),
     Column("reason", Text, nullable=False),
-    Column("care_contexts", Text),
+    Column("care_contexts", Json),
     Column("decided_by", String(200), nullable=False),
-    Column("decided_at", String(40), nullable=False),
+    Column("decided_at", Timestamp("seconds"), nullable=False),
 )
 
 
@@ -127,7 +128,7 @@ class College:
                                  care_contexts, actor, _now())  # fmt: skip
         with self.engine.begin() as conn:
             conn.execute(decision_table.insert().values(
-                **{**asdict(record), "care_contexts": orjson.dumps(care_contexts).decode()
+                **{**asdict(record), "care_contexts": list(care_contexts)
                    if care_contexts else None}))  # fmt: skip
             closed = self.monitoring.close_alerts(model_id, conn)
             self.audit.append(
@@ -144,7 +145,7 @@ class College:
             ).all()  # fmt: skip
         return [
             CollegeDecision(r.id, r.model_id, r.decision, r.reason,
-                            tuple(orjson.loads(r.care_contexts)) if r.care_contexts else None,
+                            tuple(r.care_contexts) if r.care_contexts else None,
                             r.decided_by, r.decided_at)
             for r in rows
         ]  # fmt: skip

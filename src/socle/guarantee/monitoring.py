@@ -20,13 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import orjson
 from sqlalchemy import Column, Engine, Float, Select, String, Table, Text, select
 
 from socle.ai import ModelRegistry, auroc, bin_shares
 from socle.audit import AuditLog
 from socle.guarantee.service import TABLES, outcome, prediction
-from socle.store import Page, fetch_page
+from socle.store import Page, Timestamp, fetch_page
 
 EPS = 1e-3
 alert_table = Table(
@@ -40,7 +39,7 @@ alert_table = Table(
     Column("threshold", Float, nullable=False),
     Column("message", Text, nullable=False),
     Column("status", String(20), nullable=False),
-    Column("raised_at", String(40), nullable=False),
+    Column("raised_at", Timestamp("seconds"), nullable=False),
 )
 
 
@@ -138,10 +137,8 @@ class Monitoring:
             )
             return
         features = list(reference["features"])
-        # One parse of the stored inputs into a matrix (fast over 100,000 predictions).
-        parsed = orjson.loads(b"[" + b",".join(r.inputs.encode() for r in rows) + b"]")
-        X = np.array([[np.nan if (v := p.get(f)) is None else v for f in features]
-                      for p in parsed], dtype=float)  # fmt: skip
+        X = np.array([[np.nan if (v := r.inputs.get(f)) is None else v for f in features]
+                      for r in rows], dtype=float)  # fmt: skip
         for i, name in enumerate(features):
             present = int((~np.isnan(X[:, i])).sum())
             if present < self.policy["drift"]["min_values"]:

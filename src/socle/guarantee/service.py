@@ -16,14 +16,25 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-import orjson
-from sqlalchemy import Boolean, Column, Engine, Float, MetaData, String, Table, Text, func, select
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Engine,
+    Float,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    select,
+)
 
 from socle.ai import ModelRegistry
 from socle.audit import AuditLog
 from socle.guarantee.reasons import GuaranteeError, reason_taxonomy
 from socle.roles import Role
-from socle.store import Timestamp
+from socle.store import Json, Timestamp
 
 Decision = Literal["accepted", "amended", "rejected"]
 
@@ -37,9 +48,9 @@ prediction = Table(
     Column("patient", String(64), nullable=False),  # pseudonym token, never an identity
     Column("care_context", String(120), nullable=False),
     Column("requested_by", String(200), nullable=False),
-    Column("inputs", Text, nullable=False),
+    Column("inputs", Json, nullable=False),
     Column("score", Float, nullable=False),
-    Column("explanation", Text, nullable=False),
+    Column("explanation", Json, nullable=False),
     Column("status", String(20), nullable=False, index=True),
     Column("decided_by", String(200)),
     Column("decision_reason", Text),
@@ -56,7 +67,7 @@ outcome = Table(
     TABLES,
     Column("prediction_id", String(40), primary_key=True),
     Column("occurred", Boolean, nullable=False),
-    Column("observed_on", String(10), nullable=False),
+    Column("observed_on", Date, nullable=False),
     Column("source", String(120), nullable=False),
     Column("recorded_by", String(200), nullable=False),
     Column("recorded_at", Timestamp("seconds"), nullable=False),
@@ -130,8 +141,7 @@ class HumanGuarantee:
             conn.execute(prediction.insert(), {
                 "id": pred_id, "model_id": model_id, "patient": patient,
                 "care_context": care_context, "requested_by": clinician,
-                "inputs": orjson.dumps(kept).decode(), "score": score,
-                "explanation": orjson.dumps(why).decode(), "status": "pending",
+                "inputs": kept, "score": score, "explanation": why, "status": "pending",
                 "created_at": now, "model_version": info.label,
                 "notice_version": info.notice_sha256,
             })  # fmt: skip
@@ -181,7 +191,7 @@ class HumanGuarantee:
                 prediction.update().where(prediction.c.id == prediction_id).values(
                     status=decision, decided_by=clinician, decision_reason=reason,
                     reason_code=reason_code, amended_score=amended_score,
-                    decided_at=now.isoformat(timespec="milliseconds"),
+                    decided_at=now,
                     decision_seconds=round(seconds, 3),
                 )
             )  # fmt: skip
@@ -206,8 +216,8 @@ class HumanGuarantee:
             conn.execute(
                 outcome.insert().values(
                     prediction_id=prediction_id, occurred=occurred,
-                    observed_on=observed_on.isoformat(), source=source, recorded_by=actor,
-                    recorded_at=_now().isoformat(timespec="seconds"),
+                    observed_on=observed_on, source=source, recorded_by=actor,
+                    recorded_at=_now(),
                 )
             )  # fmt: skip
             self.audit.append(
@@ -237,7 +247,7 @@ class HumanGuarantee:
         if not found:
             return 0
         ids = [pid for pid, _, _ in found]
-        now = _now().isoformat(timespec="seconds")
+        now = _now()
         with self.engine.begin() as conn:
             models = dict(conn.execute(
                 select(prediction.c.id, prediction.c.model_id).where(prediction.c.id.in_(ids))
@@ -249,7 +259,7 @@ class HumanGuarantee:
             if not new:
                 return 0
             conn.execute(outcome.insert(), [
-                {"prediction_id": p, "occurred": o, "observed_on": d.isoformat(),
+                {"prediction_id": p, "occurred": o, "observed_on": d,
                  "source": source, "recorded_by": actor, "recorded_at": now}
                 for p, o, d in new
             ])  # fmt: skip
@@ -267,7 +277,7 @@ class HumanGuarantee:
                 select(outcome.c.occurred, outcome.c.observed_on)
                 .where(outcome.c.prediction_id == prediction_id)
             ).first()  # fmt: skip
-        return None if row is None else (bool(row.occurred), date.fromisoformat(row.observed_on))
+        return None if row is None else (bool(row.occurred), row.observed_on)
 
     def get(self, prediction_id: str) -> Prediction:
         with self.engine.connect() as conn:
@@ -346,8 +356,8 @@ def _day(created_at: Any) -> date:
 def _prediction(row: Any) -> Prediction:
     r = row
     return Prediction(
-        r.id, r.model_id, r.patient, r.score, orjson.loads(r.explanation), r.status,
+        r.id, r.model_id, r.patient, r.score, r.explanation, r.status,
         r.decided_by, r.decision_reason, r.care_context, r.model_version or "",
         r.notice_version or "", r.reason_code, r.amended_score, r.created_at, r.decided_at,
-        r.decision_seconds, orjson.loads(r.inputs),
+        r.decision_seconds, r.inputs,
     )  # fmt: skip

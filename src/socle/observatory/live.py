@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
 from sqlalchemy import Engine, func, select
 
 from socle.ai import ModelRegistry, RegisteredModel
@@ -121,7 +120,7 @@ class LiveEvidence:
         if fresh:
             with self.engine.begin() as conn:
                 conn.execute(live_snapshot.insert(), [
-                    {"entry_id": i, "taken_at": taken, "figures": f.model_dump_json()}
+                    {"entry_id": i, "taken_at": taken, "figures": f.model_dump(mode="json")}
                     for i, f in fresh.items()
                 ])  # fmt: skip
                 self.audit.append(
@@ -142,7 +141,7 @@ class LiveEvidence:
             latest = latest.where(s.c.entry_id.in_(list(entry_ids)))
         with self.engine.connect() as conn:
             rows = conn.execute(select(s).where(s.c.id.in_(latest.scalar_subquery()))).all()
-        return {r.entry_id: LiveFigures.model_validate(orjson.loads(r.figures)) for r in rows}
+        return {r.entry_id: LiveFigures.model_validate(r.figures) for r in rows}
 
     def history(self, entry_id: str) -> list[LiveFigures]:
         with self.engine.connect() as conn:
@@ -150,7 +149,7 @@ class LiveEvidence:
                 select(live_snapshot.c.figures).where(live_snapshot.c.entry_id == entry_id)
                 .order_by(live_snapshot.c.id)
             ).scalars().all()  # fmt: skip
-        return [LiveFigures.model_validate(orjson.loads(f)) for f in rows]
+        return [LiveFigures.model_validate(f) for f in rows]
 
     def _drift_alerts(self, model_id: str) -> int | None:
         """How many drift alerts (inputs or scores) of the model are open: a count only, never

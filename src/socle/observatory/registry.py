@@ -241,7 +241,7 @@ class Registry:
             rows = conn.execute(query).all()
         return [
             PublishedEntry(r.id, r.kind, r.source, r.external_ref, r.version,
-                           parse_entry(orjson.loads(r.data), record=r.id), r.published_at,
+                           parse_entry(r.data, record=r.id), r.published_at,
                            r.reviewed_by or "")
             for r in rows
         ]  # fmt: skip
@@ -256,7 +256,7 @@ class Registry:
             ).all()  # fmt: skip
         pairs: dict[str, tuple[EntryData | None, EntryData]] = {}
         for entry_id, data in rows:
-            current = parse_entry(orjson.loads(data), record=entry_id)
+            current = parse_entry(data, record=entry_id)
             before = pairs.get(entry_id)
             pairs[entry_id] = (before[1] if before else None, current)
         return pairs
@@ -302,7 +302,7 @@ class Registry:
     def _entry_from(self, row: Any, conn: Connection) -> Entry:
         return Entry(
             row.id, row.kind, row.source, row.external_ref, row.state, row.current_version,
-            row.published_version, parse_entry(orjson.loads(row.data), record=row.id),
+            row.published_version, parse_entry(row.data, record=row.id),
             row.updated_at,
         )  # fmt: skip
 
@@ -319,7 +319,7 @@ def _version_row(
 ) -> dict[str, Any]:
     return {
         "entry_id": entry_id, "version": version,
-        "data": orjson.dumps(entry_json(data)).decode(), "digest": digest(data),
+        "data": entry_json(data), "digest": digest(data),
         "category": getattr(data, "category", "database"), "submitted_by": actor,
         "submitted_role": role, "submitted_at": at, "note": note,
     }  # fmt: skip

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-import orjson
 from sqlalchemy import Connection, Engine, and_, bindparam, select
 
 from socle.audit import AuditLog
@@ -56,8 +55,8 @@ class Reviews:
         at = _now()
         with self.engine.begin() as conn:
             conn.execute(declaration.insert().values(
-                reviewer=reviewer, declared_at=at, makers=orjson.dumps(makers_t).decode(),
-                entries=orjson.dumps(entries_t).decode(), statement=statement,
+                reviewer=reviewer, declared_at=at, makers=list(makers_t),
+                entries=list(entries_t), statement=statement,
             ))  # fmt: skip
             self.audit.append(
                 conn, actor=reviewer, role=REVIEWER, action="observatory.declare_interests",
@@ -74,8 +73,7 @@ class Reviews:
         if row is None:
             return None
         return Declaration(
-            row.reviewer, row.declared_at, tuple(orjson.loads(row.makers)),
-            tuple(orjson.loads(row.entries)), row.statement,
+            row.reviewer, row.declared_at, tuple(row.makers), tuple(row.entries), row.statement,
         )  # fmt: skip
 
     def review(
@@ -180,4 +178,4 @@ class Reviews:
 
 
 def _maker(row: Any) -> str:
-    return str(orjson.loads(row.data).get("maker", ""))
+    return str(row.data.get("maker", ""))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, Text, UniqueConstraint
 
-from socle.store import Timestamp
+from socle.store import Json, Timestamp
 
 TABLES = MetaData()  # this context's tables; socle.node composes the store
 
@@ -28,7 +28,7 @@ entry_version = Table(
     TABLES,
     Column("entry_id", String(40), ForeignKey("obs_entry.id"), primary_key=True),
     Column("version", Integer, primary_key=True),
-    Column("data", Text, nullable=False),
+    Column("data", Json, nullable=False),
     Column("digest", String(64), nullable=False),
     Column("category", String(40), nullable=False, index=True),
     Column("submitted_by", String(200), nullable=False),
@@ -49,8 +49,8 @@ declaration = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("reviewer", String(200), nullable=False, index=True),
     Column("declared_at", Timestamp("seconds"), nullable=False),
-    Column("makers", Text, nullable=False),  # JSON list: makers the reviewer is conflicted with
-    Column("entries", Text, nullable=False),  # JSON list: entry ids
+    Column("makers", Json, nullable=False),  # makers the reviewer is conflicted with
+    Column("entries", Json, nullable=False),  # entry ids
     Column("statement", Text, nullable=False),
 )
 
@@ -72,7 +72,7 @@ live_snapshot = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("entry_id", String(40), ForeignKey("obs_entry.id"), nullable=False, index=True),
     Column("taken_at", Timestamp("seconds"), nullable=False),
-    Column("figures", Text, nullable=False),
+    Column("figures", Json, nullable=False),
 )
 
 ranking_record = Table(
@@ -81,7 +81,7 @@ ranking_record = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("category", String(40), nullable=False),
     Column("method_version", Integer, nullable=False),
-    Column("as_of", String(40), nullable=False),
+    Column("as_of", Timestamp("seconds"), nullable=False),
     Column("digest", String(64), nullable=False),
     Column("recorded_by", String(200), nullable=False),
     Column("recorded_at", Timestamp("seconds"), nullable=False),

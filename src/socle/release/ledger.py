@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-import orjson
 from sqlalchemy import Connection, Select, func, select
 
 from socle.release.differencing import LedgerTable
@@ -48,8 +47,8 @@ class Budget:
         return max(self.epsilon - self.spent_epsilon, 0.0)
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def table_cells(table: Suppressed, measure: str) -> dict[str, Any]:
@@ -74,8 +73,8 @@ def record(conn: Connection, project: str, table: LedgerTable) -> int:
         {
             "release_id": table.release_id, "project": project,
             "population_key": table.population_key, "population": table.population,
-            "persons": table.persons, "dims": orjson.dumps(table.dims).decode(),
-            "measure": table.measure, "labels": orjson.dumps(labels).decode(),
+            "persons": table.persons, "dims": list(table.dims),
+            "measure": table.measure, "labels": list(labels),
             "true_value": true, "released_value": shown, "recorded_at": _now(),
         }
         for labels, (true, shown) in table.cells.items()
@@ -99,8 +98,8 @@ def earlier_tables(conn: Connection, project: str | None) -> list[LedgerTable]:
         tables.append(
             LedgerTable(
                 release_id, first.population_key, first.population, first.persons,
-                tuple(orjson.loads(first.dims)), first.measure,
-                {tuple(orjson.loads(r.labels)): (r.true_value, r.released_value) for r in rows},
+                tuple(first.dims), first.measure,
+                {tuple(r.labels): (r.true_value, r.released_value) for r in rows},
             )
         )  # fmt: skip
     return tables
@@ -121,7 +120,7 @@ def _cells(project: str) -> Select[Any]:
 
 def _entry(r: Any) -> LedgerEntry:
     return LedgerEntry(
-        r.release_id, r.population, tuple(orjson.loads(r.dims)), tuple(orjson.loads(r.labels)),
+        r.release_id, r.population, tuple(r.dims), tuple(r.labels),
         r.released_value,
     )  # fmt: skip
 

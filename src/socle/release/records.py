@@ -62,8 +62,8 @@ class OutputRequest:
     folder: Path | None = None  # where the released files are, once released
 
 
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
+def now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _csv(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
@@ -96,16 +96,15 @@ def insert_item(
 ) -> None:
     cells = None
     if report.table is not None:
-        cells = orjson.dumps(ledger.table_cells(report.table, report.columns[-1])).decode()
+        cells = ledger.table_cells(report.table, report.columns[-1])
     conn.execute(
         output_item.insert().values(
             request_id=request_id, name=name, kind=report.kind, status=report.status,
-            checks=orjson.dumps([c.as_dict() for c in report.checks]).decode(),
-            columns=orjson.dumps(report.columns).decode(),
-            rows=orjson.dumps(report.rows, option=orjson.OPT_SERIALIZE_NUMPY).decode(),
+            checks=[c.as_dict() for c in report.checks], columns=list(report.columns),
+            rows=report.rows,
             exception=exception, population=population.definition,
             population_key=population.key, persons=population.persons,
-            provenance=orjson.dumps(dict(provenance)).decode(), ledger=cells,
+            provenance=dict(provenance), ledger=cells,
         )
     )  # fmt: skip
 
@@ -128,8 +127,8 @@ def load_request(conn: Connection, request_id: str, releases_dir: Path) -> Outpu
     return OutputRequest(
         row.id, row.grant_id, row.project, row.requester, row.description, row.state,
         tuple(
-            Item(i.name, i.kind, i.status, tuple(orjson.loads(i.checks)),
-                 tuple(orjson.loads(i.columns)), tuple(tuple(r) for r in orjson.loads(i.rows)),
+            Item(i.name, i.kind, i.status, tuple(i.checks),
+                 tuple(i.columns), tuple(tuple(r) for r in i.rows),
                  i.exception, i.population, i.sha256)
             for i in items
         ),
@@ -157,7 +156,7 @@ def write_release(
     hashes: dict[str, str] = {}
     items = conn.execute(select(output_item).where(output_item.c.request_id == req.id)).all()
     for item in items:
-        data = _csv(orjson.loads(item.columns), orjson.loads(item.rows))
+        data = _csv(item.columns, item.rows)
         digest = hashlib.sha256(data).hexdigest()
         (folder / f"{item.name}.csv").write_bytes(data)
         hashes[item.name] = digest
@@ -168,9 +167,7 @@ def write_release(
         )
         if item.ledger:
             population = Population(item.population, item.persons)
-            table = ledger.as_ledger_table(
-                f"{req.id}/{item.name}", population, orjson.loads(item.ledger)
-            )
+            table = ledger.as_ledger_table(f"{req.id}/{item.name}", population, item.ledger)
             ledger.record(conn, req.project, table)
     (folder / "release.json").write_bytes(
         orjson.dumps(

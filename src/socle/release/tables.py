@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text
 
-from socle.store import Timestamp
+from socle.store import Json, Timestamp
 
 TABLES = MetaData()  # this context's tables; socle.node composes the store
 
@@ -28,15 +28,15 @@ output_item = Table(
     Column("name", String(120), primary_key=True),
     Column("kind", String(40), nullable=False),
     Column("status", String(10), nullable=False),  # pass, review, fail (automatic checks)
-    Column("checks", Text, nullable=False),  # JSON list of Check.as_dict()
-    Column("columns", Text, nullable=False),
-    Column("rows", Text, nullable=False),  # the checked, suppressed content that may leave
+    Column("checks", Json, nullable=False),  # list of Check.as_dict()
+    Column("columns", Json, nullable=False),
+    Column("rows", Json, nullable=False),  # the checked, suppressed content that may leave
     Column("exception", Text),  # the researcher's justification for an exception
     Column("population", Text, nullable=False),
     Column("population_key", String(16), nullable=False),
     Column("persons", Integer, nullable=False),
-    Column("provenance", Text, nullable=False),
-    Column("ledger", Text),  # JSON of the table's cells (true and released values), if a table
+    Column("provenance", Json, nullable=False),
+    Column("ledger", Json),  # the table's cells (true and released values), if a table
     Column("sha256", String(64)),  # hash of the released file, set at release
 )
 
@@ -68,9 +68,9 @@ ledger_cell = Table(
     Column("population_key", String(16), nullable=False, index=True),
     Column("population", Text, nullable=False),
     Column("persons", Integer, nullable=False),
-    Column("dims", Text, nullable=False),
+    Column("dims", Json, nullable=False),
     Column("measure", String(120), nullable=False),
-    Column("labels", Text, nullable=False),
+    Column("labels", Json, nullable=False),
     Column("true_value", Float, nullable=False),  # never leaves the desk
     Column("released_value", Float),  # None: suppressed
     Column("recorded_at", Timestamp(), nullable=False),

@@ -9,6 +9,7 @@ from socle.warehouse.errors import (
     RekeyError,
     ScopeError,
     VocabularyError,
+    WarehouseBusyError,
     WarehouseError,
 )
 from socle.warehouse.ledger import LedgerEntry
@@ -62,6 +63,7 @@ __all__ = [
     "SparkEngine",
     "VocabularyError",
     "Warehouse",
+    "WarehouseBusyError",
     "WarehouseError",
     "age_sex_pyramid",
     "column_profiles",

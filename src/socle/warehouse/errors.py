@@ -27,3 +27,11 @@ class RekeyError(WarehouseError):
 
 class QueryLimitError(ScopeError):
     """A workspace query reached its time or memory limit and was stopped."""
+
+
+class WarehouseBusyError(WarehouseError):
+    """The warehouse's memory is taken by other reads at the moment; the same read may succeed
+    a moment later (the API answers 503 with ``Retry-After``)."""
+
+    exit_code = 3
+    retry_after = 5  # seconds

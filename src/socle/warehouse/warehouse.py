@@ -24,7 +24,13 @@ import pyarrow as pa
 from socle.warehouse.achilles import AchillesRun, run_achilles
 from socle.warehouse.attach import PersonKeys, attach_cdm
 from socle.warehouse.derived import derive_all
-from socle.warehouse.errors import QueryLimitError, RekeyError, ScopeError, WarehouseError
+from socle.warehouse.errors import (
+    QueryLimitError,
+    RekeyError,
+    ScopeError,
+    WarehouseBusyError,
+    WarehouseError,
+)
 from socle.warehouse.extract import write_extract
 from socle.warehouse.ledger import LedgerEntry, remove_duplicates, remove_orphans
 from socle.warehouse.mapping import drop_copies, map_concepts
@@ -330,9 +336,15 @@ class Warehouse:
             # REPLACE on cursors of one connection raised DuckDB FatalExceptions (and crashed
             # the process) under load, so readers are set up and closed in turn; queries overlap.
             with self._cursor_lock:
-                reader = ScopedReader(
-                    cursor, grant, persons, timeout=timeout, memory=self.memory_limit
-                )
+                try:
+                    reader = ScopedReader(
+                        cursor, grant, persons, timeout=timeout, memory=self.memory_limit
+                    )
+                except duckdb.OutOfMemoryException as exc:  # other reads hold the memory now
+                    raise WarehouseBusyError(
+                        f"the warehouse's memory ({self.memory_limit}) is taken by other reads "
+                        "at the moment; try again in a few seconds"
+                    ) from exc
             yield reader
         finally:
             with self._cursor_lock:
@@ -407,8 +419,15 @@ class ScopedReader:
         self.grant = grant
         self.timeout, self._memory = timeout, memory
         cursor.execute("SET python_enable_replacements = false")
-        cursor.register("_excluded", _ids(persons.excluded_person_ids))
-        cursor.register("_included", _ids(persons.included_only or frozenset()))
+        for name, ids in (
+            ("_excluded", persons.excluded_person_ids),
+            ("_included", persons.included_only or frozenset()),
+        ):
+            # A table of this reader's own, filled once: queries then scan no Python object
+            # (a registered Arrow table is read under the GIL by every query that joins it).
+            cursor.execute(f"CREATE OR REPLACE TEMP TABLE {name} (person_id BIGINT)")
+            if ids:
+                cursor.from_arrow(_ids(ids)).insert_into(name)
         for view, select in scoped_views(grant, persons, schema="main.").items():
             cursor.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS {select}")
         self.views: tuple[str, ...] = (

@@ -21,8 +21,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from socle.api import Principal, status_of
 from socle.errors import SocleError, crash_place
+from socle.figures import Figures
 from socle.web import i18n, session
-from socle.web.cache import Figures
 
 log = logging.getLogger("socle.web")
 HERE = Path(__file__).parent
@@ -80,7 +80,7 @@ async def run(request: Request) -> Any:
 
 
 def figures(request: Request) -> Figures:
-    """The figures this app reuses while their inputs are unchanged (:mod:`socle.web.cache`)."""
+    """The figures this app reuses while their inputs are unchanged (:mod:`socle.figures`)."""
     kept: Figures = request.app.state.figures
     return kept
 

@@ -128,9 +128,8 @@ class Jobs:
                     id=job_id, grant_id=grant_id, output_type=output_type, actor=actor,
                     role=role, state="running", reason="", script=script.name,
                     code_sha256=code_sha, extract_sha256=extract_sha,
-                    params=orjson.dumps(params or {}).decode(),
-                    results=orjson.dumps(list(results)).decode(),
-                    limits=orjson.dumps(limits.as_dict()).decode(), folder=str(folder),
+                    params=params or {}, results=list(results), limits=limits.as_dict(),
+                    folder=str(folder),
                     created_at=now, cancel_requested=False,
                 )
             )  # fmt: skip
@@ -304,7 +303,7 @@ class Jobs:
         row = self._row(job_id)
         return Job(
             row.id, row.grant_id, row.actor, row.role, row.state, row.reason, row.script,
-            row.code_sha256, row.extract_sha256, orjson.loads(row.params), row.exit_code,
+            row.code_sha256, row.extract_sha256, row.params, row.exit_code,
             row.created_at, row.ended_at, Path(row.folder),
         )  # fmt: skip
 

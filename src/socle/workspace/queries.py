@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import orjson
 from sqlalchemy import select
 
 from socle.privacy import check_aggregate
@@ -83,7 +82,7 @@ class Queries:
         if row is None:
             raise WorkspaceError(f"grant {grant_id} has no result named '{name}'")
         return NamedResult(
-            row.id, row.grant_id, row.name, row.kind, tuple(orjson.loads(row.columns)),
+            row.id, row.grant_id, row.name, row.kind, tuple(row.columns),
             self._disclose(row.rows), row.sha256, Path(row.path),
         )  # fmt: skip
 
@@ -124,8 +123,8 @@ class Queries:
                 workspace_result.insert().values(
                     id=result_id, grant_id=grant_id, name=name, kind=kind, sql=sql,
                     sql_sha256=sql_sha, path=str(path), sha256=digest, rows=table.num_rows,
-                    columns=orjson.dumps(table.column_names).decode(), actor=actor, role=role,
-                    created_at=datetime.now(UTC).isoformat(timespec="microseconds"),
+                    columns=table.column_names, actor=actor, role=role,
+                    created_at=datetime.now(UTC),
                 )
             )  # fmt: skip
             ws.audit.append(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, Text
 
-from socle.store import Timestamp
+from socle.store import Json, Timestamp
 
 TABLES = MetaData()  # this context's tables; socle.node composes the store
 
@@ -28,7 +28,7 @@ workspace_result = Table(
     Column("path", String(500), nullable=False),
     Column("sha256", String(64), nullable=False),
     Column("rows", Integer, nullable=False),
-    Column("columns", Text, nullable=False),
+    Column("columns", Json, nullable=False),
     Column("actor", String(200), nullable=False),
     Column("role", String(60), nullable=False),
     Column("created_at", Timestamp(), nullable=False),
@@ -47,9 +47,9 @@ workspace_job = Table(
     Column("script", String(200), nullable=False),
     Column("code_sha256", String(64), nullable=False),
     Column("extract_sha256", String(64), nullable=False),
-    Column("params", Text, nullable=False),
-    Column("results", Text, nullable=False),
-    Column("limits", Text, nullable=False),
+    Column("params", Json, nullable=False),
+    Column("results", Json, nullable=False),
+    Column("limits", Json, nullable=False),
     Column("folder", String(500), nullable=False),
     Column("created_at", Timestamp(), nullable=False),
     Column("ended_at", Timestamp()),

@@ -16,10 +16,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from socle.api import Principal, schemas_ai, services_ai
+from socle.figures import Figures
 from socle.node import Node
 from socle.web import charts, session
 from socle.web.app import PREFIX, figures, redirect, render, run, translator
-from socle.web.cache import Figures
 from socle.web.i18n import Translator
 
 router = APIRouter(prefix="/college")

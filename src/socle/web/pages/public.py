@@ -16,8 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from socle.node import Node
-from socle.web.app import figures, render, run
-from socle.web.cache import dataset_for_purpose
+from socle.web.app import render, run
 
 router = APIRouter()
 PUBLIC_ACTOR, PUBLIC_ROLE = "anonymous", "public"
@@ -75,12 +74,13 @@ async def catalogue(request: Request, q: str = "", variable: str = "") -> Respon
 
 @router.get("/catalogue/{dataset_id}")
 async def dataset(request: Request, dataset_id: str, variable: str = "") -> Response:
-    runner, kept = await run(request), figures(request)
+    runner = await run(request)
     ds = await runner.call(
-        lambda n: dataset_for_purpose(
-            n, kept, dataset_id[:40], "research", actor=PUBLIC_ACTOR, role=PUBLIC_ROLE
+        lambda n: n.catalog.for_purpose(
+            dataset_id[:40], warehouse=n.warehouse, consent=n.consent, purpose="research",
+            actor=PUBLIC_ACTOR, role=PUBLIC_ROLE,
         )
-    )
+    )  # fmt: skip
     needle = variable.lower()[:200]
     shown = [
         v for v in ds.variables

@@ -14,11 +14,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from socle.api import Principal, schemas, services
+from socle.figures import Figures
 from socle.ingest import input_files
 from socle.node import Node
 from socle.web import session
 from socle.web.app import PREFIX, figures, redirect, render, run
-from socle.web.cache import Figures
 
 router = APIRouter(prefix="/steward")
 REFRESH = 1  # seconds between reloads of a running load's page

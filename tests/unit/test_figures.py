@@ -1,20 +1,24 @@
-"""The pages' reused figures: computed once while their inputs stay the same, never served
+"""Reused figures (the catalogue's counts, the pages' charts): computed once while their inputs stay the same, never served
 after a change — an objection shows in the public counts at once — and never one visitor's."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
-from socle.api import create_app
+from socle.api import Principal, Role, create_app
 from socle.config import Settings
 from socle.consent import ConsentEvent
+from socle.figures import Figures
 from socle.node import Node
-from socle.web.cache import Figures
+from tests.apiclient import token_for
 from tests.conftest import SAMPLE
 
 
@@ -31,6 +35,44 @@ def test_a_figure_is_computed_once_per_key_and_the_oldest_is_dropped() -> None:
     figures.get("c", lambda: make("c"))  # "a" is the least recently used: dropped
     figures.get("a", lambda: make("a"))
     assert calls == ["a", "b", "c", "a"] and figures.made == 4
+
+
+def test_readers_of_a_missing_figure_wait_for_one_computation() -> None:
+    figures, started = Figures(), threading.Event()
+    calls: list[int] = []
+
+    def slow() -> str:
+        calls.append(1)
+        started.set()
+        time.sleep(0.3)
+        return "counts"
+
+    with ThreadPoolExecutor(8) as pool:
+        first = pool.submit(figures.get, "k", slow)
+        started.wait(5)
+        others = [pool.submit(figures.get, "k", slow) for _ in range(7)]
+        results = [first.result(), *(f.result() for f in others)]
+    assert results == ["counts"] * 8 and calls == [1] and figures.made == 1
+
+
+def test_a_failed_computation_reaches_its_waiters_and_the_next_reader_retries() -> None:
+    figures, started, release = Figures(), threading.Event(), threading.Event()
+
+    def failing() -> str:
+        started.set()
+        release.wait(5)
+        raise RuntimeError("warehouse busy")
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(figures.get, "k", failing)
+        started.wait(5)
+        waiter = pool.submit(figures.get, "k", lambda: "never computed: it waits for the first")
+        time.sleep(0.1)
+        release.set()
+        for future in (first, waiter):
+            with pytest.raises(RuntimeError, match="busy"):
+                future.result()
+    assert figures.get("k", lambda: "fresh") == "fresh" and figures.made == 1
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +101,7 @@ def test_an_objection_is_reflected_at_once_in_the_public_counts(
     path, dataset_id, persons = home
     app = create_app(Settings(home=path))
     with TestClient(app) as client:
-        web = next(r.app for r in app.routes if getattr(r, "name", "") == "web")  # type: ignore[attr-defined]
-        figures = web.state.figures
+        figures = app.state.runner.call_sync(lambda n: n.catalog.figures)
         assert _population(client, dataset_id) == "50"
         assert _population(client, dataset_id) == "50"
         assert figures.made == 1  # the second view reused the counts
@@ -72,3 +113,6 @@ def test_an_objection_is_reflected_at_once_in_the_public_counts(
         )
         assert _population(client, dataset_id) == "45"  # 47 consenting, rounded to 5
         assert figures.made == 2
+        researcher = token_for(client, Principal("r", frozenset({Role.RESEARCHER})))
+        api = client.get(f"/catalog/datasets/{dataset_id}", headers=researcher)
+        assert api.json()["population"] == 45 and figures.made == 2  # the API reuses them
