@@ -17,6 +17,7 @@ Usage: ``python benchmarks/federation.py [--persons N] [--rounds R] [--mode runs
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from contextlib import ExitStack
@@ -69,6 +70,20 @@ def cloned_parts(folder: Path, persons: int) -> tuple[list[Path], Path]:
     return parts, pooled
 
 
+def cpu_seconds(net: LocalNetwork) -> float:
+    """CPU seconds used so far by this process and every process of the network (SuperLink,
+    its ServerApp, the SuperNodes with their executors): the federated side's CPU time."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = time.process_time()
+    for pid in net.pids():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def tasks(fed: Federation, net: LocalNetwork, rounds: int, mode: str) -> dict[str, Any]:
     """The count, a feasibility count, the training: wall time of each, at the hub."""
     timed: dict[str, Any] = {}
@@ -84,8 +99,15 @@ def tasks(fed: Federation, net: LocalNetwork, rounds: int, mode: str) -> dict[st
         timed["feasible"] = fed.feasibility(net.study.id, CONDITION, actor="bench")
         timed["feasibility"] = time.perf_counter() - t0
         t0 = time.perf_counter()
+        timed["secure_counts"] = fed.count(net.study.id, CONDITION, actor="bench", secure=True)
+        timed["secure"] = time.perf_counter() - t0
+        t0, c0 = time.perf_counter(), cpu_seconds(net)
         timed["model"] = fed.train(net.study.id, actor="bench", rounds=rounds)
         timed["train"] = time.perf_counter() - t0
+        timed["train_cpu"] = cpu_seconds(net) - c0
+        t0 = time.perf_counter()
+        timed["mlp"] = fed.train(net.study.id, actor="bench", rounds=rounds, model="mlp")
+        timed["train_mlp"] = time.perf_counter() - t0
     return timed
 
 
@@ -134,7 +156,10 @@ def main() -> None:
                 grant, CONDITION, ("age_band", "sex"), actor=FEDERATION_ACTOR
             )
             central_count = time.perf_counter() - t0
+            c0 = time.process_time()
             cmp = compare_model(central, grant, timed["model"])
+            timed["central_cpu"] = time.process_time() - c0
+            timed["cmp_mlp"] = compare_model(central, grant, timed["mlp"])
         finally:
             hub.close()
             net.stop()
@@ -160,11 +185,23 @@ def report(args: argparse.Namespace, timed: dict[str, Any], central_report: Any,
           f"{central_count:.2f} s; released cells equal central: {same} "
           f"({len(released)} released, {hidden} more hidden than central)")  # fmt: skip
     print(f"feasibility count (network total {timed['feasible']}): {timed['feasibility']:.1f} s")
+    secure = {tuple(r[:-1]): r[-1] for r in timed["secure_counts"].rows}
+    print(f"SecAgg+ count: {timed['secure']:.1f} s; every cell equals central after the same "
+          f"checks: {secure == central_cells}")  # fmt: skip
     print(f"training: federated {timed['train']:.1f} s (ServerApp {model.seconds:.1f} s) vs "
           f"central {cmp.central_seconds:.2f} s — ratio {timed['train'] / cmp.central_seconds:.1f}x")  # fmt: skip
+    print(f"training CPU time: federated {timed['train_cpu']:.1f} s (all the network's processes)"
+          f" vs central {timed['central_cpu']:.1f} s (fit and AUROC of both models included) — "
+          f"ratio {timed['train_cpu'] / timed['central_cpu']:.1f}x")  # fmt: skip
     print(f"pooled held-out AUROC ({cmp.held_out_rows} landmarks): federated "
           f"{cmp.federated_auroc:.4f}, central {cmp.central_auroc:.4f}, "
           f"difference {cmp.difference:.4f} (goal < 0.01)")  # fmt: skip
+    mlp, cm = timed["mlp"], timed["cmp_mlp"]
+    print(f"neural network: federated {timed['train_mlp']:.1f} s (ServerApp {mlp.seconds:.1f} s) "
+          f"vs central {cm.central_seconds:.2f} s — ratio {timed['train_mlp'] / cm.central_seconds:.1f}x;"
+          f" AUROC federated {cm.federated_auroc:.4f}, central {cm.central_auroc:.4f}, "
+          f"difference {cm.difference:.4f}")  # fmt: skip
+    print(f"load average now: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
     print(f"baseline: a Python process importing Flower's ClientApp starts in "
           f"{timed['process_start']:.1f} s here now (one per message per site)")  # fmt: skip
     print("round  kind      seconds  bytes sent  bytes received")

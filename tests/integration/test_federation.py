@@ -16,10 +16,12 @@ from socle.demo import bundled_sample
 from socle.federation import (
     FEDERATION_ACTOR,
     Acceptances,
+    Federation,
     QuorumError,
     SiteNode,
     make_node_keys,
 )
+from socle.federation.learning import ClientDP
 from socle.federation.local import LocalNetwork, build_network, committee_grant
 from socle.federation.network import beyond_loopback, peer_addresses
 from socle.node import Node
@@ -39,6 +41,18 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNetwork]:
     net.start()
     yield net
     net.stop()
+
+
+@pytest.fixture(scope="module")
+def fed(network: LocalNetwork) -> Iterator[Federation]:
+    """The hub's node with one study session open for the module: every task is its rounds,
+    not a `flwr run` of its own (the sessions' own behaviour is what the tests exercise)."""
+    hub = network.open_hub()
+    try:
+        with network.federation(hub).session(network.study.id, actor=RESEARCHER, **FAST) as f:
+            yield f
+    finally:
+        hub.close()
 
 
 @pytest.fixture(scope="module")
@@ -64,22 +78,18 @@ def _answers(net: LocalNetwork, site: str, study: str) -> list[dict[str, object]
 
 
 def test_counts_across_sites_match_central_counts_and_every_site_audits_the_study(
-    network: LocalNetwork, central: tuple[Node, str]
+    network: LocalNetwork, fed: Federation, central: tuple[Node, str]
 ) -> None:
     before = {site: len(_answers(network, site, network.study.id)) for site in network.site_names}
-    hub = network.open_hub()
-    try:
-        # One study session: the count, a feasibility count and a DP count in one Flower run.
-        with network.federation(hub).session(network.study.id, actor=RESEARCHER, **FAST) as fed:
-            counts = fed.count(network.study.id, CONDITION, actor=RESEARCHER, **FAST)
-            feasible = fed.feasibility(network.study.id, CONDITION, actor=RESEARCHER, **FAST)
-            noisy = fed.dp_count(network.study.id, CONDITION, 0.5, actor=RESEARCHER, **FAST)
-        hub_events = [
-            e for e in hub.audit.events("federation.count") if e.object == network.study.id
-        ]
-        sessions = [e.details["state"] for e in hub.audit.events("federation.session")]
-    finally:
-        hub.close()
+    # In the study session: counts (plain, feasibility, DP, SecAgg+) in one Flower run.
+    counts = fed.count(network.study.id, CONDITION, actor=RESEARCHER, **FAST)
+    feasible = fed.feasibility(network.study.id, CONDITION, actor=RESEARCHER, **FAST)
+    noisy = fed.dp_count(network.study.id, CONDITION, 0.5, actor=RESEARCHER, **FAST)
+    secure = fed.count(network.study.id, CONDITION, actor=RESEARCHER, secure=True, **FAST)
+    hub_events = [
+        e for e in fed.node.audit.events("federation.count") if e.object == network.study.id
+    ]
+    sessions = [e.details["state"] for e in fed.node.audit.events("federation.session")]
     node, grant = central
     report = node.workspace.check_condition_counts(
         grant, CONDITION, ("age_band", "sex"), actor=FEDERATION_ACTOR
@@ -96,15 +106,24 @@ def test_counts_across_sites_match_central_counts_and_every_site_audits_the_stud
             assert fed_cells[cell] is None, cell
     for rows in counts.sites.values():  # sites send "suppressed", never a small count
         assert all(r[-1] is None or r[-1] >= 10 for r in rows)
-    assert hub_events[-1].outcome == "ok" and sessions[-2:] == ["open", "closed"]
+    assert hub_events[-1].outcome == "ok" and sessions == ["open"]
     assert feasible == fed_cells[("All", "All")]  # the checked network total
     assert noisy.labels == ("persons",) and noisy.epsilon == dict.fromkeys(network.site_names, 0.5)
     assert noisy.accuracy[0] > 0
     for site in network.site_names:
         answers = _answers(network, site, network.study.id)[before[site] :]
         assert [(a["kind"], a["status"]) for a in answers] == [
-            ("count", "ok"), ("count", "ok"), ("dp_count", "ok")
+            ("count", "ok"), ("count", "ok"), ("dp_count", "ok"), ("secure_count", "ok")
         ]  # fmt: skip
+    # SecAgg+: the sites send exact counts, masked; the hub checks the totals as central does.
+    assert {tuple(r[:-1]): r[-1] for r in secure.rows} == central_cells
+    exact = [_exact_counts(network, site) for site in network.site_names]
+    assert len(secure.received) == len(network.site_names)
+    for vector in secure.received:  # what the hub received is no site's count
+        for site_counts in exact:
+            assert len(vector) == len(site_counts)
+            unmasked = [2**27 + 128 * c for c in site_counts]  # a cell as SecAgg+ quantises it
+            assert any(abs(v - u) > 1 for v, u in zip(vector, unmasked, strict=True))
 
 
 def test_only_registered_sites_join_and_no_process_talks_beyond_loopback(
@@ -116,9 +135,10 @@ def test_only_registered_sites_join_and_no_process_talks_beyond_loopback(
         network.hub.address, network.hub.certificates.ca,
     ).start()  # fmt: skip
     try:
-        time.sleep(15)
         assert rogue.process is not None
-        assert "SuperNode ID" not in rogue.process.log.read_text()
+        rogue.process.popen.wait(timeout=120)  # the SuperLink refuses it: the SuperNode gives up
+        log = rogue.process.log.read_text()
+        assert "Failed to activate SuperNode" in log and "SuperNode ID" not in log
     finally:
         rogue.stop()
     for site in network.sites:
@@ -129,7 +149,7 @@ def test_only_registered_sites_join_and_no_process_talks_beyond_loopback(
 
 
 def test_training_goes_on_with_the_quorum_when_a_site_withdraws_mid_run_and_records_lineage(
-    network: LocalNetwork,
+    network: LocalNetwork, fed: Federation
 ) -> None:
     """Site C withdraws as soon as it has answered round 1: it contributes nothing after, the
     two others (the study's quorum) finish; the model's lineage names who took part."""
@@ -148,15 +168,15 @@ def test_training_goes_on_with_the_quorum_when_a_site_withdraws_mid_run_and_reco
 
     watcher = threading.Thread(target=withdraw_after_round_one, daemon=True)
     watcher.start()
-    hub = network.open_hub()
     try:
-        model = network.federation(hub).train(network.study.id, actor=RESEARCHER, rounds=2, **FAST)
-        lineage = network.federation(hub).model_lineage(model.id)
-        registered = hub.models.info(model.id)
-        trace = [link.kind for link in trace_model(model.id, hub.audit.events())]
-        pipeline = hub.models.load(model.id)
+        model = fed.train(
+            network.study.id, actor=RESEARCHER, rounds=2, dp=ClientDP(1.0, 2.0, 1e-5), **FAST
+        )
+        lineage = fed.model_lineage(model.id)
+        registered = fed.node.models.info(model.id)
+        trace = [link.kind for link in trace_model(model.id, fed.node.audit.events())]
+        pipeline = fed.node.models.load(model.id)
     finally:
-        hub.close()
         watcher.join(60)
         _accept_again(network, leaving)
     assert withdrew.is_set()
@@ -167,6 +187,9 @@ def test_training_goes_on_with_the_quorum_when_a_site_withdraws_mid_run_and_reco
     assert answered["train2"] == answered["evaluate3"] == list(network.site_names[:2])
     assert all(r["bytes_received"] > 0 for r in lineage["per_round"])
     assert len(model.weights) == 6
+    # Client-side DP at every site: the budget spent over the two training rounds.
+    dp = lineage["differential_privacy"]
+    assert (dp["epsilon"], dp["delta"], dp["clip"]) == (4.0, 2e-5, 1.0)
     # In the hub's model registry: the college's stages apply, the audit trace reaches the
     # hub committee's decision, the stored pipeline is the federated model.
     assert registered.stage == "development"
@@ -182,22 +205,24 @@ def test_training_goes_on_with_the_quorum_when_a_site_withdraws_mid_run_and_reco
 
 
 def test_a_withdrawn_site_and_a_disconnected_site_stop_the_run_below_quorum(
-    network: LocalNetwork,
+    network: LocalNetwork, fed: Federation
 ) -> None:
     """Site C's committee withdraws; site A's SuperNode goes down: the run stops with a clear
     error, the hub's audit names the refusal and the silent site, site C's audit the refusal."""
     withdrawn, down = network.site_names[-1], network.sites[0]
     _withdraw(network, withdrawn)
     down.stop()
-    hub = network.open_hub()
     try:
+        # A run of its own, outside the module's session: the message the stopped site never
+        # answered ends with this run instead of waiting for the site's return.
         with pytest.raises(QuorumError, match="1 site\\(s\\) answered, the study's quorum is 2"):
-            network.federation(hub).count(
-                network.study.id, CONDITION, actor=RESEARCHER, **{**FAST, "join-timeout": 30.0}
-            )
-        stopped = [e for e in hub.audit.events("federation.count") if e.outcome == "stopped"][-1]
+            network.federation(fed.node).count(
+                network.study.id, CONDITION, actor=RESEARCHER,
+                **{**FAST, "join-timeout": 5.0, "round-timeout": 15.0},
+            )  # fmt: skip
+        events = fed.node.audit.events("federation.count")
+        stopped = [e for e in events if e.outcome == "stopped"][-1]
     finally:
-        hub.close()
         _accept_again(network, withdrawn)
         down.start()
     [round_] = stopped.details["rounds"]
@@ -208,26 +233,20 @@ def test_a_withdrawn_site_and_a_disconnected_site_stop_the_run_below_quorum(
 
 
 def test_a_second_count_that_differs_by_a_few_persons_is_refused_by_the_sites_ledger(
-    network: LocalNetwork,
+    network: LocalNetwork, fed: Federation
 ) -> None:
     """Each answer is an automatic release in the site's disclosure ledger: after one patient
     with the condition objects at site A, a second network count would differ from the first by
     one person (a differencing pair), so site A refuses it; the two others answer (quorum 2)."""
     site = network.site_names[0]
-    hub = network.open_hub()
+    first = fed.count(network.study.id, CONDITION, actor=RESEARCHER, **FAST)
+    assert site in first.sites
+    objector = _consent(network, site, "objection")
     try:
-        first = network.federation(hub).count(network.study.id, CONDITION, actor=RESEARCHER, **FAST)
-        assert site in first.sites
-        objector = _consent(network, site, "objection")
-        try:
-            second = network.federation(hub).count(
-                network.study.id, CONDITION, actor=RESEARCHER, **FAST
-            )
-        finally:
-            _consent(network, site, "withdraw_objection", objector)
-        stopped = list(hub.audit.events("federation.count"))[-1]
+        second = fed.count(network.study.id, CONDITION, actor=RESEARCHER, **FAST)
     finally:
-        hub.close()
+        _consent(network, site, "withdraw_objection", objector)
+    stopped = list(fed.node.audit.events("federation.count"))[-1]
     assert site not in second.sites and len(second.sites) == 2
     [round_] = stopped.details["rounds"]
     assert "differencing" in round_["refused"][site]
@@ -241,6 +260,17 @@ def test_a_second_count_that_differs_by_a_few_persons_is_refused_by_the_sites_le
         node.close()
     assert released and released[-1].details["channel"] == "federation"
     assert {e.release_id for e in entries} >= {e.object for e in released}
+
+
+def _exact_counts(network: LocalNetwork, site: str) -> list[int]:
+    node = network.open_site(site)
+    try:
+        _, rows = node.workspace.secure_condition_counts(
+            _grant(node, network), CONDITION, actor=FEDERATION_ACTOR
+        )
+    finally:
+        node.close()
+    return [int(r[-1]) for r in rows]  # type: ignore[call-overload]
 
 
 def _consent(network: LocalNetwork, site: str, kind: str, person: int | None = None) -> int:

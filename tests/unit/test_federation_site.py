@@ -170,6 +170,47 @@ def test_fedavg_of_local_steps_ranks_like_the_central_fit() -> None:
     assert np.allclose(weights, central, atol=0.05)
 
 
+def test_fedavg_of_the_neural_network_ranks_like_the_same_network_trained_centrally() -> None:
+    from sklearn.metrics import roc_auc_score
+
+    from socle.federation import mlp
+
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(1500, 5))
+    logit = 1.5 * np.sin(X[:, 0]) - X[:, 1] * X[:, 2] + 0.5 * X[:, 3]  # not linear
+    y = (rng.random(1500) < 1 / (1 + np.exp(-logit))).astype(int)
+    parts = [slice(0, 300), slice(300, 800), slice(800, 1500)]
+    prep = combine_sums([feature_sums(X[p]) for p in parts])
+    Z = prep.apply(X)
+    weights = mlp.initial(5)
+    for _ in range(3):
+        updates = [(mlp.local_steps(weights, Z[p], y[p], steps=200, lr=0.5, network_rows=1500),
+                    len(y[p])) for p in parts]  # fmt: skip
+        weights = fed_average(updates)
+    central = mlp.central_fit(Z, y, steps=600, lr=0.5)
+    federated_auc = roc_auc_score(y, mlp.predict(weights, Z))
+    central_auc = roc_auc_score(y, mlp.predict(central, Z))
+    linear_auc = roc_auc_score(y, predict(central_fit(X, y, prep), Z))
+    assert abs(federated_auc - central_auc) < 0.01
+    assert central_auc > linear_auc + 0.02  # the network learns what a linear model cannot
+
+
+def test_client_dp_clips_the_update_adds_the_gaussian_noise_and_states_its_budget() -> None:
+    from socle.federation.learning import ClientDP
+
+    dp = ClientDP(clip=0.5, epsilon=1.0, delta=1e-5)
+    start = [0.0] * 6
+    far = [10.0] * 6  # an update far beyond the clipping norm
+    shifts = np.array([dp.privatise(far, start) for _ in range(4000)])
+    # The noise is centred on the clipped update: its mean has norm `clip`, its spread the
+    # Gaussian mechanism's (2 * clip * sqrt(2 ln(1.25/δ)) / ε, about 4.84 here).
+    assert np.linalg.norm(shifts.mean(axis=0)) == pytest.approx(0.5, abs=0.4)
+    assert shifts.std(axis=0) == pytest.approx([dp.noise_std] * 6, rel=0.05)
+    assert dp.noise_std == pytest.approx(2 * 0.5 * np.sqrt(2 * np.log(1.25e5)), rel=1e-9)
+    budget = dp.budget(rounds=3)
+    assert (budget["epsilon"], budget["delta"]) == (3.0, 3e-5)
+
+
 def test_the_registry_pipeline_of_a_federated_model_predicts_like_its_weights() -> None:
     from socle.federation.learning import as_pipeline
 

@@ -24,6 +24,9 @@ app.add_typer(
 )
 
 Sites = Annotated[int, typer.Option(help="How many sites the run waits for")]
+Secure = Annotated[
+    bool, typer.Option(help="Add the sites' exact counts by SecAgg+: the hub sees only totals")
+]
 
 
 def _folder(node: Node) -> Path:
@@ -174,24 +177,28 @@ def withdraw(study: str, reason: str, home: Home = None, actor: Actor = "steward
 
 @app.command()
 def count(
-    study: str, condition: str, sites: Sites = 3, home: Home = None, actor: Actor = "researcher"
-) -> None:
+    study: str, condition: str, sites: Sites = 3, home: Home = None,
+    actor: Actor = "researcher", secure: Secure = False,
+) -> None:  # fmt: skip
     """At the hub: persons with a condition by age band and sex across the network."""
     from socle.federation import Federation
 
     with open_node(home) as node, out.status("asking the sites…"):
-        result = Federation(node, _hub(node)).count(study, condition, actor=actor, sites=sites)
+        result = Federation(node, _hub(node)).count(
+            study, condition, actor=actor, sites=sites, secure=secure
+        )
     for row in result.rows:
         out.print(
             f"{' / '.join(map(str, row[:-1])):14} {'suppressed' if row[-1] is None else row[-1]}"
         )
-    out.print(f"{len(result.sites)} sites answered in {result.seconds:.1f} s")
+    answered = "sites added up by SecAgg+" if secure else f"{len(result.sites)} sites answered"
+    out.print(f"{answered} in {result.seconds:.1f} s")
 
 
 @app.command()
 def feasibility(
     study: str, condition: str, epsilon: float = 0.0, sites: Sites = 3, home: Home = None,
-    actor: Actor = "researcher",
+    actor: Actor = "researcher", secure: Secure = False,
 ) -> None:  # fmt: skip
     """At the hub: how many persons with a condition across the network (the checked total, or
     with --epsilon the sum of the sites' DP counts, each charged to the site's own budget)."""
@@ -199,7 +206,7 @@ def feasibility(
 
     with open_node(home) as node, out.status("asking the sites…"):
         total = Federation(node, _hub(node)).feasibility(
-            study, condition, actor=actor, epsilon=epsilon or None, sites=sites
+            study, condition, actor=actor, epsilon=epsilon or None, sites=sites, secure=secure
         )
     shown = "suppressed (a site's count is small)" if total is None else f"about {total}"
     out.print(f"{condition}: {shown} persons across the network"

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 
 from socle.ai import build_training_set
-from socle.federation import learning
+from socle.federation import learning, mlp
 from socle.federation.hub import FederatedModel
 from socle.federation.studies import FEDERATION_ACTOR
 from socle.node import Node
@@ -35,10 +35,17 @@ def compare_model(central: Node, grant: str, model: FederatedModel) -> ModelComp
     test = learning.held_out(data.groups)
     train_X, train_y = data.X[~test], data.y[~test]
     prep = learning.combine_sums([learning.feature_sums(train_X)])
-    central_weights = learning.central_fit(train_X, train_y, prep)
+    family = mlp if model.family == "mlp" else learning
+    if model.family == "mlp":  # the same network, the same steps in all, on the pooled rows
+        lineage = model.lineage
+        steps = int(lineage.get("steps") or 200) * int(lineage.get("rounds") or 3)
+        lr = float(lineage.get("lr") or 0.5)
+        central_weights = mlp.central_fit(prep.apply(train_X), train_y, steps=steps, lr=lr)
+    else:
+        central_weights = learning.central_fit(train_X, train_y, prep)
     central_seconds = time.monotonic() - started
     X, y = data.X[test], data.y[test]
     fed_prep = learning.Preprocessing(tuple(model.means), tuple(model.stds))
-    federated = float(roc_auc_score(y, learning.predict(model.weights, fed_prep.apply(X))))
-    pooled = float(roc_auc_score(y, learning.predict(central_weights, prep.apply(X))))
+    federated = float(roc_auc_score(y, family.predict(model.weights, fed_prep.apply(X))))
+    pooled = float(roc_auc_score(y, family.predict(central_weights, prep.apply(X))))
     return ModelComparison(federated, pooled, central_seconds, len(y))

@@ -44,14 +44,15 @@ def run_federated_demo(
         try:
             # One study session: one Flower run for the count and the training.
             with net.federation(hub).session(net.study.id, actor=RESEARCHER) as fed:
-                counts = fed.count(net.study.id, CONDITION, actor=RESEARCHER)
+                # SecAgg+: the sites' exact counts, masked; the hub checks only the totals.
+                counts = fed.count(net.study.id, CONDITION, actor=RESEARCHER, secure=True)
                 report = central.workspace.check_condition_counts(
                     central_grant, CONDITION, ("age_band", "sex"), actor=FEDERATION_ACTOR
                 )
                 central_cells = {tuple(r[:-1]): r[-1] for r in report.rows}
                 shown = [(r[:-1], r[-1], central_cells.get(tuple(r[:-1]))) for r in counts.rows]
                 released = [s for s in shown if s[1] is not None or s[2] is not None]
-                say(f"federated count of {CONDITION} in {counts.seconds:.0f} s "
+                say(f"federated count of {CONDITION} by SecAgg+ in {counts.seconds:.0f} s "
                     f"(cells released by the network vs central, after the same checks):")  # fmt: skip
                 for dims, fed_value, central_value in released:
                     say(f"   {' / '.join(map(str, dims)):12} network {_cell(fed_value):>10}   "

@@ -3,10 +3,10 @@
 The ServerApp runs at the hub under the SuperLink; it sees only what sites
 send back (checked tables, summed statistics, weights, checked metrics) and
 writes the run's outcome to ``result-path`` for the hub's Socle node, which
-checks it again and records it. The sites' ClientApp is the thin
-``flower/socle_site_client.py``: it hands every message to
-:class:`socle.federation.site.Site` on the site's own node, through the site's
-answerer (:mod:`socle.federation.answerer`).
+checks it again and records it. The sites answer with their own ClientApp
+(:mod:`socle.federation.client`, run inside each SuperNode by
+:mod:`socle.federation.executor`); SecAgg+ counts go through Flower's legacy
+workflow (:mod:`socle.federation.secure`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 from flwr.app import ConfigRecord, Context, Message, RecordDict
 from flwr.serverapp import Grid, ServerApp
 
-from socle.federation import learning
+from socle.federation import learning, mlp
 
 server = ServerApp()
 Payload = dict[str, Any]
@@ -42,8 +42,8 @@ def _unpack(message: Message) -> Payload:
 class Exchange:
     """Messages to the sites and their replies, with the bytes each round moved."""
 
-    def __init__(self, grid: Grid, cfg: dict[str, Any]) -> None:
-        self.grid, self.cfg = grid, cfg
+    def __init__(self, grid: Grid, cfg: dict[str, Any], context: Context) -> None:
+        self.grid, self.cfg, self.context = grid, cfg, context
         self.rounds: list[dict[str, Any]] = []
         self.expected = int(cfg["sites"])
         self.nodes = self._join(self.expected, float(cfg["join-timeout"]))
@@ -91,7 +91,7 @@ class Exchange:
     def _send_and_receive(self, messages: list[Message], timeout: float) -> list[Message]:
         """Push, then pull the replies every ``poll`` seconds (Flower's own loop sleeps 3 s)."""
         waiting = set(self.grid.push_messages(messages))
-        deadline, poll = time.monotonic() + timeout, float(self.cfg.get("poll", 0.25))
+        deadline, poll = time.monotonic() + timeout, float(self.cfg.get("poll", 0.1))
         replies: list[Message] = []
         while waiting and time.monotonic() < deadline:
             for reply in self.grid.pull_messages(waiting):
@@ -122,6 +122,27 @@ def _count(x: Exchange) -> Payload:
                       for n, r in replies.items()}}  # fmt: skip
 
 
+def _secure_count(x: Exchange) -> Payload:
+    """The network's exact count grid by SecAgg+: the hub learns only the sums."""
+    from socle.federation.secure import secure_sum
+
+    started = time.monotonic()
+    config = {"study": x.cfg["study"], "condition": x.cfg["condition"], "round": 1}
+    total, contributors, masked = secure_sum(
+        x.grid, x.context, config, sites=len(x.nodes) or x.expected,
+        timeout=float(x.cfg["round-timeout"]), poll=float(x.cfg.get("poll", 0.1)),
+    )  # fmt: skip
+    x.rounds.append({"round": 1, "kind": "secure_count", "answered": [], "refused": {},
+                     "seconds": round(time.monotonic() - started, 2), "contributors": contributors,
+                     "missing": max(len(x.nodes) - contributors, 0), "bytes_sent": 0,
+                     "bytes_received": 0})  # fmt: skip
+    quorum = int(x.cfg["quorum"])
+    if contributors < quorum or not total:
+        raise _Stopped(f"round 1: {contributors} site(s) contributed to the secure sum, the "
+                       f"study's quorum is {quorum}; the run stopped")  # fmt: skip
+    return {"cells": total, "contributors": contributors, "received": masked}
+
+
 def _dp_count(x: Exchange) -> Payload:
     body = {"condition": x.cfg["condition"], "epsilon": float(x.cfg["epsilon"]), "by": x.cfg["by"]}
     replies = x.ok(x.ask("dp_count", body, 1), 1)
@@ -135,11 +156,15 @@ def _train(x: Exchange) -> Payload:
     network_rows = sum(int(r["rows"] or 0) for r in stats.values())
     grants = {x.names[n]: r["grant"] for n, r in stats.items()}
     snapshots = {x.names[n]: r.get("training_set_sha256") for n, r in stats.items()}
-    weights = [0.0] * (len(prep.means) + 1)
-    common = {"means": list(prep.means), "stds": list(prep.stds), "steps": int(x.cfg["steps"]),
+    family = str(x.cfg.get("model", "logistic"))
+    weights = mlp.initial(len(prep.means)) if family == "mlp" else [0.0] * (len(prep.means) + 1)
+    common = {"model": family, "means": list(prep.means), "stds": list(prep.stds),
+              "steps": int(x.cfg["steps"]),
               "lr": float(x.cfg["lr"]), "mu": float(x.cfg["mu"]), "network_rows": network_rows}  # fmt: skip
+    dp = {k: float(x.cfg.get(f"dp-{k}", 0.0)) for k in ("clip", "epsilon", "delta")}
+    train = {**common, "dp": dp} if dp["epsilon"] > 0 else common
     for round_ in range(1, int(x.cfg["rounds"]) + 1):
-        replies = x.ok(x.ask("train", {**common, "weights": weights}, round_), round_)
+        replies = x.ok(x.ask("train", {**train, "weights": weights}, round_), round_)
         weights = learning.fed_average(
             [(r["weights"], int(r["rows"] or 1)) for r in replies.values()]
         )
@@ -151,19 +176,21 @@ def _train(x: Exchange) -> Payload:
     return {"weights": weights, "means": list(prep.means), "stds": list(prep.stds),
             "grants": grants, "snapshots": snapshots, "network_rows": network_rows,
             "metrics": metrics, "strategy": "fedprox" if common["mu"] else "fedavg",
-            "steps": common["steps"], "lr": common["lr"], "mu": common["mu"]}  # fmt: skip
+            "steps": common["steps"], "lr": common["lr"], "mu": common["mu"], "model": family,
+            "dp": dp if dp["epsilon"] > 0 else None}  # fmt: skip
 
 
-TASKS: dict[str, Callable[[Exchange], Payload]] = {"count": _count, "dp_count": _dp_count,
-                                                   "train": _train}  # fmt: skip
+TASKS: dict[str, Callable[[Exchange], Payload]] = {
+    "count": _count, "dp_count": _dp_count, "train": _train, "secure_count": _secure_count,
+}  # fmt: skip
 
 
-def _perform(grid: Grid, cfg: dict[str, Any]) -> Payload:
+def _perform(grid: Grid, cfg: dict[str, Any], context: Context) -> Payload:
     """One task (a count, a training) from the first message to its outcome."""
     started = time.monotonic()
     x: Exchange | None = None
     try:
-        x = Exchange(grid, cfg)
+        x = Exchange(grid, cfg, context)
         result: Payload = {"status": "ok", **TASKS[str(cfg["task"])](x)}
     except _Stopped as exc:
         result = {"status": "stopped", "reason": str(exc)}
@@ -172,7 +199,7 @@ def _perform(grid: Grid, cfg: dict[str, Any]) -> Payload:
     return result
 
 
-def _session(grid: Grid, cfg: dict[str, Any]) -> None:
+def _session(grid: Grid, cfg: dict[str, Any], context: Context) -> None:
     """A study session: one run that performs every task the hub drops in ``session-dir``
     (``NAME.task.json`` → ``NAME.result.json``), so a feasibility count costs rounds, not a
     new ``flwr run``; ends on a ``stop`` file or after ``session-idle`` seconds without a task."""
@@ -183,12 +210,12 @@ def _session(grid: Grid, cfg: dict[str, Any]) -> None:
         if not tasks:
             if time.monotonic() - idle_since > float(cfg["session-idle"]):
                 return
-            time.sleep(float(cfg.get("poll", 0.25)))
+            time.sleep(float(cfg.get("poll", 0.1)))
             continue
         for path in tasks:
             task = json.loads(path.read_text())
             path.unlink()
-            result = _perform(grid, {**cfg, **task})
+            result = _perform(grid, {**cfg, **task}, context)
             target = Path(str(task["result-path"]))
             target.with_suffix(".part").write_text(json.dumps(result))
             target.with_suffix(".part").replace(target)
@@ -199,7 +226,7 @@ def _session(grid: Grid, cfg: dict[str, Any]) -> None:
 def main(grid: Grid, context: Context) -> None:
     cfg = dict(context.run_config)
     if cfg["task"] == "session":
-        _session(grid, cfg)
+        _session(grid, cfg, context)
         return
-    result = _perform(grid, cfg)
+    result = _perform(grid, cfg, context)
     Path(str(cfg["result-path"])).write_text(json.dumps(result))

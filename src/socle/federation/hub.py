@@ -19,7 +19,8 @@ import tomllib
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import product
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from socle.node import Node
 from socle.release import Output, Population, counts_table
 
 SUPPRESSED = "suppressed"
+DIMS = ("age_band", "sex")
 TOTAL = "All"  # the label of the margins the release desk adds
 
 
@@ -49,6 +51,7 @@ class NetworkCounts:
     sites: dict[str, list[list[Any]]]  # what each site released (None = suppressed there)
     rounds: list[dict[str, Any]]
     seconds: float
+    received: list[list[int]] = field(default_factory=list)  # SecAgg+: the masked vectors
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,7 @@ class FederatedModel:
     metrics: dict[str, dict[str, Any]]
     rounds: list[dict[str, Any]]
     seconds: float
+    family: str = "logistic"  # or "mlp" (not in the model registry: see docs/federation.md)
 
 
 def combine(site_rows: dict[str, list[list[Any]]]) -> list[tuple[Any, ...]]:
@@ -164,9 +168,17 @@ class Federation:
         result: dict[str, Any] = json.loads(result_path.read_text())
         return result
 
-    def count(self, study_id: str, condition: str, *, actor: str, **config: Any) -> NetworkCounts:
-        """Persons with ``condition`` by age band and sex across the network, checked at the hub."""
+    def count(self, study_id: str, condition: str, *, actor: str, secure: bool = False,
+              **config: Any) -> NetworkCounts:  # fmt: skip
+        """Persons with ``condition`` by age band and sex across the network, checked at the hub.
+
+        ``secure``: by SecAgg+ (:mod:`socle.federation.secure`): the sites send exact counts,
+        masked; the hub sees only each cell's network total and checks it as a central node
+        checks its pooled count, so the released table equals the central one.
+        """
         study = self.studies.approved(study_id, "aggregates")
+        if secure:
+            return self._secure_count(study, condition, actor=actor, **config)
         result = self.run(study, "count", actor=actor, condition=condition, **config)
         sites = {name: site["rows"] for name, site in result["sites"].items()}
         columns = next(iter(result["sites"].values()))["columns"]
@@ -190,6 +202,22 @@ class Federation:
         return NetworkCounts(study.id, condition, tuple(columns), rows, sites, result["rounds"],
                              result["seconds"])  # fmt: skip
 
+    def _secure_count(self, study: Study, condition: str, *, actor: str,
+                      **config: Any) -> NetworkCounts:  # fmt: skip
+        from socle.workspace import LEVELS
+
+        result = self.run(study, "secure_count", actor=actor, condition=condition, **config)
+        cells = list(product(*(LEVELS[d] for d in DIMS)))
+        totals = [(*cell, int(v)) for cell, v in zip(cells, result["cells"], strict=True)]
+        table = counts_table(list(DIMS), totals, measure="persons")
+        report = self.node.desk.check(Output(
+            "federated_counts", "frequency_table", table,
+            Population(f"study {study.id}: persons with {condition}", int(table.count.sum())),
+        ))  # fmt: skip
+        return NetworkCounts(study.id, condition, tuple(report.columns),
+                             tuple(tuple(r) for r in report.rows), {}, result["rounds"],
+                             result["seconds"], result["received"])  # fmt: skip
+
     def dp_count(self, study_id: str, condition: str, epsilon: float, *, actor: str,
                  by: str | None = None, **config: Any) -> NetworkDPCount:  # fmt: skip
         """Persons with ``condition`` (overall, or by ``by``), each site adding OpenDP noise and
@@ -206,40 +234,59 @@ class Federation:
                               result["seconds"])  # fmt: skip
 
     def feasibility(self, study_id: str, condition: str, *, actor: str,
-                    epsilon: float | None = None, **config: Any) -> int | None:  # fmt: skip
+                    epsilon: float | None = None, secure: bool = False,
+                    **config: Any) -> int | None:  # fmt: skip
         """How many persons with ``condition`` across the network: the checked total of the
-        count table (``None`` when suppressed), or the rounded DP total when ``epsilon`` is
-        given. Fast inside :meth:`session`."""
+        count table (``None`` when suppressed; with ``secure``, by SecAgg+: the central rule
+        applied to the exact total), or the rounded DP total when ``epsilon`` is given. Fast
+        inside :meth:`session`."""
         if epsilon:
             noisy = self.dp_count(study_id, condition, epsilon, actor=actor, **config)
             return max(round(noisy.values[0]), 0)
-        counts = self.count(study_id, condition, actor=actor, **config)
+        counts = self.count(study_id, condition, actor=actor, secure=secure, **config)
         total = next(r[-1] for r in counts.rows if all(v == TOTAL for v in r[:-1]))
         return None if total is None else int(total)
 
     def train(self, study_id: str, *, actor: str, rounds: int = 3, mu: float = 0.0,
+              dp: learning.ClientDP | None = None, model: str = "logistic",
               **config: Any) -> FederatedModel:  # fmt: skip
         """FedAvg (FedProx when ``mu`` > 0) of the logistic regression; the model enters the
         hub's model registry (development stage) with its lineage: the study, the hub's grant,
-        each site's grant and training snapshot, the rounds."""
+        each site's grant and training snapshot, the rounds, and with ``dp`` (client-side
+        differential privacy at every site) the ε/δ spent."""
         study = self.studies.approved(study_id, "federated_training")
-        result = self.run(study, "train", actor=actor, rounds=rounds, mu=mu, **config)
+        if dp is not None:
+            config |= {"dp-clip": dp.clip, "dp-epsilon": dp.epsilon, "dp-delta": dp.delta}
+        result = self.run(study, "train", actor=actor, rounds=rounds, mu=mu, model=model, **config)
+        if model == "mlp":  # the registry serves linear models only: lineage kept in the result
+            lineage = self._lineage(study, result, rounds)
+            return FederatedModel("", study.id, result["weights"], result["means"], result["stds"],
+                                  lineage, result["metrics"], result["rounds"], result["seconds"],
+                                  "mlp")  # fmt: skip
         model_id = self._register(study, result, rounds, actor=actor)
         return FederatedModel(model_id, study.id, result["weights"], result["means"], result["stds"],
                               self.model_lineage(model_id), result["metrics"], result["rounds"],
                               result["seconds"])  # fmt: skip
+
+    @staticmethod
+    def _lineage(study: Study, result: dict[str, Any], rounds: int) -> dict[str, Any]:
+        return {
+            "study": study.id, "hub_grant": study.grant_id, "strategy": result["strategy"],
+            "model": result.get("model", "logistic"), "rounds": rounds,
+            "steps": result.get("steps"), "lr": result.get("lr"),
+            "sites": result["grants"], "site_snapshots": result.get("snapshots", {}),
+            "per_round": [{k: r[k] for k in ("round", "kind", "answered", "bytes_sent", "bytes_received")}
+                          for r in result["rounds"]],
+            "differential_privacy": (learning.ClientDP(**result["dp"]).budget(rounds)
+                                     if result.get("dp") else None),
+        }  # fmt: skip
 
     def _register(self, study: Study, result: dict[str, Any], rounds: int, *, actor: str) -> str:
         from socle.ai import DEFAULT_DEFINITION, FederatedTraining, code_sha256
 
         prep = learning.Preprocessing(tuple(result["means"]), tuple(result["stds"]))
         snapshots = result.get("snapshots", {})
-        federation = {
-            "study": study.id, "hub_grant": study.grant_id, "strategy": result["strategy"],
-            "rounds": rounds, "sites": result["grants"], "site_snapshots": snapshots,
-            "per_round": [{k: r[k] for k in ("round", "kind", "answered", "bytes_sent", "bytes_received")}
-                          for r in result["rounds"]],
-        }  # fmt: skip
+        federation = self._lineage(study, result, rounds)
         parameters = {"strategy": result["strategy"], "rounds": rounds, "steps": result.get("steps"),
                       "lr": result.get("lr"), "mu": result.get("mu"), "C": 1.0 / learning.L2,
                       "federation": federation}  # fmt: skip

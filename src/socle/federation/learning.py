@@ -100,6 +100,45 @@ def local_steps(
     return [float(v) for v in w]
 
 
+@dataclass(frozen=True)
+class ClientDP:
+    """Client-side differential privacy of a site's update (Flower's ``LocalDpMod`` mechanism):
+    the update ``w_local - w_global`` is clipped to L2 norm ``clip``, then Gaussian noise of
+    standard deviation ``sensitivity * sqrt(2 ln(1.25/δ)) / ε`` is added to every weight, with
+    ``sensitivity = 2 * clip`` (any change of the site's rows, one person included, moves a
+    clipped update by at most that): each round is (ε, δ)-DP for the site's whole data set,
+    and ``rounds`` rounds compose (basic composition) to ``(rounds ε, rounds δ)``."""
+
+    clip: float
+    epsilon: float
+    delta: float
+
+    @property
+    def noise_std(self) -> float:
+        return float(2 * self.clip * np.sqrt(2 * np.log(1.25 / self.delta)) / self.epsilon)
+
+    def budget(self, rounds: int) -> dict[str, float | int | str]:
+        """What the model's lineage records: the mechanism and the ε, δ spent over ``rounds``."""
+        return {"mechanism": "gaussian, client-side (clipped update + noise at each site)",
+                "clip": self.clip, "noise_std": round(self.noise_std, 6),
+                "epsilon_per_round": self.epsilon, "delta_per_round": self.delta,
+                "rounds": rounds, "epsilon": round(self.epsilon * rounds, 6),
+                "delta": round(self.delta * rounds, 12), "composition": "basic (ε and δ add up)",
+                "unit": "a site's whole training data (so every person at it)"}  # fmt: skip
+
+    def privatise(self, weights: Sequence[float], start: Sequence[float]) -> list[float]:
+        """Clip the update from ``start`` and add the noise (Flower's own DP primitives)."""
+        from flwr.supercore.differential_privacy import (
+            add_gaussian_noise_inplace,
+            clip_inputs_inplace,
+        )
+
+        update = [np.asarray(weights, dtype=float) - np.asarray(start, dtype=float)]
+        clip_inputs_inplace(update, self.clip)
+        add_gaussian_noise_inplace(update, self.noise_std)
+        return [float(v) for v in np.asarray(start, dtype=float) + update[0]]
+
+
 def fed_average(updates: Sequence[tuple[list[float], int]]) -> list[float]:
     """FedAvg: the sites' weights averaged by their numbers of training rows."""
     total = sum(rows for _, rows in updates)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -115,13 +116,19 @@ class LocalNetwork:
         return Node.open(self.settings(name))
 
     def start(self) -> LocalNetwork:
+        """Start the SuperLink, register every site's key, start the SuperNodes (side by side:
+        each is a process start with Flower's and Socle's imports)."""
         self.hub.start()
+        keys = {name: make_node_keys(self.folder / "keys", name) for name in self.site_names}
+        with ThreadPoolExecutor(len(keys)) as pool:
+            list(pool.map(lambda name: self.hub.register(name, keys[name]), self.site_names))
         for name in self.site_names:
-            keys = make_node_keys(self.folder / "keys", name)
-            self.hub.register(name, keys)
-            site = SiteNode(name, self.site_home(name), self.folder / "supernodes" / name, keys,
-                            self.hub.address, self.hub.certificates.ca, env=self.site_env)  # fmt: skip
-            self.sites.append(site.start())
+            self.sites.append(SiteNode(
+                name, self.site_home(name), self.folder / "supernodes" / name, keys[name],
+                self.hub.address, self.hub.certificates.ca, env=self.site_env,
+            ).launch())  # fmt: skip
+        for site in self.sites:
+            site.wait()
         return self
 
     def pids(self) -> list[int]:
@@ -137,9 +144,11 @@ class LocalNetwork:
         return Federation(hub_node, self.hub)
 
     def stop(self) -> None:
-        for site in self.sites:
-            site.stop()
-        self.hub.stop()
+        processes = [p for p in (*(s.process for s in self.sites), self.hub.process) if p]
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.stop()
 
 
 def build_network(

@@ -34,7 +34,6 @@ OFFLINE_ENV = {
 # default). The SuperNode's 3 s poll of the SuperLink has none: see socle.federation.supernode.
 FAST_ENV = {"FLWR_SUPEREXEC_TASK_POLL_INTERVAL": "0.2"}
 APP_DIR = Path(__file__).parent / "flower"
-MAX_SOCKET_PATH = 100  # a Unix socket's path is limited (108 bytes on Linux)
 CONNECTION = "socle"
 
 
@@ -84,6 +83,11 @@ class Process:
     name: str
     popen: subprocess.Popen[bytes]
     log: Path
+
+    def terminate(self) -> None:
+        """Ask the process group to stop (:meth:`stop` then waits: several stop side by side)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, signal.SIGTERM)
 
     def stop(self) -> None:
         """Stop the process and everything it started (its own process group)."""
@@ -197,24 +201,27 @@ class SiteNode:
     env: dict[str, str] = field(default_factory=dict)  # e.g. the site node's SOCLE_* settings
 
     def start(self) -> SiteNode:
+        return self.launch().wait()
+
+    def wait(self) -> SiteNode:
+        """Wait until the SuperNode listens (its Runtime API is up)."""
+        assert self.process is not None
+        _wait_port("127.0.0.1", self.port, self.process.popen, self.process.log,
+                   f"the SuperNode of {self.name}")  # fmt: skip
+        return self
+
+    def launch(self) -> SiteNode:
+        """Start the SuperNode without waiting for it (several sites start side by side)."""
         self.port = self.port or free_port()
         self.folder.mkdir(parents=True, exist_ok=True)
-        answerer = self.folder / "answerer.sock"
-        served = len(str(answerer)) <= MAX_SOCKET_PATH
-        node_config = (f'site="{self.name}" socle-home="{self.socle_home}"'
-                       + (f' answerer="{answerer}"' if served else ""))  # fmt: skip
+        node_config = f'site="{self.name}" socle-home="{self.socle_home}"'
         argv = [
             sys.executable, "-m", "socle.federation.supernode", "--superlink", self.hub_address,
             "--root-certificates", str(self.ca), "--auth-supernode-private-key", str(self.keys.private),
-            "--port", str(self.port), "--node-config", node_config,
+            "--port", str(self.port), "--isolation", "process", "--node-config", node_config,
         ]  # fmt: skip
         env = {**flower_env(self.folder / "flwr-home"), **self.env}
-        if served:
-            env |= {"SOCLE_ANSWERER": str(answerer), "SOCLE_SITE_HOME": str(self.socle_home),
-                    "SOCLE_SITE_NAME": self.name}  # fmt: skip
         self.process = _start(f"supernode-{self.name}", argv, env, self.folder)
-        _wait_port("127.0.0.1", self.port, self.process.popen, self.process.log,
-                   f"the SuperNode of {self.name}")  # fmt: skip
         return self
 
     def stop(self) -> None:

@@ -12,6 +12,8 @@ training minimums, and model metrics only when the desk's checks pass.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,13 +25,14 @@ from socle.ai import (
     training_set_sha256,
 )
 from socle.errors import SocleError
-from socle.federation import learning
+from socle.federation import learning, mlp
 from socle.federation.studies import FEDERATION_ACTOR, Acceptances
 from socle.node import Node
 from socle.privacy import disclose_count
 from socle.release import DeskError, MetricRow, ModelMetrics, Output, Population
 
 DIMS = ("age_band", "sex")
+_TRAINING_SETS: dict[tuple[Any, ...], TrainingSet] = {}  # in the SuperNode's process
 
 
 @dataclass
@@ -46,6 +49,7 @@ class Site:
     def answer(self, study_id: str, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Answer one message; a refusal (not accepted, withdrawn, too few) is an answer too."""
         handlers = {"count": self._count, "dp_count": self._dp_count, "stats": self._stats,
+                    "secure_count": self._secure_count,
                     "train": self._train, "evaluate": self._evaluate}  # fmt: skip
         if kind not in handlers:
             return self._audited(
@@ -91,6 +95,18 @@ class Site:
             raise _Refused(f"the site's release desk stops this table: {exc.message}") from exc
         return {"columns": list(report.columns), "rows": [list(r) for r in report.rows]}
 
+    def _secure_count(self, grant: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Exact persons with a condition by age band and sex, for SecAgg+ only (the mask is
+        added by Flower's ``secaggplus_mod`` before anything leaves; the hub sees the sum)."""
+        from socle.federation.secure import SCALE
+
+        columns, rows = self.node.workspace.secure_condition_counts(
+            grant, str(payload["condition"]), DIMS, actor=FEDERATION_ACTOR
+        )
+        if any(int(r[-1]) > SCALE for r in rows):  # type: ignore[call-overload]
+            raise _Refused("a cell is too large for secure aggregation")
+        return {"columns": columns, "cells": [int(r[-1]) for r in rows]}  # type: ignore[call-overload]
+
     def _dp_count(self, grant: str, payload: dict[str, Any]) -> dict[str, Any]:
         """A count with OpenDP noise added at the site, its ε charged to the site's own grant
         (the study's budget at this site); the exact count never leaves."""
@@ -109,9 +125,20 @@ class Site:
     # -- learning -----------------------------------------------------------------------
 
     def _data(self, grant: str) -> TrainingSet:
-        """The training set through the checkpoint, for federated training (AI-training consent)."""
+        """The training set through the checkpoint, for federated training (AI-training consent).
+
+        Every message opens the checkpoint (the grant re-checked, the consent filter read, the
+        opening audited); the rows it reads are kept for the next message of the same training
+        under a key naming all they depend on — the grant, the warehouse file's modification
+        (a load or an attachment rewrites it), the consent registry's version, the day — so a
+        recorded objection is a new key at once.
+        """
+        key = (str(self.node.settings.home), grant, _stamp(Path(self.node.warehouse.path)),
+               self.node.consent.version(), datetime.now(UTC).date())  # fmt: skip
         with self.node.workspace.session(grant, "federated_training", actor=FEDERATION_ACTOR) as ws:
-            data = build_training_set(ws)
+            data = _TRAINING_SETS.get(key) or build_training_set(ws)
+        _TRAINING_SETS.clear()  # one training set kept: the latest
+        _TRAINING_SETS[key] = data
         s = self.node.settings
         events = int(data.y.sum())
         if data.persons < s.min_training_persons or events < s.min_training_events:
@@ -139,11 +166,15 @@ class Site:
     def _train(self, grant: str, payload: dict[str, Any]) -> dict[str, Any]:
         X, y, _, _ = self._split(grant)
         prep = learning.Preprocessing(tuple(payload["means"]), tuple(payload["stds"]))
-        weights = learning.local_steps(
+        family = mlp if payload.get("model") == "mlp" else learning
+        weights = family.local_steps(
             payload["weights"], prep.apply(X), y, steps=int(payload["steps"]),
             lr=float(payload["lr"]), mu=float(payload.get("mu", 0.0)),
             network_rows=int(payload["network_rows"]),
         )  # fmt: skip
+        if payload.get("dp"):  # client-side DP: only the clipped, noised update leaves
+            dp = learning.ClientDP(**payload["dp"])
+            weights = dp.privatise(weights, payload["weights"])
         return {"weights": weights, "rows": self._rows(len(X))}
 
     def _evaluate(self, grant: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -152,7 +183,8 @@ class Site:
 
         _, _, X, y = self._split(grant)
         prep = learning.Preprocessing(tuple(payload["means"]), tuple(payload["stds"]))
-        p = learning.predict(payload["weights"], prep.apply(X))
+        family = mlp if payload.get("model") == "mlp" else learning
+        p = family.predict(payload["weights"], prep.apply(X))
         auroc = float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else float("nan")
         persons, events = self._rows(len(y)), self._rows(int(y.sum()))
         metrics = ModelMetrics(
@@ -169,6 +201,12 @@ class Site:
     def _rows(self, n: int) -> int | None:
         policy = self.node.desk.policy
         return disclose_count(n, policy.safe_threshold, policy.safe_round_base)
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    """When the warehouse file (and its write-ahead log) last changed."""
+    stats = [p.stat() for p in (path, path.with_name(path.name + ".wal")) if p.exists()]
+    return max((s.st_mtime_ns for s in stats), default=0), sum(s.st_size for s in stats)
 
 
 class _Refused(SocleError):

@@ -1,13 +1,18 @@
-"""Flower's SuperNode, polling its SuperLink more often (``python -m socle.federation.supernode``
-takes ``flower-supernode``'s arguments).
+"""Flower's SuperNode with the site's executor inside it (``python -m socle.federation.supernode``
+takes ``flower-supernode``'s arguments; Socle passes ``--isolation process``).
 
-Flower 1.41 waits a fixed 3 s between two pulls when the SuperLink had no message for the
-node (``flwr.supernode.start_client_internal``; no flag or setting changes it), which adds up
-to 3 s to every message of every round. This starts the very same SuperNode with that one
-wait shortened to ``SOCLE_SUPERNODE_POLL`` seconds (default 0.5); every other wait, the TLS,
-the node authentication and the offline settings are Flower's, unchanged. With
-``SOCLE_ANSWERER`` set, the same process also serves the site's answerer (Socle kept loaded
-for the thin ClientApp: ``socle.federation.answerer``).
+Flower 1.41 starts one ``flwr-clientapp`` process per message and waits fixed delays: 3 s
+between two pulls when the SuperLink had nothing for the node, 0.5 s between two looks for a
+reply to send (``flwr.supernode.start_client_internal``; no flag changes them). This starts
+the very same SuperNode with
+
+- those two waits shortened: the idle one to ``SOCLE_SUPERNODE_POLL`` seconds (default 0.5),
+  and to ``BRISK_POLL`` for ``BRISK`` seconds after a message (the next round of a task
+  follows within a second: this is most of a round's latency), the reply one to 0.02 s;
+- the site's executor (:mod:`socle.federation.executor`) in a thread of this process, woken as
+  soon as the SuperNode has stored a message, running the site's own ClientApp here.
+
+Every other wait, the TLS, the node authentication and the offline settings are Flower's.
 """
 
 from __future__ import annotations
@@ -15,34 +20,85 @@ from __future__ import annotations
 import os
 import sys
 import time
-from pathlib import Path
+from collections.abc import Callable
 from types import SimpleNamespace
+from typing import Any
 
-FLOWER_IDLE_WAIT = 3  # the constant in flwr.supernode.start_client_internal (1.41)
+FLOWER_IDLE_WAIT = 3  # the constants in flwr.supernode.start_client_internal (1.41)
+FLOWER_REPLY_WAIT = 0.5
+REPLY_WAIT = 0.02
+# For BRISK seconds after a message the SuperNode polls every BRISK_POLL s (the next round
+# follows within a second). Each poll costs the SuperLink ~15 ms of CPU (HTTPS, the node's
+# signature, its store): polling faster made rounds slower on a busy machine.
+BRISK = 5.0
+BRISK_POLL = 0.1
+
+
+class _Clock:
+    """When the SuperNode last received a message."""
+
+    last = -BRISK
+
+    @classmethod
+    def received(cls) -> None:
+        cls.last = time.monotonic()
 
 
 def _faster_time(poll: float) -> SimpleNamespace:
-    """The ``time`` module as the SuperNode loop sees it, its 3 s idle wait shortened."""
+    """The ``time`` module as the SuperNode loop sees it, its fixed waits shortened."""
 
     def sleep(seconds: float) -> None:
-        time.sleep(poll if seconds == FLOWER_IDLE_WAIT else seconds)
+        if seconds == FLOWER_IDLE_WAIT:
+            brisk = time.monotonic() - _Clock.last < BRISK
+            seconds = (
+                float(os.environ.get("SOCLE_SUPERNODE_BRISK_POLL", BRISK_POLL)) if brisk else poll
+            )
+        elif seconds == FLOWER_REPLY_WAIT:
+            seconds = REPLY_WAIT
+        time.sleep(seconds)
 
     names = {n: getattr(time, n) for n in dir(time) if not n.startswith("_")}
     return SimpleNamespace(**{**names, "sleep": sleep})
+
+
+def _waking(pull: Callable[..., Any], wake: Callable[[], None]) -> Callable[..., Any]:
+    """Flower's pull-and-store, waking the executor when it stored a message."""
+
+    def pull_and_store(*args: Any, **kwargs: Any) -> Any:
+        run_id = pull(*args, **kwargs)
+        if run_id is not None:
+            _Clock.received()
+            wake()
+        return run_id
+
+    return pull_and_store
+
+
+def _runtime_address(argv: list[str]) -> str:
+    port = argv[argv.index("--port") + 1] if "--port" in argv else "9094"
+    return f"127.0.0.1:{port}"
 
 
 def main() -> None:
     from flwr.supernode import start_client_internal as loop
     from flwr.supernode.cli import flower_supernode
 
-    answerer = os.environ.get("SOCLE_ANSWERER")
-    if answerer:  # the site's answerer beside the SuperNode (socle.federation.answerer)
-        from socle.federation.answerer import serve
+    from socle.federation.client import site_app
+    from socle.federation.executor import APP_ID, SiteExecutor
 
-        serve(Path(answerer), Path(os.environ["SOCLE_SITE_HOME"]), os.environ["SOCLE_SITE_NAME"])
+    executor = SiteExecutor(_runtime_address(sys.argv), {APP_ID: site_app()})
     loop.time = _faster_time(float(os.environ.get("SOCLE_SUPERNODE_POLL", "0.5")))  # type: ignore[attr-defined,assignment]
+    loop._pull_and_store_message = _waking(loop._pull_and_store_message, executor.wake.set)
+    _warm()
+    executor.start()
     sys.argv[0] = "flower-supernode"
     flower_supernode()
+
+
+def _warm() -> None:
+    """Import what an answer needs now, so the first message finds it loaded."""
+    import socle.federation.site
+    import socle.node  # noqa: F401
 
 
 if __name__ == "__main__":

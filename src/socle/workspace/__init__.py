@@ -14,9 +14,10 @@ from socle.workspace.permit import Link, grant_chain, trace
 from socle.workspace.queries import NamedResult, Queries
 from socle.workspace.records import TABLES, OutputFile
 from socle.workspace.sandbox import Limits
-from socle.workspace.workspace import Workspace
+from socle.workspace.workspace import LEVELS, Workspace
 
 __all__ = [
+    "LEVELS",
     "TABLES",
     "CohortDefinition",
     "CohortError",

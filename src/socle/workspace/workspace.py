@@ -172,6 +172,15 @@ class Workspace:
             role=self.role_of(grant_id, actor),
         )  # fmt: skip
 
+    def secure_condition_counts(
+        self, grant_id: str, condition: str, dims: Sequence[str] = ("age_band", "sex"), *,
+        actor: str,
+    ) -> tuple[list[str], list[tuple[object, ...]]]:  # fmt: skip
+        """Exact condition counts (the whole grid) for secure aggregation only: the caller hands
+        them to Flower's SecAgg+ mask, so they leave the node summed with other nodes' counts,
+        and the sum goes through the receiving hub's release checks (``socle.federation``)."""
+        return self._condition_rows(grant_id, condition, dims, actor=actor)
+
     def answer_dp_condition_count(
         self,
         grant_id: str,
