@@ -145,10 +145,7 @@ class Workspace:
         actor: str,
     ) -> CheckReport:
         """The check report the researcher sees before asking for release (nothing leaves)."""
-        columns, rows = self._condition_rows(grant_id, condition, dims, actor=actor)
-        table = self._counts_output(
-            grant_id, columns, rows, ["persons"], self._describe(condition, dims)
-        )
+        table = self._condition_table(grant_id, condition, dims, actor=actor)
         return self.desk.check(table, project=self.governance.grant(grant_id).request_id)
 
     def answer_condition_counts(
@@ -163,10 +160,7 @@ class Workspace:
     ) -> CheckReport:
         """Condition counts for an automatic exit (a federated answer): released only if every
         automatic check passes, differencing against the ledger included; then in the ledger."""
-        columns, rows = self._condition_rows(grant_id, condition, dims, actor=actor)
-        table = self._counts_output(
-            grant_id, columns, rows, ["persons"], self._describe(condition, dims)
-        )
+        table = self._condition_table(grant_id, condition, dims, actor=actor)
         return self.desk.release_automatic(
             grant_id, table, channel=channel, reference=reference, actor=actor,
             role=self.role_of(grant_id, actor),
@@ -200,6 +194,15 @@ class Workspace:
             grant_id, "dp_count", result, channel=channel, reference=reference, actor=actor,
             role=self.role_of(grant_id, actor),
         )  # fmt: skip
+
+    def _condition_table(
+        self, grant_id: str, condition: str, dims: Sequence[str], *, actor: str
+    ) -> Output:
+        """The condition counts as the output table the desk checks (nothing released yet)."""
+        columns, rows = self._condition_rows(grant_id, condition, dims, actor=actor)
+        return self._counts_output(
+            grant_id, columns, rows, ["persons"], self._describe(condition, dims)
+        )
 
     @staticmethod
     def _describe(condition: str, dims: Sequence[str]) -> str:
