@@ -89,7 +89,14 @@ def governed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Governed]:
         [TYPE2, DIABETES_CODE],
     )
     people = sorted(int(r[0]) for r in node.warehouse.aggregate("SELECT person_id FROM person"))
-    objectors = frozenset(people[::7])  # every 7th person objects to research
+    # Every 7th person objects to research, but never the first diabetic: person ids come from
+    # a fresh key each run, and the sample's two diabetics must not both fall among objectors.
+    first_diabetic = node.warehouse.aggregate(
+        "SELECT person_id FROM condition_occurrence WHERE condition_concept_id = ? "
+        "ORDER BY condition_start_date, person_id LIMIT 1",
+        [TYPE2],
+    )[0][0]
+    objectors = frozenset(people[::7]) - {int(first_diabetic)}
     node.consent.record(
         [ConsentEvent(p, "research", "objection", today(), "portal", "patient") for p in objectors],
         actor="patient", role="patient",
