@@ -46,7 +46,12 @@ from socle.workspace import CohortDefinition, compile_cohort
 
 PERSONS = int(os.environ.get("SOCLE_BENCH_PERSONS", "200000"))
 BUCKETS = int(os.environ.get("SOCLE_BENCH_BUCKETS", "16"))
-ROUNDS = {"duckdb": 5, "spark": 3}
+ROUNDS = {"duckdb": 5, "spark": 3}  # SOCLE_BENCH_ROUNDS=spark=2 to shorten one engine's
+ROUNDS.update(
+    (k, int(v))
+    for k, v in (x.split("=") for x in os.environ.get("SOCLE_BENCH_ROUNDS", "").split(",") if x)
+)
+ENGINES = os.environ.get("SOCLE_BENCH_ENGINES", "duckdb,spark").split(",")
 COLUMNS = {
     "person": ("year_of_birth", "gender_concept_id"),
     "condition_occurrence": ("condition_source_value", "condition_start_date"),
@@ -194,7 +199,7 @@ def main() -> int:
                 f"({_size(folder)} MiB of Parquet)", flush=True,
             )  # fmt: skip
         code = _common_code(folder)
-        for kind in ("duckdb", "spark"):
+        for kind in ENGINES:
             out = subprocess.run(
                 [sys.executable, __file__, "--child", kind, str(folder), code],
                 capture_output=True, text=True, check=False,
