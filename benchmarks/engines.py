@@ -240,7 +240,8 @@ def _report(result: dict[str, object]) -> None:
         for q in ("by_age_sex", "cohort", "drugs"):
             raw, scoped, filtered = (best[f"{q}/{v}"] for v in ("raw", "scoped", "filtered"))
             print(
-                f"{q:<12} {raw:>8.3f}s {scoped:>8.3f}s {filtered:>8.3f}s {filtered / raw:>10.2f}x"
+                f"{q:<12} {raw:>8.3f}s {scoped:>8.3f}s {filtered:>8.3f}s {filtered / raw:>10.2f}x",
+                flush=True,  # one engine's figures are kept if the next one is stopped
             )
 
 
