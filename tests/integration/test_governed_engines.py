@@ -34,6 +34,7 @@ from socle.warehouse import (
     QueryRefusedError,
     SparkEngine,
 )
+from socle.warehouse.engine import KEPT_ID_SETS
 from socle.workspace import CohortDefinition, ConceptSet
 from tests.conftest import loaded_home
 from tests.helpers import approved_grant, today
@@ -224,3 +225,26 @@ def test_engine_setting_makes_purposeful_reads_run_on_spark(
         assert rows == [{"n": governed.cdm.rows["person"]}]
     finally:
         node.close()
+
+
+def test_spark_keeps_each_consent_state_once_and_frees_the_dropped_ones(
+    governed: Governed, spark: SparkSession
+) -> None:
+    sparked = SparkEngine(governed.cdm, spark)
+
+    def persistent() -> set[int]:  # ids of the RDDs the executors hold
+        return set(spark.sparkContext._jsc.getPersistentRDDs().keys())  # type: ignore[union-attr]
+
+    states = [frozenset({1, 10_000_000 + i}) for i in range(KEPT_ID_SETS + 2)]
+    names = [sparked.acquire_ids(s) for s in states]  # all in use: none may be dropped
+    blocks = {n: sparked._frames[n]._jdf.queryExecution().analyzed().rdd().id() for n in names}
+    assert len(set(names)) == len(states) and set(blocks.values()) <= persistent()
+    assert sparked.acquire_ids(states[0]) == names[0], "the same state was stored twice"
+    ids = spark.table(sparked.ids_view(names[0])).toArrow().column(0).to_pylist()
+    assert sorted(ids) == sorted(states[0])
+    for name in [*names, names[0]]:
+        sparked.release_ids(name)
+    sparked.acquire_ids(frozenset({2}))  # past the limit: the oldest unused states go
+    dropped = [n for n in names if n not in sparked._frames]
+    assert len(dropped) == len(states) + 1 - KEPT_ID_SETS
+    assert not {blocks[n] for n in dropped} & persistent(), "a dropped state's blocks were kept"
