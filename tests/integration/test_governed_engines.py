@@ -233,7 +233,7 @@ def test_spark_keeps_each_consent_state_once_and_frees_the_dropped_ones(
     sparked = SparkEngine(governed.cdm, spark)
 
     def persistent() -> set[int]:  # ids of the RDDs the executors hold
-        return set(spark.sparkContext._jsc.getPersistentRDDs().keys())  # type: ignore[union-attr]
+        return set(spark.sparkContext._jsc.getPersistentRDDs().keys())
 
     states = [frozenset({1, 10_000_000 + i}) for i in range(KEPT_ID_SETS + 2)]
     names = [sparked.acquire_ids(s) for s in states]  # all in use: none may be dropped
