@@ -30,6 +30,37 @@ def test_lower_case_names_without_a_title_are_removed(text: str, names: list[str
     assert "[PERSON]" in out
 
 
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Le patient LASVEAUX maeron, 37 ans, est arrivé", ["LASVEAUX", "maeron"]),  # relation
+        ("Son époux Ravalec est présent.", ["Ravalec"]),
+        ("RAS. Vu par Ploux.", ["Ploux"]),  # "vu par"
+        ("bertille Arcis", ["bertille", "Arcis"]),  # a line holding only a name
+        ("brunelliere, 14/12/99", ["brunelliere"]),
+        ("Alihan PEROTIN a appelé", ["Alihan", "PEROTIN"]),  # the model's PERSON, extended
+        ("contact avec Maelyne TOURNADRE ce jour", ["Maelyne", "TOURNADRE"]),  # Prénom NOM
+        ("Nom : KOWALSKI  Prénom : Anna", ["KOWALSKI", "Anna"]),  # a form's fields
+        ("Avis du Docteur Van der Berg demandé.", ["Van", "der", "Berg"]),  # particles
+    ],
+)
+def test_names_found_by_their_place_in_the_text_are_removed(text: str, names: list[str]) -> None:
+    out = _clean(text)
+    for name in names:
+        assert name not in out, (name, out)
+
+
+def test_a_hospital_designation_in_lower_case_is_removed_up_to_its_punctuation() -> None:
+    out = _clean("Hôpital centre cardiologique du nord, standard joignable.")
+    assert "cardiologique" not in out and "nord" not in out
+    assert out.endswith(", standard joignable.")
+
+
+def test_clinical_words_after_a_relation_or_in_capitals_stay() -> None:
+    text = "La patiente apyrétique, eupnéique. Scanner TAP normal. Patient BPCO stable."
+    assert _clean(text) == text
+
+
 def test_first_names_that_are_common_words_stay_when_they_are_words() -> None:
     text = "Pas de rose ni de violette sur la peau; calcul vésiculaire à l'échographie."
     out = _clean(text)

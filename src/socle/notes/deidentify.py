@@ -60,9 +60,7 @@ def _operators(language: str, shift_days: int, labels: set[str]) -> dict[str, Op
 NER_LANGUAGES = frozenset({"fr"})
 
 
-def analyze(
-    text: str, language: str, known: Sequence[KnownTerms] = ()
-) -> list[Found]:
+def analyze(text: str, language: str, known: Sequence[KnownTerms] = ()) -> list[Found]:
     """Presidio's findings in ``text``: patterns, NER (French) and the known terms."""
     if language not in NER_LANGUAGES:
         return scan.analyze(

@@ -144,6 +144,16 @@ PATTERNS: dict[str, list[tuple[str, str, float]]] = {
             r"(?-i:\s+[A-ZÀ-Ý][\w'’\-]*){0,3}",
             0.7,
         ),
+        # A hospital word then an institution's designation, in any case, up to the
+        # punctuation that ends it ("Hôpital centre cardiologique du nord, Montbazon").
+        (
+            "hospital_designation",
+            r"\b(?:h[ôo]pital|hospital|chu|chr|clinique|ghu)\s+(?:centre|institut|groupe|"
+            r"fondation|maison|p[ôo]le|h[ôo]pital)\s+[^\W\d_][\w'’\-]*"
+            r"(?:[ \t]+(?:(?:d[eu']|des|la|le|l'|l’|et)[ \t]*)?[^\W\d_][\w'’\-]*){0,4}"
+            r"(?=[ \t]*(?:[,.;:()\n]|$))",
+            0.7,
+        ),
     ],
 }
 
@@ -161,6 +171,7 @@ LITERALS: dict[str, tuple[str, ...]] = {
     "hyphenated_place": ("-",),
     "elided_name": ("l'", "l’"),
     "hospital": ("pital", "chu", "chr", "clini", "ghu", "centre", "institut"),
+    "hospital_designation": ("pital", "chu", "chr", "clini", "ghu"),
     "fr_street": _STREETS,
     "fr_street_zip": _STREETS,
 }
@@ -211,7 +222,16 @@ LABELLED: dict[str, list[tuple[str, str, float]]] = {
             "after_title",
             rf"\b(?:{_TITLES})\s+({_NAME}(?:\s+(?-i:[A-ZÀ-Ý])[\w'’\-]*)?)",
             0.7,
-        )
+        ),
+        # A form's name field: "Nom : KOWALSKI", "nom d'usage : Fabre", "Prénom : Anna",
+        # its value up to the line's end or the next field.
+        (
+            "name_field",
+            r"\b(?:nom(?:\s+(?:de\s+naissance|d['’]usage|de\s+jeune\s+fille|marital|usuel|"
+            r"patronymique))?|pr[ée]noms?|identit[ée])[ \t]*:[ \t]*"
+            rf"({_NAME}(?:[ \t]+(?!(?:pr[ée]nom|nom|n[ée]e?|date|sexe|[âa]ge)\b){_NAME}){{0,2}})",
+            0.7,
+        ),
     ],
     "ID": [
         (
