@@ -113,3 +113,23 @@ def test_a_name_put_after_an_elided_article_is_removed() -> None:
 def test_a_record_label_takes_only_a_value_with_a_digit() -> None:
     out = _clean("Dossier envoyé à la MDPH. Dossier 4A12345 transmis.")
     assert "Dossier envoyé à la MDPH" in out and "4A12345" not in out
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("n° de sécurité sociale : 1 85 05 78 006 084 36", "1 85 05 78 006 084 36"),
+        ("N°SS 1.85.05.78.006.084.36", "1.85.05.78.006.084.36"),
+        ("NSS : 2 94 03 2A 004 123 45", "2 94 03 2A 004 123 45"),
+        ("NIR 2850578006084", "2850578006084"),
+        ("IPP : 8001234567", "8001234567"),
+        ("IPP:A123456", "A123456"),
+        ("NDA 23-0012345", "23-0012345"),
+        ("Dossier n° 2019-004512", "2019-004512"),
+        ("numéro de séjour 45872", "45872"),
+        ("N° patient : AB-4521", "AB-4521"),
+    ],
+)
+def test_social_security_and_hospital_numbers_are_removed(text: str, value: str) -> None:
+    out = _clean(text)
+    assert value not in out and "[ID]" in out, out

@@ -236,7 +236,7 @@ LABELLED: dict[str, list[tuple[str, str, float]]] = {
     "ID": [
         (
             "labelled_number",
-            r"\b(?:IPP|NDA|NIP|MRN|NSS|SSN|n°\s*(?:de\s+)?(?:dossier|s[ée]jour|patient)|"
+            r"\b(?:IPP|NDA|NIP|MRN|NSS|SSN|(?:n°|num[ée]ro)\s*(?:de\s+)?(?:dossier|s[ée]jour|patient|venue)|"
             r"dossier|passport|passeport|licen[cs]e|permis)\s*(?:n°|no\.?|number|num[ée]ro)?"
             r"\s*[:#=]?\s*(?=[A-Z\-]*\d)([A-Z0-9][A-Z0-9\-]{3,})",
             0.85,
