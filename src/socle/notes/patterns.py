@@ -172,6 +172,11 @@ LITERALS: dict[str, tuple[str, ...]] = {
     "elided_name": ("l'", "l’"),
     "hospital": ("pital", "chu", "chr", "clini", "ghu", "centre", "institut"),
     "hospital_designation": ("pital", "chu", "chr", "clini", "ghu"),
+    "name_field": ("nom", "identit"),  # "prénom" holds "nom"
+    "labelled_number": (
+        *("ipp", "nda", "nip", "mrn", "nss", "ssn", "n°", "num", "dossier"),
+        *("passport", "passeport", "licen", "permis"),
+    ),
     "fr_street": _STREETS,
     "fr_street_zip": _STREETS,
 }
@@ -236,9 +241,9 @@ LABELLED: dict[str, list[tuple[str, str, float]]] = {
     "ID": [
         (
             "labelled_number",
-            r"\b(?:IPP|NDA|NIP|MRN|NSS|SSN|(?:n°|num[ée]ro)\s*(?:de\s+)?(?:dossier|s[ée]jour|patient|venue)|"
+            r"\b(?:ipp|nda|nip|mrn|nss|ssn|(?:n°|num[ée]ro)\s*(?:de\s+)?(?:dossier|s[ée]jour|patient|venue)|"
             r"dossier|passport|passeport|licen[cs]e|permis)\s*(?:n°|no\.?|number|num[ée]ro)?"
-            r"\s*[:#=]?\s*(?=[A-Z\-]*\d)([A-Z0-9][A-Z0-9\-]{3,})",
+            r"\s*[:#=]?\s*(?=[a-z\-]*\d)([a-z0-9][a-z0-9\-]{3,})",
             0.85,
         )
     ],
@@ -246,6 +251,11 @@ LABELLED: dict[str, list[tuple[str, str, float]]] = {
 
 
 _ESCAPE = re.compile(r"\\.")
+
+
+def _lower_case_only(rx: str) -> bool:
+    """``rx`` holds no capital letter (escapes apart): it may search lower-cased text."""
+    return not re.search(r"[A-Z]", _ESCAPE.sub("", rx))
 
 
 def compile_pattern(rx: str) -> tuple[Any, bool]:
@@ -261,7 +271,7 @@ def compile_pattern(rx: str) -> tuple[Any, bool]:
     """
     import regex
 
-    if not re.search(r"[A-Z]", _ESCAPE.sub("", rx)):
+    if _lower_case_only(rx):
         try:
             return re.compile(rx, re.MULTILINE), True
         except re.error:
@@ -338,25 +348,44 @@ class PatternScanner:
 
 
 class LabelledScanner:
-    """Patterns whose group 1 is the identifier (a look-behind would scan too slowly)."""
+    """Patterns whose group 1 is the identifier (a look-behind would scan too slowly).
+
+    Matched case-insensitively with ``re``; a pattern without capitals on the lower-cased
+    text, behind its :data:`FIRST` look-ahead and :data:`LITERALS` gate as in
+    :class:`PatternScanner`.
+    """
 
     def __init__(self, entity: str, patterns: list[tuple[str, str, float]], *, name: str) -> None:
         self.entity, self.name = entity, name
         self.patterns = [
-            (
-                re.compile(rx, re.IGNORECASE),
-                re.compile(f"(?={FIRST[n]}){rx}", re.IGNORECASE) if n in FIRST else None,
-                score,
-            )
-            for n, rx, score in patterns
+            (*self._compiled(n, rx), score, LITERALS.get(n, ())) for n, rx, score in patterns
         ]
 
+    @staticmethod
+    def _compiled(name: str, rx: str) -> tuple[Any, Any, Any]:
+        """The pattern for the text (case-insensitive), for lower-cased text (``None`` if it
+        holds capitals), and behind its :data:`FIRST` look-ahead on the lower-cased text
+        (else on the text, case-insensitively), if it has one."""
+        lowered = _lower_case_only(rx)
+        ahead = f"(?={FIRST[name]}){rx}" if name in FIRST else None
+        return (
+            re.compile(rx, re.IGNORECASE),
+            re.compile(rx) if lowered else None,
+            None if ahead is None else re.compile(ahead, 0 if lowered else re.IGNORECASE),
+        )
+
     def find(self, t: Text) -> list[Found]:
-        return [
-            (m.start(1), m.end(1), self.entity, score)
-            for plain, fast, score in self.patterns
-            for m in (fast if fast is not None and t.ascii_digits else plain).finditer(t.text)
-        ]
+        found: list[Found] = []
+        for on_text, on_lower, fast, score, literals in self.patterns:
+            if t.lower and literals and not any(x in t.lower for x in literals):
+                continue
+            if on_lower is not None and t.lower:
+                text, pattern = t.lower, fast if fast is not None and t.ascii_digits else on_lower
+            else:
+                fast_on_text = fast is not None and on_lower is None and t.ascii_digits
+                text, pattern = t.text, fast if fast_on_text else on_text
+            found += [(m.start(1), m.end(1), self.entity, score) for m in pattern.finditer(text)]
+        return found
 
 
 Scanner = PatternScanner | LabelledScanner
