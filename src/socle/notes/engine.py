@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from socle.notes.errors import NotesError
 from socle.notes.names import filtered_ner_recognizer, name_recognizer
-from socle.notes.patterns import pattern_recognizers
+from socle.notes.scanners import pattern_recognizers
 
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine

@@ -1,7 +1,7 @@
 """Notes in a language without an NER model (English), scanned without Presidio's analyzer.
 
 For such a language every recogniser is Socle's own: the pattern scanners
-(:mod:`socle.notes.patterns`) and the known terms of the vault and the directory
+(:mod:`socle.notes.scanners`) and the known terms of the vault and the directory
 (:mod:`socle.notes.known`). Presidio's ``AnalyzerEngine`` would only run them and
 settle their results; importing it costs about 1.2 s of CPU per process (it
 imports spaCy and compiles its predefined recognisers), more than
@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from socle.notes.known import KnownTerms, token_matches
-from socle.notes.patterns import prepare, scanners
+from socle.notes.scanners import prepare, scanners
 
 
 class Found(NamedTuple):
