@@ -42,6 +42,9 @@ def test_lower_case_names_without_a_title_are_removed(text: str, names: list[str
         ("contact avec Maelyne TOURNADRE ce jour", ["Maelyne", "TOURNADRE"]),  # Prénom NOM
         ("Nom : KOWALSKI  Prénom : Anna", ["KOWALSKI", "Anna"]),  # a form's fields
         ("Avis du Docteur Van der Berg demandé.", ["Van", "der", "Berg"]),  # particles
+        ("Fait à Quimper, le 12/03/2020", ["Quimper"]),  # a place after "à"
+        ("Vit chez sa sœur Mme Cozic à Brest", ["Cozic", "Brest"]),
+        ("Accompagnée de son amie Kervella", ["Kervella"]),
     ],
 )
 def test_names_found_by_their_place_in_the_text_are_removed(text: str, names: list[str]) -> None:

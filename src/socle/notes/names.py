@@ -50,6 +50,9 @@ RELATIONS = frozenset(
     {"patient", "patiente", "epoux", "epouse", "mari", "conjoint", "conjointe", "compagnon"}
     | {"compagne", "fils", "fille", "frere", "soeur", "mere", "pere", "nomme", "nommee"}
     | {"denomme", "denommee", "enfant", "tuteur", "tutrice", "neveu", "niece", "oncle", "tante"}
+    | {"femme", "ami", "amie", "voisin", "voisine", "cousin", "cousine", "gendre", "bru"}
+    | {"petit-fils", "petite-fille", "belle-fille", "beau-fils", "belle-mere", "beau-pere"}
+    | {"grand-mere", "grand-pere", "parrain", "marraine", "concubin", "concubine", "partenaire"}
 )
 # Participles after which "par" and a capitalised unknown word name a clinician.
 AGENTS = frozenset(

@@ -163,7 +163,8 @@ LITERALS: dict[str, tuple[str, ...]] = {
     "elided_name": ("l'", "l’"),
     "hospital": ("pital", "chu", "chr", "clini", "ghu", "centre", "institut"),
     "hospital_designation": ("pital", "chu", "chr", "clini", "ghu"),
-    "name_field": ("nom", "identit"),  # "prénom" holds "nom"
+    "name_field": ("nom", "identit"),
+    "place_after_a": ("à",),  # "prénom" holds "nom"
     "labelled_number": (
         *("ipp", "nda", "nip", "mrn", "nss", "ssn", "n°", "num", "dossier"),
         *("passport", "passeport", "licen", "permis"),
@@ -204,7 +205,14 @@ LABELLED: dict[str, list[tuple[str, str, float]]] = {
             "city_after_zip",
             rf"\b{_ZIP}[ \t]{{1,3}}([^\W\d_][\w'’\-]*(?:[ \t]+[^\W\d_][\w'’\-]*){{0,2}})",
             0.6,
-        )
+        ),
+        # A capitalised word after "à" inside a sentence: a place ("fait à Quimper", "chez sa
+        # sœur à Brest"); French writes a common noun after "à" in lower case.
+        (
+            "place_after_a",
+            r"(?-i:\bà[ \t]+([A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-Za-zÀ-ÿ][a-zà-ÿ]*)*))",
+            0.6,
+        ),
     ],
     "PERSON": [
         (
