@@ -169,10 +169,9 @@ class _Words:
         """The words of a line that holds only a name, if word ``i`` starts one: one to
         three name-like words, then at most a comma and a date or number ("nattan",
         "bertille Arcis", "brunelliere, 14/12/99")."""
-        start = self.found[i].start()
-        line_start = self.text.rfind("\n", 0, start) + 1
-        if self.text[line_start:start].strip():
-            return None
+        before = self.text[self.found[i - 1].end() if i else 0 : self.found[i].start()]
+        if (i and "\n" not in before) or before[before.rfind("\n") + 1 :].strip():
+            return None  # not the first word of its line
         end = i
         while end + 1 < len(self.found) and end - i < FIELD_WORDS - 1 and self.joined(end):
             if self.text.find("\n", self.found[end].end(), self.found[end + 1].start()) >= 0:
