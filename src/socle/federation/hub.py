@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-import time
 import tomllib
 import uuid
 from collections.abc import Iterator
@@ -29,6 +27,7 @@ from typing import Any
 from sqlalchemy import select
 
 from socle.federation import learning, mlp
+from socle.federation import session as sessions
 from socle.federation.errors import NetworkError, QuorumError
 from socle.federation.network import APP_DIR, CONNECTION, Hub
 from socle.federation.session import StudySession
@@ -38,10 +37,6 @@ from socle.node import Node
 from socle.release import Output, Population, counts_table
 
 SUPPRESSED = "suppressed"
-IDLE_MARGIN = 30.0  # seconds: a kept session this close to idling out is replaced
-# The study sessions this process keeps open (a hub's API), by SuperLink folder and study.
-_KEPT: dict[tuple[str, str], tuple[StudySession, float]] = {}
-_KEPT_LOCK = threading.Lock()
 DIMS = ("age_band", "sex")
 TOTAL = "All"  # the label of the margins the release desk adds
 
@@ -119,9 +114,7 @@ class Federation:
         self._session = StudySession.open(
             self.hub, study.id, {"quorum": study.quorum, **config}, idle
         )
-        key = (str(self.hub.folder), study.id)
-        with _KEPT_LOCK:  # this process's other callers (its API) use it while it is open
-            _KEPT[key] = (self._session, time.monotonic())
+        sessions.keep(self._session)  # this process's other callers (its API) use it too
         self.node.audit.record(
             actor=actor, role="researcher", action="federation.session", object=study.id,
             details={"state": "open", "run": self._session.run_id},
@@ -129,9 +122,7 @@ class Federation:
         try:
             yield self
         finally:
-            with _KEPT_LOCK:
-                if _KEPT.get(key, (None,))[0] is self._session:
-                    del _KEPT[key]
+            sessions.forget(self._session)
             self._session.close()
             self._session = None
             self.node.audit.record(
@@ -144,29 +135,22 @@ class Federation:
         when there is none or it is about to idle out: a hub's API answers the catalogue's
         network feasibility counts in seconds, not a ``flwr run`` each. The session ends by
         itself ``idle`` seconds after its last task."""
-        key = (str(self.hub.folder), study_id)
-        with _KEPT_LOCK:
-            kept = _KEPT.get(key)
-            now = time.monotonic()
-            if kept is None or now - kept[1] > idle - IDLE_MARGIN:
-                if kept is not None:
-                    kept[0].close()
-                study = self.studies.approved(study_id, "aggregates")
-                session = StudySession.open(self.hub, study.id, {"quorum": study.quorum}, idle)
-                self.node.audit.record(
-                    actor=actor, role="researcher", action="federation.session", object=study.id,
-                    details={"state": "open", "run": session.run_id, "kept": True},
-                )  # fmt: skip
-            else:
-                session = kept[0]
-            _KEPT[key] = (session, now)
-        self._session = session
+
+        def open_() -> StudySession:
+            study = self.studies.approved(study_id, "aggregates")
+            opened = StudySession.open(self.hub, study.id, {"quorum": study.quorum}, idle)
+            self.node.audit.record(
+                actor=actor, role="researcher", action="federation.session", object=study.id,
+                details={"state": "open", "run": opened.run_id, "kept": True},
+            )  # fmt: skip
+            return opened
+
+        self._session = sessions.kept(self.hub, study_id, idle, open_)
 
     def drop_session(self) -> None:
         """Forget the kept session in use (it failed: the next call opens a new one)."""
         if self._session is not None:
-            with _KEPT_LOCK:
-                _KEPT.pop((str(self.hub.folder), self._session.study_id), None)
+            sessions.forget(self._session)
             self._session.close()
             self._session = None
 
@@ -175,10 +159,7 @@ class Federation:
         run; the outcome is audited at the hub, a lost quorum raised."""
         overrides = {"task": task, "study": study.id, "quorum": study.quorum, **config}
         if self._session is not None and self._session.study_id == study.id:
-            with _KEPT_LOCK:
-                key = (str(self.hub.folder), study.id)
-                if _KEPT.get(key, (None,))[0] is self._session:
-                    _KEPT[key] = (self._session, time.monotonic())
+            sessions.touch(self._session)
             timeout = float(config.get("round-timeout", 120.0)) * (int(config.get("rounds", 0)) + 2)
             result = self._session.perform(overrides, timeout)
         else:
