@@ -29,6 +29,7 @@ from socle.federation.local import LocalNetwork, build_network, committee_grant
 from socle.federation.network import beyond_loopback, peer_addresses
 from socle.node import Node
 from tests.apiclient import api_client, token_for
+from tests.conftest import loaded_home
 
 pytestmark = pytest.mark.slow
 CONDITION = "SNOMED|73595000"  # stress: the demo's condition
@@ -64,9 +65,9 @@ def fed(network: LocalNetwork) -> Iterator[Federation]:
 
 @pytest.fixture(scope="module")
 def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Node, str]]:
-    """The same persons pooled in one node, with the same kind of grant."""
-    node = Node.open(Settings(home=tmp_path_factory.mktemp("central") / "home"))
-    node.load(bundled_sample(), actor="steward@central")
+    """The same persons pooled in one node, with the same kind of grant (a copy of the test
+    run's one load of the sample)."""
+    node = Node.open(Settings(home=loaded_home(tmp_path_factory)))
     grant = committee_grant(node, "central", FEDERATION_ACTOR, "The study, centrally")
     yield node, grant
     node.close()
