@@ -307,3 +307,16 @@ def test_a_site_counts_a_standard_concept_with_its_descendants_through_its_check
         assert auto.details["channel"] == "federation"
     finally:
         node.close()
+
+
+def test_the_federated_network_as_a_registry_pipeline_predicts_as_its_weights() -> None:
+    from socle.federation import mlp
+
+    rng = np.random.default_rng(8)
+    X = rng.normal(50.0, 10.0, size=(40, 5))
+    X[rng.random(X.shape) < 0.1] = np.nan  # filled with the network's means, as at the sites
+    prep = combine_sums([feature_sums(X)])
+    weights = list(rng.normal(0.0, 0.5, size=mlp.size(5)))
+    pipeline = mlp.as_pipeline(weights, prep)
+    expected = mlp.predict(weights, prep.apply(X))
+    assert np.allclose(pipeline.predict_proba(X)[:, 1], expected, atol=1e-12)

@@ -27,7 +27,8 @@ PATH_STEPS = 64  # midpoints along the path from the mean patient (integrated gr
 
 
 def pipeline_from_network(
-    hidden: np.ndarray, hidden_bias: Sequence[float], output: Sequence[float], output_bias: float,
+    hidden: np.ndarray, hidden_bias: Sequence[float] | np.ndarray,
+    output: Sequence[float] | np.ndarray, output_bias: float,
     means: Sequence[float], stds: Sequence[float],
 ) -> Pipeline:  # fmt: skip
     """The fitted pipeline of a one-hidden-layer tanh network trained on standardised inputs:

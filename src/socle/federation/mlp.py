@@ -84,4 +84,4 @@ def as_pipeline(weights: Sequence[float], prep: Preprocessing) -> Pipeline:
     from socle.ai import pipeline_from_network
 
     w1, b1, w2, b2 = _unpack(np.asarray(weights, dtype=float), len(prep.means))
-    return pipeline_from_network(w1, b1.tolist(), w2.tolist(), float(b2), prep.means, prep.stds)
+    return pipeline_from_network(w1, b1, w2, float(b2), prep.means, prep.stds)
