@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from socle.ai import trace_model
+from socle.api import Principal, Role
 from socle.config import Settings
-from socle.demo import bundled_sample
+from socle.demo import bundled_sample, bundled_vocabulary
 from socle.federation import (
     FEDERATION_ACTOR,
     Acceptances,
@@ -27,9 +28,12 @@ from socle.federation.learning import ClientDP
 from socle.federation.local import LocalNetwork, build_network, committee_grant
 from socle.federation.network import beyond_loopback, peer_addresses
 from socle.node import Node
+from tests.apiclient import api_client, token_for
+from tests.conftest import loaded_home
 
 pytestmark = pytest.mark.slow
 CONDITION = "SNOMED|73595000"  # stress: the demo's condition
+STRESS = 4251306  # its standard concept (the bundled vocabulary)
 RESEARCHER = "investigator@hub"
 # 50 sample persons split three ways: a site holds ~17; training minimums sized for that.
 SITE_ENV = {"SOCLE_MIN_TRAINING_PERSONS": "5", "SOCLE_MIN_TRAINING_EVENTS": "2"}
@@ -39,7 +43,9 @@ FAST: dict[str, Any] = {"round-timeout": 90.0, "join-timeout": 60.0}
 @pytest.fixture(scope="module")
 def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalNetwork]:
     folder = tmp_path_factory.mktemp("federation")
-    net = build_network(folder, bundled_sample(), quorum=2, site_env=SITE_ENV)
+    net = build_network(
+        folder, bundled_sample(), quorum=2, site_env=SITE_ENV, vocabulary=bundled_vocabulary()
+    )
     net.start()
     yield net
     net.stop()
@@ -59,9 +65,9 @@ def fed(network: LocalNetwork) -> Iterator[Federation]:
 
 @pytest.fixture(scope="module")
 def central(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Node, str]]:
-    """The same persons pooled in one node, with the same kind of grant."""
-    node = Node.open(Settings(home=tmp_path_factory.mktemp("central") / "home"))
-    node.load(bundled_sample(), actor="steward@central")
+    """The same persons pooled in one node, with the same kind of grant (a copy of the test
+    run's one load of the sample)."""
+    node = Node.open(Settings(home=loaded_home(tmp_path_factory)))
     grant = committee_grant(node, "central", FEDERATION_ACTOR, "The study, centrally")
     yield node, grant
     node.close()
@@ -86,6 +92,7 @@ def test_counts_across_sites_match_central_counts_and_every_site_audits_the_stud
     # In the study session: counts (plain, feasibility, DP, SecAgg+) in one Flower run.
     counts = fed.count(network.study.id, CONDITION, actor=RESEARCHER, **FAST)
     feasible = fed.feasibility(network.study.id, CONDITION, actor=RESEARCHER, **FAST)
+    by_concept = fed.feasibility(network.study.id, STRESS, actor=RESEARCHER, **FAST)
     noisy = fed.dp_count(network.study.id, CONDITION, 0.5, actor=RESEARCHER, **FAST)
     secure = fed.count(network.study.id, CONDITION, actor=RESEARCHER, secure=True, **FAST)
     hub_events = [
@@ -110,12 +117,14 @@ def test_counts_across_sites_match_central_counts_and_every_site_audits_the_stud
         assert all(r[-1] is None or r[-1] >= 10 for r in rows)
     assert hub_events[-1].outcome == "ok" and sessions == ["open"]
     assert feasible == fed_cells[("All", "All")]  # the checked network total
+    assert by_concept == feasible  # the standard concept (and descendants) = its source code
     assert noisy.labels == ("persons",) and noisy.epsilon == dict.fromkeys(network.site_names, 0.5)
     assert noisy.accuracy[0] > 0
     for site in network.site_names:
         answers = _answers(network, site, network.study.id)[before[site] :]
         assert [(a["kind"], a["status"]) for a in answers] == [
-            ("count", "ok"), ("count", "ok"), ("dp_count", "ok"), ("secure_count", "ok")
+            ("count", "ok"), ("count", "ok"), ("count", "ok"), ("dp_count", "ok"),
+            ("secure_count", "ok"),
         ]  # fmt: skip
     # SecAgg+: the sites send exact counts, masked; the hub checks the totals as central does.
     assert {tuple(r[:-1]): r[-1] for r in secure.rows} == central_cells
@@ -207,6 +216,35 @@ def test_training_goes_on_with_the_quorum_when_a_site_withdraws_mid_run_and_reco
         assert metrics["auroc"] is None or not metrics["withheld_by"]
     late = [a for a in _answers(network, leaving, network.study.id) if a["round"] == 2]
     assert late and all(a["status"] == "refused" for a in late)
+
+
+def test_the_hubs_catalogue_answers_network_feasibility_over_http_in_the_open_session(
+    network: LocalNetwork, fed: Federation
+) -> None:
+    """``POST /catalog/network-feasibility`` at the hub: a researcher asks for a concept with
+    its descendants; each site answers through its checkpoint and desk, the hub checks the
+    total; audited at the hub (the caller) and at every site (the study); a patient is refused,
+    and a bad body names the field."""
+    before = {site: len(_answers(network, site, network.study.id)) for site in network.site_names}
+    expected = fed.feasibility(network.study.id, CONDITION, actor=RESEARCHER, **FAST)
+    with api_client(network.folder / "hub") as client:
+        me = token_for(client, Principal("ana@hub", frozenset({Role.RESEARCHER})))
+        body = {"study": network.study.id, "concept": STRESS}
+        answer = client.post("/catalog/network-feasibility", json=body, headers=me)
+        patient = token_for(client, Principal("p1", frozenset({Role.PATIENT})))
+        refused = client.post("/catalog/network-feasibility", json=body, headers=patient)
+        both = client.post(
+            "/catalog/network-feasibility", json={**body, "condition": CONDITION}, headers=me
+        )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["persons"] == expected and answer.json()["seconds"] < 60
+    assert refused.status_code == 403
+    assert both.status_code == 422 and "either a concept or a condition" in both.text
+    asked = [e for e in fed.node.audit.events("federation.count") if e.actor == "ana@hub"]
+    assert asked and asked[-1].object == network.study.id and asked[-1].outcome == "ok"
+    for site in network.site_names:  # the plain count, then the API's: both audited at the site
+        answers = _answers(network, site, network.study.id)[before[site] :]
+        assert [(a["kind"], a["status"]) for a in answers] == [("count", "ok")] * 2
 
 
 def test_a_withdrawn_site_and_a_disconnected_site_stop_the_run_below_quorum(

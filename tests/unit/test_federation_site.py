@@ -243,3 +243,80 @@ def test_the_hub_certificate_is_signed_by_the_network_ca_for_its_address(tmp_pat
     keys = make_node_keys(tmp_path, "site-a")
     public = serialization.load_ssh_public_key(keys.public.read_bytes())
     assert public.curve.name == "secp384r1"  # type: ignore[union-attr]
+
+
+def test_the_sites_auroc_equals_scikit_learns_with_ties_and_one_class() -> None:
+    from sklearn.metrics import roc_auc_score
+
+    from socle.federation.learning import auroc
+
+    rng = np.random.default_rng(7)
+    y = (rng.random(500) < 0.3).astype(int)
+    scores = np.round(rng.random(500) + 0.3 * y, 1)  # rounded: many ties
+    assert auroc(y, scores) == pytest.approx(roc_auc_score(y, scores), abs=1e-12)
+    assert np.isnan(auroc(np.zeros(5), np.arange(5.0)))
+
+
+def test_one_round_of_local_newton_solves_lands_near_the_central_fit() -> None:
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(1200, 4))
+    y = (rng.random(1200) < 1 / (1 + np.exp(-(X @ [0.8, -1.0, 0.2, 0.0])))).astype(int)
+    parts = [slice(0, 400), slice(400, 800), slice(800, 1200)]
+    prep = combine_sums([feature_sums(X[p]) for p in parts])
+    pooled = local_steps([0.0] * 5, prep.apply(X), y, steps=50, lr=0.0, network_rows=1200)
+    central = central_fit(X, y, prep)
+    assert np.allclose(pooled, central, atol=1e-3)  # one site holding all: the central optimum
+    weights = fed_average(
+        [(local_steps([0.0] * 5, prep.apply(X[p]), y[p], steps=50, lr=0.0, network_rows=1200),
+          400) for p in parts]
+    )  # fmt: skip
+    assert np.allclose(weights, central, atol=0.05)
+
+
+def test_a_site_counts_a_standard_concept_with_its_descendants_through_its_checkpoint(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    from socle.demo import bundled_vocabulary
+    from tests.conftest import loaded_home
+
+    node = Node.open(Settings(home=loaded_home(tmp_path_factory)))
+    try:
+        node.load_vocabulary(bundled_vocabulary(), actor="steward")
+        grant = committee_grant(node, "site-a", FEDERATION_ACTOR, f"Study {STUDY}")
+        Acceptances(node.engine, node.governance, node.audit).accept(STUDY, grant, actor="s")
+        site = Site(node, "site-a")
+
+        def cells(**what: object) -> list[int]:
+            answer = site.answer(STUDY, "secure_count", {"round": 1, "condition": "", **what})
+            assert answer["status"] == "ok", answer
+            return list(answer["cells"])
+
+        # Stress: the standard concept gives the very grid of its source code.
+        stress = cells(concept=4251306)
+        assert stress == cells(condition="SNOMED|73595000") and sum(stress) > 0
+        # An ancestor no row carries itself: its persons are its descendants' persons.
+        [(own,)] = node.warehouse.aggregate(
+            "SELECT count(*) FROM condition_occurrence WHERE condition_concept_id = 134057"
+        )
+        assert own == 0 and sum(cells(concept=134057)) > 0  # cardiovascular disorders
+        # The checked answer (what leaves a site without SecAgg+) names no small count.
+        answer = site.answer(STUDY, "count", {"round": 2, "condition": "", "concept": 134057})
+        assert answer["status"] == "ok"
+        assert all(r[-1] is None or r[-1] >= 10 for r in answer["rows"])
+        [auto] = node.audit.events("release.automatic")
+        assert auto.details["channel"] == "federation"
+    finally:
+        node.close()
+
+
+def test_the_federated_network_as_a_registry_pipeline_predicts_as_its_weights() -> None:
+    from socle.federation import mlp
+
+    rng = np.random.default_rng(8)
+    X = rng.normal(50.0, 10.0, size=(40, 5))
+    X[rng.random(X.shape) < 0.1] = np.nan  # filled with the network's means, as at the sites
+    prep = combine_sums([feature_sums(X)])
+    weights = list(rng.normal(0.0, 0.5, size=mlp.size(5)))
+    pipeline = mlp.as_pipeline(weights, prep)
+    expected = mlp.predict(weights, prep.apply(X))
+    assert np.allclose(pipeline.predict_proba(X)[:, 1], expected, atol=1e-12)

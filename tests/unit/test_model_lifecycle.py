@@ -275,6 +275,39 @@ def test_a_federated_model_is_registered_with_its_study_sites_and_rounds_and_pre
         )  # fmt: skip
 
 
+def test_a_federated_neural_network_is_registered_stored_as_skops_and_served_with_reasons(
+    node: Node,
+) -> None:
+    from socle.ai import FederatedTraining, pipeline_from_network
+
+    rng = np.random.default_rng(11)
+    w1, b1, w2 = rng.normal(0, 0.5, (5, 8)), rng.normal(0, 0.1, 8), rng.normal(0, 0.8, 8)
+    means, stds = [50.0, 0.5, 28.0, 125.0, 95.0], [15.0, 0.5, 5.0, 15.0, 20.0]
+    model_id = node.models.register_external(
+        pipeline_from_network(w1, b1, w2, -0.7, means, stds), definition_id="hypertension-5y",
+        grant_id=node.grant_id, purpose="research", training_set_sha256="e" * 64,  # type: ignore[attr-defined]
+        code_sha256="f" * 64, parameters={"model": "mlp"}, report={}, source="federation",
+        actor="researcher", role="researcher", federation=FederatedTraining(
+            "study-2", ("site-a", "site-b"), rounds=3, per_round=({"round": 1, "answered": 2},)),
+    )  # fmt: skip
+    folder = node.models.models_dir / model_id
+    assert (folder / "model.skops").is_file() and not list(folder.glob("*.pkl"))
+    assert node.models.lineage(model_id)["federation"]["study"] == "study-2"
+    deploy(node, model_id)
+    p = node.guarantee.predict(model_id, "t", INPUTS, clinician="dr", care_context="c")
+    features = node.models.info(model_id).features
+    z = (np.array([INPUTS[f] for f in features]) - means) / stds
+    logit = np.tanh(z @ w1 + b1) @ w2 - 0.7
+    assert p.score == pytest.approx(1 / (1 + np.exp(-logit)), abs=1e-12)
+    # The reasons add up to the patient's log-odds minus the mean patient's (z = 0).
+    mean_logit = np.tanh(b1) @ w2 - 0.7
+    assert sum(p.explanation.values()) == pytest.approx(logit - mean_logit, abs=2e-3)
+    pipeline = node.models.load(model_id)  # the stored artefact predicts the same
+    assert pipeline.predict_proba(np.array([[INPUTS[f] for f in features]]))[0, 1] == (
+        pytest.approx(p.score, abs=1e-12)
+    )
+
+
 def test_every_shipped_definition_compiles_through_the_checkpoint(node: Node) -> None:
     """The seed use cases are definitions, not code: each builds through the grant's views."""
     from socle.ai import load_definitions

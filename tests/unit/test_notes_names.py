@@ -30,6 +30,40 @@ def test_lower_case_names_without_a_title_are_removed(text: str, names: list[str
     assert "[PERSON]" in out
 
 
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Le patient LASVEAUX maeron, 37 ans, est arrivé", ["LASVEAUX", "maeron"]),  # relation
+        ("Son époux Ravalec est présent.", ["Ravalec"]),
+        ("RAS. Vu par Ploux.", ["Ploux"]),  # "vu par"
+        ("bertille Arcis", ["bertille", "Arcis"]),  # a line holding only a name
+        ("brunelliere, 14/12/99", ["brunelliere"]),
+        ("Alihan PEROTIN a appelé", ["Alihan", "PEROTIN"]),  # the model's PERSON, extended
+        ("contact avec Maelyne TOURNADRE ce jour", ["Maelyne", "TOURNADRE"]),  # Prénom NOM
+        ("Nom : KOWALSKI  Prénom : Anna", ["KOWALSKI", "Anna"]),  # a form's fields
+        ("Avis du Docteur Van der Berg demandé.", ["Van", "der", "Berg"]),  # particles
+        ("Fait à Quimper, le 12/03/2020", ["Quimper"]),  # a place after "à"
+        ("Vit chez sa sœur Mme Cozic à Brest", ["Cozic", "Brest"]),
+        ("Accompagnée de son amie Kervella", ["Kervella"]),
+    ],
+)
+def test_names_found_by_their_place_in_the_text_are_removed(text: str, names: list[str]) -> None:
+    out = _clean(text)
+    for name in names:
+        assert name not in out, (name, out)
+
+
+def test_a_hospital_designation_in_lower_case_is_removed_up_to_its_punctuation() -> None:
+    out = _clean("Hôpital centre cardiologique du nord, standard joignable.")
+    assert "cardiologique" not in out and "nord" not in out
+    assert out.endswith(", standard joignable.")
+
+
+def test_clinical_words_after_a_relation_or_in_capitals_stay() -> None:
+    text = "La patiente apyrétique, eupnéique. Scanner TAP normal. Patient BPCO stable."
+    assert _clean(text) == text
+
+
 def test_first_names_that_are_common_words_stay_when_they_are_words() -> None:
     text = "Pas de rose ni de violette sur la peau; calcul vésiculaire à l'échographie."
     out = _clean(text)
@@ -82,3 +116,23 @@ def test_a_name_put_after_an_elided_article_is_removed() -> None:
 def test_a_record_label_takes_only_a_value_with_a_digit() -> None:
     out = _clean("Dossier envoyé à la MDPH. Dossier 4A12345 transmis.")
     assert "Dossier envoyé à la MDPH" in out and "4A12345" not in out
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("n° de sécurité sociale : 1 85 05 78 006 084 36", "1 85 05 78 006 084 36"),
+        ("N°SS 1.85.05.78.006.084.36", "1.85.05.78.006.084.36"),
+        ("NSS : 2 94 03 2A 004 123 45", "2 94 03 2A 004 123 45"),
+        ("NIR 2850578006084", "2850578006084"),
+        ("IPP : 8001234567", "8001234567"),
+        ("IPP:A123456", "A123456"),
+        ("NDA 23-0012345", "23-0012345"),
+        ("Dossier n° 2019-004512", "2019-004512"),
+        ("numéro de séjour 45872", "45872"),
+        ("N° patient : AB-4521", "AB-4521"),
+    ],
+)
+def test_social_security_and_hospital_numbers_are_removed(text: str, value: str) -> None:
+    out = _clean(text)
+    assert value not in out and "[ID]" in out, out

@@ -17,6 +17,7 @@ from socle.ai.definitions import (
 )
 from socle.ai.lineage import Link, code_sha256, trace_model, training_set_sha256
 from socle.ai.metrics import auroc
+from socle.ai.network import NetworkScorer, pipeline_from_network
 from socle.ai.outcome import OUTCOME_COLUMNS, outcome_sql
 from socle.ai.reference import bin_shares
 from socle.ai.registry import (
@@ -28,7 +29,7 @@ from socle.ai.registry import (
     TrainedModel,
     Transition,
 )
-from socle.ai.scoring import LinearScorer, pipeline_from_weights
+from socle.ai.scoring import LinearScorer, Scorer, pipeline_from_weights, scorer_of
 from socle.ai.stages import STAGES, ModelSuspendedError, StageError
 from socle.ai.training import (
     Evaluation,
@@ -58,7 +59,9 @@ __all__ = [
     "ModelNotFoundError",
     "ModelRegistry",
     "ModelSuspendedError",
+    "NetworkScorer",
     "RegisteredModel",
+    "Scorer",
     "StageError",
     "TooFewForTrainingError",
     "TrainedModel",
@@ -76,7 +79,9 @@ __all__ = [
     "make_pipeline",
     "needs",
     "outcome_sql",
+    "pipeline_from_network",
     "pipeline_from_weights",
+    "scorer_of",
     "trace_model",
     "training_set_sha256",
 ]

@@ -23,6 +23,8 @@ TRUSTED = frozenset(
         "sklearn.impute._base.SimpleImputer",
         "sklearn.preprocessing._data.StandardScaler",
         "sklearn.linear_model._logistic.LogisticRegression",
+        "sklearn.neural_network._multilayer_perceptron.MLPClassifier",
+        "sklearn.preprocessing._label.LabelBinarizer",
         "numpy.dtype",
         "numpy.ndarray",
         "builtins.float",

@@ -21,7 +21,7 @@ from socle.ai.dataset import FEATURES, build_training_set
 from socle.ai.definitions import DEFAULT_DEFINITION, ModelDefinition, definition
 from socle.ai.lineage import code_sha256, library_versions, lineage_summary, training_set_sha256
 from socle.ai.reference import reference_profile
-from socle.ai.scoring import LinearScorer
+from socle.ai.scoring import Scorer, scorer_of
 from socle.ai.stages import ModelSuspendedError, StageError, check_transition
 from socle.ai.training import (
     Evaluation,
@@ -174,7 +174,7 @@ class ModelRegistry:
         self.rules = rules or TrainingRules()
         self.policy, self.governance = policy, governance
         self._loaded: dict[tuple[str, str], Pipeline] = {}
-        self._scorers: dict[tuple[str, str], LinearScorer] = {}
+        self._scorers: dict[tuple[str, str], Scorer] = {}
 
     # -- registration ---------------------------------------------------------------
 
@@ -257,13 +257,14 @@ class ModelRegistry:
         checks (e.g. aggregated across sites), ``training_set`` counts already
         disclosed (persons, rows, events); ``federation`` names the study, sites and
         rounds. The pipeline must score the definition's inputs (see
-        :func:`~socle.ai.pipeline_from_weights`); the model starts in development and
+        :func:`~socle.ai.pipeline_from_weights` and, for a small neural network,
+        :func:`~socle.ai.pipeline_from_network`); the model starts in development and
         follows the same stages and documents as one trained here.
         """
         from socle.ai.documents import write_documents
 
         task = definition(definition_id)
-        LinearScorer.of(pipeline, task.feature_names)  # refuses what could never predict
+        scorer_of(pipeline, task.feature_names)  # refuses what could never predict
         model_id = "model-" + uuid.uuid4().hex[:8]
         folder = self.models_dir / model_id
         folder.mkdir(parents=True, exist_ok=True)
@@ -426,13 +427,13 @@ class ModelRegistry:
             )
         return self._loaded[key]
 
-    def scorer(self, model_id: str, info: ModelInfo | None = None) -> LinearScorer:
+    def scorer(self, model_id: str, info: ModelInfo | None = None) -> Scorer:
         """The model in closed form (score and SHAP values of one patient), built once per
         artefact version from the hash-checked pipeline."""
         info = info or self.info(model_id)
         key = (model_id, info.artifact_sha256)
         if key not in self._scorers:
-            self._scorers[key] = LinearScorer.of(self.load(model_id, info), info.features)
+            self._scorers[key] = scorer_of(self.load(model_id, info), info.features)
         return self._scorers[key]
 
     def info(self, model_id: str) -> ModelInfo:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
@@ -21,6 +21,25 @@ from socle.ai.training import ModelError
 
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
+
+
+class Scorer(Protocol):
+    """A served model in closed form: its inputs, and one patient's score with its reasons."""
+
+    @property
+    def features(self) -> tuple[str, ...]: ...
+
+    def score(self, inputs: Mapping[str, float | None]) -> tuple[float, dict[str, float]]: ...
+
+
+def scorer_of(pipeline: Pipeline, features: tuple[str, ...]) -> Scorer:
+    """The scorer of a registered pipeline: a logistic regression, or a small neural network
+    (:mod:`socle.ai.network`); anything else is refused."""
+    from socle.ai.network import NetworkScorer, is_network
+
+    if is_network(pipeline):
+        return NetworkScorer.of(pipeline, features)
+    return LinearScorer.of(pipeline, features)
 
 
 @dataclass(frozen=True, eq=False)

@@ -31,3 +31,7 @@ class TooManyAttemptsError(ApiError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class NetworkUnavailableError(ApiError):
+    """The hub's federated network cannot answer now: no hub, a site down, quorum lost."""

@@ -51,6 +51,8 @@ POLICY: dict[str, frozenset[Role]] = {
     "catalog.register": frozenset({STEWARD}),
     "catalog.dataset": frozenset({STEWARD, RESEARCHER, COMMITTEE, AUDITOR, ADMIN}),
     "catalog.variables": frozenset({STEWARD, RESEARCHER, COMMITTEE, AUDITOR, ADMIN}),
+    # at a hub: each site's checked count, combined and checked again (audited at both)
+    "catalog.network_feasibility": frozenset({STEWARD, RESEARCHER, COMMITTEE}),
     # consent
     "consent.purposes": ALL_ROLES,
     "consent.record": frozenset({STEWARD}),

@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from socle.ai import ModelNotFoundError, ModelSuspendedError, StageError, UnsafeArtifactError
 from socle.api.errors import (
     AuthenticationError,
+    NetworkUnavailableError,
     PermissionDeniedError,
     TooManyAttemptsError,
     UserExistsError,
@@ -62,6 +63,7 @@ STATUS: list[tuple[type[SocleError], int]] = [
     (GrantError, 403),
     (NotOnTeamError, 403),
     (WarehouseBusyError, 503),
+    (NetworkUnavailableError, 503),
     (QueryLimitError, 422),
     (ScopeError, 403),
     (ConflictOfInterestError, 403),

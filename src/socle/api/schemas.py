@@ -154,6 +154,40 @@ Kind = Literal["objection", "withdraw_objection", "opt_in", "withdraw_opt_in"]
 Channel = Literal["portal", "paper_form", "fhir_import", "registry_sync"]
 
 
+class NetworkFeasibilityAsk(Strict):
+    """How many persons with a condition across a hub's network (one approved study)."""
+
+    study: str = Field(min_length=1, max_length=40, description="The hub's approved study")
+    concept: int | None = Field(
+        default=None, gt=0, description="A standard concept id, counted with its descendants"
+    )
+    condition: str | None = Field(
+        default=None, min_length=1, max_length=80, pattern=r"^[\w.-]+\|[\w.-]+$",
+        description="Or a source code, VOCABULARY|CODE",
+    )  # fmt: skip
+    secure: bool = Field(
+        default=False, description="Sites add exact counts by SecAgg+: the central rule applies"
+    )
+    sites: int = Field(default=3, ge=1, le=100, description="How many sites the count waits for")
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> NetworkFeasibilityAsk:
+        if (self.concept is None) == (self.condition is None):
+            raise ValueError("give either a concept or a condition")
+        return self
+
+
+class NetworkFeasibilityPublic(BaseModel):
+    study: str
+    concept: int | None
+    condition: str | None
+    persons: int | None = Field(
+        description="Checked network total: None when a site or the hub suppressed it"
+    )
+    secure: bool
+    seconds: float
+
+
 class PurposePublic(BaseModel):
     code: str
     title: str

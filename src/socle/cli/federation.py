@@ -3,7 +3,6 @@ run federated counts and training from the hub."""
 
 from __future__ import annotations
 
-import json
 import signal
 import time
 from pathlib import Path
@@ -35,14 +34,15 @@ def _folder(node: Node) -> Path:
 
 def _hub(node: Node) -> Hub:
     """The hub as ``socle federation hub`` left it (certificates, port)."""
-    from socle.federation import Hub, HubCertificates, NetworkError
+    from socle.federation import Hub
 
-    state = _folder(node) / "hub.json"
-    if not state.exists():
-        raise NetworkError("no hub here: run 'socle federation hub' on this node first")
-    saved = json.loads(state.read_text())
-    certs = HubCertificates(*(Path(saved[k]) for k in ("ca", "certificate", "key")))
-    return Hub(_folder(node) / "superlink", certs, saved["host"], saved["port"])
+    return Hub.saved(node.settings.home)
+
+
+def _condition(text: str) -> str | int:
+    """A source code (``SNOMED|38341003``), or a standard concept id (digits) counted with its
+    descendants."""
+    return int(text) if text.isdigit() else text
 
 
 def _wait(*processes: object) -> None:
@@ -76,10 +76,7 @@ def hub(
         folder = _folder(node)
         certs = make_hub_certificates(folder / "pki", (host,))
         running = Hub(folder / "superlink", certs, host, port).start()
-        (folder / "hub.json").write_text(json.dumps({
-            "host": host, "port": running.port, "ca": str(certs.ca),
-            "certificate": str(certs.certificate), "key": str(certs.key),
-        }))  # fmt: skip
+        running.save(node.settings.home)
         out.print(f"SuperLink on https://{running.address}; give sites the CA {certs.ca}")
         try:
             _wait(running.process)
@@ -185,7 +182,7 @@ def count(
 
     with open_node(home) as node, out.status("asking the sites…"):
         result = Federation(node, _hub(node)).count(
-            study, condition, actor=actor, sites=sites, secure=secure
+            study, _condition(condition), actor=actor, sites=sites, secure=secure
         )
     for row in result.rows:
         out.print(
@@ -201,13 +198,16 @@ def feasibility(
     actor: Actor = "researcher", secure: Secure = False,
 ) -> None:  # fmt: skip
     """At the hub: how many persons with a condition across the network (the checked total, or
-    with --epsilon the sum of the sites' DP counts, each charged to the site's own budget)."""
+    with --epsilon the sum of the sites' DP counts, each charged to the site's own budget).
+    CONDITION: a source code (SNOMED|38341003) or a standard concept id, counted with its
+    descendants."""
     from socle.federation import Federation
 
     with open_node(home) as node, out.status("asking the sites…"):
         total = Federation(node, _hub(node)).feasibility(
-            study, condition, actor=actor, epsilon=epsilon or None, sites=sites, secure=secure
-        )
+            study, _condition(condition), actor=actor, epsilon=epsilon or None, sites=sites,
+            secure=secure,
+        )  # fmt: skip
     shown = "suppressed (a site's count is small)" if total is None else f"about {total}"
     out.print(f"{condition}: {shown} persons across the network"
               + (f" (DP, ε={epsilon:g} per site)" if epsilon else ""))  # fmt: skip

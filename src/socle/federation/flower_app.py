@@ -116,8 +116,13 @@ class _Stopped(Exception):
     """The run stopped with a reason the hub reports (quorum lost)."""
 
 
+def _condition(cfg: dict[str, Any]) -> Payload:
+    """What the sites count: a source code, or a standard concept with its descendants."""
+    return {"condition": cfg["condition"], "concept": int(cfg.get("concept") or 0)}
+
+
 def _count(x: Exchange) -> Payload:
-    replies = x.ok(x.ask("count", {"condition": x.cfg["condition"]}, 1), 1)
+    replies = x.ok(x.ask("count", _condition(x.cfg), 1), 1)
     return {"sites": {x.names[n]: {"grant": r["grant"], "columns": r["columns"], "rows": r["rows"]}
                       for n, r in replies.items()}}  # fmt: skip
 
@@ -127,7 +132,7 @@ def _secure_count(x: Exchange) -> Payload:
     from socle.federation.secure import secure_sum
 
     started = time.monotonic()
-    config = {"study": x.cfg["study"], "condition": x.cfg["condition"], "round": 1}
+    config = {"study": x.cfg["study"], **_condition(x.cfg), "round": 1}
     total, contributors, masked = secure_sum(
         x.grid, x.context, config, sites=len(x.nodes) or x.expected,
         timeout=float(x.cfg["round-timeout"]), poll=float(x.cfg.get("poll", 0.1)),
@@ -144,7 +149,7 @@ def _secure_count(x: Exchange) -> Payload:
 
 
 def _dp_count(x: Exchange) -> Payload:
-    body = {"condition": x.cfg["condition"], "epsilon": float(x.cfg["epsilon"]), "by": x.cfg["by"]}
+    body = {**_condition(x.cfg), "epsilon": float(x.cfg["epsilon"]), "by": x.cfg["by"]}
     replies = x.ok(x.ask("dp_count", body, 1), 1)
     keys = ("grant", "labels", "values", "accuracy", "epsilon", "confidence")
     return {"sites": {x.names[n]: {k: r[k] for k in keys} for n, r in replies.items()}}

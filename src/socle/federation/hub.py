@@ -26,7 +26,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from socle.federation import learning
+from socle.federation import learning, mlp
+from socle.federation import session as sessions
 from socle.federation.errors import NetworkError, QuorumError
 from socle.federation.network import APP_DIR, CONNECTION, Hub
 from socle.federation.session import StudySession
@@ -45,7 +46,7 @@ class NetworkCounts:
     """A federated count table after the hub's checks (``None`` = suppressed)."""
 
     study_id: str
-    condition: str
+    condition: str | int
     columns: tuple[str, ...]
     rows: tuple[tuple[Any, ...], ...]
     sites: dict[str, list[list[Any]]]  # what each site released (None = suppressed there)
@@ -61,7 +62,7 @@ class NetworkDPCount:
     added: conservative)."""
 
     study_id: str
-    condition: str
+    condition: str | int
     labels: tuple[str, ...]
     values: tuple[float, ...]
     accuracy: tuple[float, ...]
@@ -80,7 +81,7 @@ class FederatedModel:
     metrics: dict[str, dict[str, Any]]
     rounds: list[dict[str, Any]]
     seconds: float
-    family: str = "logistic"  # or "mlp" (not in the model registry: see docs/federation.md)
+    family: str = "logistic"  # or "mlp" (one hidden tanh layer): both in the model registry
 
 
 def combine(site_rows: dict[str, list[list[Any]]]) -> list[tuple[Any, ...]]:
@@ -107,11 +108,13 @@ class Federation:
                 **config: Any) -> Iterator[Federation]:  # fmt: skip
         """Keep one Flower run open for the study: every count and training inside the block is
         only its rounds (feasibility counts in seconds). Each task is still approved, checked
-        and audited one by one."""
+        and audited one by one. While open, it is this process's kept session for the study
+        (:meth:`keep_session`)."""
         study = self.studies.approved(study_id, "aggregates")
         self._session = StudySession.open(
             self.hub, study.id, {"quorum": study.quorum, **config}, idle
         )
+        sessions.keep(self._session)  # this process's other callers (its API) use it too
         self.node.audit.record(
             actor=actor, role="researcher", action="federation.session", object=study.id,
             details={"state": "open", "run": self._session.run_id},
@@ -119,6 +122,7 @@ class Federation:
         try:
             yield self
         finally:
+            sessions.forget(self._session)
             self._session.close()
             self._session = None
             self.node.audit.record(
@@ -126,11 +130,36 @@ class Federation:
                 details={"state": "closed"},
             )  # fmt: skip
 
+    def keep_session(self, study_id: str, *, actor: str, idle: float = 600.0) -> None:
+        """Use the study session this process keeps open for the study, opened (and audited)
+        when there is none or it is about to idle out: a hub's API answers the catalogue's
+        network feasibility counts in seconds, not a ``flwr run`` each. The session ends by
+        itself ``idle`` seconds after its last task."""
+
+        def open_() -> StudySession:
+            study = self.studies.approved(study_id, "aggregates")
+            opened = StudySession.open(self.hub, study.id, {"quorum": study.quorum}, idle)
+            self.node.audit.record(
+                actor=actor, role="researcher", action="federation.session", object=study.id,
+                details={"state": "open", "run": opened.run_id, "kept": True},
+            )  # fmt: skip
+            return opened
+
+        self._session = sessions.kept(self.hub, study_id, idle, open_)
+
+    def drop_session(self) -> None:
+        """Forget the kept session in use (it failed: the next call opens a new one)."""
+        if self._session is not None:
+            sessions.forget(self._session)
+            self._session.close()
+            self._session = None
+
     def run(self, study: Study, task: str, *, actor: str, **config: Any) -> dict[str, Any]:
         """Perform ``task`` for ``study``: in the open study session, else as its own Flower
         run; the outcome is audited at the hub, a lost quorum raised."""
         overrides = {"task": task, "study": study.id, "quorum": study.quorum, **config}
         if self._session is not None and self._session.study_id == study.id:
+            sessions.touch(self._session)
             timeout = float(config.get("round-timeout", 120.0)) * (int(config.get("rounds", 0)) + 2)
             result = self._session.perform(overrides, timeout)
         else:
@@ -168,18 +197,22 @@ class Federation:
         result: dict[str, Any] = json.loads(result_path.read_text())
         return result
 
-    def count(self, study_id: str, condition: str, *, actor: str, secure: bool = False,
+    def count(self, study_id: str, condition: str | int, *, actor: str, secure: bool = False,
               **config: Any) -> NetworkCounts:  # fmt: skip
         """Persons with ``condition`` by age band and sex across the network, checked at the hub.
+
+        ``condition``: a source code (``SNOMED|38341003``), or a standard concept id counted
+        with its descendants (each site's vocabulary).
 
         ``secure``: by SecAgg+ (:mod:`socle.federation.secure`): the sites send exact counts,
         masked; the hub sees only each cell's network total and checks it as a central node
         checks its pooled count, so the released table equals the central one.
         """
         study = self.studies.approved(study_id, "aggregates")
+        what = _what(condition)
         if secure:
             return self._secure_count(study, condition, actor=actor, **config)
-        result = self.run(study, "count", actor=actor, condition=condition, **config)
+        result = self.run(study, "count", actor=actor, **what, **config)
         sites = {name: site["rows"] for name, site in result["sites"].items()}
         columns = next(iter(result["sites"].values()))["columns"]
         combined = combine(sites)
@@ -202,11 +235,11 @@ class Federation:
         return NetworkCounts(study.id, condition, tuple(columns), rows, sites, result["rounds"],
                              result["seconds"])  # fmt: skip
 
-    def _secure_count(self, study: Study, condition: str, *, actor: str,
+    def _secure_count(self, study: Study, condition: str | int, *, actor: str,
                       **config: Any) -> NetworkCounts:  # fmt: skip
         from socle.workspace import LEVELS
 
-        result = self.run(study, "secure_count", actor=actor, condition=condition, **config)
+        result = self.run(study, "secure_count", actor=actor, **_what(condition), **config)
         cells = list(product(*(LEVELS[d] for d in DIMS)))
         totals = [(*cell, int(v)) for cell, v in zip(cells, result["cells"], strict=True)]
         table = counts_table(list(DIMS), totals, measure="persons")
@@ -218,13 +251,13 @@ class Federation:
                              tuple(tuple(r) for r in report.rows), {}, result["rounds"],
                              result["seconds"], result["received"])  # fmt: skip
 
-    def dp_count(self, study_id: str, condition: str, epsilon: float, *, actor: str,
+    def dp_count(self, study_id: str, condition: str | int, epsilon: float, *, actor: str,
                  by: str | None = None, **config: Any) -> NetworkDPCount:  # fmt: skip
         """Persons with ``condition`` (overall, or by ``by``), each site adding OpenDP noise and
         charging ``epsilon`` to its own grant's budget; the hub sums the noisy counts."""
         study = self.studies.approved(study_id, "aggregates")
-        result = self.run(study, "dp_count", actor=actor, condition=condition, epsilon=epsilon,
-                          by=by or "", **config)  # fmt: skip
+        result = self.run(study, "dp_count", actor=actor, epsilon=epsilon, by=by or "",
+                          **_what(condition), **config)  # fmt: skip
         sites = result["sites"]
         first = next(iter(sites.values()))
         values = [sum(s["values"][i] for s in sites.values()) for i in range(len(first["labels"]))]
@@ -233,7 +266,7 @@ class Federation:
                               tuple(accuracy), {n: s["epsilon"] for n, s in sites.items()},
                               result["seconds"])  # fmt: skip
 
-    def feasibility(self, study_id: str, condition: str, *, actor: str,
+    def feasibility(self, study_id: str, condition: str | int, *, actor: str,
                     epsilon: float | None = None, secure: bool = False,
                     **config: Any) -> int | None:  # fmt: skip
         """How many persons with ``condition`` across the network: the checked total of the
@@ -250,7 +283,8 @@ class Federation:
     def train(self, study_id: str, *, actor: str, rounds: int = 3, mu: float = 0.0,
               dp: learning.ClientDP | None = None, model: str = "logistic",
               **config: Any) -> FederatedModel:  # fmt: skip
-        """FedAvg (FedProx when ``mu`` > 0) of the logistic regression; the model enters the
+        """FedAvg (FedProx when ``mu`` > 0) of the logistic regression (``model="mlp"``: the
+        small neural network, :mod:`socle.federation.mlp`); the model enters the
         hub's model registry (development stage) with its lineage: the study, the hub's grant,
         each site's grant and training snapshot, the rounds, and with ``dp`` (client-side
         differential privacy at every site) the ε/δ spent."""
@@ -258,15 +292,10 @@ class Federation:
         if dp is not None:
             config |= {"dp-clip": dp.clip, "dp-epsilon": dp.epsilon, "dp-delta": dp.delta}
         result = self.run(study, "train", actor=actor, rounds=rounds, mu=mu, model=model, **config)
-        if model == "mlp":  # the registry serves linear models only: lineage kept in the result
-            lineage = self._lineage(study, result, rounds)
-            return FederatedModel("", study.id, result["weights"], result["means"], result["stds"],
-                                  lineage, result["metrics"], result["rounds"], result["seconds"],
-                                  "mlp")  # fmt: skip
         model_id = self._register(study, result, rounds, actor=actor)
         return FederatedModel(model_id, study.id, result["weights"], result["means"], result["stds"],
                               self.model_lineage(model_id), result["metrics"], result["rounds"],
-                              result["seconds"])  # fmt: skip
+                              result["seconds"], model)  # fmt: skip
 
     @staticmethod
     def _lineage(study: Study, result: dict[str, Any], rounds: int) -> dict[str, Any]:
@@ -285,14 +314,17 @@ class Federation:
         from socle.ai import DEFAULT_DEFINITION, FederatedTraining, code_sha256
 
         prep = learning.Preprocessing(tuple(result["means"]), tuple(result["stds"]))
+        family = mlp if result.get("model") == "mlp" else learning
         snapshots = result.get("snapshots", {})
         federation = self._lineage(study, result, rounds)
         parameters = {"strategy": result["strategy"], "rounds": rounds, "steps": result.get("steps"),
                       "lr": result.get("lr"), "mu": result.get("mu"), "C": 1.0 / learning.L2,
+                      "model": result.get("model", "logistic"),
+                      "hidden_units": mlp.HIDDEN if family is mlp else None,
                       "federation": federation}  # fmt: skip
         metrics = result["metrics"]
         model_id = self.node.models.register_external(
-            learning.as_pipeline(result["weights"], prep), definition_id=DEFAULT_DEFINITION,
+            family.as_pipeline(result["weights"], prep), definition_id=DEFAULT_DEFINITION,
             grant_id=study.grant_id, purpose=self.node.governance.grant(study.grant_id).purpose,
             training_set_sha256=_digest(json.dumps(snapshots, sort_keys=True)),
             code_sha256=_digest(code_sha256() + _source_sha256()), parameters=parameters,
@@ -329,6 +361,13 @@ class Federation:
         if row is None:
             raise NetworkError(f"no federated model '{model_id[:40]}' at this hub")
         return dict(row.lineage)
+
+
+def _what(condition: str | int) -> dict[str, Any]:
+    """The run's settings naming what the sites count (a concept id travels on its own key)."""
+    if isinstance(condition, int):
+        return {"condition": "", "concept": condition}
+    return {"condition": condition, "concept": 0}
 
 
 def _digest(text: str) -> str:

@@ -26,6 +26,7 @@ VARIABLES = (
     ("person", "year_of_birth", "Age bands for counts and age as a model feature."),
     ("person", "gender_concept_id", "Sex for counts and as a model feature."),
     ("condition_occurrence", "condition_source_value", "The studied conditions and the outcome."),
+    ("condition_occurrence", "condition_concept_id", "Feasibility: a concept and its descendants."),
     ("condition_occurrence", "condition_start_date", "Date the outcome to build the label."),
     ("measurement", "measurement_source_value", "Select the baseline measurements."),
     ("measurement", "value_as_number", "Values of the baseline measurements."),
@@ -119,6 +120,7 @@ class LocalNetwork:
         """Start the SuperLink, register every site's key, start the SuperNodes (side by side:
         each is a process start with Flower's and Socle's imports)."""
         self.hub.start()
+        self.hub.save(self.folder / "hub")  # the hub node's commands and API find it there
         keys = {name: make_node_keys(self.folder / "keys", name) for name in self.site_names}
         with ThreadPoolExecutor(len(keys)) as pool:
             list(pool.map(lambda name: self.hub.register(name, keys[name]), self.site_names))
@@ -162,11 +164,13 @@ def build_network(
     site_env: dict[str, str] | None = None,
     shared_keys: Path | None = None,
     cdm_parts: Sequence[Path] = (),
+    vocabulary: Path | None = None,
 ) -> LocalNetwork:
     """Build the nodes (hub and sites), their committees' grants and the study; not started.
 
     ``cdm_parts``: one OMOP CDM (DuckDB file or folder of Parquet/CSV) per site, attached
     instead of splitting the FHIR ``sample`` (the benchmark's cloned persons).
+    ``vocabulary``: an OMOP vocabulary each site loads first (counts by standard concept).
     ``shared_keys``: one key folder for every site (and a central node the caller opens with
     it), so a person has the same pseudonym and date shift everywhere — only to compare a split
     data set with its pooled self (the benchmark, the demo); real sites keep their own keys.
@@ -186,6 +190,8 @@ def build_network(
     for name, data in zip(names, inputs, strict=True):
         node = Node.open(Settings(home=folder / name, keys_dir=shared_keys))
         try:
+            if vocabulary is not None:
+                node.load_vocabulary(vocabulary, actor=STEWARD.format(site=name))
             if cdm_parts:
                 persons = node.attach_cdm(data, actor=STEWARD.format(site=name)).get("person", 0)
             else:

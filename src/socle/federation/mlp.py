@@ -12,10 +12,14 @@ seeded initial weights, so averaging is meaningful from the first round.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from socle.federation.learning import L2, sigmoid
+from socle.federation.learning import L2, Preprocessing, sigmoid
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 HIDDEN = 8
 SEED = 15
@@ -72,3 +76,12 @@ def local_steps(weights: Sequence[float], Z: np.ndarray, y: np.ndarray, *, steps
 def central_fit(Z: np.ndarray, y: np.ndarray, *, steps: int, lr: float) -> list[float]:
     """The same network trained centrally on the pooled rows (the benchmark's reference)."""
     return local_steps(initial(Z.shape[1]), Z, y, steps=steps, lr=lr, network_rows=len(y))
+
+
+def as_pipeline(weights: Sequence[float], prep: Preprocessing) -> Pipeline:
+    """The federated network as the AI context's pipeline (mean imputation, the network's
+    standardisation, the network), so the model registry keeps (skops) and serves it."""
+    from socle.ai import pipeline_from_network
+
+    w1, b1, w2, b2 = _unpack(np.asarray(weights, dtype=float), len(prep.means))
+    return pipeline_from_network(w1, b1, w2, float(b2), prep.means, prep.stds)

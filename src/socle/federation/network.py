@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import json
 import os
 import shutil
 import signal
@@ -34,6 +35,7 @@ OFFLINE_ENV = {
 # default). The SuperNode's 3 s poll of the SuperLink has none: see socle.federation.supernode.
 FAST_ENV = {"FLWR_SUPEREXEC_TASK_POLL_INTERVAL": "0.2"}
 APP_DIR = Path(__file__).parent / "flower"
+HUB_FILE = "hub.json"  # in the hub node's ``federation`` folder: where its SuperLink runs
 CONNECTION = "socle"
 
 
@@ -155,6 +157,29 @@ class Hub:
         self.process = _start("superlink", argv, flower_env(self.flwr_home), self.folder)
         _wait_port(self.host, self.port, self.process.popen, self.process.log, "the SuperLink")
         return self
+
+    def save(self, node_home: Path) -> Path:
+        """Record the running hub in its Socle node's home (``federation/hub.json``), so the
+        node's commands and its API find it: its folder, address and certificates."""
+        path = node_home / "federation" / HUB_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        c = self.certificates
+        path.write_text(json.dumps({
+            "folder": str(self.folder), "host": self.host, "port": self.port, "ca": str(c.ca),
+            "certificate": str(c.certificate), "key": str(c.key),
+        }))  # fmt: skip
+        return path
+
+    @classmethod
+    def saved(cls, node_home: Path) -> Hub:
+        """The hub :meth:`save` recorded in ``node_home``."""
+        path = node_home / "federation" / HUB_FILE
+        if not path.exists():
+            raise NetworkError("no hub here: run 'socle federation hub' on this node first")
+        saved = json.loads(path.read_text())
+        certs = HubCertificates(*(Path(saved[k]) for k in ("ca", "certificate", "key")))
+        folder = Path(saved.get("folder") or path.parent / "superlink")
+        return cls(folder, certs, saved["host"], saved["port"])
 
     def _write_connection(self) -> None:
         """``$FLWR_HOME/config.toml``: how the hub's own ``flwr`` commands reach its SuperLink."""

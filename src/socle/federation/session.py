@@ -10,8 +10,10 @@ when the hub closes it, or by itself after ``idle`` seconds without a task.
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from socle.federation.errors import NetworkError
 from socle.federation.network import APP_DIR, CONNECTION, Hub
 
 STARTUP = 180.0  # seconds a first task may wait for the ServerApp to start
+IDLE_MARGIN = 30.0  # seconds: a kept session this close to idling out is replaced
 
 
 @dataclass
@@ -60,3 +63,50 @@ class StudySession:
 
     def close(self) -> None:
         (self.folder / "stop").touch()
+
+
+# The study sessions this process keeps open (a hub's API), by SuperLink folder and study, with
+# when each was last used.
+_KEPT: dict[tuple[str, str], tuple[StudySession, float]] = {}
+_KEPT_LOCK = threading.Lock()
+
+
+def _key(session: StudySession) -> tuple[str, str]:
+    return str(session.hub.folder), session.study_id
+
+
+def kept(hub: Hub, study_id: str, idle: float, open_: Callable[[], StudySession]) -> StudySession:
+    """The session this process keeps for the study, or a new one from ``open_`` when there is
+    none or it is about to idle out (the old one is closed)."""
+    key = (str(hub.folder), study_id)
+    with _KEPT_LOCK:
+        found = _KEPT.get(key)
+        now = time.monotonic()
+        if found is not None and now - found[1] <= idle - IDLE_MARGIN:
+            session = found[0]
+        else:
+            if found is not None:
+                found[0].close()
+            session = open_()
+        _KEPT[key] = (session, now)
+    return session
+
+
+def keep(session: StudySession) -> None:
+    """Make ``session`` this process's kept session for its study (used from now)."""
+    with _KEPT_LOCK:
+        _KEPT[_key(session)] = (session, time.monotonic())
+
+
+def touch(session: StudySession) -> None:
+    """Note a use of ``session`` if it is the kept one (it idles out only without tasks)."""
+    with _KEPT_LOCK:
+        if _KEPT.get(_key(session), (None,))[0] is session:
+            _KEPT[_key(session)] = (session, time.monotonic())
+
+
+def forget(session: StudySession) -> None:
+    """``session`` is no longer kept (closed, or failed: the next caller opens a new one)."""
+    with _KEPT_LOCK:
+        if _KEPT.get(_key(session), (None,))[0] is session:
+            del _KEPT[_key(session)]

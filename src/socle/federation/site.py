@@ -84,7 +84,7 @@ class Site:
         disclosure ledger (earlier federated answers and local releases alike) and recorded in
         it, so a later count on a slightly different population is caught as differencing.
         """
-        condition = str(payload["condition"])
+        condition = _condition(payload)
         study, round_ = payload.get("study", ""), payload.get("round")
         try:
             report = self.node.workspace.answer_condition_counts(
@@ -101,7 +101,7 @@ class Site:
         from socle.federation.secure import SCALE
 
         columns, rows = self.node.workspace.secure_condition_counts(
-            grant, str(payload["condition"]), DIMS, actor=FEDERATION_ACTOR
+            grant, _condition(payload), DIMS, actor=FEDERATION_ACTOR
         )
         if any(int(r[-1]) > SCALE for r in rows):  # type: ignore[call-overload]
             raise _Refused("a cell is too large for secure aggregation")
@@ -114,7 +114,7 @@ class Site:
         if by not in (None, *DIMS):
             raise _Refused(f"a DP count is overall or by {' or '.join(DIMS)}")
         result = self.node.workspace.answer_dp_condition_count(
-            grant, str(payload["condition"]), float(payload["epsilon"]), by=by,
+            grant, _condition(payload), float(payload["epsilon"]), by=by,
             actor=FEDERATION_ACTOR, channel="federation",
             reference=f"{payload.get('study', '')} round {payload.get('round')}",
         )  # fmt: skip
@@ -179,13 +179,11 @@ class Site:
 
     def _evaluate(self, grant: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Held-out AUROC of the global model, sent only if the desk's metric checks pass."""
-        from sklearn.metrics import roc_auc_score
-
         _, _, X, y = self._split(grant)
         prep = learning.Preprocessing(tuple(payload["means"]), tuple(payload["stds"]))
         family = mlp if payload.get("model") == "mlp" else learning
         p = family.predict(payload["weights"], prep.apply(X))
-        auroc = float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else float("nan")
+        auroc = learning.auroc(y, p)
         persons, events = self._rows(len(y)), self._rows(int(y.sum()))
         metrics = ModelMetrics(
             "federated", (MetricRow("overall", len(y), int(y.sum()), {"auroc": auroc}),)
@@ -201,6 +199,12 @@ class Site:
     def _rows(self, n: int) -> int | None:
         policy = self.node.desk.policy
         return disclose_count(n, policy.safe_threshold, policy.safe_round_base)
+
+
+def _condition(payload: dict[str, Any]) -> str | int:
+    """A source code (``SNOMED|38341003``), or a standard concept counted with its descendants."""
+    concept = int(payload.get("concept") or 0)
+    return concept if concept else str(payload["condition"])
 
 
 def _stamp(path: Path) -> tuple[int, int]:

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from socle.notes.engine import ALLOW, analyzer, anonymizer
+from socle.notes import scan
+from socle.notes.engine import ALLOW, analyzer, anonymizer, anonymizer_module
 from socle.notes.known import KnownTerms, known_terms_recognizer
+from socle.notes.scan import Found
 from socle.notes.surrogates import date_surrogate, surrogate
 
 if TYPE_CHECKING:
     from presidio_analyzer import RecognizerResult
-    from presidio_analyzer.nlp_engine import NlpArtifacts
     from presidio_anonymizer.entities import OperatorConfig
 
 SCORE_THRESHOLD = 0.5
@@ -44,51 +44,37 @@ class Deidentified:
 
 
 def _operators(language: str, shift_days: int, labels: set[str]) -> dict[str, OperatorConfig]:
-    from presidio_anonymizer.entities import OperatorConfig
-
+    config = anonymizer_module().OperatorConfig
     operators: dict[str, OperatorConfig] = {
-        label: OperatorConfig("replace", {"new_value": surrogate(_LABELS.get(label, label))})
+        label: config("replace", {"new_value": surrogate(_LABELS.get(label, label))})
         for label in labels
     }
-    operators["DATE"] = OperatorConfig(
+    operators["DATE"] = config(
         "custom", {"lambda": lambda found: date_surrogate(found, language, shift_days)}
     )
     return operators
 
 
+# Languages with an NER model go through Presidio's analyzer; the others are scanned by the
+# same pattern and known-term recognisers without it (``scan``: no spaCy, no analyzer import).
 NER_LANGUAGES = frozenset({"fr"})
 
 
-@lru_cache(maxsize=4)
-def _no_tokens(language: str) -> NlpArtifacts:
-    """Empty NLP artifacts: all pattern and known-term recognisers need (no spaCy pipeline
-    is built for them, which would cost more CPU than a hundred notes)."""
-    from presidio_analyzer.nlp_engine import NlpArtifacts
-
-    return NlpArtifacts(
-        entities=[],
-        tokens=None,  # type: ignore[arg-type]
-        tokens_indices=[],
-        lemmas=[],
-        nlp_engine=analyzer().nlp_engine,
-        language=language,
-    )
-
-
-def analyze(text: str, language: str, known: Sequence[KnownTerms] = ()) -> list[RecognizerResult]:
+def analyze(text: str, language: str, known: Sequence[KnownTerms] = ()) -> list[Found]:
     """Presidio's findings in ``text``: patterns, NER (French) and the known terms."""
+    if language not in NER_LANGUAGES:
+        return scan.analyze(
+            text, language, known, score_threshold=SCORE_THRESHOLD, allow_list=ALLOW
+        )
     ad_hoc = [known_terms_recognizer(known, language)] if known else []
-    engine = analyzer()
-    results: list[RecognizerResult] = engine.analyze(
+    results: list[RecognizerResult] = analyzer().analyze(
         text,
         language,
-        # English has no model that reads tokens: skip tokenising (a third of the time).
-        nlp_artifacts=_no_tokens(language) if language not in NER_LANGUAGES else None,
         ad_hoc_recognizers=ad_hoc,
         score_threshold=SCORE_THRESHOLD,
         allow_list=ALLOW,
     )
-    return results
+    return [Found(r.entity_type, r.start, r.end, r.score) for r in results]
 
 
 def find(text: str, language: str, known: Sequence[KnownTerms] = ()) -> list[tuple[int, int, str]]:
@@ -106,14 +92,13 @@ def deidentify(
     results = analyze(text, language, known)
     if not results:
         return Deidentified(text, (), language)
-    from presidio_anonymizer.entities import RecognizerResult as Found
-
+    Span = anonymizer_module().RecognizerResult
     labels = {r.entity_type for r in results}
     engine_result = anonymizer().anonymize(
         text=text,
         # In a fixed order: the anonymizer settles ties between overlapping spans by it.
         analyzer_results=[
-            Found(r.entity_type, r.start, r.end, r.score)
+            Span(r.entity_type, r.start, r.end, r.score)
             for r in sorted(results, key=lambda r: (r.start, r.end, r.entity_type))
         ],
         operators=_operators(language, shift_days, labels),

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from socle.notes.errors import NotesError
 from socle.notes.names import filtered_ner_recognizer, name_recognizer
-from socle.notes.patterns import pattern_recognizers
+from socle.notes.scanners import pattern_recognizers
 
 if TYPE_CHECKING:
     from presidio_analyzer import AnalyzerEngine
@@ -132,8 +132,35 @@ def _no_context_enhancer() -> Any:
     return NoContext()
 
 
+# Presidio's anonymizer offers an Azure cloud operator whose module tries to import the
+# analyzer's Azure credential helper, and with it the whole analyzer and spaCy (1.2 s of CPU).
+_AZURE_HELPER = "presidio_analyzer.llm_utils.azure_auth_helper"
+
+
+@lru_cache(maxsize=1)
+def anonymizer_module() -> Any:
+    """``presidio_anonymizer``, imported without the analyzer when that is not loaded yet.
+
+    Its optional Azure operator (a cloud service Socle never calls: nothing leaves the
+    node) catches the import error of its credential helper; the helper is marked
+    missing for that one import, so English notes never pay for the analyzer and spaCy.
+    Import the anonymizer's classes through this function only.
+    """
+    import sys
+
+    with _LOCK:
+        blocked = "presidio_analyzer" not in sys.modules and _AZURE_HELPER not in sys.modules
+        if blocked:
+            sys.modules[_AZURE_HELPER] = None  # type: ignore[assignment]
+        try:
+            import presidio_anonymizer
+        finally:
+            if blocked:
+                del sys.modules[_AZURE_HELPER]
+    return presidio_anonymizer
+
+
 @lru_cache(maxsize=1)
 def anonymizer() -> AnonymizerEngine:
-    from presidio_anonymizer import AnonymizerEngine
-
-    return AnonymizerEngine()  # type: ignore[no-untyped-call]
+    engine: AnonymizerEngine = anonymizer_module().AnonymizerEngine()
+    return engine

@@ -100,27 +100,28 @@ class KnownTerms:
             yield from self._find_codes(text, found, words)
 
     def _find_phrases(self, found: Sequence[re.Match[str]], words: list[str]) -> Iterator[Span]:
-        i = 0
-        while i < len(words):
+        phrases = self._phrases
+        free = 0  # the first token not inside a phrase already found
+        for i in [i for i, w in enumerate(words) if w in phrases]:  # tokens a phrase starts with
+            if i < free:
+                continue
             best: tuple[int, str] | None = None
-            for phrase, label in self._phrases.get(words[i], ()):
+            for phrase, label in phrases[words[i]]:
                 n = len(phrase)
                 if tuple(words[i : i + n]) == phrase and (best is None or n > best[0]):
                     best = (n, label)
             if best:
                 yield found[i].start(), found[i + best[0] - 1].end(), best[1]
-                i += best[0]
-            else:
-                i += 1
+                free = i + best[0]
 
     def _find_codes(
         self, text: str, found: Sequence[re.Match[str]], words: list[str]
     ) -> Iterator[Span]:
         """Codes spelt across consecutive tokens joined by separators only."""
-        i = 0
-        while i < len(words):
-            if words[i] not in self._starts:  # no code starts with this token
-                i += 1
+        starts = self._starts
+        free = 0
+        for i in [i for i, w in enumerate(words) if w in starts]:  # tokens a code starts with
+            if i < free:
                 continue
             joined, end = "", None
             for j in range(i, len(words)):
@@ -133,9 +134,7 @@ class KnownTerms:
                     break
             if end is not None:
                 yield found[i].start(), found[end].end(), label
-                i = end + 1
-            else:
-                i += 1
+                free = end + 1
 
 
 def known_terms_recognizer(terms: Sequence[KnownTerms], language: str) -> EntityRecognizer:

@@ -35,10 +35,32 @@ if TYPE_CHECKING:
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
 _LETTERS = re.compile(r"[^\W\d_]+")
+_ELIDED = re.compile(r"[a-z]['’]", re.IGNORECASE)  # "L'enfant", "d'Alembert"
 _JOIN = re.compile(r"[ \t]*,?[ \t]*")
-PARTICLES = frozenset({"le", "la", "de", "du", "des", "ben", "van", "von", "el", "al", "da", "di"})
+PARTICLES = frozenset(
+    {"le", "la", "de", "du", "des", "ben", "van", "von", "el", "al", "da", "di", "der", "den"}
+    | {"del", "della", "dos", "das", "ter", "ten", "bin", "ibn", "ould", "mac"}
+)
 SCORE = 0.75
 REACH = 2  # neighbours taken on each side of a first name
+FIELD_WORDS = 3  # the most words of a line holding only a name
+# Words after which a capitalised unknown word is a person ("le patient LASVEAUX", "son
+# époux Kerbrat"), normalised.
+RELATIONS = frozenset(
+    {"patient", "patiente", "epoux", "epouse", "mari", "conjoint", "conjointe", "compagnon"}
+    | {"compagne", "fils", "fille", "frere", "soeur", "mere", "pere", "nomme", "nommee"}
+    | {"denomme", "denommee", "enfant", "tuteur", "tutrice", "neveu", "niece", "oncle", "tante"}
+    | {"femme", "ami", "amie", "voisin", "voisine", "cousin", "cousine", "gendre", "bru"}
+    | {"petit-fils", "petite-fille", "belle-fille", "beau-fils", "belle-mere", "beau-pere"}
+    | {"grand-mere", "grand-pere", "parrain", "marraine", "concubin", "concubine", "partenaire"}
+)
+# Participles after which "par" and a capitalised unknown word name a clinician.
+AGENTS = frozenset(
+    {"vu", "vue", "examine", "examinee", "adresse", "adressee", "recu", "recue", "signe"}
+    | {"suivi", "suivie", "opere", "operee", "valide", "redige", "dicte", "contacte"}
+)
+# What may follow a name on a line holding only a name: a comma, a date or a number.
+_FIELD_REST = re.compile(r"[ \t]*(?:,[ \t]*[\d/.\- ]*)?[ \t]*")
 
 
 def normalise(word: str) -> str:
@@ -122,19 +144,99 @@ class _Words:
             j += step
         return end
 
-    def names(self) -> list[tuple[int, int]]:
+    def name_like(self, i: int) -> bool:
+        """Word ``i`` could be part of a name: unknown to the vocabulary, or a known name."""
+        return not self.allowed[i] and (not self.common[i] or self.first[i] or self.last[i])
+
+    def after_relation(self, i: int) -> bool:
+        """Word ``i`` is capitalised, name-like, right after "patient", "époux", "fille"…"""
+        after_agent = (  # "vu par Ploux", "adressée par Kerbrat"
+            i > 1
+            and self.norm[i - 1] == "par"
+            and self.norm[i - 2] in AGENTS
+            and self.joined(i - 2)
+        )
+        return (
+            i > 0
+            and (self.norm[i - 1] in RELATIONS or after_agent)
+            and self.joined(i - 1)
+            and self.found[i].group()[0].isupper()
+            and not _ELIDED.match(self.found[i].group())
+            and self.surname_like(i)
+        )
+
+    def field(self, i: int) -> tuple[int, int] | None:
+        """The words of a line that holds only a name, if word ``i`` starts one: one to
+        three name-like words, then at most a comma and a date or number ("nattan",
+        "bertille Arcis", "brunelliere, 14/12/99")."""
+        before = self.text[self.found[i - 1].end() if i else 0 : self.found[i].start()]
+        if (i and "\n" not in before) or before[before.rfind("\n") + 1 :].strip():
+            return None  # not the first word of its line
+        end = i
+        while end + 1 < len(self.found) and end - i < FIELD_WORDS - 1 and self.joined(end):
+            if self.text.find("\n", self.found[end].end(), self.found[end + 1].start()) >= 0:
+                break
+            end += 1
+        if not all(self.name_like(j) for j in range(i, end + 1)):
+            return None
+        line_end = self.text.find("\n", self.found[end].end())
+        rest = self.text[self.found[end].end() : len(self.text) if line_end < 0 else line_end]
+        return (i, end) if _FIELD_REST.fullmatch(rest) else None
+
+    def paired(self, i: int) -> bool:
+        """Word ``i`` is an unknown capitalised word beside an unknown word in capitals, or
+        the reverse: a first name and a surname in the French way ("Maelyne TOURNADRE")."""
+        if self.common[i] or self.allowed[i] or _ELIDED.match(self.found[i].group()):
+            return False
+        shape = _shape(self.found[i].group())
+        return any(
+            0 <= j < len(self.found)
+            and self.joined(min(i, j))
+            and not self.common[j]
+            and not self.allowed[j]
+            and {shape, _shape(self.found[j].group())} == {"Title", "UPPER"}
+            for j in (i - 1, i + 1)
+        )
+
+    def ner_seeds(self, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Word ranges of the model's PERSON entities."""
+        seeds = []
+        for start, end in spans:
+            inside = [k for k, m in enumerate(self.found) if start <= m.start() and m.end() <= end]
+            if inside:
+                seeds.append((inside[0], inside[-1]))
+        return seeds
+
+    def names(self, ner: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+        """Character spans of names: each seed (a gazetteer first name, a model's PERSON, a
+        capitalised word after a relation, a line holding only a name) with its neighbours."""
+        seeds = self.ner_seeds(ner or [])
+        for i in range(len(self.found)):
+            if self.seed(i) or self.after_relation(i) or self.paired(i):
+                seeds.append((i, i))
+            elif (span := self.field(i)) is not None:
+                seeds.append(span)
         spans: list[tuple[int, int]] = []
-        i = 0
-        while i < len(self.found):
-            if self.seed(i):
-                start, end = self.extend(i, -1), self.extend(i, 1)
-                if start > 0 and self.norm[start - 1] in PARTICLES and start < i:
-                    start -= 1  # "le ravalec, ODETTE"
-                spans.append((self.found[start].start(), self.found[end].end()))
-                i = end + 1
-            else:
-                i += 1
+        reached = -1
+        for first, last in sorted(seeds):
+            if last <= reached:
+                continue
+            start, end = self.extend(first, -1), self.extend(last, 1)
+            if start > 0 and self.norm[start - 1] in PARTICLES and start < first:
+                start -= 1  # "le ravalec, ODETTE"
+            spans.append((self.found[start].start(), self.found[end].end()))
+            reached = end
         return spans
+
+
+def _shape(word: str) -> str:
+    """``UPPER`` (a word in capitals that reads as a word, not an acronym: four letters or
+    more, two vowels or more), ``Title`` or ``other``."""
+    letters = "".join(c for c in word if c.isalpha())
+    if letters.isupper():
+        vowels = sum(normalise(c) in "aeiouy" for c in letters)
+        return "UPPER" if len(letters) >= 4 and vowels >= 2 else "other"
+    return "Title" if word[:1].isupper() and letters[1:].islower() else "other"
 
 
 @lru_cache(maxsize=1)
@@ -192,7 +294,12 @@ def _classes() -> tuple[Any, Any]:
             if vocab is None:
                 return []
             words = _Words(text, vocab, self.allow)
-            return [RecognizerResult("PERSON", s, e, SCORE) for s, e in words.names()]
+            ner = [
+                (e.start_char, e.end_char)
+                for e in getattr(nlp_artifacts, "entities", None) or []
+                if e.label_ == "PERSON" and not _common_words_only(e.text, vocab)
+            ]
+            return [RecognizerResult("PERSON", s, e, SCORE) for s, e in words.names(ner)]
 
     class FilteredSpacyRecognizer(SpacyRecognizer):
         def analyze(
@@ -213,6 +320,11 @@ def _vocabulary_only(span: str, result: RecognizerResult, vocab: Any) -> bool:
         return False
     if result.entity_type == "LOCATION" and not span[:1].isupper():
         return False  # the model rarely tags a lower-case word as a place: keep it
+    return _common_words_only(span, vocab)
+
+
+def _common_words_only(span: str, vocab: Any) -> bool:
+    """Every word of ``span`` is common lower-case vocabulary, and none a known name."""
     words = _LETTERS.findall(span)
     names = _all_names()
     return bool(words) and all(

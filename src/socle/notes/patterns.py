@@ -1,21 +1,13 @@
-"""Presidio pattern recognisers: phones, e-mails, numbers, dates, zip codes, addresses, URLs.
+"""Socle's patterns: phones, e-mails, numbers, dates, zip codes, addresses, URLs, names.
 
-One set per language (Presidio binds a recogniser to one language). Patterns
-use the ``regex`` module (Presidio's), so a name after a title is matched with
-a variable-length look-behind and the title itself survives. Presidio's own
-e-mail and URL recognisers are not used: they validate with ``tldextract``,
-which fetches the public-suffix list from the network.
+Written as regular expressions matched case-insensitively (letters in lower
+case, except inside ``(?-i:...)``); compiled and searched by
+:mod:`socle.notes.scanners`. Presidio's own e-mail and URL recognisers are not
+used: they validate with ``tldextract``, which fetches the public-suffix list
+from the network.
 """
 
 from __future__ import annotations
-
-import re
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from presidio_analyzer import EntityRecognizer
-    from presidio_analyzer.nlp_engine import NlpArtifacts
 
 _FR_MONTHS = (
     r"janv(?:ier)?|f[ée]vr?(?:ier)?|mars|avr(?:il)?|mai|juin|juil(?:let)?|ao[uû]t|"
@@ -143,6 +135,16 @@ PATTERNS: dict[str, list[tuple[str, str, float]]] = {
             r"(?-i:\s+[A-ZÀ-Ý][\w'’\-]*){0,3}",
             0.7,
         ),
+        # A hospital word then an institution's designation, in any case, up to the
+        # punctuation that ends it ("Hôpital centre cardiologique du nord, Montbazon").
+        (
+            "hospital_designation",
+            r"\b(?:h[ôo]pital|hospital|chu|chr|clinique|ghu)\s+(?:centre|institut|groupe|"
+            r"fondation|maison|p[ôo]le|h[ôo]pital)\s+[^\W\d_][\w'’\-]*"
+            r"(?:[ \t]+(?:(?:d[eu']|des|la|le|l'|l’|et)[ \t]*)?[^\W\d_][\w'’\-]*){0,4}"
+            r"(?=[ \t]*(?:[,.;:()\n]|$))",
+            0.7,
+        ),
     ],
 }
 
@@ -160,12 +162,42 @@ LITERALS: dict[str, tuple[str, ...]] = {
     "hyphenated_place": ("-",),
     "elided_name": ("l'", "l’"),
     "hospital": ("pital", "chu", "chr", "clini", "ghu", "centre", "institut"),
+    "hospital_designation": ("pital", "chu", "chr", "clini", "ghu"),
+    "name_field": ("nom", "identit"),
+    "place_after_a": ("à",),  # "prénom" holds "nom"
+    "labelled_number": (
+        *("ipp", "nda", "nip", "mrn", "nss", "ssn", "n°", "num", "dossier"),
+        *("passport", "passeport", "licen", "permis"),
+    ),
     "fr_street": _STREETS,
     "fr_street_zip": _STREETS,
 }
 
 
-# A value announced by a word that stays (the title, the kind of number): group 1 is removed.
+# The characters a match can start with, for patterns whose every match starts with a digit
+# or a few symbols. On a text whose digits are all ASCII, the pattern is searched behind a
+# look-ahead for them, ``(?=[0-9])``, which lets ``re`` skip to candidate characters in C
+# (twice as fast); a text with another script's digits (which ``\d`` matches) is searched
+# without it.
+FIRST: dict[str, str] = {
+    "fr_phone": "[+0]",
+    "us_phone": "[+(0-9]",
+    "spaced_phone": "[(0]",
+    "us_ssn": "[0-9]",
+    "fr_nir": "[12]",
+    "long_number": "[0-9]",
+    "uuid": "[0-9a-f]",
+    "iso": "[0-9]",
+    "numeric": "[0-9]",
+    "numeric_us": "[0-9]",
+    "spaced": "[0-9]",
+    "zip_before_city": "[0-9]",
+    "us_zip_plus4": "[0-9]",
+    "fr_street": "[0-9]",
+    "city_after_zip": "[0-9]",
+}
+
+
 LABELLED: dict[str, list[tuple[str, str, float]]] = {
     "LOCATION": [
         # The words after a zip code, on its line: the city.
@@ -173,189 +205,38 @@ LABELLED: dict[str, list[tuple[str, str, float]]] = {
             "city_after_zip",
             rf"\b{_ZIP}[ \t]{{1,3}}([^\W\d_][\w'’\-]*(?:[ \t]+[^\W\d_][\w'’\-]*){{0,2}})",
             0.6,
-        )
+        ),
+        # A capitalised word after "à" inside a sentence: a place ("fait à Quimper", "chez sa
+        # sœur à Brest"); French writes a common noun after "à" in lower case.
+        (
+            "place_after_a",
+            r"(?-i:\bà[ \t]+([A-ZÀ-Ý][a-zà-ÿ]+(?:-[A-Za-zÀ-ÿ][a-zà-ÿ]*)*))",
+            0.6,
+        ),
     ],
     "PERSON": [
         (
             "after_title",
             rf"\b(?:{_TITLES})\s+({_NAME}(?:\s+(?-i:[A-ZÀ-Ý])[\w'’\-]*)?)",
             0.7,
-        )
+        ),
+        # A form's name field: "Nom : KOWALSKI", "nom d'usage : Fabre", "Prénom : Anna",
+        # its value up to the line's end or the next field.
+        (
+            "name_field",
+            r"\b(?:nom(?:\s+(?:de\s+naissance|d['’]usage|de\s+jeune\s+fille|marital|usuel|"
+            r"patronymique))?|pr[ée]noms?|identit[ée])[ \t]*:[ \t]*"
+            rf"({_NAME}(?:[ \t]+(?!(?:pr[ée]nom|nom|n[ée]e?|date|sexe|[âa]ge)\b){_NAME}){{0,2}})",
+            0.7,
+        ),
     ],
     "ID": [
         (
             "labelled_number",
-            r"\b(?:IPP|NDA|NIP|MRN|NSS|SSN|n°\s*(?:de\s+)?(?:dossier|s[ée]jour|patient)|"
+            r"\b(?:ipp|nda|nip|mrn|nss|ssn|(?:n°|num[ée]ro)\s*(?:de\s+)?(?:dossier|s[ée]jour|patient|venue)|"
             r"dossier|passport|passeport|licen[cs]e|permis)\s*(?:n°|no\.?|number|num[ée]ro)?"
-            r"\s*[:#=]?\s*(?=[A-Z\-]*\d)([A-Z0-9][A-Z0-9\-]{3,})",
+            r"\s*[:#=]?\s*(?=[a-z\-]*\d)([a-z0-9][a-z0-9\-]{3,})",
             0.85,
         )
     ],
 }
-
-
-_ESCAPE = re.compile(r"\\.")
-
-
-def compile_pattern(rx: str) -> tuple[Any, bool]:
-    """``rx`` compiled for case-insensitive search, and whether it runs on lower-cased text.
-
-    Patterns are matched case-insensitively, so their letters are written in lower case
-    (``2[ab]`` for Corsica) except inside ``(?-i:...)``.
-
-    A pattern without capital letters (escapes apart) and that Python's ``re`` accepts
-    (no variable-length look-behind) runs with ``re`` over the lower-cased text: five
-    times faster than the ``regex`` module with its case-insensitive flag. The others
-    use ``regex`` (Presidio's) with that flag.
-    """
-    import regex
-
-    if not re.search(r"[A-Z]", _ESCAPE.sub("", rx)):
-        try:
-            return re.compile(rx, re.MULTILINE), True
-        except re.error:
-            pass
-    return regex.compile(rx, regex.IGNORECASE | regex.MULTILINE | regex.VERSION0), False
-
-
-def pattern_recognizers(language: str) -> list[EntityRecognizer]:
-    """One pattern recogniser per entity (written dates apart, gated), for ``language``."""
-    labelled, lean = _labelled_class(), _lean_class()
-    recognizers: list[EntityRecognizer] = [
-        labelled(entity, patterns, language) for entity, patterns in LABELLED.items()
-    ]
-    written = [p for p in PATTERNS["DATE"] if p[0] in WRITTEN_DATES]
-    recognizers.append(
-        lean(
-            "DATE",
-            [(*compile_pattern(rx), score, ()) for _, rx, score in written],
-            name=f"socle_date_written_{language}",
-            language=language,
-            gate=compile_pattern(WRITTEN_DATE_GATE),
-        )
-    )
-    return recognizers + [
-        lean(
-            entity,
-            [
-                (*compile_pattern(rx), score, LITERALS.get(name, ()))
-                for name, rx, score in patterns
-                if entity != "DATE" or name not in WRITTEN_DATES
-            ],
-            name=f"socle_{entity.lower()}_{language}",
-            language=language,
-        )
-        for entity, patterns in PATTERNS.items()
-    ]
-
-
-@lru_cache(maxsize=1)
-def _lean_class() -> Any:
-    from presidio_analyzer import EntityRecognizer, RecognizerResult
-
-    class LeanPatternRecognizer(EntityRecognizer):
-        """Presidio's ``PatternRecognizer`` without what costs and serves nothing here.
-
-        It finds the same spans with the same scores, but without an explanation object
-        per match (the analyzer is never asked for its decision process) and without the
-        ``regex`` module's timeout, whose clock reads took 15% of the time: the patterns
-        are Socle's own, with bounded repetitions and no nested unbounded quantifier,
-        over texts of at most ``SOCLE_NOTES_MAX_CHARS``. Patterns marked ``lowered``
-        (:func:`compile_pattern`) search the lower-cased text, unless lower-casing
-        changes its length (then the text itself, case-insensitively); a pattern with
-        :data:`LITERALS` runs only on a text holding one of them. With a ``gate`` (a
-        necessary condition of every pattern), a text where it does not occur is skipped.
-        """
-
-        def __init__(
-            self,
-            entity: str,
-            patterns: list[tuple[Any, bool, float, tuple[str, ...]]],
-            *,
-            name: str,
-            language: str,
-            gate: tuple[Any, bool] | None = None,
-        ) -> None:
-            self.label = name
-            self.patterns = [
-                (_usable(p, low), low, score, literals) for p, low, score, literals in patterns
-            ]
-            self.gate = None if gate is None else (_usable(*gate), gate[1])
-            super().__init__(
-                supported_entities=[entity], name=name, supported_language=language, context=[]
-            )
-
-        def load(self) -> None:
-            """Compiled on construction."""
-
-        def analyze(
-            self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-        ) -> list[RecognizerResult]:
-            lower = text.lower()
-            if len(lower) != len(text):  # a few characters lower-case to two: keep offsets
-                lower = ""
-            if self.gate is not None and not _search(self.gate, text, lower):
-                return []
-            entity = self.supported_entities[0]
-            metadata = {
-                RecognizerResult.RECOGNIZER_NAME_KEY: self.label,
-                RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-            }
-            results = [
-                RecognizerResult(entity, m.start(), m.end(), score, recognition_metadata=metadata)
-                for (on_lower, on_text), low, score, literals in self.patterns
-                if not (lower and literals) or any(x in lower for x in literals)
-                for m in (on_lower.finditer(lower) if low and lower else on_text.finditer(text))
-                if m.end() > m.start()
-            ]
-            return EntityRecognizer.remove_duplicates(results) if len(results) > 1 else results
-
-    return LeanPatternRecognizer
-
-
-def _usable(pattern: Any, lowered: bool) -> tuple[Any, Any]:
-    """The pattern for lower-cased text, and one for the text as it is (case-insensitive)."""
-    if not lowered:
-        return pattern, pattern
-    import regex
-
-    return pattern, regex.compile(pattern.pattern, regex.IGNORECASE | regex.MULTILINE | regex.V0)
-
-
-def _search(gate: tuple[tuple[Any, Any], bool], text: str, lower: str) -> bool:
-    (on_lower, on_text), lowered = gate
-    return bool(on_lower.search(lower) if lowered and lower else on_text.search(text))
-
-
-@lru_cache(maxsize=1)
-def _labelled_class() -> Any:
-    from presidio_analyzer import EntityRecognizer, RecognizerResult
-
-    class LabelledValueRecognizer(EntityRecognizer):
-        """Patterns whose group 1 is the identifier (a look-behind would scan too slowly)."""
-
-        def __init__(
-            self, entity: str, patterns: list[tuple[str, str, float]], language: str
-        ) -> None:
-            self.patterns = [(re.compile(rx, re.IGNORECASE), score) for _, rx, score in patterns]
-            super().__init__(
-                supported_entities=[entity],
-                name=f"socle_labelled_{entity.lower()}_{language}",
-                supported_language=language,
-                context=[],
-            )
-
-        def load(self) -> None:
-            """Compiled on construction."""
-
-        def analyze(
-            self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-        ) -> list[RecognizerResult]:
-            entity = self.supported_entities[0]
-            return [
-                RecognizerResult(entity, m.start(1), m.end(1), score)
-                for pattern, score in self.patterns
-                for m in pattern.finditer(text)
-            ]
-
-    return LabelledValueRecognizer

@@ -41,6 +41,9 @@ from socle.workspace.queries import Queries
 from socle.workspace.records import sha256_file
 from socle.workspace.sandbox import Limits
 
+# A condition to count: a source code (``SNOMED|38341003``) or a standard concept id (with
+# its descendants).
+Condition = str | int
 DIMENSIONS = {
     "age_band": "CASE WHEN age < 18 THEN '0-17' WHEN age < 45 THEN '18-44' "
     "WHEN age < 65 THEN '45-64' ELSE '65+' END",
@@ -123,7 +126,7 @@ class Workspace:
     def condition_counts(
         self,
         grant_id: str,
-        condition: str,
+        condition: Condition,
         dims: Sequence[str] = ("age_band", "sex"),
         *,
         actor: str,
@@ -139,7 +142,7 @@ class Workspace:
     def check_condition_counts(
         self,
         grant_id: str,
-        condition: str,
+        condition: Condition,
         dims: Sequence[str] = ("age_band", "sex"),
         *,
         actor: str,
@@ -151,7 +154,7 @@ class Workspace:
     def answer_condition_counts(
         self,
         grant_id: str,
-        condition: str,
+        condition: Condition,
         dims: Sequence[str] = ("age_band", "sex"),
         *,
         actor: str,
@@ -167,7 +170,7 @@ class Workspace:
         )  # fmt: skip
 
     def secure_condition_counts(
-        self, grant_id: str, condition: str, dims: Sequence[str] = ("age_band", "sex"), *,
+        self, grant_id: str, condition: Condition, dims: Sequence[str] = ("age_band", "sex"), *,
         actor: str,
     ) -> tuple[list[str], list[tuple[object, ...]]]:  # fmt: skip
         """Exact condition counts (the whole grid) for secure aggregation only: the caller hands
@@ -178,7 +181,7 @@ class Workspace:
     def answer_dp_condition_count(
         self,
         grant_id: str,
-        condition: str,
+        condition: Condition,
         epsilon: float,
         *,
         by: str | None = None,
@@ -196,7 +199,7 @@ class Workspace:
         )  # fmt: skip
 
     def _condition_table(
-        self, grant_id: str, condition: str, dims: Sequence[str], *, actor: str
+        self, grant_id: str, condition: Condition, dims: Sequence[str], *, actor: str
     ) -> Output:
         """The condition counts as the output table the desk checks (nothing released yet)."""
         columns, rows = self._condition_rows(grant_id, condition, dims, actor=actor)
@@ -205,13 +208,14 @@ class Workspace:
         )
 
     @staticmethod
-    def _describe(condition: str, dims: Sequence[str]) -> str:
-        return f"persons with {condition} by {' and '.join(dims)}"
+    def _describe(condition: Condition, dims: Sequence[str]) -> str:
+        what = f"concept {condition} or a descendant" if isinstance(condition, int) else condition
+        return f"persons with {what} by {' and '.join(dims)}"
 
     def dp_condition_count(
         self,
         grant_id: str,
-        condition: str,
+        condition: Condition,
         epsilon: float,
         *,
         by: str | None = None,
@@ -237,7 +241,7 @@ class Workspace:
         return request
 
     def _dp_condition_count(
-        self, grant_id: str, condition: str, epsilon: float, by: str | None, actor: str,
+        self, grant_id: str, condition: Condition, epsilon: float, by: str | None, actor: str,
         confidence: float,
     ) -> tuple[list[str], DPResult]:  # fmt: skip
         """The persons with ``condition`` (one entry each) and their DP count or histogram."""
@@ -249,16 +253,26 @@ class Workspace:
         return persons, dp_histogram(persons, list(LEVELS[by]), epsilon, confidence=confidence)
 
     def _condition_rows(
-        self, grant_id: str, condition: str, dims: Sequence[str], *, actor: str
+        self, grant_id: str, condition: Condition, dims: Sequence[str], *, actor: str
     ) -> tuple[list[str], list[tuple[object, ...]]]:
-        """The whole grid of ``dims`` (zeros included) with the persons in each cell."""
+        """The whole grid of ``dims`` (zeros included) with the persons in each cell: persons
+        with the source code ``condition`` (``VOCAB|code``), or, when it is a number, with that
+        standard concept or any of its descendants (the vocabulary's ``concept_ancestor``)."""
         unknown = [d for d in dims if d not in DIMENSIONS]
         if unknown or not dims:
             raise WorkspaceError(f"count by {', '.join(DIMENSIONS)}; not by {', '.join(unknown)}")
         select_dims = ", ".join(f"{DIMENSIONS[d]} AS {d}" for d in dims)
+        concept = isinstance(condition, int)
+        column = "condition_concept_id" if concept else "condition_source_value"
+        match = (
+            "condition_concept_id = ? OR condition_concept_id IN (SELECT descendant_concept_id "
+            "FROM vocab_concept_ancestor WHERE ancestor_concept_id = ?)"
+            if concept
+            else "condition_source_value = ?"
+        )
         with self.session(grant_id, "aggregates", actor=actor) as ws:
             ws.require("person", ["year_of_birth", "gender_concept_id"])
-            ws.require("condition_occurrence", ["condition_source_value"])
+            ws.require("condition_occurrence", [column])
             result = ws.query(
                 f"""
                 SELECT {select_dims}, count(*) AS persons
@@ -266,11 +280,10 @@ class Workspace:
                     SELECT p.person_id, p.gender_concept_id, year(current_date) - p.year_of_birth AS age
                     FROM scoped_person p
                     WHERE p.person_id IN (
-                        SELECT person_id FROM scoped_condition_occurrence
-                        WHERE condition_source_value = ?)
+                        SELECT person_id FROM scoped_condition_occurrence WHERE {match})
                 ) GROUP BY ALL ORDER BY ALL
                 """,
-                [condition],
+                [condition, condition] if concept else [condition],
             )
         found = {
             tuple(row[:-1]): row[-1]

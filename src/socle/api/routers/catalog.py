@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query
 
 from socle.api import schemas as s
-from socle.api import services
+from socle.api import services, services_federation
 from socle.api.deps import Limit, Offset, Runner
 from socle.api.policy import Authorized, authorize
 
@@ -53,3 +53,17 @@ async def variables(
     return await run.call(
         lambda n: services.variables(n, user, dataset_id, purpose, table, limit, offset)
     )
+
+
+@router.post(
+    "/network-feasibility", name="catalog.network_feasibility",
+    response_model=s.NetworkFeasibilityPublic,
+)  # fmt: skip
+async def network_feasibility(
+    body: s.NetworkFeasibilityAsk, user: Authorized, run: Runner
+) -> s.NetworkFeasibilityPublic:
+    """At a hub: how many persons with a concept (and its descendants) or a source code across
+    the network, for an approved study. Each site answers through its checkpoint and release
+    checks; the total is checked at the hub (``null``: suppressed). Seconds, not minutes: the
+    hub keeps the study's session open. 503 when the network cannot answer."""
+    return await run.work(lambda n: services_federation.network_feasibility(n, user, body))
