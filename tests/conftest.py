@@ -73,6 +73,8 @@ LONGEST_FIRST = (
 
 
 def _rank(item: pytest.Item) -> int:
+    if not item.path.is_relative_to(REPO / "tests"):
+        return len(LONGEST_FIRST)
     module = "/".join(item.path.relative_to(REPO / "tests").parts)
     return LONGEST_FIRST.index(module) if module in LONGEST_FIRST else len(LONGEST_FIRST)
 
