@@ -26,10 +26,10 @@ demo-federation: $(STAMP)
 # Random order (pytest-randomly; the seed is printed: rerun with -p randomly --randomly-seed=N),
 # on every core (pytest-xdist), coverage floor from pyproject.toml, the slowest tests listed.
 test: $(STAMP) system-deps
-	$(BIN)/pytest -n auto --dist loadscope --cov --cov-report=term --durations=15
+	$(BIN)/pytest -n auto --dist loadscope --no-loadscope-reorder --cov --cov-report=term --durations=15
 
 test-fast: $(STAMP)
-	$(BIN)/pytest -n auto --dist loadscope -m "not slow" -p no:randomly
+	$(BIN)/pytest -n auto --dist loadscope --no-loadscope-reorder -m "not slow" -p no:randomly
 
 check: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

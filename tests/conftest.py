@@ -47,12 +47,48 @@ def shared_data(name: str) -> Path:
     )
 
 
+# The modules that take longest (``make test``'s ``--durations=0``, summed per module,
+# 2026-11-24), longest first. They are run first so that the xdist workers, each given whole
+# modules (``--dist loadscope --no-loadscope-reorder``), finish together: started last, one of
+# them used to leave a worker running alone for a minute. Order only: a module missing from
+# this list still runs, in its random place.
+LONGEST_FIRST = (
+    "integration/test_governed_engines.py",
+    "integration/test_federation.py",
+    "integration/test_api_schema.py",
+    "integration/test_ingest_kill.py",
+    "integration/test_serve.py",
+    "e2e/test_demo.py",
+    "unit/test_guarantee.py",
+    "integration/web/test_desk_care_audit_journeys.py",
+    "e2e/test_api_lifecycle.py",
+    "unit/test_notes_sample.py",
+    "unit/test_key_rotation.py",
+    "unit/test_model_lifecycle.py",
+    "integration/test_migrations.py",
+    "unit/test_consent_bulk.py",
+    "unit/test_notes_engine.py",
+    "e2e/test_researcher_workspace.py",
+)
+
+
+def _rank(item: pytest.Item) -> int:
+    if not item.path.is_relative_to(REPO / "tests"):
+        return len(LONGEST_FIRST)
+    module = "/".join(item.path.relative_to(REPO / "tests").parts)
+    return LONGEST_FIRST.index(module) if module in LONGEST_FIRST else len(LONGEST_FIRST)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every integration test (real servers, subprocesses, browsers) is ``slow``; so are the
-    modules that mark themselves. ``pytest -m "not slow"`` runs the fast set."""
+    modules that mark themselves. ``pytest -m "not slow"`` runs the fast set.
+
+    The longest modules move to the front (a stable sort after pytest-randomly's shuffle, so
+    the order is still the seed's within each rank)."""
     for item in items:
         if "integration" in item.path.parts:
             item.add_marker(pytest.mark.slow)
+    items.sort(key=_rank)
 
 
 @pytest.fixture(scope="session")

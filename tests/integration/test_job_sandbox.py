@@ -184,7 +184,7 @@ def test_cancelled_job_stops(granted: tuple[Node, str], tmp_path: Path) -> None:
     script = _script(tmp_path, "import time\ntime.sleep(60)\n")
     job = node.workspace.jobs.run(grant_id, script, actor="researcher", wait=False)
     node.workspace.jobs.cancel(job.id, actor="researcher")
-    ended = node.workspace.jobs.wait(job.id, timeout=15)
+    ended = node.workspace.jobs.wait(job.id, timeout=40)  # well before the script's 60 s
     assert ended.state == "stopped" and ended.reason == "cancelled"
 
 
@@ -198,7 +198,7 @@ def test_revoked_grant_stops_running_jobs_and_refuses_new_ones(tmp_path: Path) -
         script = _script(tmp_path, "import time\ntime.sleep(60)\n")
         job = node.workspace.jobs.run(grant_id, script, actor="researcher", wait=False)
         node.governance.revoke_grant(grant_id, actor="chair", reason="breach")
-        ended = node.workspace.jobs.wait(job.id, timeout=15)
+        ended = node.workspace.jobs.wait(job.id, timeout=40)  # well before the script's 60 s
         assert ended.state == "stopped" and "revoked" in ended.reason
         with pytest.raises(GrantError, match="revoked"):
             node.workspace.jobs.run(grant_id, script, actor="researcher")

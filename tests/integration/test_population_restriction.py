@@ -29,7 +29,7 @@ WOMEN_18_44 = Population(min_age=18, max_age=44, sex="F")
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
     """The 50 real sample patients, loaded once for the module."""
-    node = Node.open(Settings(home=loaded_home(tmp_path_factory, actor="test")))
+    node = Node.open(Settings(home=loaded_home(tmp_path_factory)))
     yield node
     node.close()
 

@@ -23,7 +23,7 @@ from socle.consent import ConsentEvent, ConsentRegistry, load_taxonomy
 from socle.node import Node, store_tables
 from socle.store import create_tables, open_engine
 from socle.workspace import Workspace
-from tests.conftest import SAMPLE
+from tests.conftest import loaded_home
 from tests.helpers import TRAINING_VARIABLES as VARIABLES
 from tests.helpers import approved_grant, today
 
@@ -42,8 +42,7 @@ class World:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     root = tmp_path_factory.mktemp("training-consent")
-    node = Node.open(Settings(home=root / "home"))
-    node.load(SAMPLE, actor="test")
+    node = Node.open(Settings(home=loaded_home(tmp_path_factory, dest=root / "home")))
     grant = approved_grant(node, variables=VARIABLES, output_types=("model_training",))
     with node.workspace.session(grant, "model_training", actor="researcher") as ws:
         trainable = sorted({int(g) for g in build_training_set(ws).groups})

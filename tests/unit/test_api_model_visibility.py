@@ -17,16 +17,15 @@ from socle.api import Principal, Role
 from socle.config import Settings
 from socle.node import Node
 from tests.apiclient import api_client, token_for
-from tests.conftest import SAMPLE
+from tests.conftest import loaded_home
 from tests.helpers import TRAINING_VARIABLES as VARIABLES
 from tests.helpers import approved_grant
 
 
 @pytest.fixture(scope="module")
 def served_model(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, str]]:
-    home = tmp_path_factory.mktemp("model-visibility") / "home"
+    home = loaded_home(tmp_path_factory)  # the 50 sample patients
     node = Node.open(Settings(home=home))
-    node.load(SAMPLE, actor="steward")
     grant = approved_grant(node, variables=VARIABLES, output_types=("model_training",))
     model_id = node.models.train(node.workspace, grant, actor="researcher").id  # team: researcher
     node.close()

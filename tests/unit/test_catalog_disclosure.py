@@ -18,7 +18,7 @@ from socle.config import Settings
 from socle.consent import ConsentEvent
 from socle.node import Node
 from tests.apiclient import api_client, token_for
-from tests.conftest import SAMPLE
+from tests.conftest import loaded_home
 
 OBJECTORS = 7
 
@@ -30,9 +30,8 @@ def _checked(n: int | None) -> bool:
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str, int]]:
     """The 50 sample patients, 7 of whom object to research; one dataset registered."""
-    home = tmp_path_factory.mktemp("catalogue") / "home"
+    home = loaded_home(tmp_path_factory)
     node = Node.open(Settings(home=home))
-    node.load(SAMPLE, actor="steward")
     persons = sorted(int(r[0]) for r in node.warehouse.aggregate("SELECT person_id FROM person"))
     today = datetime.now(UTC).date()
     node.consent.record(

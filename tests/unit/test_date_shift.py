@@ -4,18 +4,30 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import date, timedelta
+from functools import cache
 from pathlib import Path
 
 import orjson
+import pytest
 
+from socle.config import Settings
 from socle.ingest import read_file
 from socle.node import Node
 from socle.privacy import DateShift
 from socle.warehouse import CDM
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, loaded_home
 
 ISO_DAY = re.compile(rb'"(\d{4}-\d{2}-\d{2})')
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
+    """The 50 sample patients (a copy of the run's one load), read only."""
+    node = Node.open(Settings(home=loaded_home(tmp_path_factory)))
+    yield node
+    node.close()
 
 
 def _subject(resource: dict[str, object]) -> str | None:
@@ -28,6 +40,7 @@ def _subject(resource: dict[str, object]) -> str | None:
     return None
 
 
+@cache
 def _source_days(folder: Path) -> dict[str, set[date]]:
     """Every calendar day written in each patient's resources (the truth, unshifted), birth
     date excepted."""
@@ -56,8 +69,8 @@ def _warehouse_days(node: Node) -> dict[int, set[date]]:
     return days
 
 
-def test_no_warehouse_date_gives_away_the_birth_date(node: Node) -> None:
-    node.load(SAMPLE, actor="test")
+def test_no_warehouse_date_gives_away_the_birth_date(sample: Node) -> None:
+    node = sample
     truth = _source_days(SAMPLE)
     stored = _warehouse_days(node)
     persons = node.warehouse.aggregate(
@@ -83,8 +96,8 @@ def test_no_warehouse_date_gives_away_the_birth_date(node: Node) -> None:
     assert history_from_birth >= 3
 
 
-def test_history_that_starts_at_birth_no_longer_starts_on_the_birth_date(node: Node) -> None:
-    node.load(SAMPLE, actor="test")
+def test_history_that_starts_at_birth_no_longer_starts_on_the_birth_date(sample: Node) -> None:
+    node = sample
     truth = _source_days(SAMPLE)
     rows = node.warehouse.aggregate(
         "SELECT p.person_source_value, o.observation_period_start_date "

@@ -19,7 +19,7 @@ from socle.consent import ConsentEvent
 from socle.figures import Figures
 from socle.node import Node
 from tests.apiclient import token_for
-from tests.conftest import SAMPLE
+from tests.conftest import loaded_home
 
 
 def test_a_figure_is_computed_once_per_key_and_the_oldest_is_dropped() -> None:
@@ -78,9 +78,8 @@ def test_a_failed_computation_reaches_its_waiters_and_the_next_reader_retries() 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str, list[int]]]:
     """The 50 sample patients, nobody objecting yet; one dataset registered."""
-    home = tmp_path_factory.mktemp("web-cache") / "home"
+    home = loaded_home(tmp_path_factory)
     node = Node.open(Settings(home=home))
-    node.load(SAMPLE, actor="steward")
     persons = sorted(int(r[0]) for r in node.warehouse.aggregate("SELECT person_id FROM person"))
     ds = node.catalog.register(node.warehouse, title="t", description="d", publisher="p", actor="s")
     node.close()

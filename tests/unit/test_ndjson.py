@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import orjson
 
 from socle.ingest import read_file
 from socle.node import Node
+
+URN = re.compile(rb'"urn:uuid:([^"]+)"')
 
 
 def _as_bulk_export(bundles: Path, target: Path) -> None:
@@ -20,12 +23,14 @@ def _as_bulk_export(bundles: Path, target: Path) -> None:
     for r in resources:
         assert r is not None
         kinds[r["id"]] = r["resourceType"]
+
+    def typed(match: re.Match[bytes]) -> bytes:
+        uid = match.group(1).decode()
+        return f'"{kinds[uid]}/{uid}"'.encode() if uid in kinds else match.group(0)
+
     for r in resources:
         assert r is not None
-        raw = orjson.dumps(r)
-        for uid, kind in kinds.items():
-            raw = raw.replace(f'"urn:uuid:{uid}"'.encode(), f'"{kind}/{uid}"'.encode())
-        by_type[r["resourceType"]].append(raw)
+        by_type[r["resourceType"]].append(URN.sub(typed, orjson.dumps(r)))
     target.mkdir()
     for kind, lines in by_type.items():
         data = b"\n".join(lines) + b"\n"

@@ -15,7 +15,7 @@ from socle.guarantee import OUTCOME_PURPOSE, Monitoring, load_monitoring_policy
 from socle.node import Node
 from socle.roles import Role
 from tests.cli import socle
-from tests.conftest import SAMPLE
+from tests.conftest import loaded_home
 from tests.fhirdata import encounter, write_bundle
 from tests.helpers import COLLEGE_MEMBER, approved_grant, deploy, today
 from tests.helpers import TRAINING_VARIABLES as VARIABLES
@@ -26,8 +26,7 @@ HYPERTENSION = "59621000"  # SNOMED: the outcome of the hypertension-5y definiti
 
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Node]:
-    n = Node.open(Settings(home=tmp_path_factory.mktemp("outcomes")))
-    n.load(SAMPLE, actor="steward")
+    n = Node.open(Settings(home=loaded_home(tmp_path_factory)))  # the 50 sample patients
     grant = approved_grant(n, variables=VARIABLES, output_types=("model_training",))
     n.model_id = n.models.train(n.workspace, grant, actor="researcher").id  # type: ignore[attr-defined]
     deploy(n, n.model_id)  # type: ignore[attr-defined]
