@@ -1,4 +1,4 @@
-"""``POST /catalog/network-feasibility`` without a network: a clear 503, a bad body a 422."""
+"""``POST /catalog/network-feasibility`` on a node that is no hub: a clear 409, a bad body a 422."""
 
 from __future__ import annotations
 
@@ -17,6 +17,6 @@ def test_network_feasibility_on_a_node_that_is_no_hub_says_how_to_start_one(
         none = client.post(url, json={"study": "study-0123456789", "concept": 320128}, headers=me)
         neither = client.post(url, json={"study": "study-0123456789"}, headers=me)
         bad_code = client.post(url, json={"study": "s", "condition": "x; drop"}, headers=me)
-    assert none.status_code == 503 and "socle federation hub" in none.json()["detail"]
+    assert none.status_code == 409 and "socle federation hub" in none.json()["detail"]
     assert neither.status_code == 422 and "either a concept or a condition" in neither.text
     assert bad_code.status_code == 422

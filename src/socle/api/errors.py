@@ -33,5 +33,9 @@ class TooManyAttemptsError(ApiError):
         self.retry_after = retry_after
 
 
+class NotAHubError(ApiError):
+    """A network route asked of a node that runs no hub (a state of this node, not a fault)."""
+
+
 class NetworkUnavailableError(ApiError):
     """The hub's federated network cannot answer now: no hub, a site down, quorum lost."""

@@ -21,6 +21,7 @@ from socle.ai import ModelNotFoundError, ModelSuspendedError, StageError, Unsafe
 from socle.api.errors import (
     AuthenticationError,
     NetworkUnavailableError,
+    NotAHubError,
     PermissionDeniedError,
     TooManyAttemptsError,
     UserExistsError,
@@ -64,6 +65,7 @@ STATUS: list[tuple[type[SocleError], int]] = [
     (NotOnTeamError, 403),
     (WarehouseBusyError, 503),
     (NetworkUnavailableError, 503),
+    (NotAHubError, 409),
     (QueryLimitError, 422),
     (ScopeError, 403),
     (ConflictOfInterestError, 403),

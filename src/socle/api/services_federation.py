@@ -11,14 +11,14 @@ import time
 
 from socle.api import schemas as s
 from socle.api.auth import Principal
-from socle.api.errors import NetworkUnavailableError
+from socle.api.errors import NetworkUnavailableError, NotAHubError
 from socle.node import Node
 
 
 def network_feasibility(
     node: Node, who: Principal, body: s.NetworkFeasibilityAsk
 ) -> s.NetworkFeasibilityPublic:
-    from socle.federation import Federation, Hub, NetworkError, QuorumError
+    from socle.federation import Federation, Hub, NetworkError, NoHubError, QuorumError
 
     started = time.monotonic()
     condition: str | int = body.concept if body.concept is not None else str(body.condition)
@@ -32,6 +32,8 @@ def network_feasibility(
         except NetworkError:
             fed.drop_session()
             raise
+    except NoHubError as exc:
+        raise NotAHubError(exc.message) from exc
     except (NetworkError, QuorumError) as exc:
         raise NetworkUnavailableError(exc.message) from exc
     return s.NetworkFeasibilityPublic(

@@ -8,7 +8,13 @@ with the hub's study id. See docs/federation.md for the trust model.
 
 from socle.federation.compare import ModelComparison, compare_model
 from socle.federation.demo import run_federated_demo
-from socle.federation.errors import FederationError, NetworkError, QuorumError, StudyError
+from socle.federation.errors import (
+    FederationError,
+    NetworkError,
+    NoHubError,
+    QuorumError,
+    StudyError,
+)
 from socle.federation.hub import SUPPRESSED, FederatedModel, Federation, NetworkCounts, combine
 from socle.federation.local import LocalNetwork, build_network, committee_grant
 from socle.federation.network import Hub, SiteNode, beyond_loopback, free_port, peer_addresses
@@ -32,6 +38,7 @@ __all__ = [
     "ModelComparison",
     "NetworkCounts",
     "NetworkError",
+    "NoHubError",
     "NodeKeys",
     "QuorumError",
     "Site",

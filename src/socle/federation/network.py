@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from socle.federation.errors import NetworkError
+from socle.federation.errors import NetworkError, NoHubError
 from socle.federation.pki import HubCertificates, NodeKeys
 
 OFFLINE_ENV = {
@@ -175,7 +175,7 @@ class Hub:
         """The hub :meth:`save` recorded in ``node_home``."""
         path = node_home / "federation" / HUB_FILE
         if not path.exists():
-            raise NetworkError("no hub here: run 'socle federation hub' on this node first")
+            raise NoHubError("no hub here: run 'socle federation hub' on this node first")
         saved = json.loads(path.read_text())
         certs = HubCertificates(*(Path(saved[k]) for k in ("ca", "certificate", "key")))
         folder = Path(saved.get("folder") or path.parent / "superlink")
