@@ -308,6 +308,17 @@ def test_a_federated_neural_network_is_registered_stored_as_skops_and_served_wit
     )
 
 
+def test_network_weights_that_do_not_fit_together_are_refused() -> None:
+    from socle.ai import ModelError, pipeline_from_network
+
+    w1, means, stds = np.zeros((5, 8)), [0.0] * 5, [1.0] * 5
+    for hidden_bias, output in (([0.0] * 7, [0.0] * 8), ([0.0] * 8, [0.0] * 7)):
+        with pytest.raises(ModelError, match="one row per input"):
+            pipeline_from_network(w1, hidden_bias, output, 0.0, means, stds)
+    with pytest.raises(ModelError, match="one row per input"):
+        pipeline_from_network(np.zeros(5), [0.0], [0.0], 0.0, means, stds)
+
+
 def test_every_shipped_definition_compiles_through_the_checkpoint(node: Node) -> None:
     """The seed use cases are definitions, not code: each builds through the grant's views."""
     from socle.ai import load_definitions

@@ -43,7 +43,8 @@ def pipeline_from_network(
 
     w1 = np.asarray(hidden, dtype=float)
     b1, w2 = np.asarray(hidden_bias, dtype=float), np.asarray(output, dtype=float)
-    if w1.ndim != 2 or w1.shape[0] != len(means) or b1.shape != w2.shape != (w1.shape[1],):
+    units = (w1.shape[1],) if w1.ndim == 2 else None
+    if units is None or w1.shape[0] != len(means) or b1.shape != units or w2.shape != units:
         raise ModelError("network weights: one row per input, one column per hidden unit")
     pipeline = pipeline_from_weights([0.0] * len(means), 0.0, means, stds)
     network = MLPClassifier(hidden_layer_sizes=(w1.shape[1],), activation="tanh",
