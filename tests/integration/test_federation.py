@@ -221,14 +221,14 @@ def test_training_goes_on_with_the_quorum_when_a_site_withdraws_mid_run_and_reco
 def test_the_hubs_catalogue_answers_network_feasibility_over_http_in_the_open_session(
     network: LocalNetwork, fed: Federation
 ) -> None:
-    """``POST /catalog/network-feasibility`` at the hub: a researcher asks for a concept with
+    """``POST /catalog/network-feasibility`` at the hub: a data steward asks for a concept with
     its descendants; each site answers through its checkpoint and desk, the hub checks the
-    total; audited at the hub (the caller) and at every site (the study); a patient is refused,
-    and a bad body names the field."""
+    total; audited at the hub (the caller and their role) and at every site (the study); a
+    patient is refused, and a bad body names the field."""
     before = {site: len(_answers(network, site, network.study.id)) for site in network.site_names}
     expected = fed.feasibility(network.study.id, CONDITION, actor=RESEARCHER, **FAST)
     with api_client(network.folder / "hub") as client:
-        me = token_for(client, Principal("ana@hub", frozenset({Role.RESEARCHER})))
+        me = token_for(client, Principal("ana@hub", frozenset({Role.DATA_STEWARD})))
         body = {"study": network.study.id, "concept": STRESS}
         answer = client.post("/catalog/network-feasibility", json=body, headers=me)
         patient = token_for(client, Principal("p1", frozenset({Role.PATIENT})))
@@ -242,6 +242,7 @@ def test_the_hubs_catalogue_answers_network_feasibility_over_http_in_the_open_se
     assert both.status_code == 422 and "either a concept or a condition" in both.text
     asked = [e for e in fed.node.audit.events("federation.count") if e.actor == "ana@hub"]
     assert asked and asked[-1].object == network.study.id and asked[-1].outcome == "ok"
+    assert asked[-1].role == Role.DATA_STEWARD  # the caller's own role, not a researcher's
     for site in network.site_names:  # the plain count, then the API's: both audited at the site
         answers = _answers(network, site, network.study.id)[before[site] :]
         assert [(a["kind"], a["status"]) for a in answers] == [("count", "ok")] * 2

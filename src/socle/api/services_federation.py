@@ -23,7 +23,7 @@ def network_feasibility(
     started = time.monotonic()
     condition: str | int = body.concept if body.concept is not None else str(body.condition)
     try:
-        fed = Federation(node, Hub.saved(node.settings.home))
+        fed = Federation(node, Hub.saved(node.settings.home), role=",".join(sorted(who.roles)))
         fed.keep_session(body.study, actor=who.subject)
         try:
             persons = fed.feasibility(

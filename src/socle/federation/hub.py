@@ -98,8 +98,10 @@ def combine(site_rows: dict[str, list[list[Any]]]) -> list[tuple[Any, ...]]:
 class Federation:
     """The hub's Socle node driving its SuperLink."""
 
-    def __init__(self, node: Node, hub: Hub) -> None:
-        self.node, self.hub = node, hub
+    def __init__(self, node: Node, hub: Hub, *, role: str = "researcher") -> None:
+        """``role``: the caller's role, recorded with each of its actions in the hub's audit
+        (a researcher's study by default; the API passes the caller's own roles)."""
+        self.node, self.hub, self.role = node, hub, role
         self.studies = Studies(node.engine, node.governance, node.audit)
         self._session: StudySession | None = None
 
@@ -116,7 +118,7 @@ class Federation:
         )
         sessions.keep(self._session)  # this process's other callers (its API) use it too
         self.node.audit.record(
-            actor=actor, role="researcher", action="federation.session", object=study.id,
+            actor=actor, role=self.role, action="federation.session", object=study.id,
             details={"state": "open", "run": self._session.run_id},
         )  # fmt: skip
         try:
@@ -126,7 +128,7 @@ class Federation:
             self._session.close()
             self._session = None
             self.node.audit.record(
-                actor=actor, role="researcher", action="federation.session", object=study.id,
+                actor=actor, role=self.role, action="federation.session", object=study.id,
                 details={"state": "closed"},
             )  # fmt: skip
 
@@ -140,7 +142,7 @@ class Federation:
             study = self.studies.approved(study_id, "aggregates")
             opened = StudySession.open(self.hub, study.id, {"quorum": study.quorum}, idle)
             self.node.audit.record(
-                actor=actor, role="researcher", action="federation.session", object=study.id,
+                actor=actor, role=self.role, action="federation.session", object=study.id,
                 details={"state": "open", "run": opened.run_id, "kept": True},
             )  # fmt: skip
             return opened
@@ -165,7 +167,7 @@ class Federation:
         else:
             result = self._submit(task, overrides)
         self.node.audit.record(
-            actor=actor, role="researcher", action=f"federation.{task}", object=study.id,
+            actor=actor, role=self.role, action=f"federation.{task}", object=study.id,
             outcome="ok" if result["status"] == "ok" else "stopped",
             details={"status": result["status"], "reason": result.get("reason", ""),
                      "rounds": [{k: r[k] for k in ("round", "kind", "answered", "refused", "missing")}
@@ -329,13 +331,13 @@ class Federation:
             training_set_sha256=_digest(json.dumps(snapshots, sort_keys=True)),
             code_sha256=_digest(code_sha256() + _source_sha256()), parameters=parameters,
             report=_report(metrics, result.get("network_rows")), source=f"federation {study.id}",
-            actor=actor, role="researcher", federation=FederatedTraining(
+            actor=actor, role=self.role, federation=FederatedTraining(
                 study.id, tuple(sorted(result["grants"])), rounds, result["strategy"],
                 tuple(federation["per_round"]),
             ),
         )  # fmt: skip
         self.node.audit.record(
-            actor=actor, role="researcher", action="federation.model", object=model_id,
+            actor=actor, role=self.role, action="federation.model", object=model_id,
             details={"study": study.id, "sites": sorted(result["grants"]), "rounds": rounds},
         )  # fmt: skip
         return model_id
