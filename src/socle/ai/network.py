@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from socle.ai.scoring import pipeline_from_weights, standardisation_of, standardised
 from socle.ai.training import ModelError
 
 if TYPE_CHECKING:
@@ -38,8 +39,6 @@ def pipeline_from_network(
 
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
-
-    from socle.ai.scoring import pipeline_from_weights
 
     w1 = np.asarray(hidden, dtype=float)
     b1, w2 = np.asarray(hidden_bias, dtype=float), np.asarray(output, dtype=float)
@@ -77,10 +76,10 @@ class NetworkScorer:
     def of(cls, pipeline: Pipeline, features: tuple[str, ...]) -> NetworkScorer:
         """The scorer of a fitted impute → scale → one-hidden-layer tanh network pipeline."""
         steps = pipeline.named_steps
-        network = steps.get("model")
-        if not is_network(pipeline) or set(steps) != {"impute", "scale", "model"}:
+        if not is_network(pipeline):
             raise ModelError(f"cannot score a pipeline with steps {', '.join(steps)}")
-        assert network is not None
+        fill, mean, std = standardisation_of(pipeline, features)
+        network = steps["model"]
         if network.activation != "tanh" or len(network.coefs_) != 2 or network.n_outputs_ != 1:
             raise ModelError("only networks of one tanh hidden layer and one output are served")
         w1, w2 = (np.asarray(c, dtype=float) for c in network.coefs_)
@@ -88,11 +87,6 @@ class NetworkScorer:
             raise ModelError(
                 f"the model does not have the {len(features)} inputs of its definition"
             )
-        impute, scale = steps["impute"], steps["scale"]
-        n = len(features)
-        fill = np.asarray(impute.statistics_, dtype=float)
-        mean = np.asarray(scale.mean_ if scale.with_mean else np.zeros(n), dtype=float)
-        std = np.asarray(scale.scale_ if scale.with_std else np.ones(n), dtype=float)
         return cls(features, fill, mean, std, w1,
                    np.asarray(network.intercepts_[0], dtype=float), w2[:, 0],
                    float(network.intercepts_[1][0]))  # fmt: skip
@@ -104,8 +98,7 @@ class NetworkScorer:
     def score(self, inputs: Mapping[str, float | None]) -> tuple[float, dict[str, float]]:
         """The probability of the outcome and each feature's contribution to the log-odds
         (integrated gradients from the mean patient, 4 decimals)."""
-        x = np.array([np.nan if (v := inputs[f]) is None else v for f in self.features], float)
-        z = (np.where(np.isnan(x), self.fill, x) - self.mean) / self.scale
+        z = standardised(inputs, self.features, self.fill, self.mean, self.scale)
         logit = float(self._logit(z))
         alphas = (np.arange(PATH_STEPS) + 0.5) / PATH_STEPS
         path = np.tanh(np.outer(alphas, z) @ self.hidden + self.hidden_bias)

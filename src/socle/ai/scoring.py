@@ -42,6 +42,35 @@ def scorer_of(pipeline: Pipeline, features: tuple[str, ...]) -> Scorer:
     return LinearScorer.of(pipeline, features)
 
 
+def standardisation_of(
+    pipeline: Pipeline, features: tuple[str, ...]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The fill values, means and scales of a fitted impute → scale → model pipeline, one per
+    input of the definition."""
+    steps = pipeline.named_steps
+    if set(steps) != {"impute", "scale", "model"}:
+        raise ModelError(f"cannot score a pipeline with steps {', '.join(steps)}")
+    impute, scale, n = steps["impute"], steps["scale"], len(features)
+    vectors = (
+        np.asarray(impute.statistics_, dtype=float),
+        np.asarray(scale.mean_ if scale.with_mean else np.zeros(n), dtype=float),
+        np.asarray(scale.scale_ if scale.with_std else np.ones(n), dtype=float),
+    )
+    if any(v.shape != (n,) for v in vectors):
+        raise ModelError(f"the model does not have the {n} inputs of its definition")
+    return vectors
+
+
+def standardised(
+    inputs: Mapping[str, float | None], features: tuple[str, ...],
+    fill: np.ndarray, mean: np.ndarray, scale: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    """One patient's inputs as the model sees them: missing ones filled, then standardised."""
+    x = np.array([np.nan if (v := inputs[f]) is None else v for f in features], float)
+    z: np.ndarray = (np.where(np.isnan(x), fill, x) - mean) / scale
+    return z
+
+
 @dataclass(frozen=True, eq=False)
 class LinearScorer:
     features: tuple[str, ...]
@@ -54,26 +83,18 @@ class LinearScorer:
     @classmethod
     def of(cls, pipeline: Pipeline, features: tuple[str, ...]) -> LinearScorer:
         """The scorer of a fitted impute → scale → logistic-regression pipeline."""
-        steps = pipeline.named_steps
-        if set(steps) != {"impute", "scale", "model"}:
-            raise ModelError(f"cannot score a pipeline with steps {', '.join(steps)}")
-        impute, scale, model = steps["impute"], steps["scale"], steps["model"]
-        vectors = (
-            np.asarray(impute.statistics_, dtype=float),
-            np.asarray(scale.mean_ if scale.with_mean else np.zeros(len(features)), dtype=float),
-            np.asarray(scale.scale_ if scale.with_std else np.ones(len(features)), dtype=float),
-            np.asarray(model.coef_[0], dtype=float),
-        )
-        if any(v.shape != (len(features),) for v in vectors):
+        fill, mean, scale = standardisation_of(pipeline, features)
+        model = pipeline.named_steps["model"]
+        coef = np.asarray(model.coef_[0], dtype=float)
+        if coef.shape != (len(features),):
             raise ModelError(
                 f"the model does not have the {len(features)} inputs of its definition"
             )
-        return cls(features, *vectors, float(model.intercept_[0]))
+        return cls(features, fill, mean, scale, coef, float(model.intercept_[0]))
 
     def score(self, inputs: Mapping[str, float | None]) -> tuple[float, dict[str, float]]:
         """The probability of the outcome and each feature's SHAP value (log-odds, 4 decimals)."""
-        x = np.array([np.nan if (v := inputs[f]) is None else v for f in self.features], float)
-        z = (np.where(np.isnan(x), self.fill, x) - self.mean) / self.scale
+        z = standardised(inputs, self.features, self.fill, self.mean, self.scale)
         contributions = self.coef * z
         logit = float(contributions.sum()) + self.intercept
         probability = 1.0 / (1.0 + np.exp(-logit))
