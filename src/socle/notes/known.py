@@ -137,6 +137,14 @@ class KnownTerms:
                 free = end + 1
 
 
+def find_known(terms: Sequence[KnownTerms], text: str) -> Iterator[Span]:
+    """``(start, end, label)`` of every term of every set in ``text`` (tokenised once)."""
+    found = token_matches(text)
+    words = [m.group().casefold() for m in found]
+    for t in terms:
+        yield from t.find(text, found, words)
+
+
 def known_terms_recognizer(terms: Sequence[KnownTerms], language: str) -> EntityRecognizer:
     """A Presidio recogniser for ``terms``: certain, so scored 1.0."""
     recognizer: EntityRecognizer = _recognizer_class()(terms, language)
@@ -164,12 +172,8 @@ def _recognizer_class() -> Any:
             self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
         ) -> list[RecognizerResult]:
             # ``entities`` lists the registry's types only: known terms are always wanted.
-            found = token_matches(text)
-            words = [m.group().casefold() for m in found]
             return [
-                RecognizerResult(label, s, e, 1.0)
-                for t in self.terms
-                for s, e, label in t.find(text, found, words)
+                RecognizerResult(label, s, e, 1.0) for s, e, label in find_known(self.terms, text)
             ]
 
     return KnownTermsRecognizer

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from socle.notes.known import KnownTerms, token_matches
+from socle.notes.known import KnownTerms, find_known
 from socle.notes.scanners import prepare, scanners
 
 
@@ -49,13 +49,7 @@ def analyze(
         for start, end, entity, score in scanner.find(prepared)
     ]
     if known:
-        found = token_matches(text)
-        words = [m.group().casefold() for m in found]
-        results += [
-            Found(label, s, e, 1.0)
-            for terms in known
-            for s, e, label in terms.find(text, found, words)
-        ]
+        results += [Found(label, s, e, 1.0) for s, e, label in find_known(known, text)]
     allowed = frozenset(allow_list)
     return [
         r
