@@ -11,7 +11,9 @@ their results are settled by the analyzer's own rules, reproduced in
 same type (ranked by score, then start, then length) dropped, low scores and
 allow-listed words dropped. The spans are the analyzer's: checked on every
 Synthea note of the sample (``tests/unit/test_notes_scan.py`` compares both on
-notes of the sample). Replacement is Presidio's anonymizer in every language.
+notes of the sample). The scanners run segment by segment, each distinct line
+scanned once (:mod:`socle.notes.lines`: the same spans as on the whole text).
+Replacement is Presidio's anonymizer in every language.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from socle.notes.known import KnownTerms, find_known
-from socle.notes.scanners import prepare, scanners
+from socle.notes.lines import scan
 
 
 class Found(NamedTuple):
@@ -42,11 +44,8 @@ def analyze(
 ) -> list[Found]:
     """What Presidio's analyzer returns for ``text`` with the pattern and known-term
     recognisers of ``language`` and no NLP artifacts."""
-    prepared = prepare(text)
     results = [
-        Found(entity, start, end, score)
-        for scanner in scanners(language)
-        for start, end, entity, score in scanner.find(prepared)
+        Found(entity, start, end, score) for start, end, entity, score in scan(text, language)
     ]
     if known:
         results += [Found(label, s, e, 1.0) for s, e, label in find_known(known, text)]

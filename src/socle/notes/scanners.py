@@ -222,7 +222,7 @@ def _usable(pattern: Any, lowered: bool) -> tuple[Any, Any]:
 def pattern_recognizers(language: str) -> list[EntityRecognizer]:
     """Presidio recognisers over :func:`scanners` (for the analyzer of languages with NER)."""
     wrapper = _recognizer_class()
-    return [wrapper(scanner, language) for scanner in scanners(language)]
+    return [wrapper(scanner, language, i) for i, scanner in enumerate(scanners(language))]
 
 
 @lru_cache(maxsize=1)
@@ -230,10 +230,11 @@ def _recognizer_class() -> Any:
     from presidio_analyzer import EntityRecognizer, RecognizerResult
 
     class ScannerRecognizer(EntityRecognizer):
-        """A :class:`PatternScanner` or :class:`LabelledScanner` as a Presidio recogniser."""
+        """A :class:`PatternScanner` or :class:`LabelledScanner` as a Presidio recogniser
+        (run segment by segment: :mod:`socle.notes.lines`)."""
 
-        def __init__(self, scanner: Scanner, language: str) -> None:
-            self.scanner = scanner
+        def __init__(self, scanner: Scanner, language: str, index: int) -> None:
+            self.scanner, self.index = scanner, index
             super().__init__(
                 supported_entities=[scanner.entity],
                 name=scanner.name,
@@ -247,9 +248,13 @@ def _recognizer_class() -> Any:
         def analyze(
             self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
         ) -> list[RecognizerResult]:
+            from socle.notes.lines import scan_by_scanner
+
             return [
                 RecognizerResult(entity, start, end, score)
-                for start, end, entity, score in self.scanner.find(prepare(text))
+                for start, end, entity, score in scan_by_scanner(text, self.supported_language)[
+                    self.index
+                ]
             ]
 
     return ScannerRecognizer

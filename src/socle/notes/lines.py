@@ -1,0 +1,212 @@
+"""Pattern scanners run line by line, each distinct line scanned once: the same spans.
+
+Notes are templated: the Synthea sample's 3,666 note texts hold 129,742 lines but
+only 3,220 distinct ones. So a text is cut into *segments* at line breaks no match
+can cross, each segment's findings are kept (offsets relative to the segment) and
+shifted to where the segment stands: every scanner's spans are exactly those of the
+whole text (``tests/unit/test_notes_lines.py`` checks it on every sample note, on
+the French snippets and on generated texts).
+
+Why the cut is exact. A regular expression scanning a text finds, between two line
+breaks, what it finds in the line alone when none of its matches (nor its
+look-arounds) reads a line break: the assertions that read one at a line's edge
+(``\\b``, ``(?<![\\w+])``, ``(?!\\d)``, ``$``, ``[,.;:()\\n]`` before ``$``) hold
+there exactly as at a string's edge. Patterns that cannot read a line break at all
+need nothing more (the test tells them apart by parsing them). The
+others read one only through ``\\s`` (a phone ``[\\s.\\-]?``, a date's ``\\s+``, a
+title's ``\\s+``…), so a match crossing the break after a segment holds, just before
+it, a piece of that match that ends where such a ``\\s`` starts. :data:`TAILS` lists,
+for each of them, what such a piece ends with (a digit, a title, a street word and
+up to ten words, …), over-approximated: a segment ending so (spaces and blank
+lines aside) is joined to the next line, any other is cut. A match crossing a cut
+would have to start in the segment (a match crossing an earlier cut is ruled out
+the same way), so it cannot exist. Tails are searched with ``re``, case-insensitively,
+on *plain* texts only — no space but ASCII's and none of the letters ``ı İ ſ K`` —
+where ``re``, ``regex`` and lower-casing agree on spaces and on which letters match
+an ASCII one; any other text is scanned whole, as before. Gates and :data:`~socle.notes.patterns.LITERALS`
+hold inside every match, so they are exact on a segment; the lower-casing and digit
+flags are the whole text's, so a segment is searched as in the whole text.
+
+The cache holds lines of notes in memory only — never written, never logged — up
+to :data:`MAX_CACHED_CHARS` characters, the oldest dropped first; a segment longer
+than :data:`MAX_SEGMENT_CHARS` is scanned without being kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Generic, TypeVar
+
+from socle.notes.patterns import _EN_MONTHS, _FR_MONTHS, _TITLES
+from socle.notes.scanners import Found, Scanner, Text, ascii_digits, prepare, scanners
+
+MAX_CACHED_CHARS = 4_000_000  # about 16 MB of text at most, per process
+MAX_SEGMENT_CHARS = 2_000
+V = TypeVar("V")
+
+_STREET = (
+    r"rue|avenue|av\.|bd|boulevard|place|all[ée]e|impasse|chemin|route|quai|cours|square|"
+    r"passage|r[ée]sidence|villa|cit[ée]"
+)
+_WEEKDAYS = r"lun|mar|mer|jeu|ven|sam|dim|mon|tue|wed|thu|fri|sat|sun"
+_HOSPITAL = r"h[ôo]pital|hospital|chu|chr|clinique|clinic|ghu|centre|institut"
+_NUMBER_WORDS = r"ipp|nda|nip|mrn|nss|ssn|n°|num[ée]ro|dossier|passport|passeport|licen[cs]e|permis"
+# What a segment ends with (then spaces and blank lines) when a match of a pattern that
+# reads line breaks may run on past its end: the piece of the match before a ``\s`` that
+# takes the break. Each covers the patterns named (patterns.py), over-approximated.
+TAILS: dict[str, str] = {
+    # phones (+, digits, ")"), NIR, zip codes and dates: a digit, Corsica's 2A/2B, "1er,"
+    "digit": r"[+\d)](?:er)?,?",
+    "corsica": r"2[ab]",
+    "zip_comma": r"\d\s*,",
+    "bis_ter": r"\b(?:bis|ter)\s*,?",
+    "weekday": rf"\b(?:{_WEEKDAYS})[a-z]*\.?,?",
+    "month": rf"\b(?:{_FR_MONTHS}|{_EN_MONTHS})\.?,?",
+    # fr_street, fr_street_zip: a street word, then up to four (particle and) words, a
+    # comma and Corsica's "2A" before the zip code.
+    "street": rf"\b(?:{_STREET})(?:\s+\S+){{0,10}}",
+    # en_street: a number and up to five capitalised words (the street type), "," or "apt".
+    "en_street": r"\d\s+(?-i:(?:[A-Z]\S*\s+){0,4}[A-Z]\S*)\s*,?",
+    "apartment": r"\b(?:apt|suite|unit)\.?",
+    # hospital, hospital_designation: the word, a particle, up to five words.
+    "hospital": rf"\b(?:{_HOSPITAL})(?:\s+\S+){{0,6}}",
+    # after_title: the title, and the name after it.
+    "title": rf"\b(?:{_TITLES})(?:\s+\S+)?",
+    # name_field: "nom", "nom de", "nom de jeune".
+    "name_field": r"\bnom(?:\s+\S+){0,2}",
+    # labelled_number: the label and up to four words ("numéro de dossier n° :").
+    "number_label": rf"\b(?:{_NUMBER_WORDS})\S*(?:\s+\S+){{0,4}}",
+}
+# The patterns each tail covers, by the names of patterns.py (checked by a test: every
+# pattern that can read a line break is covered).
+COVERED = frozenset(
+    {
+        *("fr_phone", "us_phone", "spaced_phone", "fr_nir", "zip_before_city"),
+        *("fr_written", "en_written", "month_year", "fr_street", "fr_street_zip"),
+        *("en_street", "hospital", "hospital_designation", "city_after_zip"),
+        *("after_title", "name_field", "labelled_number"),
+    }
+)
+TAIL_WORDS = 12  # more than any tail spans
+_TAIL_RE = re.compile(rf"(?:{'|'.join(TAILS.values())})\s*\Z", re.IGNORECASE)
+# Where ``re`` and ``regex`` (and lower-casing) could disagree on a tail: a space other
+# than ASCII's (``\s`` differs), or a letter another engine folds to an ASCII one
+# (dotless ı and İ, long ſ, the Kelvin sign). A text holding one is scanned whole.
+_UNPLAIN = re.compile("[^\\S \t\n\r\f\v]|[\u0131\u0130\u017f\u212a]")
+
+
+def plain(text: str) -> bool:
+    """Whether ``text`` may be scanned by segments (see :data:`_UNPLAIN`)."""
+    return not _UNPLAIN.search(text)
+
+
+def joins_next(segment: str) -> bool:
+    """Whether a match may run from the end of ``segment`` (a :func:`plain` text) into the
+    next line.
+
+    A tail spans fewer than :data:`TAIL_WORDS` runs of non-spaces, so only the last ones
+    are searched, from a space (where ``\\b`` holds as in the segment); in a plain text
+    ``str.split`` and every engine's ``\\s`` cut at the same spaces.
+    """
+    words = segment.rsplit(None, TAIL_WORDS)
+    tail = segment[len(words[0]) :] if len(words) > TAIL_WORDS else segment
+    joins = JOINS.get((tail,))
+    if joins is None:
+        joins = _TAIL_RE.search(tail) is not None
+        JOINS.put((tail,), joins)
+    return joins
+
+
+def segments(text: str) -> list[tuple[int, str]]:
+    """``text`` cut at the line breaks no match can cross: ``(offset, segment)``."""
+    cut: list[tuple[int, str]] = []
+    start = 0
+    lines = text.split("\n")
+    end = -1
+    for i, line in enumerate(lines):
+        end += len(line) + 1  # the position of the break after this line
+        if i == len(lines) - 1 or not joins_next(text[start:end]):
+            cut.append((start, text[start : min(end, len(text))]))
+            start = end + 1
+    return cut
+
+
+class _Bounded(Generic[V]):
+    """A dict keyed by text, the oldest entries dropped once the keys pass ``max_chars``."""
+
+    def __init__(self, max_chars: int) -> None:
+        self.max_chars, self.chars = max_chars, 0
+        self.values: dict[tuple[str, ...], V] = {}
+
+    def get(self, key: tuple[str, ...]) -> V | None:
+        return self.values.get(key)
+
+    def put(self, key: tuple[str, ...], value: V) -> None:
+        if len(key[-1]) > MAX_SEGMENT_CHARS:
+            return
+        self.values[key] = value
+        self.chars += len(key[-1])
+        while self.chars > self.max_chars:
+            oldest = next(iter(self.values))
+            self.chars -= len(oldest[-1])
+            del self.values[oldest]
+
+    def clear(self) -> None:
+        self.values.clear()
+        self.chars = 0
+
+
+FOUND: _Bounded[tuple[tuple[int, Found], ...]] = _Bounded(MAX_CACHED_CHARS)
+JOINS: _Bounded[bool] = _Bounded(MAX_CACHED_CHARS // 4)
+
+
+def _scan(found_by: Sequence[Scanner], t: Text) -> tuple[tuple[int, Found], ...]:
+    """Each scanner's findings, flat: ``(scanner's index, found)``."""
+    return tuple((i, f) for i, scanner in enumerate(found_by) for f in scanner.find(t))
+
+
+def _scan_whole(found_by: Sequence[Scanner], text: str) -> tuple[list[Found], ...]:
+    return tuple(scanner.find(prepare(text)) for scanner in found_by)
+
+
+def scan_by_scanner(text: str, language: str) -> tuple[list[Found], ...]:
+    """Each scanner's findings in ``text`` (one list per :func:`scanners` entry), segment by
+    segment: the same as ``scanner.find(prepare(text))``.
+
+    The last text's findings are kept too: Presidio asks each scanner in turn.
+    """
+    last = _LAST.get((language, text))
+    if last is None:
+        last = _scan_segments(text, language)
+        _LAST.clear()
+        _LAST[(language, text)] = last
+    return last
+
+
+_LAST: dict[tuple[str, str], tuple[list[Found], ...]] = {}
+
+
+def _scan_segments(text: str, language: str) -> tuple[list[Found], ...]:
+    found_by = scanners(language)
+    if not plain(text):
+        return _scan_whole(found_by, text)
+    lower = text.lower()
+    lowered = len(lower) == len(text)
+    digits = ascii_digits(text)
+    results: tuple[list[Found], ...] = tuple([] for _ in found_by)
+    for offset, segment in segments(text):
+        key = (language, str(lowered), str(digits), segment)
+        found = FOUND.get(key)
+        if found is None:
+            end = offset + len(segment)
+            found = _scan(found_by, Text(segment, lower[offset:end] if lowered else "", digits))
+            FOUND.put(key, found)
+        for i, (start, end, entity, score) in found:
+            results[i].append((start + offset, end + offset, entity, score))
+    return results
+
+
+def scan(text: str, language: str) -> list[Found]:
+    """Every scanner's findings in ``text``, in :func:`scanners` order."""
+    return [f for spans in scan_by_scanner(text, language) for f in spans]
