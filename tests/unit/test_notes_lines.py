@@ -145,7 +145,8 @@ def test_an_identifier_split_across_lines_is_still_found_whole() -> None:
 
 # For each tail, a text where a match runs across the line break after it.
 ACROSS = {
-    "digit": ("call (555)\n123-4567 now", "en"),
+    "digit": ("tél. 01 23\n45 67 89", "fr"),
+    "bracket": ("call (555)\n123-4567 now", "en"),
     "corsica": ("vit au 2A\n004 Ajaccio", "fr"),
     "zip_comma": ("code 75012 ,\nParis", "fr"),
     "bis_ter": ("au 12 bis ,\nrue de la Paix", "fr"),
