@@ -1,11 +1,13 @@
 """Scanning a note segment by segment, each distinct line once, finds exactly the spans of
-scanning it whole: on every note of the sample, every French snippet and generated texts."""
+scanning it whole: on every note of the sample, every French snippet and generated texts;
+tokens and function words counted by line are the whole text's."""
 
 from __future__ import annotations
 
 import base64
 import json
 import re
+from collections import Counter
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
@@ -14,7 +16,10 @@ import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from socle.notes import language as languages
 from socle.notes import lines
+from socle.notes.cache import MAX_KEY_CHARS, TextCache
+from socle.notes.known import _TOKEN, Tokens
 from socle.notes.patterns import LABELLED, PATTERNS, WRITTEN_DATE_GATE
 from socle.notes.scanners import prepare, scanners
 from tests.conftest import shared_data
@@ -124,16 +129,37 @@ def test_every_sample_note_is_scanned_to_the_same_spans() -> None:
     assert lines.FOUND.chars < sum(map(len, texts)) / 4  # templated: most lines repeat
 
 
-def test_every_french_snippet_is_scanned_to_the_same_spans() -> None:
+def _snippets() -> list[str]:
     folder = shared_data("fr-deid-snippets")
-    snippets = [
+    return [
         json.loads(line)["note_text"]
         for path in sorted(folder.glob("*.jsonl"))
         for line in path.read_text().splitlines()
     ]
+
+
+def test_every_french_snippet_is_scanned_to_the_same_spans() -> None:
+    snippets = _snippets()
     assert len(snippets) == 254
     for text in snippets:
         assert _by_segments(text, "fr") == _whole(text, "fr")
+
+
+def test_tokens_and_language_of_every_note_are_the_whole_texts() -> None:
+    """Known terms match on tokens, the language on function words: by line, the same."""
+    stopwords = languages._STOPWORDS
+    for text in [*_sample_texts(), *_snippets(), SPLIT, "ΑΣ\nİstanbul ÉTÉ\n\n"]:
+        tokens = Tokens(text)
+        whole = list(_TOKEN.finditer(text))
+        assert tokens.words == [m.group().casefold() for m in whole]
+        assert [(tokens.start(j), tokens.end(j)) for j in range(len(whole))] == [
+            m.span() for m in whole
+        ]
+        counts = Counter(languages._WORD.findall(text[: languages.HEAD_CHARS].lower()))
+        hits = {lang: sum(counts[w] for w in stop) for lang, stop in stopwords.items()}
+        best = max(hits, key=lambda lang: hits[lang])
+        decided = hits[best] >= languages.MIN_HITS and hits[best] >= 1.5 * min(hits.values())
+        assert languages.detect(text) == (best if decided else None)
 
 
 def test_an_identifier_split_across_lines_is_still_found_whole() -> None:
@@ -207,12 +233,12 @@ def test_a_text_with_other_spaces_or_folding_letters_is_scanned_whole() -> None:
 
 
 def test_the_cache_is_bounded_by_characters() -> None:
-    cache: lines._Bounded[int] = lines._Bounded(100)
+    cache: TextCache[int] = TextCache(100)
     for i in range(50):
         cache.put(("en", f"line {i:05d}"), i)  # 10 characters each
     assert cache.chars <= 100
     assert len(cache.values) == 10
     assert cache.get(("en", "line 00049")) == 49
     assert cache.get(("en", "line 00000")) is None  # the oldest went first
-    cache.put(("en", "x" * (lines.MAX_SEGMENT_CHARS + 1)), 1)  # too long to keep
+    cache.put(("en", "x" * (MAX_KEY_CHARS + 1)), 1)  # too long to keep
     assert cache.chars <= 100

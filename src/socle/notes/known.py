@@ -12,6 +12,7 @@ Two matchers share one Presidio recogniser:
 
 Matching is linear in the text's tokens for phrases, whatever the number of
 known names (a load's directory has thousands), so one recogniser per load is cheap.
+Each distinct line is tokenised once (:class:`Tokens`): notes are templated.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
+
+from socle.notes.cache import TextCache
 
 if TYPE_CHECKING:
     from presidio_analyzer import EntityRecognizer
@@ -45,10 +48,6 @@ MIN_CODE_CHARS = 4  # shorter codes would match everywhere
 
 def tokens(text: str) -> list[str]:
     return [t.casefold() for t in _TOKEN.findall(text)]
-
-
-def token_matches(text: str) -> list[re.Match[str]]:
-    return list(_TOKEN.finditer(text))
 
 
 def without_suffix(name: str) -> str:
@@ -82,25 +81,16 @@ class KnownTerms:
     def __bool__(self) -> bool:
         return bool(self._phrases or self._codes)
 
-    def find(
-        self,
-        text: str,
-        found: Sequence[re.Match[str]] | None = None,
-        words: list[str] | None = None,
-    ) -> Iterator[Span]:
-        """``(start, end, label)`` of every known phrase and code in ``text``.
-
-        ``found`` are the text's tokens (:func:`token_matches`) and ``words`` the same
-        case-folded, when already computed.
-        """
-        found = token_matches(text) if found is None else found
-        words = [m.group().casefold() for m in found] if words is None else words
-        yield from self._find_phrases(found, words)
+    def find(self, text: str, tokens: Tokens | None = None) -> Iterator[Span]:
+        """``(start, end, label)`` of every known phrase and code in ``text`` (whose
+        :class:`Tokens` may be given)."""
+        tokens = Tokens(text) if tokens is None else tokens
+        yield from self._find_phrases(tokens)
         if self._codes:
-            yield from self._find_codes(text, found, words)
+            yield from self._find_codes(tokens)
 
-    def _find_phrases(self, found: Sequence[re.Match[str]], words: list[str]) -> Iterator[Span]:
-        phrases = self._phrases
+    def _find_phrases(self, tokens: Tokens) -> Iterator[Span]:
+        phrases, words = self._phrases, tokens.words
         free = 0  # the first token not inside a phrase already found
         for i in [i for i, w in enumerate(words) if w in phrases]:  # tokens a phrase starts with
             if i < free:
@@ -111,21 +101,19 @@ class KnownTerms:
                 if tuple(words[i : i + n]) == phrase and (best is None or n > best[0]):
                     best = (n, label)
             if best:
-                yield found[i].start(), found[i + best[0] - 1].end(), best[1]
+                yield tokens.start(i), tokens.end(i + best[0] - 1), best[1]
                 free = i + best[0]
 
-    def _find_codes(
-        self, text: str, found: Sequence[re.Match[str]], words: list[str]
-    ) -> Iterator[Span]:
+    def _find_codes(self, tokens: Tokens) -> Iterator[Span]:
         """Codes spelt across consecutive tokens joined by separators only."""
-        starts = self._starts
+        starts, words, text = self._starts, tokens.words, tokens.text
         free = 0
         for i in [i for i, w in enumerate(words) if w in starts]:  # tokens a code starts with
             if i < free:
                 continue
             joined, end = "", None
             for j in range(i, len(words)):
-                if j > i and not _SEPARATORS.fullmatch(text, found[j - 1].end(), found[j].start()):
+                if j > i and not _SEPARATORS.fullmatch(text, tokens.end(j - 1), tokens.start(j)):
                     break
                 joined += words[j]
                 if joined in self._codes:
@@ -133,16 +121,60 @@ class KnownTerms:
                 if joined not in self._prefixes:
                     break
             if end is not None:
-                yield found[i].start(), found[end].end(), label
+                yield tokens.start(i), tokens.end(end), label
                 free = end + 1
+
+
+class Tokens:
+    """A text's tokens (:data:`_TOKEN`): ``words`` case-folded, and where each stands.
+
+    A token never spans a line break, so each distinct line is tokenised once
+    (:data:`LINES`, in memory only) and its tokens placed where the line stands:
+    the same tokens as the whole text's.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.words: list[str] = []
+        self._starts: list[int] = []  # in the token's line
+        self._ends: list[int] = []
+        self._line: list[int] = []  # the token's line
+        self._offsets: list[int] = []  # where each line starts
+        offset = 0
+        for k, line in enumerate(text.split("\n")):
+            tokenised = LINES.get(("", line))
+            if tokenised is None:
+                found = list(_TOKEN.finditer(line))
+                tokenised = (
+                    [m.group().casefold() for m in found],
+                    [m.start() for m in found],
+                    [m.end() for m in found],
+                )
+                LINES.put(("", line), tokenised)
+            words, starts, ends = tokenised
+            if words:
+                self.words += words
+                self._starts += starts
+                self._ends += ends
+                self._line += [k] * len(words)
+            self._offsets.append(offset)
+            offset += len(line) + 1
+
+    def start(self, j: int) -> int:
+        return self._offsets[self._line[j]] + self._starts[j]
+
+    def end(self, j: int) -> int:
+        return self._offsets[self._line[j]] + self._ends[j]
+
+
+LINES: TextCache[tuple[list[str], list[int], list[int]]] = TextCache(2_000_000)
 
 
 def find_known(terms: Sequence[KnownTerms], text: str) -> Iterator[Span]:
     """``(start, end, label)`` of every term of every set in ``text`` (tokenised once)."""
-    found = token_matches(text)
-    words = [m.group().casefold() for m in found]
+    tokens = Tokens(text)
     for t in terms:
-        yield from t.find(text, found, words)
+        yield from t.find(text, tokens)
 
 
 def known_terms_recognizer(terms: Sequence[KnownTerms], language: str) -> EntityRecognizer:

@@ -27,9 +27,8 @@ an ASCII one; any other text is scanned whole, as before. Gates and :data:`~socl
 hold inside every match, so they are exact on a segment; the lower-casing and digit
 flags are the whole text's, so a segment is searched as in the whole text.
 
-The cache holds lines of notes in memory only — never written, never logged — up
-to :data:`MAX_CACHED_CHARS` characters, the oldest dropped first; a segment longer
-than :data:`MAX_SEGMENT_CHARS` is scanned without being kept.
+The cache (:class:`~socle.notes.cache.TextCache`) holds lines of notes in memory
+only — never written, never logged — up to :data:`MAX_CACHED_CHARS` characters.
 """
 
 from __future__ import annotations
@@ -37,14 +36,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
-from typing import Generic, TypeVar
 
+from socle.notes.cache import TextCache
 from socle.notes.patterns import _EN_MONTHS, _FR_MONTHS, _TITLES
 from socle.notes.scanners import Found, Scanner, Text, ascii_digits, prepare, scanners
 
 MAX_CACHED_CHARS = 4_000_000  # about 16 MB of text at most, per process
-MAX_SEGMENT_CHARS = 2_000
-V = TypeVar("V")
 
 _STREET = (
     r"rue|avenue|av\.|bd|boulevard|place|all[ée]e|impasse|chemin|route|quai|cours|square|"
@@ -149,33 +146,8 @@ def _joins(segment: str) -> bool:
     return joins
 
 
-class _Bounded(Generic[V]):
-    """A dict keyed by text, the oldest entries dropped once the keys pass ``max_chars``."""
-
-    def __init__(self, max_chars: int) -> None:
-        self.max_chars, self.chars = max_chars, 0
-        self.values: dict[tuple[str, ...], V] = {}
-
-    def get(self, key: tuple[str, ...]) -> V | None:
-        return self.values.get(key)
-
-    def put(self, key: tuple[str, ...], value: V) -> None:
-        if len(key[-1]) > MAX_SEGMENT_CHARS:
-            return
-        self.values[key] = value
-        self.chars += len(key[-1])
-        while self.chars > self.max_chars:
-            oldest = next(iter(self.values))
-            self.chars -= len(oldest[-1])
-            del self.values[oldest]
-
-    def clear(self) -> None:
-        self.values.clear()
-        self.chars = 0
-
-
-FOUND: _Bounded[tuple[tuple[int, Found], ...]] = _Bounded(MAX_CACHED_CHARS)
-JOINS: _Bounded[bool] = _Bounded(MAX_CACHED_CHARS // 4)
+FOUND: TextCache[tuple[tuple[int, Found], ...]] = TextCache(MAX_CACHED_CHARS)
+JOINS: TextCache[bool] = TextCache(MAX_CACHED_CHARS // 4)
 
 
 def _scan(

@@ -1,0 +1,40 @@
+"""A cache keyed by pieces of note text, bounded by the characters it holds.
+
+Notes are templated, so the work done on a line (its tokens, its pattern findings)
+is kept for the next note holding the same line. The cache lives in the process's
+memory only — never written, never logged — and holds at most ``max_chars``
+characters of keys, the oldest entries dropped first; a key longer than
+:data:`MAX_KEY_CHARS` is not kept.
+"""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+V = TypeVar("V")
+MAX_KEY_CHARS = 2_000
+
+
+class TextCache(Generic[V]):
+    """A dict keyed by tuples ending with a text; the oldest go once texts pass ``max_chars``."""
+
+    def __init__(self, max_chars: int) -> None:
+        self.max_chars, self.chars = max_chars, 0
+        self.values: dict[tuple[str, ...], V] = {}
+
+    def get(self, key: tuple[str, ...]) -> V | None:
+        return self.values.get(key)
+
+    def put(self, key: tuple[str, ...], value: V) -> None:
+        if len(key[-1]) > MAX_KEY_CHARS or key in self.values:
+            return
+        self.values[key] = value
+        self.chars += len(key[-1])
+        while self.chars > self.max_chars:
+            oldest = next(iter(self.values))
+            self.chars -= len(oldest[-1])
+            del self.values[oldest]
+
+    def clear(self) -> None:
+        self.values.clear()
+        self.chars = 0
