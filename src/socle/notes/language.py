@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from socle.notes.cache import TextCache
-
 SUPPORTED = ("en", "fr")
 _WORD = re.compile(r"[a-zàâçéèêëîïôûùüÿœæ']+")
 _STOPWORDS = {
@@ -26,9 +24,6 @@ _STOPWORDS = {
     ),
 }
 MIN_HITS = 2  # function words needed to decide
-HEAD_CHARS = 5000  # the part of a note read
-# Function words of each distinct line, counted once (in memory only: notes are templated).
-LINES: TextCache[tuple[int, ...]] = TextCache(1_000_000)
 
 
 def detect(text: str, declared: str | None = None) -> str | None:
@@ -37,15 +32,8 @@ def detect(text: str, declared: str | None = None) -> str | None:
         return declared
     if declared:
         return None  # declared, but a language we have no model for
-    hits = dict.fromkeys(_STOPWORDS, 0)
-    for line in text[:HEAD_CHARS].split("\n"):  # a word never spans a line break
-        counted = LINES.get(("", line))
-        if counted is None:
-            counts = Counter(_WORD.findall(line.lower()))
-            counted = tuple(sum(counts[w] for w in stop) for stop in _STOPWORDS.values())
-            LINES.put(("", line), counted)
-        for lang, n in zip(_STOPWORDS, counted, strict=True):
-            hits[lang] += n
+    counts = Counter(_WORD.findall(text[:5000].lower()))
+    hits = {lang: sum(counts[w] for w in stop) for lang, stop in _STOPWORDS.items()}
     best = max(hits, key=lambda lang: hits[lang])
     other = min(hits.values())
     if hits[best] < MIN_HITS or hits[best] < 1.5 * other:
