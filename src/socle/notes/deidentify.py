@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from socle.notes import scan
@@ -44,15 +45,28 @@ class Deidentified:
 
 
 def _operators(language: str, shift_days: int, labels: set[str]) -> dict[str, OperatorConfig]:
-    config = anonymizer_module().OperatorConfig
-    operators: dict[str, OperatorConfig] = {
-        label: config("replace", {"new_value": surrogate(_LABELS.get(label, label))})
-        for label in labels
-    }
-    operators["DATE"] = config(
+    operators = {label: _replace(label) for label in labels}
+    operators["DATE"] = _shift(language, shift_days)
+    return operators
+
+
+@lru_cache(maxsize=64)
+def _replace(label: str) -> OperatorConfig:
+    """The operator replacing ``label`` by its surrogate (built once: Presidio never
+    changes an operator's configuration)."""
+    config: OperatorConfig = anonymizer_module().OperatorConfig(
+        "replace", {"new_value": surrogate(_LABELS.get(label, label))}
+    )
+    return config
+
+
+@lru_cache(maxsize=1024)
+def _shift(language: str, shift_days: int) -> OperatorConfig:
+    """The operator moving dates back by ``shift_days`` (one per patient's offset)."""
+    config: OperatorConfig = anonymizer_module().OperatorConfig(
         "custom", {"lambda": lambda found: date_surrogate(found, language, shift_days)}
     )
-    return operators
+    return config
 
 
 # Languages with an NER model go through Presidio's analyzer; the others are scanned by the

@@ -20,10 +20,12 @@ for each of them, what such a piece ends with (a digit, a title, a street word a
 up to ten words, …), over-approximated: a segment ending so (spaces and blank
 lines aside) is joined to the next line, any other is cut. A match crossing a cut
 would have to start in the segment (a match crossing an earlier cut is ruled out
-the same way), so it cannot exist. Tails are searched with ``re``, case-insensitively,
-on *plain* texts only — no space but ASCII's and none of the letters ``ı İ ſ K`` —
-where ``re``, ``regex`` and lower-casing agree on spaces and on which letters match
-an ASCII one; any other text is scanned whole, as before. Gates and :data:`~socle.notes.patterns.LITERALS`
+the same way), so it cannot exist. Tails are searched with ``re`` in the lower-cased
+segment (``en_street``'s capitals in the segment itself), on *plain* texts only — no
+space but ASCII's and none of the letters ``ı İ ſ K`` — where ``re``, ``regex`` and
+lower-casing agree on spaces and on which letters match an ASCII one (so a tail
+matched case-insensitively by any engine is matched in lower case); any other text
+is scanned whole, as before. Gates and :data:`~socle.notes.patterns.LITERALS`
 hold inside every match, so they are exact on a segment; the lower-casing and digit
 flags are the whole text's, so a segment is searched as in the whole text.
 
@@ -68,12 +70,12 @@ TAILS: dict[str, str] = {
     # comma and Corsica's "2A" before the zip code (words start with a letter).
     "street": rf"\b(?:{_STREET})(?:\s+{_WORD}){{0,8}}\s*,?(?:\s*2[ab])?",
     # en_street: a number and up to five capitalised words (the street type), "," or "apt".
-    "en_street": r"\d\s+(?-i:(?:[A-Z]\S*\s+){0,4}[A-Z]\S*)\s*,?",
+    "en_street": r"\d\s+(?:[A-Z]\S*\s+){0,4}[A-Z]\S*\s*,?",
     "apartment": r"\b(?:apt|suite|unit)\.?",
     # hospital, hospital_designation: the word, a particle, up to five words.
     "hospital": rf"\b(?:{_HOSPITAL})(?:\s+{_WORD}){{0,6}}",
     # after_title: the title, and the name after it.
-    "title": rf"\b(?:{_TITLES})(?:\s+\S+)?",
+    "title": rf"\b(?:{_TITLES.lower()})(?:\s+\S+)?",
     # name_field: "nom", "nom de", "nom de jeune".
     "name_field": r"\bnom(?:\s+\S+){0,2}",
     # labelled_number: the label and up to four words ("numéro de dossier n° :").
@@ -90,7 +92,12 @@ COVERED = frozenset(
     }
 )
 TAIL_WORDS = 12  # more than any tail spans
-_TAIL_RE = re.compile(rf"(?:{'|'.join(TAILS.values())})\s*\Z", re.IGNORECASE)
+# Tails are written in lower case and searched in the lower-cased segment, but for the
+# capitals of ``en_street`` (searched in the segment as it is).
+_LOWER_TAILS = re.compile(
+    rf"(?:{'|'.join(rx for name, rx in TAILS.items() if name != 'en_street')})\s*\Z"
+)
+_CASED_TAILS = re.compile(rf"(?:{TAILS['en_street']})\s*\Z")
 # Where ``re`` and ``regex`` (and lower-casing) could disagree on a tail: a space other
 # than ASCII's (``\s`` differs), or a letter another engine folds to an ASCII one
 # (dotless ı and İ, long ſ, the Kelvin sign). A text holding one is scanned whole.
@@ -114,7 +121,7 @@ def joins_next(segment: str) -> bool:
     tail = segment[len(words[0]) :] if len(words) > TAIL_WORDS else segment
     joins = JOINS.get(("tail", tail))
     if joins is None:
-        joins = _TAIL_RE.search(tail) is not None
+        joins = bool(_LOWER_TAILS.search(tail.lower()) or _CASED_TAILS.search(tail))
         JOINS.put(("tail", tail), joins)
     return joins
 
