@@ -84,7 +84,7 @@ def _by_segments(text: str, language: str) -> tuple[list[Any], ...]:
 
 
 def _same(text: str, language: str) -> None:
-    lines.FOUND.clear()
+    lines.clear()
     first = _by_segments(text + " ", language)  # not the last text's memo
     assert first == _whole(text + " ", language)
     assert _by_segments(text, language) == _whole(text, language)  # from the cache
@@ -121,10 +121,20 @@ SPLIT = (
 def test_every_sample_note_is_scanned_to_the_same_spans() -> None:
     texts = _sample_texts()
     assert len(texts) > 3000
-    lines.FOUND.clear()
+    lines.clear()
     for text in texts + [t + SPLIT for t in texts[:300]]:
         assert _by_segments(text, "en") == _whole(text, "en")
-    assert lines.FOUND.chars < sum(map(len, texts)) / 4  # templated: most lines repeat
+    kept = sum(cache.chars for cache in lines._FOUND.values())
+    assert kept < sum(map(len, texts)) / 4  # templated: most lines repeat
+
+
+def test_notes_scanned_many_at_once_give_the_same_spans() -> None:
+    texts = _sample_texts()[:600]
+    texts += [t + SPLIT for t in texts[:100]] + [t + "\nDr." for t in texts[:20]]
+    lines.clear()
+    lines.prescan(texts, "en")
+    for text in texts:
+        assert _by_segments(text, "en") == _whole(text, "en")
 
 
 def _snippets() -> list[str]:
@@ -227,10 +237,10 @@ def test_a_text_with_other_spaces_or_folding_letters_is_scanned_whole() -> None:
 def test_the_cache_is_bounded_by_characters() -> None:
     cache: TextCache[int] = TextCache(100)
     for i in range(50):
-        cache.put(("en", f"line {i:05d}"), i)  # 10 characters each
+        cache.put(f"line {i:05d}", i)  # 10 characters each
     assert cache.chars <= 100
     assert len(cache.values) == 10
-    assert cache.get(("en", "line 00049")) == 49
-    assert cache.get(("en", "line 00000")) is None  # the oldest went first
-    cache.put(("en", "x" * (MAX_KEY_CHARS + 1)), 1)  # too long to keep
+    assert cache.get("line 00049") == 49
+    assert cache.get("line 00000") is None  # the oldest went first
+    cache.put("x" * (MAX_KEY_CHARS + 1), 1)  # too long to keep
     assert cache.chars <= 100

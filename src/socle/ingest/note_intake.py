@@ -32,6 +32,7 @@ from socle.notes import (
     detect_language,
     note_text,
     patient_terms,
+    prescan,
 )
 from socle.privacy import DateShift, IdentityVault, Pseudonymizer, VaultError
 
@@ -42,6 +43,7 @@ UNKNOWN_LANGUAGE = (
     "(declare Attachment.language, or load it once a pipeline for it exists)"
 )
 NO_IDENTITY = "note's patient has no identity in the vault (neither in this load nor before)"
+CHUNK = 256  # notes read, then scanned together, then de-identified
 
 
 @dataclass(frozen=True)
@@ -97,20 +99,33 @@ class NoteIntake:
             self._copied.add(held.duplicate_of)
 
     def finish(self) -> Iterator[tuple[HeldNote, Mapped | str | None]]:
-        """Each held note with its rows, its quarantine reason, or ``None`` (a copy, skipped)."""
+        """Each held note with its rows, its quarantine reason, or ``None`` (a copy, skipped).
+
+        Notes are read :data:`CHUNK` at a time, their new lines scanned together
+        (``prescan``: a note's own lines are few), then de-identified one by one.
+        """
         now = datetime.now(UTC).replace(tzinfo=None)
         if self.held:
             for resource in self._unread:
                 self.directory.add(resource)
         self._unread.clear()
-        for done, note in enumerate(self.held, 1):
-            resource = note.item.resource or {}
-            if note.kind == "DiagnosticReport" and str(resource.get("id")) in self._copied:
-                yield note, None  # Synthea writes each note twice: its DocumentReference is kept
-            else:
-                yield note, self._process(note.mapped, now)
-            if self.on_note:
-                self.on_note(done, len(self.held))
+        total = len(self.held)
+        for first in range(0, total, CHUNK):
+            chunk = self.held[first : first + CHUNK]
+            read = [self._read(note) for note in chunk]
+            texts: dict[str, list[str]] = {}
+            for r in read:
+                if isinstance(r, tuple):
+                    texts.setdefault(r[1], []).append(r[0])
+            for language, of_language in texts.items():
+                prescan(of_language, language)
+            for done, (note, r) in enumerate(zip(chunk, read, strict=True), first + 1):
+                yield (
+                    note,
+                    (self._deidentified(note.mapped, *r, now) if isinstance(r, tuple) else r),
+                )
+                if self.on_note:
+                    self.on_note(done, total)
         self.held.clear()
 
     def _known(self, patient: str) -> KnownTerms | None:
@@ -123,8 +138,13 @@ class NoteIntake:
                 self._terms[patient] = patient_terms(identity)
         return self._terms[patient]
 
-    def _process(self, mapped: Mapped, now: datetime) -> Mapped | str:
-        held = mapped.note
+    def _read(self, note: HeldNote) -> tuple[str, str, KnownTerms] | str | None:
+        """A note's text, language and known terms; its quarantine reason; or ``None`` (a
+        copy of a DocumentReference's note, skipped)."""
+        resource = note.item.resource or {}
+        if note.kind == "DiagnosticReport" and str(resource.get("id")) in self._copied:
+            return None  # Synthea writes each note twice: its DocumentReference is kept
+        held = note.mapped.note
         if held is None:
             raise ValueError("a held note without text")
         try:
@@ -137,8 +157,16 @@ class NoteIntake:
         known = self._known(held.patient)
         if known is None:
             return NO_IDENTITY
+        return raw.text, language, known
+
+    def _deidentified(
+        self, mapped: Mapped, text: str, language: str, known: KnownTerms, now: datetime
+    ) -> Mapped:
+        held = mapped.note
+        if held is None:
+            raise ValueError("a held note without text")
         result = deidentify(
-            raw.text,
+            text,
             language,
             known=(known, self.directory.terms),
             shift_days=self.dates.days(held.patient),

@@ -5,6 +5,7 @@ from socle.notes.engine import FRENCH_MODEL, analyzer
 from socle.notes.errors import NoteRejected, NotesError
 from socle.notes.known import KnownTerms
 from socle.notes.language import detect as detect_language
+from socle.notes.lines import prescan
 from socle.notes.preview import write_preview
 from socle.notes.sources import DIRECTORY_TYPES, Directory, patient_terms
 from socle.notes.surrogates import SURROGATE, parse_date
@@ -29,5 +30,6 @@ __all__ = [
     "note_text",
     "parse_date",
     "patient_terms",
+    "prescan",
     "write_preview",
 ]

@@ -16,23 +16,21 @@ MAX_KEY_CHARS = 2_000
 
 
 class TextCache(Generic[V]):
-    """A dict keyed by tuples ending with a text; the oldest go once texts pass ``max_chars``."""
+    """A dict keyed by texts; the oldest go once the keys pass ``max_chars`` characters."""
 
     def __init__(self, max_chars: int) -> None:
         self.max_chars, self.chars = max_chars, 0
-        self.values: dict[tuple[str, ...], V] = {}
+        self.values: dict[str, V] = {}
+        self.get = self.values.get  # the hot path: a plain dict lookup
 
-    def get(self, key: tuple[str, ...]) -> V | None:
-        return self.values.get(key)
-
-    def put(self, key: tuple[str, ...], value: V) -> None:
-        if len(key[-1]) > MAX_KEY_CHARS or key in self.values:
+    def put(self, key: str, value: V) -> None:
+        if len(key) > MAX_KEY_CHARS or key in self.values:
             return
         self.values[key] = value
-        self.chars += len(key[-1])
+        self.chars += len(key)
         while self.chars > self.max_chars:
             oldest = next(iter(self.values))
-            self.chars -= len(oldest[-1])
+            self.chars -= len(oldest)
             del self.values[oldest]
 
     def clear(self) -> None:

@@ -142,7 +142,7 @@ class Tokens:
         self._offsets: list[int] = []  # where each line starts
         offset = 0
         for k, line in enumerate(text.split("\n")):
-            tokenised = LINES.get(("", line))
+            tokenised = LINES.get(line)
             if tokenised is None:
                 found = list(_TOKEN.finditer(line))
                 tokenised = (
@@ -150,7 +150,7 @@ class Tokens:
                     [m.start() for m in found],
                     [m.end() for m in found],
                 )
-                LINES.put(("", line), tokenised)
+                LINES.put(line, tokenised)
             words, starts, ends = tokenised
             if words:
                 self.words += words

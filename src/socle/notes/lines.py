@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from socle.notes.cache import TextCache
 from socle.notes.patterns import _EN_MONTHS, _FR_MONTHS, _TITLES
@@ -119,10 +119,10 @@ def joins_next(segment: str) -> bool:
     """
     words = segment.rsplit(None, TAIL_WORDS)
     tail = segment[len(words[0]) :] if len(words) > TAIL_WORDS else segment
-    joins = JOINS.get(("tail", tail))
+    joins = _TAILS_SEEN.get(tail)
     if joins is None:
         joins = bool(_LOWER_TAILS.search(tail.lower()) or _CASED_TAILS.search(tail))
-        JOINS.put(("tail", tail), joins)
+        _TAILS_SEEN.put(tail, joins)
     return joins
 
 
@@ -131,48 +131,63 @@ def segments(text: str) -> list[tuple[int, str]]:
     cut: list[tuple[int, str]] = []
     lines = text.split("\n")
     start, end, last = 0, -1, len(lines) - 1
+    joined = _JOINS.get
     for i, line in enumerate(lines):
         end += len(line) + 1  # the position of the break after this line
         if i == last:
             cut.append((start, text[start:]))
         elif start == end - len(line):  # the segment is this line
-            if not _joins(line):
+            joins = joined(line)
+            if joins is None:
+                joins = joins_next(line)
+                _JOINS.put(line, joins)
+            if not joins:
                 cut.append((start, line))
                 start = end + 1
-        elif line.strip() and not _joins(text[start:end]):  # after a tail, spaces are one
+        elif line.strip() and not joins_next(text[start:end]):  # after a tail, spaces are one
             cut.append((start, text[start:end]))
             start = end + 1
     return cut
 
 
-def _joins(segment: str) -> bool:
-    joins = JOINS.get(("", segment))
-    if joins is None:
-        joins = joins_next(segment)
-        JOINS.put(("", segment), joins)
-    return joins
+Findings = tuple[tuple[int, Found], ...]  # a segment's: (scanner's index, found)
+_JOINS: TextCache[bool] = TextCache(MAX_CACHED_CHARS // 8)  # by line
+_TAILS_SEEN: TextCache[bool] = TextCache(MAX_CACHED_CHARS // 8)  # by tail
+# Each segment's findings, by language and the whole text's flags (lower-cased, ASCII digits).
+_FOUND: dict[tuple[str, bool, bool], TextCache[Findings]] = {}
+BATCH = 64  # segments scanned at once by :func:`prescan`
 
 
-FOUND: TextCache[tuple[tuple[int, Found], ...]] = TextCache(MAX_CACHED_CHARS)
-JOINS: TextCache[bool] = TextCache(MAX_CACHED_CHARS // 4)
+def _found(language: str, lowered: bool, digits: bool) -> TextCache[Findings]:
+    cache = _FOUND.get((language, lowered, digits))
+    if cache is None:
+        cache = _FOUND[(language, lowered, digits)] = TextCache(MAX_CACHED_CHARS // 4)
+    return cache
+
+
+def clear() -> None:
+    """Forget every line seen (tests; the caches are bounded anyway)."""
+    _FOUND.clear()
+    _JOINS.clear()
+    _TAILS_SEEN.clear()
+    _LAST.clear()
 
 
 def _scan(
-    found_by: Sequence[Scanner], parts: list[tuple[int, str]], lower: str, digits: bool
-) -> list[tuple[tuple[int, Found], ...]]:
-    """Each part's findings, flat: ``(scanner's index, found)``, offsets in the part.
+    found_by: Sequence[Scanner], parts: list[tuple[str, str]], lowered: bool, digits: bool
+) -> list[Findings]:
+    """The findings of each part ``(segment, lower-cased or "")``, in the part.
 
-    The parts (segments of one text, each followed there by a break no match crosses,
-    the text's last one last) are scanned at once, joined by line breaks: the same
-    findings, fewer calls.
+    The parts (segments, each followed in its text by a break no match crosses, or last
+    there and here) are scanned at once, joined by line breaks: the same findings,
+    fewer calls.
     """
     starts, at = [], 0
-    for _, part in parts:
+    for part, _ in parts:
         starts.append(at)
         at += len(part) + 1
-    batch = "\n".join(part for _, part in parts)
-    low = "\n".join(lower[o : o + len(part)] for o, part in parts) if lower else ""
-    t = Text(batch, low, digits)
+    low = "\n".join(lower for _, lower in parts) if lowered else ""
+    t = Text("\n".join(part for part, _ in parts), low, digits)
     found: list[list[tuple[int, Found]]] = [[] for _ in parts]
     for i, scanner in enumerate(found_by):
         for start, end, entity, score in scanner.find(t):
@@ -183,6 +198,41 @@ def _scan(
 
 def _scan_whole(found_by: Sequence[Scanner], text: str) -> tuple[list[Found], ...]:
     return tuple(scanner.find(prepare(text)) for scanner in found_by)
+
+
+def _flags(text: str) -> tuple[str, bool, bool]:
+    """``text`` lower-cased, whether that kept its length, whether its digits are ASCII."""
+    lower = text.lower()
+    return lower, len(lower) == len(text), ascii_digits(text)
+
+
+def prescan(texts: Iterable[str], language: str) -> None:
+    """Scan the new segments of many ``texts`` at once, :data:`BATCH` by :data:`BATCH`.
+
+    A note's new lines are few (its date, its patient's name): scanned note by note,
+    most of the time goes to calling each pattern; gathered from many notes, to
+    scanning. :func:`scan_by_scanner` then finds them in the cache.
+    """
+    found_by = scanners(language)
+    new: dict[tuple[bool, bool], dict[str, str]] = {}
+    for text in texts:
+        if not plain(text):
+            continue
+        lower, lowered, digits = _flags(text)
+        cache, pending = _found(language, lowered, digits), new.setdefault((lowered, digits), {})
+        cut = segments(text)
+        for k, (offset, segment) in enumerate(cut):
+            if cache.get(segment) is None and segment not in pending:
+                if k == len(cut) - 1 and joins_next(segment):
+                    continue  # may not be followed by another: left to its text
+                pending[segment] = lower[offset : offset + len(segment)] if lowered else ""
+    for (lowered, digits), pending in new.items():
+        cache, parts = _found(language, lowered, digits), list(pending.items())
+        for i in range(0, len(parts), BATCH):
+            batch = parts[i : i + BATCH]
+            scanned = _scan(found_by, batch, lowered, digits)
+            for (segment, _), found in zip(batch, scanned, strict=True):
+                cache.put(segment, found)
 
 
 def scan_by_scanner(text: str, language: str) -> tuple[list[Found], ...]:
@@ -206,18 +256,20 @@ def _scan_segments(text: str, language: str) -> tuple[list[Found], ...]:
     found_by = scanners(language)
     if not plain(text):
         return _scan_whole(found_by, text)
-    lower = text.lower()
-    lowered = len(lower) == len(text)
-    flags = (language, str(lowered), str(ascii_digits(text)))
+    lower, lowered, digits = _flags(text)
+    cache = _found(language, lowered, digits)
     cut = segments(text)
-    known = {segment: FOUND.get((*flags, segment)) for _, segment in cut}
+    known = {segment: cache.get(segment) for _, segment in cut}
     missed = {segment: offset for offset, segment in reversed(cut) if known[segment] is None}
     if missed:  # in the text's order, each at its first place (so the last one last)
-        parts = sorted(((o, s) for s, o in missed.items()), key=lambda part: part[0])
-        scanned = _scan(found_by, parts, lower if lowered else "", flags[2] == "True")
-        for (_, segment), found in zip(parts, scanned, strict=True):
+        parts = [
+            (s, lower[o : o + len(s)] if lowered else "")
+            for o, s in sorted((o, s) for s, o in missed.items())
+        ]
+        scanned = _scan(found_by, parts, lowered, digits)
+        for (segment, _), found in zip(parts, scanned, strict=True):
             known[segment] = found
-            FOUND.put((*flags, segment), found)
+            cache.put(segment, found)
     results: tuple[list[Found], ...] = tuple([] for _ in found_by)
     for offset, segment in cut:
         for i, (start, end, entity, score) in known[segment] or ():
