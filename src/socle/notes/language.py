@@ -9,7 +9,6 @@ chosen, so it is not loaded.
 from __future__ import annotations
 
 import re
-from collections import Counter
 
 SUPPORTED = ("en", "fr")
 _WORD = re.compile(r"[a-zàâçéèêëîïôûùüÿœæ']+")
@@ -32,8 +31,8 @@ def detect(text: str, declared: str | None = None) -> str | None:
         return declared
     if declared:
         return None  # declared, but a language we have no model for
-    counts = Counter(_WORD.findall(text[:5000].lower()))
-    hits = {lang: sum(counts[w] for w in stop) for lang, stop in _STOPWORDS.items()}
+    words = _WORD.findall(text[:5000].lower())
+    hits = {lang: sum(map(stop.__contains__, words)) for lang, stop in _STOPWORDS.items()}
     best = max(hits, key=lambda lang: hits[lang])
     other = min(hits.values())
     if hits[best] < MIN_HITS or hits[best] < 1.5 * other:
