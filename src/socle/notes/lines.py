@@ -17,7 +17,7 @@ others read one only through ``\\s`` (a phone ``[\\s.\\-]?``, a date's ``\\s+``,
 title's ``\\s+``…), so a match crossing the break after a segment holds, just before
 it, a piece of that match that ends where such a ``\\s`` starts. :data:`TAILS` lists,
 for each of them, what such a piece ends with (a digit, a title, a street word and
-up to ten words, …), over-approximated: a segment ending so (spaces and blank
+up to eight words, …), over-approximated: a segment ending so (spaces and blank
 lines aside) is joined to the next line, any other is cut. A match crossing a cut
 would have to start in the segment (a match crossing an earlier cut is ruled out
 the same way), so it cannot exist. Tails are searched with ``re`` in the lower-cased
@@ -27,10 +27,13 @@ lower-casing agree on spaces and on which letters match an ASCII one (so a tail
 matched case-insensitively by any engine is matched in lower case); any other text
 is scanned whole, as before. Gates and :data:`~socle.notes.patterns.LITERALS`
 hold inside every match, so they are exact on a segment; the lower-casing and digit
-flags are the whole text's, so a segment is searched as in the whole text.
+flags are the whole text's, so a segment is searched as in the whole text. New
+segments are scanned several at once, joined by line breaks (each was followed in its
+text by a cut, so the join is one too): :func:`prescan` gathers them from many notes.
 
-The cache (:class:`~socle.notes.cache.TextCache`) holds lines of notes in memory
-only — never written, never logged — up to :data:`MAX_CACHED_CHARS` characters.
+The caches (:class:`~socle.notes.cache.TextCache`) hold lines of notes in memory
+only — never written, never logged — each up to a quarter of :data:`MAX_CACHED_CHARS`
+characters (one per language and flags, and the break decisions).
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from socle.notes.cache import TextCache
 from socle.notes.patterns import _EN_MONTHS, _FR_MONTHS, _TITLES
 from socle.notes.scanners import Found, Scanner, Text, ascii_digits, prepare, scanners
 
-MAX_CACHED_CHARS = 4_000_000  # about 16 MB of text at most, per process
+MAX_CACHED_CHARS = 4_000_000
 
 _STREET = (
     r"rue|avenue|av\.|bd|boulevard|place|all[ée]e|impasse|chemin|route|quai|cours|square|"
