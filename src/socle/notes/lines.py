@@ -174,6 +174,7 @@ def clear() -> None:
     _JOINS.clear()
     _TAILS_SEEN.clear()
     _LAST.clear()
+    _CUT.clear()
 
 
 def _scan(
@@ -218,12 +219,14 @@ def prescan(texts: Iterable[str], language: str) -> None:
     """
     found_by = scanners(language)
     new: dict[tuple[bool, bool], dict[str, str]] = {}
+    _CUT.clear()
     for text in texts:
         if not plain(text):
             continue
         lower, lowered, digits = _flags(text)
         cache, pending = _found(language, lowered, digits), new.setdefault((lowered, digits), {})
         cut = segments(text)
+        _CUT[(language, text)] = (lower, lowered, digits, cut)  # for its scan, next
         for k, (offset, segment) in enumerate(cut):
             if cache.get(segment) is None and segment not in pending:
                 if k == len(cut) - 1 and joins_next(segment):
@@ -253,15 +256,19 @@ def scan_by_scanner(text: str, language: str) -> tuple[list[Found], ...]:
 
 
 _LAST: dict[tuple[str, str], tuple[list[Found], ...]] = {}
+# The texts of the last :func:`prescan`, lower-cased, flagged and cut, until scanned.
+_CUT: dict[tuple[str, str], tuple[str, bool, bool, list[tuple[int, str]]]] = {}
 
 
 def _scan_segments(text: str, language: str) -> tuple[list[Found], ...]:
     found_by = scanners(language)
-    if not plain(text):
-        return _scan_whole(found_by, text)
-    lower, lowered, digits = _flags(text)
+    prepared = _CUT.pop((language, text), None)
+    if prepared is None:
+        if not plain(text):
+            return _scan_whole(found_by, text)
+        prepared = (*_flags(text), segments(text))
+    lower, lowered, digits, cut = prepared
     cache = _found(language, lowered, digits)
-    cut = segments(text)
     known = {segment: cache.get(segment) for _, segment in cut}
     missed = {segment: offset for offset, segment in reversed(cut) if known[segment] is None}
     if missed:  # in the text's order, each at its first place (so the last one last)
