@@ -141,14 +141,13 @@ class Tokens:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.words: list[str] = []
-        self._starts: list[int] = []  # in the token's line
-        self._ends: list[int] = []
-        self._line: list[int] = []  # the token's line
-        self._offsets: list[int] = []  # where each line starts
-        offset = 0
-        for k, line in enumerate(text.split("\n")):
-            tokenised = LINES.get(line)
+        words: list[str] = []
+        starts: list[int] = []  # in the token's line
+        ends: list[int] = []
+        lines: list[int] = []  # where the token's line starts
+        known, offset = LINES.get, 0
+        for line in text.split("\n"):
+            tokenised = known(line)
             if tokenised is None:
                 found = list(_TOKEN.finditer(line))
                 tokenised = (
@@ -157,20 +156,19 @@ class Tokens:
                     [m.end() for m in found],
                 )
                 LINES.put(line, tokenised)
-            words, starts, ends = tokenised
-            if words:
-                self.words += words
-                self._starts += starts
-                self._ends += ends
-                self._line += [k] * len(words)
-            self._offsets.append(offset)
+            if tokenised[0]:
+                words += tokenised[0]
+                starts += tokenised[1]
+                ends += tokenised[2]
+                lines += [offset] * len(tokenised[0])
             offset += len(line) + 1
+        self.words, self._starts, self._ends, self._lines = words, starts, ends, lines
 
     def start(self, j: int) -> int:
-        return self._offsets[self._line[j]] + self._starts[j]
+        return self._lines[j] + self._starts[j]
 
     def end(self, j: int) -> int:
-        return self._offsets[self._line[j]] + self._ends[j]
+        return self._lines[j] + self._ends[j]
 
 
 LINES: TextCache[tuple[list[str], list[int], list[int]]] = TextCache(2_000_000)
