@@ -9,6 +9,7 @@ characters of keys, the oldest entries dropped first; a key longer than
 
 from __future__ import annotations
 
+import threading
 from typing import Generic, TypeVar
 
 V = TypeVar("V")
@@ -21,18 +22,23 @@ class TextCache(Generic[V]):
     def __init__(self, max_chars: int) -> None:
         self.max_chars, self.chars = max_chars, 0
         self.values: dict[str, V] = {}
-        self.get = self.values.get  # the hot path: a plain dict lookup
+        self.get = self.values.get  # the hot path: a plain dict lookup, no lock
+        self._lock = threading.Lock()  # puts (misses) and clears, from any thread
 
     def put(self, key: str, value: V) -> None:
-        if len(key) > MAX_KEY_CHARS or key in self.values:
+        if len(key) > MAX_KEY_CHARS:
             return
-        self.values[key] = value
-        self.chars += len(key)
-        while self.chars > self.max_chars:
-            oldest = next(iter(self.values))
-            self.chars -= len(oldest)
-            del self.values[oldest]
+        with self._lock:
+            if key in self.values:
+                return
+            self.values[key] = value
+            self.chars += len(key)
+            while self.chars > self.max_chars:
+                oldest = next(iter(self.values))
+                self.chars -= len(oldest)
+                del self.values[oldest]
 
     def clear(self) -> None:
-        self.values.clear()
-        self.chars = 0
+        with self._lock:
+            self.values.clear()
+            self.chars = 0
