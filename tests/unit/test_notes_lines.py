@@ -211,9 +211,9 @@ PIECES = [
     *("May", "mai", "Jan.", "juin", "lundi", "Monday,", "2021", "rue", "avenue", "bis"),
     *("Main", "Street", "St.", "apt", "4B", "hôpital", "Hospital", "CHU", "centre"),
     *("hospitalier", "of", "the", "Saint", "Paris", "à", "Brest", "Sin-Le-Noble"),
-    *("l'Brt", "x@y.fr", "www.a.fr", "Adrianne466", "patient", ".", ",", "(", ")"),
+    *("l'Brt", "x@y.fr", "www.a.fr", "Adrianne466", "patient", ".", ",", "(", ")", "é"),
 ]
-SEPARATORS = [" ", "\n", " \n", "\n\n", ", ", ",\n", "\n ", "\t", " , ", "-", "", ".\n"]
+SEPARATORS = [" ", "\n", " \n", "\n\n", ", ", ",\n", "\n ", "\t", " , ", "-", "", ".\n", "\r\n"]
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
