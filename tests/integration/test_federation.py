@@ -4,9 +4,11 @@ authentication, each site answering through its own Socle node (one network per 
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,14 +21,16 @@ from socle.federation import (
     FEDERATION_ACTOR,
     Acceptances,
     Federation,
+    Hub,
     NetworkError,
     QuorumError,
     SiteNode,
+    make_hub_certificates,
     make_node_keys,
 )
 from socle.federation.learning import ClientDP
 from socle.federation.local import LocalNetwork, build_network, committee_grant
-from socle.federation.network import beyond_loopback, peer_addresses
+from socle.federation.network import CONNECTION, beyond_loopback, peer_addresses
 from socle.node import Node
 from tests.apiclient import api_client, token_for
 from tests.conftest import loaded_home
@@ -160,6 +164,29 @@ def test_only_registered_sites_join_and_no_process_talks_beyond_loopback(
     peers = peer_addresses(network.pids())
     assert peers, "the SuperNodes hold connections to the SuperLink"
     assert beyond_loopback(peers) == set()
+
+
+def test_a_restarted_hub_registers_its_sites_keys_again_and_forgets_an_unregistered_one(
+    tmp_path: Path,
+) -> None:
+    """The SuperLink keeps its state in memory (fast rounds); the sites' keys outlive it."""
+    certificates = make_hub_certificates(tmp_path / "pki")
+    keys = make_node_keys(tmp_path / "keys", "site-x")
+    hub = Hub(tmp_path / "superlink", certificates).start()
+    try:
+        hub.register("site-x", keys)
+    finally:
+        hub.stop()
+    hub = Hub(tmp_path / "superlink", certificates).start()
+    try:
+        listed = json.loads(hub.flwr("supernode", "list", CONNECTION, "--format", "json").stdout)
+        assert [n["status"] for n in listed["nodes"]] == ["registered"]
+        assert hub.unregister("site-x") and not hub.unregister("site-x")
+        assert list(hub.sites_folder.glob("*.pub")) == []
+        with pytest.raises(NetworkError, match="a site's name"):
+            hub.register("../site-x", keys)
+    finally:
+        hub.stop()
 
 
 def test_training_goes_on_with_the_quorum_when_a_site_withdraws_mid_run_and_records_lineage(

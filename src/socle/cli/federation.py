@@ -94,6 +94,15 @@ def register_site(name: str, public_key: Path, home: Home = None) -> None:
     out.print(f"site {name} registered")
 
 
+@app.command("unregister")
+def unregister_site(name: str, home: Home = None) -> None:
+    """At the hub: take a site's key out of the register (refused from the SuperLink's next
+    start; ``flwr supernode unregister NODE_ID`` makes the running SuperLink forget it now)."""
+    with open_node(home) as node:
+        found = _hub(node).unregister(name)
+    out.print(f"site {name} unregistered" if found else f"no site {name} registered here")
+
+
 @app.command()
 def keys(name: str, home: Home = None) -> None:
     """At a site: make its node key pair; send the ``.pub`` file to the hub's administrator."""

@@ -229,6 +229,9 @@ def _session(grid: Grid, cfg: dict[str, Any], context: Context) -> None:
 
 @server.main()
 def main(grid: Grid, context: Context) -> None:
+    from socle.federation.supernode import quick_object_pulls
+
+    quick_object_pulls()  # the replies' objects: retried after 0.05 s, not 1 s
     cfg = dict(context.run_config)
     if cfg["task"] == "session":
         _session(grid, cfg, context)
