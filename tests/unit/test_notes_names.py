@@ -45,6 +45,9 @@ def test_lower_case_names_without_a_title_are_removed(text: str, names: list[str
         ("Fait à Quimper, le 12/03/2020", ["Quimper"]),  # a place after "à"
         ("Vit chez sa sœur Mme Cozic à Brest", ["Cozic", "Brest"]),
         ("Accompagnée de son amie Kervella", ["Kervella"]),
+        ("boulanger Claire , 54 ans, hypertendue", ["boulanger", "Claire"]),  # age apposition
+        ("Usager Marteau LUDOVIC vu ce jour", ["Marteau", "LUDOVIC"]),  # "marteau": a word
+        ("Chaise, GWENAELLE, 3.04.81", ["Chaise", "GWENAELLE"]),  # a heading: NOM, PRÉNOM
     ],
 )
 def test_names_found_by_their_place_in_the_text_are_removed(text: str, names: list[str]) -> None:
@@ -61,6 +64,19 @@ def test_a_hospital_designation_in_lower_case_is_removed_up_to_its_punctuation()
 
 def test_clinical_words_after_a_relation_or_in_capitals_stay() -> None:
     text = "La patiente apyrétique, eupnéique. Scanner TAP normal. Patient BPCO stable."
+    assert _clean(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Femme, 45 ans, sans antécédents.",
+        "Bilan, 12/03",
+        "Consultation Cardiologie, 3",
+        "Usager Bilan ECG",
+    ],
+)
+def test_headings_and_ages_without_a_name_stay(text: str) -> None:
     assert _clean(text) == text
 
 

@@ -53,6 +53,7 @@ RELATIONS = frozenset(
     | {"femme", "ami", "amie", "voisin", "voisine", "cousin", "cousine", "gendre", "bru"}
     | {"petit-fils", "petite-fille", "belle-fille", "beau-fils", "belle-mere", "beau-pere"}
     | {"grand-mere", "grand-pere", "parrain", "marraine", "concubin", "concubine", "partenaire"}
+    | {"usager", "usagere"}
 )
 # Participles after which "par" and a capitalised unknown word name a clinician.
 AGENTS = frozenset(
@@ -61,6 +62,8 @@ AGENTS = frozenset(
 )
 # What may follow a name on a line holding only a name: a comma, a date or a number.
 _FIELD_REST = re.compile(r"[ \t]*(?:,[ \t]*[\d/.\- ]*)?[ \t]*")
+# Or, ending the words that open a line, an age in apposition: "torre Marie , 21 ans, …".
+_AGE_APPOSITION = re.compile(r"[ \t]*,[ \t]*\d{1,3}[ \t]*ans\b", re.IGNORECASE)
 
 
 def normalise(word: str) -> str:
@@ -149,7 +152,8 @@ class _Words:
         return not self.allowed[i] and (not self.common[i] or self.first[i] or self.last[i])
 
     def after_relation(self, i: int) -> bool:
-        """Word ``i`` is capitalised, name-like, right after "patient", "époux", "fille"…"""
+        """Word ``i`` is capitalised, name-like (or before a name in capitals), right after
+        "patient", "usager", "époux", "fille"…"""
         after_agent = (  # "vu par Ploux", "adressée par Kerbrat"
             i > 1
             and self.norm[i - 1] == "par"
@@ -162,13 +166,24 @@ class _Words:
             and self.joined(i - 1)
             and self.found[i].group()[0].isupper()
             and not _ELIDED.match(self.found[i].group())
-            and self.surname_like(i)
+            and (self.surname_like(i) or self.before_capitals(i))
+        )
+
+    def before_capitals(self, i: int) -> bool:
+        """Word ``i`` is followed by a name-like word in capitals: the French "Nom PRÉNOM"
+        or "Prénom NOM" ("Usager Troupe RAMON", though "troupe" is a French word)."""
+        j = i + 1
+        return (
+            j < len(self.found)
+            and self.joined(i)
+            and _shape(self.found[j].group()) == "UPPER"
+            and self.name_like(j)
         )
 
     def field(self, i: int) -> tuple[int, int] | None:
         """The words of a line that holds only a name, if word ``i`` starts one: one to
         three name-like words, then at most a comma and a date or number ("nattan",
-        "bertille Arcis", "brunelliere, 14/12/99")."""
+        "bertille Arcis", "brunelliere, 14/12/99"), or an age ("torre Marie , 21 ans, …")."""
         before = self.text[self.found[i - 1].end() if i else 0 : self.found[i].start()]
         if (i and "\n" not in before) or before[before.rfind("\n") + 1 :].strip():
             return None  # not the first word of its line
@@ -177,11 +192,20 @@ class _Words:
             if self.text.find("\n", self.found[end].end(), self.found[end + 1].start()) >= 0:
                 break
             end += 1
-        if not all(self.name_like(j) for j in range(i, end + 1)):
+        words = range(i, end + 1)
+        # Each word name-like, or capitalised beside a word the vocabulary does not know
+        # ("Baque, TIFAINE, 6.01.79": "baque" is a French word, "TIFAINE" is not).
+        unknown = any(not self.common[j] and not self.allowed[j] for j in words)
+        if not all(self.name_like(j) or (unknown and self.capitalised(j)) for j in words):
             return None
         line_end = self.text.find("\n", self.found[end].end())
         rest = self.text[self.found[end].end() : len(self.text) if line_end < 0 else line_end]
-        return (i, end) if _FIELD_REST.fullmatch(rest) else None
+        named = _FIELD_REST.fullmatch(rest) or _AGE_APPOSITION.match(rest)
+        return (i, end) if named else None
+
+    def capitalised(self, i: int) -> bool:
+        """Word ``i`` is written ``Title`` or ``UPPER`` and is no allowed word."""
+        return not self.allowed[i] and _shape(self.found[i].group()) in ("Title", "UPPER")
 
     def paired(self, i: int) -> bool:
         """Word ``i`` is an unknown capitalised word beside an unknown word in capitals, or
