@@ -1,7 +1,8 @@
 """The Flower app's ServerApp: rounds, quorum, FedAvg, study sessions (at the hub).
 
 The ServerApp runs at the hub under the SuperLink; it sees only what sites
-send back (checked tables, summed statistics, weights, checked metrics) and
+send back (checked tables, summed statistics, weights, the Newton rounds' sums,
+checked metrics) and
 writes the run's outcome to ``result-path`` for the hub's Socle node, which
 checks it again and records it. The sites answer with their own ClientApp
 (:mod:`socle.federation.client`, run inside each SuperNode by
