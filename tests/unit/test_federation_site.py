@@ -380,8 +380,24 @@ def test_a_site_answers_a_newton_round_with_sums_and_checked_auroc_and_refuses_p
         # Weights steep on one feature put every row but a few at certainty: the sums would
         # describe those few persons. The site refuses, and says why without a count.
         probing = [600.0, 0.0, 0.0, 0.0, 0.0, 0.0]  # rests on the ~8 rows of one age
-        refused = site.answer(STUDY, "newton", {"round": 2, **common, "candidates": [probing]})
+        mixed = site.answer(STUDY, "newton", {"round": 2, **common,
+                                             "candidates": [[0.0] * 6, probing]})  # fmt: skip
+        assert mixed["status"] == "ok" and "loss" in mixed["at"][0]
+        assert set(mixed["at"][1]) == {"withheld"} and "fewer rows" in mixed["at"][1]["withheld"]
+        refused = site.answer(STUDY, "newton", {"round": 3, **common, "candidates": [probing]})
         assert refused["status"] == "refused" and "fewer rows" in refused["reason"]
-        assert [d for _, d, _ in _answers(node)][-2:] == ["newton", "newton"]
+        assert [d for _, d, _ in _answers(node)][-3:] == ["newton"] * 3
     finally:
         node.close()
+
+
+def test_the_newton_search_never_accepts_weights_a_site_withheld_its_sums_for() -> None:
+    Z = np.array([[-1.0], [0.0], [1.0], [2.0]])
+    y = np.array([0, 1, 0, 1])
+    start = newton.newton_step([0.0, 0.0], [newton.site_sums([0.0, 0.0], Z, y)])
+    search = newton.Search(1e-9)
+    assert search.update([None, None], frozenset({"a"})) is None and search.current is None
+    assert search.update([None, start], frozenset({"a"})) == 1  # the one every site answered
+    before = search.lengths
+    assert search.update([None] * len(before), frozenset({"a"})) is None  # all withheld
+    assert search.current is start and search.lengths == tuple(t / 16 for t in before)

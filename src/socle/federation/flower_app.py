@@ -207,8 +207,9 @@ def _newton(x: Exchange, common: Payload, start: list[list[float]],
         done += 1
         candidates = search.candidates(start)
         replies = x.ok(x.ask("newton", {**common, "candidates": candidates}, round_), round_)
-        steps = [newton.newton_step(c, [r["at"][i] for r in replies.values()])
-                 for i, c in enumerate(candidates)]  # fmt: skip
+        answers = [[r["at"][i] for r in replies.values()] for i in range(len(candidates))]
+        steps = [None if any("withheld" in a for a in at) else newton.newton_step(c, at)
+                 for c, at in zip(candidates, answers, strict=True)]  # fmt: skip
         chosen = search.update(steps, frozenset(x.names[n] for n in replies))
         if chosen is not None:
             metrics = {x.names[n]: {k: r["at"][chosen].get(k) for k in METRIC_KEYS}

@@ -114,12 +114,16 @@ class Search:
         reach = min(1.0, REACH / max(self.current.size, 1e-300))
         return [self.current.toward(t * reach) for t in self.lengths]
 
-    def update(self, steps: Sequence[NewtonStep], sites: frozenset[str]) -> int | None:
+    def update(self, steps: Sequence[NewtonStep | None], sites: frozenset[str]) -> int | None:
         """Accept the first candidate that lowers the objective enough (Armijo), or the lowest
         when starting (or when the answering sites changed: a new objective); ``None`` when no
-        length lowered it (the next round proposes shorter ones)."""
+        length lowered it (the next round proposes shorter ones). A candidate some site withheld
+        its sums for (``None``) is never accepted."""
+        usable = [i for i, step in enumerate(steps) if step is not None]
         if self.current is None or sites != self.sites:
-            best = min(range(len(steps)), key=lambda i: steps[i].objective)
+            if not usable:
+                return None
+            best = min(usable, key=lambda i: steps[i].objective)  # type: ignore[union-attr]
             self.current, self.sites, self.lengths = steps[best], sites, LENGTHS
             return best
         current = self.current
@@ -127,6 +131,8 @@ class Search:
         slack = 1e-12 * max(abs(current.objective), 1.0)  # the sums' rounding
         reach = min(1.0, REACH / max(current.size, 1e-300))
         for i, (length, step) in enumerate(zip(self.lengths, steps, strict=True)):
+            if step is None:
+                continue
             if step.objective <= current.objective - ARMIJO * length * reach * gain + slack:
                 self.current, self.lengths = step, LENGTHS
                 return i

@@ -182,22 +182,27 @@ class Site:
         """A federated Newton round (:mod:`socle.federation.newton`): at each weight vector the
         hub proposes, the summed log loss, gradient and Hessian of the site's training rows
         (sums over them, like the statistics round) and the checked held-out evaluation.
-        Refused when the weights make those sums rest on fewer rows than the site's minimum
-        number of events (weights chosen to single out a few persons)."""
+        Withheld for weights that make those sums rest on fewer rows than the site's minimum
+        number of events (weights chosen to single out a few persons); refused when that holds
+        for every proposed vector."""
         X, y, X_test, y_test = self._split(grant)
         prep = learning.Preprocessing(tuple(payload["means"]), tuple(payload["stds"]))
         candidates = payload["candidates"][: newton.MAX_CANDIDATES]
         Z, Z_test = prep.apply(X), prep.apply(X_test)
         least = self.node.settings.min_training_events
-        answers = []
+        reason = (f"the proposed weights make the sums rest on fewer rows than this site's "
+                  f"minimum of {least} events")  # fmt: skip
+        answers: list[dict[str, Any]] = []
         for weights in candidates:
             sums = newton.site_sums(weights, Z, y)
             if sums.pop("spread") < least:
-                raise _Refused("the proposed weights make the sums rest on fewer rows than "
-                               f"this site's minimum of {least} events")  # fmt: skip
+                answers.append({"withheld": reason})
+                continue
             answers.append(
                 {**sums, **self._checked_auroc(grant, y_test, learning.predict(weights, Z_test))}
             )
+        if all("withheld" in a for a in answers):
+            raise _Refused(reason)
         return {"at": answers, "rows": self._rows(len(X))}
 
     def _evaluate(self, grant: str, payload: dict[str, Any]) -> dict[str, Any]:
