@@ -122,6 +122,7 @@ class Search:
         usable = [i for i, step in enumerate(steps) if step is not None]
         if self.current is None or sites != self.sites:
             if not usable:
+                self.lengths = tuple(t / 16 for t in self.lengths)
                 return None
             best = min(usable, key=lambda i: steps[i].objective)  # type: ignore[union-attr]
             self.current, self.sites, self.lengths = steps[best], sites, LENGTHS
