@@ -12,8 +12,9 @@ ratio, time per phase and bytes per round.
 feasibility count a catalogue would ask) and the training.
 
 Usage: ``python benchmarks/federation.py [--persons N] [--rounds R] [--lr-rounds R]
-[--mode runs|session]`` (``--rounds``: the neural network's; ``--lr-rounds``: the logistic
-regression's, 1 by default: each site solves its share of the objective by Newton's method).
+[--newton N] [--mode runs|session]`` (``--rounds``: the neural network's; ``--lr-rounds``: the
+logistic regression's FedAvg rounds, 1 by default, each site solving its share by Newton's
+method; then at most ``--newton`` federated Newton rounds to the central optimum).
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ def cpu_seconds(net: LocalNetwork) -> float:
 
 
 def tasks(fed: Federation, net: LocalNetwork, rounds: int, mode: str,
-          lr_rounds: int) -> dict[str, Any]:  # fmt: skip
+          lr_rounds: int, newton: int) -> dict[str, Any]:  # fmt: skip
     """The count, a feasibility count, the training: wall time of each, at the hub."""
     timed: dict[str, Any] = {}
     with ExitStack() as stack:
@@ -105,7 +106,7 @@ def tasks(fed: Federation, net: LocalNetwork, rounds: int, mode: str,
         timed["secure_counts"] = fed.count(net.study.id, CONDITION, actor="bench", secure=True)
         timed["secure"] = time.perf_counter() - t0
         t0, c0 = time.perf_counter(), cpu_seconds(net)
-        timed["model"] = fed.train(net.study.id, actor="bench", rounds=lr_rounds)
+        timed["model"] = fed.train(net.study.id, actor="bench", rounds=lr_rounds, newton=newton)
         timed["train"] = time.perf_counter() - t0
         timed["train_cpu"] = cpu_seconds(net) - c0
         t0 = time.perf_counter()
@@ -134,14 +135,26 @@ def main() -> None:
         "--lr-rounds",
         type=int,
         default=1,
-        help="FedAvg rounds of the logistic regression (each site solves its "
-        "share to convergence by Newton's method, so one round suffices)",
+        help="FedAvg rounds of the logistic regression before the federated Newton rounds "
+        "(each site solves its share by Newton's method: the start of the Newton rounds)",
+    )
+    parser.add_argument(
+        "--newton",
+        type=int,
+        default=12,
+        help="at most this many federated Newton rounds (0: FedAvg and an evaluation round)",
     )
     # Both sides run in this process: scikit-learn (the registry's pipeline at the hub, the
     # central fit) is imported before either is timed, so neither pays its import.
     import sklearn.linear_model
     import sklearn.metrics
     import sklearn.pipeline  # noqa: F401
+
+    # The hub's registry writes a skops artefact and the model's documents (plots, templates):
+    # ~2 s of first-use imports, paid once by a hub's long-running process, not per model.
+    import skops.io  # noqa: F401
+
+    import socle.ai.documents  # noqa: F401
 
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -166,7 +179,9 @@ def main() -> None:
         started = time.perf_counter() - t0
         hub = net.open_hub()
         try:
-            timed = tasks(net.federation(hub), net, args.rounds, args.mode, args.lr_rounds)
+            timed = tasks(
+                net.federation(hub), net, args.rounds, args.mode, args.lr_rounds, args.newton
+            )
             t0 = time.perf_counter()
             central_report = central.workspace.check_condition_counts(
                 grant, CONDITION, ("age_band", "sex"), actor=FEDERATION_ACTOR
@@ -195,7 +210,8 @@ def report(args: argparse.Namespace, timed: dict[str, Any], central_report: Any,
     )
     data = f"{args.persons:,} cloned persons" if args.persons else "the 50-person sample"
     print(f"{data} split over {SITES} sites; mode {args.mode}; logistic regression "
-          f"{args.lr_rounds} round(s), neural network {args.rounds} rounds")  # fmt: skip
+          f"{args.lr_rounds} FedAvg round(s) then at most {args.newton} Newton rounds, neural "
+          f"network {args.rounds} rounds")  # fmt: skip
     print(f"build nodes + grants: {built:.1f} s; start SuperLink + SuperNodes: {started:.1f} s; "
           f"open the study session: {timed['session_open']:.1f} s")  # fmt: skip
     print(f"count: federated {timed['count']:.1f} s (ServerApp {counts.seconds:.1f} s) vs central "
@@ -215,6 +231,12 @@ def report(args: argparse.Namespace, timed: dict[str, Any], central_report: Any,
     print(f"pooled held-out AUROC ({cmp.held_out_rows} landmarks): federated "
           f"{cmp.federated_auroc:.4f}, central {cmp.central_auroc:.4f}, "
           f"difference {cmp.difference:.4f} (goal < 0.01)")  # fmt: skip
+    exact = model.lineage.get("newton")
+    if exact:
+        print(f"federated Newton: converged {exact['converged']} in {exact['rounds']} rounds, "
+              f"largest gradient component {exact['gradient_norm']:.1e}, last step "
+              f"{exact['step']:.1e}")  # fmt: skip
+    print(f"weights: largest difference federated vs central {cmp.weights_difference:.1e}")
     mlp, cm = timed["mlp"], timed["cmp_mlp"]
     print(f"neural network: federated {timed['train_mlp']:.1f} s (ServerApp {mlp.seconds:.1f} s) "
           f"vs central {cm.central_seconds:.2f} s — ratio {timed['train_mlp'] / cm.central_seconds:.1f}x;"

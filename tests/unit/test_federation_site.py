@@ -22,6 +22,7 @@ from socle.federation import (
     committee_grant,
     make_hub_certificates,
     make_node_keys,
+    newton,
 )
 from socle.federation.learning import (
     central_fit,
@@ -320,3 +321,83 @@ def test_the_federated_network_as_a_registry_pipeline_predicts_as_its_weights() 
     pipeline = mlp.as_pipeline(weights, prep)
     expected = mlp.predict(weights, prep.apply(X))
     assert np.allclose(pipeline.predict_proba(X)[:, 1], expected, atol=1e-12)
+
+
+def test_federated_newton_reaches_the_central_optimum_where_averaging_small_sites_drifts() -> None:
+    """Three sites of 20 persons, nearly separable each: the average of their local optima is
+    far from the central fit; Newton rounds on the sites' sums land on it (the hub's side)."""
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(15)
+    X = rng.normal(size=(60, 3))
+    X[rng.random(X.shape) < 0.1] = np.nan
+    y = (np.nan_to_num(X) @ [2.0, -1.5, 0.5] + 0.3 * rng.normal(size=60) > 0.4).astype(int)
+    parts = [slice(0, 20), slice(20, 40), slice(40, 60)]
+    prep = combine_sums([feature_sums(X[p]) for p in parts])
+    averaged = fed_average(
+        [(local_steps([0.0] * 4, prep.apply(X[p]), y[p], steps=50, lr=0.0, network_rows=60), 20)
+         for p in parts]
+    )  # fmt: skip
+    central = central_fit(X, y, prep)
+    assert np.max(np.abs(np.subtract(averaged, central))) > 0.1  # one-shot averaging drifts
+    search, rounds = newton.Search(1e-9), 0
+    while rounds < 12 and not search.converged:
+        rounds += 1
+        candidates = search.candidates([averaged, [0.0] * 4])
+        steps = [
+            newton.newton_step(c, [newton.site_sums(c, prep.apply(X[p]), y[p]) for p in parts])
+            for c in candidates
+        ]
+        search.update(steps, frozenset({"a", "b", "c"}))
+    assert search.current is not None and search.converged, rounds
+    weights = search.current.weights
+    assert np.allclose(weights, central, atol=1e-6)
+    assert search.certificate(rounds)["gradient_norm"] < 1e-6
+    Z = prep.apply(X)
+    assert roc_auc_score(y, predict(weights, Z)) == roc_auc_score(y, predict(central, Z))
+
+
+def test_a_site_answers_a_newton_round_with_sums_and_checked_auroc_and_refuses_probing_weights(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    from tests.conftest import loaded_home
+
+    home = loaded_home(tmp_path_factory)  # the 50-person sample
+    node = Node.open(Settings(home=home, min_training_persons=5, min_training_events=10))
+    try:
+        grant = committee_grant(node, "site-a", FEDERATION_ACTOR, f"Study {STUDY}")
+        Acceptances(node.engine, node.governance, node.audit).accept(STUDY, grant, actor="s")
+        site = Site(node, "site-a")
+        stats = site.answer(STUDY, "stats", {"round": 0})
+        prep = combine_sums([stats["sums"]])
+        common = {"means": list(prep.means), "stds": list(prep.stds)}
+        answer = site.answer(STUDY, "newton", {"round": 1, **common,
+                                              "candidates": [[0.0] * 6, [0.1] * 6]})  # fmt: skip
+        assert answer["status"] == "ok", answer
+        assert [len(a["hessian"]) for a in answer["at"]] == [6, 6]
+        assert all(set(a) >= {"loss", "gradient", "auroc", "withheld_by"} for a in answer["at"])
+        assert "spread" not in answer["at"][0]
+        # Weights steep on one feature put every row but a few at certainty: the sums would
+        # describe those few persons. The site refuses, and says why without a count.
+        probing = [600.0, 0.0, 0.0, 0.0, 0.0, 0.0]  # rests on the ~8 rows of one age
+        mixed = site.answer(STUDY, "newton", {"round": 2, **common,
+                                             "candidates": [[0.0] * 6, probing]})  # fmt: skip
+        assert mixed["status"] == "ok" and "loss" in mixed["at"][0]
+        assert set(mixed["at"][1]) == {"withheld"} and "fewer rows" in mixed["at"][1]["withheld"]
+        refused = site.answer(STUDY, "newton", {"round": 3, **common, "candidates": [probing]})
+        assert refused["status"] == "refused" and "fewer rows" in refused["reason"]
+        assert [d for _, d, _ in _answers(node)][-3:] == ["newton"] * 3
+    finally:
+        node.close()
+
+
+def test_the_newton_search_never_accepts_weights_a_site_withheld_its_sums_for() -> None:
+    Z = np.array([[-1.0], [0.0], [1.0], [2.0]])
+    y = np.array([0, 1, 0, 1])
+    start = newton.newton_step([0.0, 0.0], [newton.site_sums([0.0, 0.0], Z, y)])
+    search = newton.Search(1e-9)
+    assert search.update([None, None], frozenset({"a"})) is None and search.current is None
+    assert search.update([None, start], frozenset({"a"})) == 1  # the one every site answered
+    before = search.lengths
+    assert search.update([None] * len(before), frozenset({"a"})) is None  # all withheld
+    assert search.current is start and search.lengths == tuple(t / 16 for t in before)

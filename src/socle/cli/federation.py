@@ -94,6 +94,15 @@ def register_site(name: str, public_key: Path, home: Home = None) -> None:
     out.print(f"site {name} registered")
 
 
+@app.command("unregister")
+def unregister_site(name: str, home: Home = None) -> None:
+    """At the hub: take a site's key out of the register (refused from the SuperLink's next
+    start; ``flwr supernode unregister NODE_ID`` makes the running SuperLink forget it now)."""
+    with open_node(home) as node:
+        found = _hub(node).unregister(name)
+    out.print(f"site {name} unregistered" if found else f"no site {name} registered here")
+
+
 @app.command()
 def keys(name: str, home: Home = None) -> None:
     """At a site: make its node key pair; send the ``.pub`` file to the hub's administrator."""
@@ -215,17 +224,27 @@ def feasibility(
 
 @app.command()
 def train(
-    study: str, rounds: int = 3, mu: float = 0.0, sites: Sites = 3, home: Home = None,
-    actor: Actor = "researcher",
+    study: str,
+    rounds: Annotated[int | None, typer.Option(help="FedAvg rounds (default 1, then Newton)")] = None,
+    mu: float = 0.0,
+    newton: Annotated[int, typer.Option(help="At most this many federated Newton rounds (0: "
+                                        "FedAvg only)")] = 12,
+    sites: Sites = 3, home: Home = None, actor: Actor = "researcher",
 ) -> None:  # fmt: skip
-    """At the hub: FedAvg (FedProx with --mu > 0) of the logistic regression; registered with lineage."""
+    """At the hub: the logistic regression across the sites (FedAvg of local Newton solves, then
+    federated Newton rounds to the central optimum); registered with lineage."""
     from socle.federation import Federation
 
     with open_node(home) as node, out.status("training across the sites…"):
         model = Federation(node, _hub(node)).train(
-            study, actor=actor, rounds=rounds, mu=mu, sites=sites
+            study, actor=actor, rounds=rounds, mu=mu, newton=newton, sites=sites
         )
-    out.print(f"{model.id}: {rounds} rounds, sites {', '.join(model.lineage['sites'])}")
+    exact = model.lineage.get("newton")
+    out.print(f"{model.id}: {len(model.rounds)} rounds, sites {', '.join(model.lineage['sites'])}")
+    if exact:
+        out.print(f"  federated Newton: {'converged' if exact['converged'] else 'NOT converged'} "
+                  f"in {exact['rounds']} rounds, largest gradient component "
+                  f"{exact['gradient_norm']:.1e} (the central objective's)")  # fmt: skip
     for name, metrics in model.metrics.items():
         out.print(
             f"  {name}: held-out AUROC {metrics['auroc'] if metrics['auroc'] is not None else 'withheld'}"

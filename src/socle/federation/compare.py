@@ -6,6 +6,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import numpy as np
+
 from socle.ai import build_training_set
 from socle.federation import learning, mlp
 from socle.federation.hub import FederatedModel
@@ -19,6 +21,7 @@ class ModelComparison:
     central_auroc: float
     central_seconds: float
     held_out_rows: int
+    weights_difference: float  # the largest difference between the two models' weights
 
     @property
     def difference(self) -> float:
@@ -52,4 +55,5 @@ def compare_model(central: Node, grant: str, model: FederatedModel) -> ModelComp
     central_seconds = time.monotonic() - started  # a central study: read, fit, evaluate
     fed_prep = learning.Preprocessing(tuple(model.means), tuple(model.stds))
     federated = float(roc_auc_score(y, family.predict(model.weights, fed_prep.apply(X))))
-    return ModelComparison(federated, pooled, central_seconds, len(y))
+    apart = float(np.max(np.abs(np.subtract(model.weights, central_weights))))
+    return ModelComparison(federated, pooled, central_seconds, len(y), apart)

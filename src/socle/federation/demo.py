@@ -22,7 +22,7 @@ DEMO_SITE_ENV = {"SOCLE_MIN_TRAINING_PERSONS": "5", "SOCLE_MIN_TRAINING_EVENTS":
 
 
 def run_federated_demo(
-    folder: Path, sample: Path, say: Callable[[str], None], *, rounds: int = 3
+    folder: Path, sample: Path, say: Callable[[str], None], *, rounds: int | None = None
 ) -> dict[str, object]:
     """Build, start, query, train, compare; stop the network whatever happens."""
     started = time.monotonic()
@@ -77,7 +77,11 @@ def run_federated_demo(
         net.stop()
         central.close()
     per_round = [r["bytes_sent"] + r["bytes_received"] for r in model.rounds]
-    say(f"federated training {model.id}: FedAvg, {rounds} rounds in {model.seconds:.0f} s, "
+    exact = model.lineage.get("newton") or {}
+    how = (f"FedAvg then {exact['rounds']} federated Newton rounds "
+           f"({'converged' if exact['converged'] else 'not converged'}, largest gradient "
+           f"component {exact['gradient_norm']:.0e})" if exact else "FedAvg")  # fmt: skip
+    say(f"federated training {model.id}: {how}, {len(model.rounds)} rounds in {model.seconds:.0f} s, "
         f"{max(per_round):,} bytes per round at most; lineage: study {model.lineage['study']}, "
         f"sites {', '.join(f'{s} ({g})' for s, g in model.lineage['sites'].items())}")  # fmt: skip
     say(

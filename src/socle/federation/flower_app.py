@@ -1,7 +1,8 @@
 """The Flower app's ServerApp: rounds, quorum, FedAvg, study sessions (at the hub).
 
 The ServerApp runs at the hub under the SuperLink; it sees only what sites
-send back (checked tables, summed statistics, weights, checked metrics) and
+send back (checked tables, summed statistics, weights, the Newton rounds' sums,
+checked metrics) and
 writes the run's outcome to ``result-path`` for the hub's Socle node, which
 checks it again and records it. The sites answer with their own ClientApp
 (:mod:`socle.federation.client`, run inside each SuperNode by
@@ -20,7 +21,7 @@ from typing import Any
 from flwr.app import ConfigRecord, Context, Message, RecordDict
 from flwr.serverapp import Grid, ServerApp
 
-from socle.federation import learning, mlp
+from socle.federation import learning, mlp, newton
 
 server = ServerApp()
 Payload = dict[str, Any]
@@ -168,21 +169,55 @@ def _train(x: Exchange) -> Payload:
               "lr": float(x.cfg["lr"]), "mu": float(x.cfg["mu"]), "network_rows": network_rows}  # fmt: skip
     dp = {k: float(x.cfg.get(f"dp-{k}", 0.0)) for k in ("clip", "epsilon", "delta")}
     train = {**common, "dp": dp} if dp["epsilon"] > 0 else common
-    for round_ in range(1, int(x.cfg["rounds"]) + 1):
+    rounds = int(x.cfg["rounds"])
+    for round_ in range(1, rounds + 1):
         replies = x.ok(x.ask("train", {**train, "weights": weights}, round_), round_)
         weights = learning.fed_average(
             [(r["weights"], int(r["rows"] or 1)) for r in replies.values()]
         )
         for n, r in replies.items():
             grants.setdefault(x.names[n], r["grant"])
-    final = x.ask("evaluate", {**common, "weights": weights}, int(x.cfg["rounds"]) + 1)
-    metrics = {x.names[n]: {k: r.get(k) for k in ("auroc", "rows", "events", "withheld_by")}
-               for n, r in final.items() if r["status"] == "ok"}  # fmt: skip
+    certificate = None
+    if family == "logistic" and dp["epsilon"] <= 0 and int(x.cfg.get("newton-rounds", 0)) > 0:
+        start = [weights, [0.0] * len(weights)]
+        weights, metrics, certificate = _newton(x, common, start, rounds + 1)
+    else:
+        final = x.ask("evaluate", {**common, "weights": weights}, rounds + 1)
+        metrics = {x.names[n]: {k: r.get(k) for k in METRIC_KEYS}
+                   for n, r in final.items() if r["status"] == "ok"}  # fmt: skip
     return {"weights": weights, "means": list(prep.means), "stds": list(prep.stds),
             "grants": grants, "snapshots": snapshots, "network_rows": network_rows,
             "metrics": metrics, "strategy": "fedprox" if common["mu"] else "fedavg",
             "steps": common["steps"], "lr": common["lr"], "mu": common["mu"], "model": family,
-            "dp": dp if dp["epsilon"] > 0 else None}  # fmt: skip
+            "dp": dp if dp["epsilon"] > 0 else None, "newton": certificate}  # fmt: skip
+
+
+METRIC_KEYS = ("auroc", "rows", "events", "withheld_by")
+
+
+def _newton(x: Exchange, common: Payload, start: list[list[float]],
+            first: int) -> tuple[list[float], dict[str, Any], dict[str, Any]]:  # fmt: skip
+    """Newton rounds on the central objective (:mod:`socle.federation.newton`) until the step is
+    below ``newton-tol`` (at most ``newton-rounds``): the weights, the sites' checked evaluation
+    at exactly those weights (sent in the same round), and the convergence certificate."""
+    search = newton.Search(float(x.cfg.get("newton-tol", 1e-6)))
+    metrics: dict[str, Any] = {}
+    done = 0
+    for round_ in range(first, first + int(x.cfg["newton-rounds"])):
+        done += 1
+        candidates = search.candidates(start)
+        replies = x.ok(x.ask("newton", {**common, "candidates": candidates}, round_), round_)
+        answers = [[r["at"][i] for r in replies.values()] for i in range(len(candidates))]
+        steps = [None if any("withheld" in a for a in at) else newton.newton_step(c, at)
+                 for c, at in zip(candidates, answers, strict=True)]  # fmt: skip
+        chosen = search.update(steps, frozenset(x.names[n] for n in replies))
+        if chosen is not None:
+            metrics = {x.names[n]: {k: r["at"][chosen].get(k) for k in METRIC_KEYS}
+                       for n, r in replies.items()}  # fmt: skip
+        if search.converged:
+            break
+    assert search.current is not None
+    return search.current.weights, metrics, search.certificate(done)
 
 
 TASKS: dict[str, Callable[[Exchange], Payload]] = {
@@ -229,6 +264,9 @@ def _session(grid: Grid, cfg: dict[str, Any], context: Context) -> None:
 
 @server.main()
 def main(grid: Grid, context: Context) -> None:
+    from socle.federation.supernode import quick_object_pulls
+
+    quick_object_pulls()  # the replies' objects: retried after 0.05 s, not 1 s
     cfg = dict(context.run_config)
     if cfg["task"] == "session":
         _session(grid, cfg, context)

@@ -162,7 +162,8 @@ class Federation:
         overrides = {"task": task, "study": study.id, "quorum": study.quorum, **config}
         if self._session is not None and self._session.study_id == study.id:
             sessions.touch(self._session)
-            timeout = float(config.get("round-timeout", 120.0)) * (int(config.get("rounds", 0)) + 2)
+            rounds = int(config.get("rounds", 0)) + int(config.get("newton-rounds", 0))
+            timeout = float(config.get("round-timeout", 120.0)) * (rounds + 2)
             result = self._session.perform(overrides, timeout)
         else:
             result = self._submit(task, overrides)
@@ -282,17 +283,27 @@ class Federation:
         total = next(r[-1] for r in counts.rows if all(v == TOTAL for v in r[:-1]))
         return None if total is None else int(total)
 
-    def train(self, study_id: str, *, actor: str, rounds: int = 3, mu: float = 0.0,
-              dp: learning.ClientDP | None = None, model: str = "logistic",
-              **config: Any) -> FederatedModel:  # fmt: skip
-        """FedAvg (FedProx when ``mu`` > 0) of the logistic regression (``model="mlp"``: the
-        small neural network, :mod:`socle.federation.mlp`); the model enters the
-        hub's model registry (development stage) with its lineage: the study, the hub's grant,
-        each site's grant and training snapshot, the rounds, and with ``dp`` (client-side
-        differential privacy at every site) the ε/δ spent."""
+    def train(self, study_id: str, *, actor: str, rounds: int | None = None, mu: float = 0.0,
+              dp: learning.ClientDP | None = None, model: str = "logistic", newton: int = 12,
+              tol: float = 1e-6, **config: Any) -> FederatedModel:  # fmt: skip
+        """Train across the sites; the model enters the hub's model registry (development stage)
+        with its lineage: the study, the hub's grant, each site's grant and training snapshot,
+        the rounds, and with ``dp`` (client-side differential privacy at every site) the ε/δ
+        spent.
+
+        The logistic regression: ``rounds`` (default 1) FedAvg rounds of local Newton solves
+        (FedProx when ``mu`` > 0), then at most ``newton`` rounds of federated Newton on the
+        central objective (:mod:`socle.federation.newton`) until the step is below ``tol``: the
+        central optimum, its gradient's size recorded as the certificate. With ``dp`` or
+        ``newton=0``, FedAvg only (default 3 rounds) and an evaluation round. ``model="mlp"``:
+        the small neural network (:mod:`socle.federation.mlp`), FedAvg (default 3 rounds)."""
         study = self.studies.approved(study_id, "federated_training")
+        exact = model == "logistic" and dp is None and newton > 0
+        rounds = (1 if exact else 3) if rounds is None else rounds
         if dp is not None:
             config |= {"dp-clip": dp.clip, "dp-epsilon": dp.epsilon, "dp-delta": dp.delta}
+        if exact:
+            config |= {"newton-rounds": newton, "newton-tol": tol}
         result = self.run(study, "train", actor=actor, rounds=rounds, mu=mu, model=model, **config)
         model_id = self._register(study, result, rounds, actor=actor)
         return FederatedModel(model_id, study.id, result["weights"], result["means"], result["stds"],
@@ -310,6 +321,7 @@ class Federation:
                           for r in result["rounds"]],
             "differential_privacy": (learning.ClientDP(**result["dp"]).budget(rounds)
                                      if result.get("dp") else None),
+            "newton": result.get("newton"),
         }  # fmt: skip
 
     def _register(self, study: Study, result: dict[str, Any], rounds: int, *, actor: str) -> str:

@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,11 @@ OFFLINE_ENV = {
 # default). The SuperNode's 3 s poll of the SuperLink has none: see socle.federation.supernode.
 FAST_ENV = {"FLWR_SUPEREXEC_TASK_POLL_INTERVAL": "0.2"}
 APP_DIR = Path(__file__).parent / "flower"
+# The SuperLink keeps its state (runs, messages, registered nodes) in memory: with its SQLite file
+# every request (a poll, a message, an object) went through SQLAlchemy and SQLite, ~15 ms of CPU,
+# and a round cost ~2 s of the SuperLink's time. Nothing in it outlives a run but the sites' keys,
+# which the hub keeps itself (Hub.sites_folder) and registers again at every start.
+STATE = ":flwr-in-memory:"
 HUB_FILE = "hub.json"  # in the hub node's ``federation`` folder: where its SuperLink runs
 CONNECTION = "socle"
 
@@ -151,11 +157,15 @@ class Hub:
             "--ssl-ca-certfile", str(c.ca), "--ssl-certfile", str(c.certificate),
             "--ssl-keyfile", str(c.key), "--enable-supernode-auth",
             "--disable-runtime-dependency-installation",
-            "--database", str(self.folder / "superlink.db"),
+            "--database", STATE,
         ]  # fmt: skip
         self._write_connection()
         self.process = _start("superlink", argv, flower_env(self.flwr_home), self.folder)
         _wait_port(self.host, self.port, self.process.popen, self.process.log, "the SuperLink")
+        kept = sorted(self.sites_folder.glob("*.pub"))  # the state is in memory: register again
+        if kept:
+            with ThreadPoolExecutor(len(kept)) as pool:
+                list(pool.map(lambda key: self._register(key.stem, key), kept))
         return self
 
     def save(self, node_home: Path) -> Path:
@@ -201,9 +211,32 @@ class Hub:
                                + " | ".join(tail))  # fmt: skip
         return result
 
+    @property
+    def sites_folder(self) -> Path:
+        """The hub's register of the sites' public keys (the SuperLink's state is in memory)."""
+        return self.folder / "sites"
+
     def register(self, site: str, keys: NodeKeys) -> None:
-        """Register a site's public key: only registered SuperNodes may join."""
-        self.flwr("supernode", "register", str(keys.public), CONNECTION, "--name", site)
+        """Register a site's public key: only registered SuperNodes may join. The key is kept
+        in :attr:`sites_folder`, and registered again whenever the SuperLink starts."""
+        if not site.replace("-", "").replace("_", "").isalnum():
+            raise NetworkError(f"a site's name is letters, digits, '-' and '_', not '{site[:40]}'")
+        self.sites_folder.mkdir(parents=True, exist_ok=True)
+        kept = self.sites_folder / f"{site}.pub"
+        shutil.copyfile(keys.public, kept)
+        self._register(site, kept)
+
+    def unregister(self, site: str) -> bool:
+        """Take a site's key out of the register: refused from the SuperLink's next start (the
+        running SuperLink forgets it with ``flwr supernode unregister NODE_ID``)."""
+        kept = self.sites_folder / f"{site}.pub"
+        existed = kept.exists()
+        kept.unlink(missing_ok=True)
+        self.registered.pop(site, None)
+        return existed
+
+    def _register(self, site: str, public: Path) -> None:
+        self.flwr("supernode", "register", str(public), CONNECTION, "--name", site)
         self.registered[site] = 1
 
     def stop(self) -> None:

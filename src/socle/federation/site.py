@@ -25,7 +25,7 @@ from socle.ai import (
     training_set_sha256,
 )
 from socle.errors import SocleError
-from socle.federation import learning, mlp
+from socle.federation import learning, mlp, newton
 from socle.federation.studies import FEDERATION_ACTOR, Acceptances
 from socle.node import Node
 from socle.privacy import disclose_count
@@ -50,7 +50,8 @@ class Site:
         """Answer one message; a refusal (not accepted, withdrawn, too few) is an answer too."""
         handlers = {"count": self._count, "dp_count": self._dp_count, "stats": self._stats,
                     "secure_count": self._secure_count,
-                    "train": self._train, "evaluate": self._evaluate}  # fmt: skip
+                    "train": self._train, "evaluate": self._evaluate,
+                    "newton": self._newton}  # fmt: skip
         if kind not in handlers:
             return self._audited(
                 study_id, kind, {"status": "refused", "reason": f"unknown request '{kind[:20]}'"}
@@ -177,12 +178,42 @@ class Site:
             weights = dp.privatise(weights, payload["weights"])
         return {"weights": weights, "rows": self._rows(len(X))}
 
+    def _newton(self, grant: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """A federated Newton round (:mod:`socle.federation.newton`): at each weight vector the
+        hub proposes, the summed log loss, gradient and Hessian of the site's training rows
+        (sums over them, like the statistics round) and the checked held-out evaluation.
+        Withheld for weights that make those sums rest on fewer rows than the site's minimum
+        number of events (weights chosen to single out a few persons); refused when that holds
+        for every proposed vector."""
+        X, y, X_test, y_test = self._split(grant)
+        prep = learning.Preprocessing(tuple(payload["means"]), tuple(payload["stds"]))
+        candidates = payload["candidates"][: newton.MAX_CANDIDATES]
+        Z, Z_test = prep.apply(X), prep.apply(X_test)
+        least = self.node.settings.min_training_events
+        reason = (f"the proposed weights make the sums rest on fewer rows than this site's "
+                  f"minimum of {least} events")  # fmt: skip
+        answers: list[dict[str, Any]] = []
+        for weights in candidates:
+            sums = newton.site_sums(weights, Z, y)
+            if sums.pop("spread") < least:
+                answers.append({"withheld": reason})
+                continue
+            answers.append(
+                {**sums, **self._checked_auroc(grant, y_test, learning.predict(weights, Z_test))}
+            )
+        if all("withheld" in a for a in answers):
+            raise _Refused(reason)
+        return {"at": answers, "rows": self._rows(len(X))}
+
     def _evaluate(self, grant: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Held-out AUROC of the global model, sent only if the desk's metric checks pass."""
         _, _, X, y = self._split(grant)
         prep = learning.Preprocessing(tuple(payload["means"]), tuple(payload["stds"]))
         family = mlp if payload.get("model") == "mlp" else learning
-        p = family.predict(payload["weights"], prep.apply(X))
+        return self._checked_auroc(grant, y, family.predict(payload["weights"], prep.apply(X)))
+
+    def _checked_auroc(self, grant: str, y: np.ndarray, p: np.ndarray) -> dict[str, Any]:
+        """Held-out AUROC of predictions ``p``, shown only if the desk's metric checks pass."""
         auroc = learning.auroc(y, p)
         persons, events = self._rows(len(y)), self._rows(int(y.sum()))
         metrics = ModelMetrics(
