@@ -176,9 +176,11 @@ LINES: TextCache[tuple[list[str], list[int], list[int]]] = TextCache(2_000_000)
 
 def find_known(terms: Sequence[KnownTerms], text: str) -> Iterator[Span]:
     """``(start, end, label)`` of every term of every set in ``text`` (tokenised once)."""
-    tokens = Tokens(text)
-    for t in terms:
-        yield from t.find(text, tokens)
+    terms = [t for t in terms if t]  # an empty set (a load without a directory) finds nothing
+    if terms:
+        tokens = Tokens(text)
+        for t in terms:
+            yield from t.find(text, tokens)
 
 
 def known_terms_recognizer(terms: Sequence[KnownTerms], language: str) -> EntityRecognizer:
