@@ -129,7 +129,12 @@ def process_start() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--persons", type=int, default=0, help="clone N persons (0: the sample)")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=None,
+        help="the neural network's rounds (default: 60 of one exact step)",
+    )
     parser.add_argument("--mode", choices=("runs", "session"), default="session")
     parser.add_argument(
         "--lr-rounds",
@@ -211,7 +216,7 @@ def report(args: argparse.Namespace, timed: dict[str, Any], central_report: Any,
     data = f"{args.persons:,} cloned persons" if args.persons else "the 50-person sample"
     print(f"{data} split over {SITES} sites; mode {args.mode}; logistic regression "
           f"{args.lr_rounds} FedAvg round(s) then at most {args.newton} Newton rounds, neural "
-          f"network {args.rounds} rounds")  # fmt: skip
+          f"network {args.rounds or 'default'} rounds")  # fmt: skip
     print(f"build nodes + grants: {built:.1f} s; start SuperLink + SuperNodes: {started:.1f} s; "
           f"open the study session: {timed['session_open']:.1f} s")  # fmt: skip
     print(f"count: federated {timed['count']:.1f} s (ServerApp {counts.seconds:.1f} s) vs central "
@@ -241,7 +246,7 @@ def report(args: argparse.Namespace, timed: dict[str, Any], central_report: Any,
     print(f"neural network: federated {timed['train_mlp']:.1f} s (ServerApp {mlp.seconds:.1f} s) "
           f"vs central {cm.central_seconds:.2f} s — ratio {timed['train_mlp'] / cm.central_seconds:.1f}x;"
           f" AUROC federated {cm.federated_auroc:.4f}, central {cm.central_auroc:.4f}, "
-          f"difference {cm.difference:.4f}")  # fmt: skip
+          f"difference {cm.difference:.4f}, weights apart {cm.weights_difference:.1e}")  # fmt: skip
     print(f"load average now: {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
     print(f"baseline: a Python process importing Flower's ClientApp starts in "
           f"{timed['process_start']:.1f} s here now (one per message per site)")  # fmt: skip

@@ -196,6 +196,30 @@ def test_fedavg_of_the_neural_network_ranks_like_the_same_network_trained_centra
     assert central_auc > linear_auc + 0.02  # the network learns what a linear model cannot
 
 
+def test_the_default_network_schedule_trains_the_central_network_exactly_on_unlike_sites() -> None:
+    """One gradient step a round: the FedAvg of the sites' steps, weighted by their disclosed
+    (rounded) row counts, is the central step, however unlike the sites (split by the strongest
+    feature, few rows each)."""
+    from socle.federation import mlp
+    from socle.privacy import disclose_count
+
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(90, 5))
+    y = (X[:, 0] + X[:, 1] ** 2 > 1.0).astype(int)  # nearly separable, like the sample
+    order = np.argsort(X[:, 0])  # sites split by the strongest feature: non-IID
+    parts = [order[:22], order[22:53], order[53:]]  # 22, 31, 37 rows: disclosed 20, 30, 35
+    rows = [disclose_count(len(p)) or 1 for p in parts]
+    prep = combine_sums([feature_sums(X[p]) for p in parts])
+    Z = prep.apply(X)
+    weights = mlp.initial(5)
+    for _ in range(mlp.ROUNDS):
+        weights = fed_average([(mlp.local_steps(weights, Z[p], y[p], steps=mlp.STEPS, lr=mlp.LR,
+                                                network_rows=sum(rows), site_rows=r), r)
+                               for p, r in zip(parts, rows, strict=True)])  # fmt: skip
+    central = mlp.central_fit(Z, y, steps=mlp.ROUNDS * mlp.STEPS, lr=mlp.LR, network_rows=sum(rows))
+    assert np.allclose(weights, central, atol=1e-9)
+
+
 def test_client_dp_clips_the_update_adds_the_gaussian_noise_and_states_its_budget() -> None:
     from socle.federation.learning import ClientDP
 

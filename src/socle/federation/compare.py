@@ -45,9 +45,11 @@ def compare_model(central: Node, grant: str, model: FederatedModel) -> ModelComp
     family = mlp if model.family == "mlp" else learning
     if model.family == "mlp":  # the same network, the same steps in all, on the pooled rows
         lineage = model.lineage
-        steps = int(lineage.get("steps") or 200) * int(lineage.get("rounds") or 3)
-        lr = float(lineage.get("lr") or 0.5)
-        central_weights = mlp.central_fit(prep.apply(train_X), train_y, steps=steps, lr=lr)
+        steps = int(lineage.get("steps") or mlp.STEPS) * int(lineage.get("rounds") or mlp.ROUNDS)
+        lr = float(lineage.get("lr") or mlp.LR)
+        rows = int(lineage.get("network_rows") or 0) or None  # the federation's divisor
+        central_weights = mlp.central_fit(prep.apply(train_X), train_y, steps=steps, lr=lr,
+                                          network_rows=rows)  # fmt: skip
     else:
         central_weights = learning.central_fit(train_X, train_y, prep)
     X, y = data.X[test], data.y[test]

@@ -296,9 +296,14 @@ class Federation:
         central objective (:mod:`socle.federation.newton`) until the step is below ``tol``: the
         central optimum, its gradient's size recorded as the certificate. With ``dp`` or
         ``newton=0``, FedAvg only (default 3 rounds) and an evaluation round. ``model="mlp"``:
-        the small neural network (:mod:`socle.federation.mlp`), FedAvg (default 3 rounds)."""
+        the small neural network (:mod:`socle.federation.mlp`), FedAvg of ``steps`` local gradient
+        steps a round; by default ``mlp.ROUNDS`` rounds of one step at ``mlp.LR`` (``steps``,
+        ``lr`` in ``config``), which is central gradient descent exactly."""
         study = self.studies.approved(study_id, "federated_training")
         exact = model == "logistic" and dp is None and newton > 0
+        if model == "mlp":  # exact by default: one gradient step a round (mlp.ROUNDS of them)
+            config = {"steps": mlp.STEPS, "lr": mlp.LR, **config}
+            rounds = mlp.ROUNDS if rounds is None else rounds
         rounds = (1 if exact else 3) if rounds is None else rounds
         if dp is not None:
             config |= {"dp-clip": dp.clip, "dp-epsilon": dp.epsilon, "dp-delta": dp.delta}
@@ -316,6 +321,7 @@ class Federation:
             "study": study.id, "hub_grant": study.grant_id, "strategy": result["strategy"],
             "model": result.get("model", "logistic"), "rounds": rounds,
             "steps": result.get("steps"), "lr": result.get("lr"),
+            "network_rows": result.get("network_rows"),  # the sum of the sites' disclosed counts
             "sites": result["grants"], "site_snapshots": result.get("snapshots", {}),
             "per_round": [{k: r[k] for k in ("round", "kind", "answered", "bytes_sent", "bytes_received")}
                           for r in result["rounds"]],

@@ -7,6 +7,12 @@ training persons, the penalty shared out by its share of the network's rows.
 The weights travel as one flat list: the hidden layer's matrix (features × ``HIDDEN``), its
 biases, the output weights, the output bias. Every site and the hub start from the same
 seeded initial weights, so averaging is meaningful from the first round.
+
+The default schedule (``ROUNDS`` rounds of ``STEPS`` step at ``LR``) is exact: with one local
+step, the row-weighted average of the sites' steps *is* the central gradient step on the pooled
+rows, so the federated network equals the central one (``central_fit`` with ``ROUNDS`` steps)
+up to rounding. Several local steps a round drift apart on a small network's few, nearly
+separable persons per site (docs/benchmarks.md, Federation, sixth round).
 """
 
 from __future__ import annotations
@@ -23,6 +29,9 @@ if TYPE_CHECKING:
 
 HIDDEN = 8
 SEED = 15
+ROUNDS = 60  # the default schedule: 60 rounds of one exact gradient step at LR
+STEPS = 1
+LR = 2.0
 
 
 def size(features: int) -> int:
@@ -51,13 +60,18 @@ def predict(weights: Sequence[float], Z: np.ndarray) -> np.ndarray:
 
 
 def local_steps(weights: Sequence[float], Z: np.ndarray, y: np.ndarray, *, steps: int,
-                lr: float, mu: float = 0.0, network_rows: int) -> list[float]:  # fmt: skip
+                lr: float, mu: float = 0.0, network_rows: int,
+                site_rows: int | None = None) -> list[float]:  # fmt: skip
     """Full-batch gradient steps on the site's rows (log loss + L2 on the weight matrices,
-    shared out by the site's share of rows; ``mu`` > 0: FedProx)."""
+    shared out by the site's share of rows; ``mu`` > 0: FedProx).
+
+    ``network_rows`` is the sum of the sites' disclosed (rounded) row counts and ``site_rows``
+    this site's, the weight FedAvg gives its update: dividing by those, one step a round
+    averages to exactly the central step with ``network_rows`` as the divisor."""
     start = np.asarray(weights, dtype=float)
     w = start.copy()
     features, n = Z.shape[1], max(network_rows, 1)
-    share = len(y) / n
+    share = (site_rows or len(y)) / n
     penalised = np.ones_like(w)
     penalised[features * HIDDEN : features * HIDDEN + HIDDEN] = 0.0  # no penalty on biases
     penalised[-1] = 0.0
@@ -73,9 +87,13 @@ def local_steps(weights: Sequence[float], Z: np.ndarray, y: np.ndarray, *, steps
     return [float(v) for v in w]
 
 
-def central_fit(Z: np.ndarray, y: np.ndarray, *, steps: int, lr: float) -> list[float]:
-    """The same network trained centrally on the pooled rows (the benchmark's reference)."""
-    return local_steps(initial(Z.shape[1]), Z, y, steps=steps, lr=lr, network_rows=len(y))
+def central_fit(Z: np.ndarray, y: np.ndarray, *, steps: int, lr: float,
+                network_rows: int | None = None) -> list[float]:  # fmt: skip
+    """The same network trained centrally on the pooled rows (the benchmark's reference);
+    ``network_rows``: the federation's divisor (its disclosed row count) for the same steps."""
+    rows = network_rows or len(y)  # the pooled rows are the whole network: a share of 1
+    return local_steps(initial(Z.shape[1]), Z, y, steps=steps, lr=lr, network_rows=rows,
+                       site_rows=rows)  # fmt: skip
 
 
 def as_pipeline(weights: Sequence[float], prep: Preprocessing) -> Pipeline:

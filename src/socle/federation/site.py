@@ -167,16 +167,23 @@ class Site:
     def _train(self, grant: str, payload: dict[str, Any]) -> dict[str, Any]:
         X, y, _, _ = self._split(grant)
         prep = learning.Preprocessing(tuple(payload["means"]), tuple(payload["stds"]))
-        family = mlp if payload.get("model") == "mlp" else learning
-        weights = family.local_steps(
-            payload["weights"], prep.apply(X), y, steps=int(payload["steps"]),
-            lr=float(payload["lr"]), mu=float(payload.get("mu", 0.0)),
-            network_rows=int(payload["network_rows"]),
-        )  # fmt: skip
+        rows = self._rows(len(X))  # the weight the hub's FedAvg gives this update
+        if payload.get("model") == "mlp":
+            weights = mlp.local_steps(
+                payload["weights"], prep.apply(X), y, steps=int(payload["steps"]),
+                lr=float(payload["lr"]), mu=float(payload.get("mu", 0.0)),
+                network_rows=int(payload["network_rows"]), site_rows=rows,
+            )  # fmt: skip
+        else:
+            weights = learning.local_steps(
+                payload["weights"], prep.apply(X), y, steps=int(payload["steps"]),
+                lr=float(payload["lr"]), mu=float(payload.get("mu", 0.0)),
+                network_rows=int(payload["network_rows"]),
+            )  # fmt: skip
         if payload.get("dp"):  # client-side DP: only the clipped, noised update leaves
             dp = learning.ClientDP(**payload["dp"])
             weights = dp.privatise(weights, payload["weights"])
-        return {"weights": weights, "rows": self._rows(len(X))}
+        return {"weights": weights, "rows": rows}
 
     def _newton(self, grant: str, payload: dict[str, Any]) -> dict[str, Any]:
         """A federated Newton round (:mod:`socle.federation.newton`): at each weight vector the
