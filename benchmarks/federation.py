@@ -11,8 +11,9 @@ ratio, time per phase and bytes per round.
 ``--mode session``: one study session (one ``flwr run``) performs the count, a second count (the
 feasibility count a catalogue would ask) and the training.
 
-Usage: ``python benchmarks/federation.py [--persons N] [--rounds R] [--lr-rounds R]
-[--newton N] [--mode runs|session]`` (``--rounds``: the neural network's; ``--lr-rounds``: the
+Usage: ``python benchmarks/federation.py [--persons N] [--rounds R] [--steps S] [--lr η]
+[--lr-rounds R] [--newton N] [--mode runs|session]`` (``--rounds``, ``--steps``, ``--lr``: the
+neural network's schedule, 60 rounds of 1 step at 2 by default; ``--lr-rounds``: the
 logistic regression's FedAvg rounds, 1 by default, each site solving its share by Newton's
 method; then at most ``--newton`` federated Newton rounds to the central optimum).
 """
@@ -87,8 +88,8 @@ def cpu_seconds(net: LocalNetwork) -> float:
     return total
 
 
-def tasks(fed: Federation, net: LocalNetwork, rounds: int, mode: str,
-          lr_rounds: int, newton: int) -> dict[str, Any]:  # fmt: skip
+def tasks(fed: Federation, net: LocalNetwork, rounds: int | None, mode: str,
+          lr_rounds: int, newton: int, schedule: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
     """The count, a feasibility count, the training: wall time of each, at the hub."""
     timed: dict[str, Any] = {}
     with ExitStack() as stack:
@@ -110,7 +111,9 @@ def tasks(fed: Federation, net: LocalNetwork, rounds: int, mode: str,
         timed["train"] = time.perf_counter() - t0
         timed["train_cpu"] = cpu_seconds(net) - c0
         t0 = time.perf_counter()
-        timed["mlp"] = fed.train(net.study.id, actor="bench", rounds=rounds, model="mlp")
+        timed["mlp"] = fed.train(
+            net.study.id, actor="bench", rounds=rounds, model="mlp", **schedule
+        )
         timed["train_mlp"] = time.perf_counter() - t0
     return timed
 
@@ -135,6 +138,8 @@ def main() -> None:
         default=None,
         help="the neural network's rounds (default: 60 of one exact step)",
     )
+    parser.add_argument("--steps", type=int, default=None, help="its local steps a round (1)")
+    parser.add_argument("--lr", type=float, default=None, help="its learning rate (2.0)")
     parser.add_argument("--mode", choices=("runs", "session"), default="session")
     parser.add_argument(
         "--lr-rounds",
@@ -185,7 +190,13 @@ def main() -> None:
         hub = net.open_hub()
         try:
             timed = tasks(
-                net.federation(hub), net, args.rounds, args.mode, args.lr_rounds, args.newton
+                net.federation(hub),
+                net,
+                args.rounds,
+                args.mode,
+                args.lr_rounds,
+                args.newton,
+                {k: v for k, v in (("steps", args.steps), ("lr", args.lr)) if v is not None},
             )
             t0 = time.perf_counter()
             central_report = central.workspace.check_condition_counts(
@@ -216,7 +227,7 @@ def report(args: argparse.Namespace, timed: dict[str, Any], central_report: Any,
     data = f"{args.persons:,} cloned persons" if args.persons else "the 50-person sample"
     print(f"{data} split over {SITES} sites; mode {args.mode}; logistic regression "
           f"{args.lr_rounds} FedAvg round(s) then at most {args.newton} Newton rounds, neural "
-          f"network {args.rounds or 'default'} rounds")  # fmt: skip
+          f"network {args.rounds or 'default'} rounds of {args.steps or 'default'} steps")  # fmt: skip
     print(f"build nodes + grants: {built:.1f} s; start SuperLink + SuperNodes: {started:.1f} s; "
           f"open the study session: {timed['session_open']:.1f} s")  # fmt: skip
     print(f"count: federated {timed['count']:.1f} s (ServerApp {counts.seconds:.1f} s) vs central "
