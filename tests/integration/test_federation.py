@@ -198,21 +198,13 @@ def test_a_restarted_hub_registers_its_sites_keys_again_and_forgets_an_unregiste
         hub.stop()
 
 
-def test_federated_newton_registers_the_central_optimum_of_the_sites_pooled_rows(
-    network: LocalNetwork, fed: Federation
-) -> None:
-    """~17 persons a site: averaging local optima drifts, the Newton rounds do not. The central
-    fit is made here from the answering sites' own training rows (read through each site's
-    checkpoint, as its answers are), pooled."""
-    model = fed.train(network.study.id, actor=RESEARCHER, tol=1e-9, **FAST)
-    exact = model.lineage["newton"]
-    assert exact["converged"] and exact["gradient_norm"] < 1e-6
-    kinds = [r["kind"] for r in model.rounds]
-    assert kinds[:2] == ["stats", "train"] and set(kinds[2:]) == {"newton"}  # no evaluate round
-    answered = model.rounds[-1]["answered"]
-    assert len(answered) >= 2 and set(model.metrics) == set(answered)
+def _pooled_rows(
+    network: LocalNetwork, names: list[str]
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray], list[np.ndarray]]:
+    """The sites' training rows pooled (read through each site's checkpoint, as its answers
+    are), and each site's held-out rows."""
     train_X, train_y, test_X, test_y = [], [], [], []
-    for name in answered:
+    for name in names:
         node = network.open_site(name)
         try:
             grant = Acceptances(node.engine, node.governance, node.audit).grant_for(
@@ -227,7 +219,23 @@ def test_federated_newton_registers_the_central_optimum_of_the_sites_pooled_rows
         train_y.append(data.y[~test])
         test_X.append(data.X[test])
         test_y.append(data.y[test])
-    X, y = np.vstack(train_X), np.concatenate(train_y)
+    return np.vstack(train_X), np.concatenate(train_y), test_X, test_y
+
+
+def test_federated_newton_registers_the_central_optimum_of_the_sites_pooled_rows(
+    network: LocalNetwork, fed: Federation
+) -> None:
+    """~17 persons a site: averaging local optima drifts, the Newton rounds do not. The central
+    fit is made here from the answering sites' own training rows (read through each site's
+    checkpoint, as its answers are), pooled."""
+    model = fed.train(network.study.id, actor=RESEARCHER, tol=1e-9, **FAST)
+    exact = model.lineage["newton"]
+    assert exact["converged"] and exact["gradient_norm"] < 1e-6
+    kinds = [r["kind"] for r in model.rounds]
+    assert kinds[:2] == ["stats", "train"] and set(kinds[2:]) == {"newton"}  # no evaluate round
+    answered = model.rounds[-1]["answered"]
+    assert len(answered) >= 2 and set(model.metrics) == set(answered)
+    X, y, test_X, test_y = _pooled_rows(network, answered)
     prep = combine_sums([feature_sums(X)])
     assert np.allclose(model.means, prep.means) and np.allclose(model.stds, prep.stds)
     central = central_fit(X, y, prep)
@@ -238,6 +246,26 @@ def test_federated_newton_registers_the_central_optimum_of_the_sites_pooled_rows
     assert auroc(every_y, predict(model.weights, Z)) == pytest.approx(
         auroc(every_y, predict(central, Z)), abs=1e-12
     )
+
+
+def test_the_federated_neural_network_is_the_central_network_of_the_sites_pooled_rows(
+    network: LocalNetwork, fed: Federation
+) -> None:
+    """One gradient step a round (the default schedule), each site's step weighted by its
+    disclosed row count: the registered weights are those of the same steps taken centrally
+    on the pooled rows, with the network's disclosed row count as the divisor."""
+    from socle.federation import mlp
+
+    model = fed.train(network.study.id, actor=RESEARCHER, model="mlp", rounds=4, **FAST)
+    assert model.family == "mlp" and model.lineage["steps"] == 1 and model.lineage["lr"] == mlp.LR
+    answered = model.rounds[-1]["answered"]
+    X, y, _, _ = _pooled_rows(network, answered)
+    prep = combine_sums([feature_sums(X)])
+    rows = model.lineage["network_rows"]
+    assert rows and abs(rows - len(y)) <= 5 * len(answered)  # rounded to 5 at each site
+    central = mlp.central_fit(prep.apply(X), y, steps=4, lr=mlp.LR, network_rows=rows)
+    assert np.allclose(model.weights, central, atol=1e-9)
+    assert not np.allclose(model.weights, mlp.initial(len(prep.means)), atol=1e-3)  # it trained
 
 
 def test_training_goes_on_with_the_quorum_when_a_site_withdraws_mid_run_and_records_lineage(
