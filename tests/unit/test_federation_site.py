@@ -425,3 +425,19 @@ def test_the_newton_search_never_accepts_weights_a_site_withheld_its_sums_for() 
     before = search.lengths
     assert search.update([None] * len(before), frozenset({"a"})) is None  # all withheld
     assert search.current is start and search.lengths == tuple(t / 16 for t in before)
+
+
+def test_flower_retries_a_messages_objects_after_a_twentieth_of_a_second() -> None:
+    """The pinned Flower still has the backoff Socle shortens (else rounds wait 1 s again)."""
+    from flwr.supercore.inflatable import inflatable_utils
+
+    from socle.federation.supernode import OBJECT_RETRY, quick_object_pulls
+
+    defaults = inflatable_utils.pull_objects.__kwdefaults__
+    assert defaults is not None
+    before = defaults["initial_backoff"]
+    try:
+        quick_object_pulls()
+        assert defaults["initial_backoff"] == OBJECT_RETRY == 0.05
+    finally:
+        defaults["initial_backoff"] = before

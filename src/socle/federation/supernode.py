@@ -88,7 +88,8 @@ def quick_object_pulls() -> None:
     from flwr.supercore.inflatable import inflatable_utils
 
     defaults = inflatable_utils.pull_objects.__kwdefaults__
-    assert defaults is not None and "initial_backoff" in defaults  # pinned to flwr 1.41
+    if defaults is None or "initial_backoff" not in defaults:  # pinned to flwr 1.41
+        raise RuntimeError("this Flower version has no pull_objects(initial_backoff=…)")
     defaults["initial_backoff"] = OBJECT_RETRY
 
 
