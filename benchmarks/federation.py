@@ -13,7 +13,8 @@ feasibility count a catalogue would ask) and the training.
 
 Usage: ``python benchmarks/federation.py [--persons N] [--rounds R] [--steps S] [--lr η]
 [--lr-rounds R] [--newton N] [--mode runs|session]`` (``--rounds``, ``--steps``, ``--lr``: the
-neural network's schedule, 60 rounds of 1 step at 2 by default; ``--lr-rounds``: the
+neural network's schedule, by default chosen by its rows: 60 rounds of 1 step at 2 on the
+sample, 3 of 200 at 0.5 at 100,000 persons; ``--lr-rounds``: the
 logistic regression's FedAvg rounds, 1 by default, each site solving its share by Newton's
 method; then at most ``--newton`` federated Newton rounds to the central optimum).
 """
@@ -136,10 +137,10 @@ def main() -> None:
         "--rounds",
         type=int,
         default=None,
-        help="the neural network's rounds (default: 60 of one exact step)",
+        help="the neural network's rounds (default: chosen by its rows, mlp.schedule)",
     )
-    parser.add_argument("--steps", type=int, default=None, help="its local steps a round (1)")
-    parser.add_argument("--lr", type=float, default=None, help="its learning rate (2.0)")
+    parser.add_argument("--steps", type=int, default=None, help="its local steps a round")
+    parser.add_argument("--lr", type=float, default=None, help="its learning rate")
     parser.add_argument("--mode", choices=("runs", "session"), default="session")
     parser.add_argument(
         "--lr-rounds",

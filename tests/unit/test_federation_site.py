@@ -220,6 +220,14 @@ def test_the_default_network_schedule_trains_the_central_network_exactly_on_unli
     assert np.allclose(weights, central, atol=1e-9)
 
 
+def test_a_small_network_trains_by_exact_one_step_rounds_a_large_one_by_long_rounds() -> None:
+    from socle.federation import mlp
+
+    assert mlp.schedule(220) == (mlp.ROUNDS, 1, mlp.LR)  # the sample's three sites
+    rounds, steps, _ = mlp.schedule(400_000)  # 100,000 persons
+    assert steps > 1 and rounds * steps >= mlp.ROUNDS  # few Flower rounds, as many steps
+
+
 def test_client_dp_clips_the_update_adds_the_gaussian_noise_and_states_its_budget() -> None:
     from socle.federation.learning import ClientDP
 

@@ -164,12 +164,13 @@ def _train(x: Exchange) -> Payload:
     snapshots = {x.names[n]: r.get("training_set_sha256") for n, r in stats.items()}
     family = str(x.cfg.get("model", "logistic"))
     weights = mlp.initial(len(prep.means)) if family == "mlp" else [0.0] * (len(prep.means) + 1)
+    rounds, steps, lr = int(x.cfg["rounds"]), int(x.cfg["steps"]), float(x.cfg["lr"])
+    if family == "mlp" and steps <= 0:  # the default: the network's rows choose the schedule
+        rounds, steps, lr = mlp.schedule(network_rows)
     common = {"model": family, "means": list(prep.means), "stds": list(prep.stds),
-              "steps": int(x.cfg["steps"]),
-              "lr": float(x.cfg["lr"]), "mu": float(x.cfg["mu"]), "network_rows": network_rows}  # fmt: skip
+              "steps": steps, "lr": lr, "mu": float(x.cfg["mu"]), "network_rows": network_rows}  # fmt: skip
     dp = {k: float(x.cfg.get(f"dp-{k}", 0.0)) for k in ("clip", "epsilon", "delta")}
     train = {**common, "dp": dp} if dp["epsilon"] > 0 else common
-    rounds = int(x.cfg["rounds"])
     for round_ in range(1, rounds + 1):
         replies = x.ok(x.ask("train", {**train, "weights": weights}, round_), round_)
         weights = learning.fed_average(
@@ -189,6 +190,7 @@ def _train(x: Exchange) -> Payload:
             "grants": grants, "snapshots": snapshots, "network_rows": network_rows,
             "metrics": metrics, "strategy": "fedprox" if common["mu"] else "fedavg",
             "steps": common["steps"], "lr": common["lr"], "mu": common["mu"], "model": family,
+            "train_rounds": rounds,
             "dp": dp if dp["epsilon"] > 0 else None, "newton": certificate}  # fmt: skip
 
 

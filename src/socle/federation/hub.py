@@ -297,11 +297,15 @@ class Federation:
         central optimum, its gradient's size recorded as the certificate. With ``dp`` or
         ``newton=0``, FedAvg only (default 3 rounds) and an evaluation round. ``model="mlp"``:
         the small neural network (:mod:`socle.federation.mlp`), FedAvg of ``steps`` local gradient
-        steps a round; by default ``mlp.ROUNDS`` rounds of one step at ``mlp.LR`` (``steps``,
-        ``lr`` in ``config``), which is central gradient descent exactly."""
+        steps a round; by default the schedule the network's training rows choose
+        (:func:`mlp.schedule`: ``mlp.ROUNDS`` rounds of one step at ``mlp.LR``, central gradient
+        descent exactly, below ``mlp.LARGE`` rows), else ``steps``/``lr`` in ``config``."""
         study = self.studies.approved(study_id, "federated_training")
         exact = model == "logistic" and dp is None and newton > 0
-        if model == "mlp":  # exact by default: one gradient step a round (mlp.ROUNDS of them)
+        if model == "mlp" and rounds is None and "steps" not in config:
+            config |= {"steps": 0}  # 0: the sites' rows choose it (mlp.schedule), at the hub
+            rounds = mlp.ROUNDS  # the longest schedule's rounds: the run's time limit
+        elif model == "mlp":
             config = {"steps": mlp.STEPS, "lr": mlp.LR, **config}
             rounds = mlp.ROUNDS if rounds is None else rounds
         rounds = (1 if exact else 3) if rounds is None else rounds
@@ -310,6 +314,7 @@ class Federation:
         if exact:
             config |= {"newton-rounds": newton, "newton-tol": tol}
         result = self.run(study, "train", actor=actor, rounds=rounds, mu=mu, model=model, **config)
+        rounds = int(result.get("train_rounds") or rounds)  # as the schedule ran
         model_id = self._register(study, result, rounds, actor=actor)
         return FederatedModel(model_id, study.id, result["weights"], result["means"], result["stds"],
                               self.model_lineage(model_id), result["metrics"], result["rounds"],

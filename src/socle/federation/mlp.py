@@ -8,11 +8,13 @@ The weights travel as one flat list: the hidden layer's matrix (features × ``HI
 biases, the output weights, the output bias. Every site and the hub start from the same
 seeded initial weights, so averaging is meaningful from the first round.
 
-The default schedule (``ROUNDS`` rounds of ``STEPS`` step at ``LR``) is exact: with one local
-step, the row-weighted average of the sites' steps *is* the central gradient step on the pooled
-rows, so the federated network equals the central one (``central_fit`` with ``ROUNDS`` steps)
-up to rounding. Several local steps a round drift apart on a small network's few, nearly
-separable persons per site (docs/benchmarks.md, Federation, sixth round).
+The default schedule of a small network (``ROUNDS`` rounds of ``STEPS`` step at ``LR``) is
+exact: with one local step, the row-weighted average of the sites' steps *is* the central
+gradient step on the pooled rows, so the federated network equals the central one
+(``central_fit`` with ``ROUNDS`` steps) up to rounding. Several local steps a round drift
+apart on a small network's few, nearly separable persons per site; a large network takes them
+(``schedule``), a round there costing several central steps (docs/benchmarks.md, Federation,
+sixth round).
 """
 
 from __future__ import annotations
@@ -32,6 +34,15 @@ SEED = 15
 ROUNDS = 60  # the default schedule: 60 rounds of one exact gradient step at LR
 STEPS = 1
 LR = 2.0
+LARGE = 10_000  # training rows from which a network takes LARGE_SCHEDULE instead
+LARGE_SCHEDULE = (3, 200, 0.5)  # rounds, local steps, learning rate
+
+
+def schedule(network_rows: int) -> tuple[int, int, float]:
+    """The default (rounds, local steps, learning rate) for a network of this many training
+    rows: exact one-step rounds on a small one (its sites drift under many local steps), few
+    rounds of many steps on a large one (a round there costs several central steps)."""
+    return LARGE_SCHEDULE if network_rows >= LARGE else (ROUNDS, STEPS, LR)
 
 
 def size(features: int) -> int:
