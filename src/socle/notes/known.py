@@ -20,15 +20,13 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Container, Iterator, Sequence
-from functools import lru_cache
 from itertools import compress, count
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from socle.notes.cache import TextCache
 
 if TYPE_CHECKING:
     from presidio_analyzer import EntityRecognizer
-    from presidio_analyzer.nlp_engine import NlpArtifacts
 
 _TOKEN = re.compile(r"[^\W\d_]+|\d+")
 _SUFFIX = re.compile(r"(?<=[^\W\d_])\d+$")
@@ -185,33 +183,11 @@ def find_known(terms: Sequence[KnownTerms], text: str) -> Iterator[Span]:
 
 def known_terms_recognizer(terms: Sequence[KnownTerms], language: str) -> EntityRecognizer:
     """A Presidio recogniser for ``terms``: certain, so scored 1.0."""
-    recognizer: EntityRecognizer = _recognizer_class()(terms, language)
-    return recognizer
+    from socle.notes.recognizer import finder_recognizer
 
+    def find(text: str) -> Iterator[tuple[int, int, str, float]]:
+        return ((s, e, label, 1.0) for s, e, label in find_known(terms, text))
 
-@lru_cache(maxsize=1)
-def _recognizer_class() -> Any:
-    from presidio_analyzer import EntityRecognizer, RecognizerResult
-
-    class KnownTermsRecognizer(EntityRecognizer):
-        def __init__(self, terms: Sequence[KnownTerms], language: str) -> None:
-            self.terms = terms
-            super().__init__(
-                supported_entities=list(LABELS),
-                name="socle_known_terms",
-                supported_language=language,
-                context=[],
-            )
-
-        def load(self) -> None:
-            """Nothing to load: the terms are given."""
-
-        def analyze(
-            self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-        ) -> list[RecognizerResult]:
-            # ``entities`` lists the registry's types only: known terms are always wanted.
-            return [
-                RecognizerResult(label, s, e, 1.0) for s, e, label in find_known(self.terms, text)
-            ]
-
-    return KnownTermsRecognizer
+    return finder_recognizer(
+        find, name="socle_known_terms", entities=list(LABELS), language=language
+    )

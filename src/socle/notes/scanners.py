@@ -8,7 +8,7 @@ each scanner wrapped as a Presidio recogniser (:func:`pattern_recognizers`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -23,7 +23,6 @@ from socle.notes.patterns import (
 
 if TYPE_CHECKING:
     from presidio_analyzer import EntityRecognizer
-    from presidio_analyzer.nlp_engine import NlpArtifacts
 
 _OTHER_DIGIT = re.compile(r"(?![0-9])\d")
 
@@ -220,41 +219,19 @@ def _usable(pattern: Any, lowered: bool) -> tuple[Any, Any]:
 
 
 def pattern_recognizers(language: str) -> list[EntityRecognizer]:
-    """Presidio recognisers over :func:`scanners` (for the analyzer of languages with NER)."""
-    wrapper = _recognizer_class()
-    return [wrapper(scanner, language, i) for i, scanner in enumerate(scanners(language))]
+    """Presidio recognisers over :func:`scanners` (for the analyzer of languages with NER), each
+    run segment by segment (:mod:`socle.notes.lines`)."""
+    from socle.notes.recognizer import finder_recognizer
 
-
-@lru_cache(maxsize=1)
-def _recognizer_class() -> Any:
-    from presidio_analyzer import EntityRecognizer, RecognizerResult
-
-    class ScannerRecognizer(EntityRecognizer):
-        """A :class:`PatternScanner` or :class:`LabelledScanner` as a Presidio recogniser
-        (run segment by segment: :mod:`socle.notes.lines`)."""
-
-        def __init__(self, scanner: Scanner, language: str, index: int) -> None:
-            self.scanner, self.index = scanner, index
-            super().__init__(
-                supported_entities=[scanner.entity],
-                name=scanner.name,
-                supported_language=language,
-                context=[],
-            )
-
-        def load(self) -> None:
-            """Compiled on construction."""
-
-        def analyze(
-            self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-        ) -> list[RecognizerResult]:
+    def found_by(index: int) -> Callable[[str], list[Found]]:
+        def find(text: str) -> list[Found]:
             from socle.notes.lines import scan_by_scanner
 
-            return [
-                RecognizerResult(entity, start, end, score)
-                for start, end, entity, score in scan_by_scanner(text, self.supported_language)[
-                    self.index
-                ]
-            ]
+            return scan_by_scanner(text, language)[index]
 
-    return ScannerRecognizer
+        return find
+
+    return [
+        finder_recognizer(found_by(i), name=s.name, entities=[s.entity], language=language)
+        for i, s in enumerate(scanners(language))
+    ]
