@@ -49,3 +49,30 @@ def test_a_site_cannot_accept_under_a_grant_the_federation_is_not_on(tmp_path: P
 def test_a_count_without_a_hub_says_how_to_start_one(tmp_path: Path) -> None:
     run = socle("federation", "count", STUDY, "SNOMED|73595000", home=tmp_path / "hub")
     assert run.returncode != 0 and "socle federation hub" in run.text
+
+
+def test_unregistering_a_site_is_audited_with_the_administrator_and_takes_a_name_only(
+    tmp_path: Path,
+) -> None:
+    from socle.federation import Hub, make_hub_certificates
+
+    home = tmp_path / "hub"
+    hub = Hub(home / "federation/superlink", make_hub_certificates(tmp_path / "pki"))
+    hub.save(home)
+    hub.sites_folder.mkdir(parents=True)
+    (hub.sites_folder / "site-x.pub").write_text("ecdsa-sha2-nistp384 AAAA")
+    outside = home / "federation/superlink/kept.pub"
+    outside.write_text("not a site's key")
+
+    run = socle("federation", "unregister", "../kept", home=home)
+    assert run.returncode != 0 and "a site's name" in run.text and outside.exists()
+    run = socle("federation", "unregister", "site-x", "--actor", "alice", home=home)
+    assert run.returncode == 0 and "site-x unregistered" in run.stdout
+    assert not (hub.sites_folder / "site-x.pub").exists()
+
+    node = Node.open(Settings(home=home))
+    try:
+        events = list(node.audit.events("federation.site.unregister"))
+    finally:
+        node.close()
+    assert [(e.actor, e.role, e.object) for e in events] == [("alice", "administrator", "site-x")]

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from socle.cli.common import Actor, Home, open_node, out
+from socle.roles import Role
 
 if TYPE_CHECKING:
     from socle.federation import Hub
@@ -85,22 +86,34 @@ def hub(
 
 
 @app.command("register")
-def register_site(name: str, public_key: Path, home: Home = None) -> None:
+def register_site(
+    name: str, public_key: Path, home: Home = None, actor: Actor = "administrator"
+) -> None:
     """At the hub: register a site's public key (only registered SuperNodes may join)."""
     from socle.federation import NodeKeys
 
     with open_node(home) as node:
         _hub(node).register(name, NodeKeys(public_key.with_suffix(".key"), public_key))
+        _audit_register(node, actor, "register", name)
     out.print(f"site {name} registered")
 
 
 @app.command("unregister")
-def unregister_site(name: str, home: Home = None) -> None:
+def unregister_site(name: str, home: Home = None, actor: Actor = "administrator") -> None:
     """At the hub: take a site's key out of the register (refused from the SuperLink's next
     start; ``flwr supernode unregister NODE_ID`` makes the running SuperLink forget it now)."""
     with open_node(home) as node:
         found = _hub(node).unregister(name)
+        if found:
+            _audit_register(node, actor, "unregister", name)
     out.print(f"site {name} unregistered" if found else f"no site {name} registered here")
+
+
+def _audit_register(node: Node, actor: str, change: str, site: str) -> None:
+    """Who may join the network is a state change of the hub: audited with its administrator."""
+    node.audit.record(
+        actor=actor, role=Role.ADMINISTRATOR, action=f"federation.site.{change}", object=site
+    )
 
 
 @app.command()

@@ -219,21 +219,25 @@ class Hub:
     def register(self, site: str, keys: NodeKeys) -> None:
         """Register a site's public key: only registered SuperNodes may join. The key is kept
         in :attr:`sites_folder`, and registered again whenever the SuperLink starts."""
-        if not site.replace("-", "").replace("_", "").isalnum():
-            raise NetworkError(f"a site's name is letters, digits, '-' and '_', not '{site[:40]}'")
+        kept = self._kept_key(site)
         self.sites_folder.mkdir(parents=True, exist_ok=True)
-        kept = self.sites_folder / f"{site}.pub"
         shutil.copyfile(keys.public, kept)
         self._register(site, kept)
 
     def unregister(self, site: str) -> bool:
         """Take a site's key out of the register: refused from the SuperLink's next start (the
         running SuperLink forgets it with ``flwr supernode unregister NODE_ID``)."""
-        kept = self.sites_folder / f"{site}.pub"
+        kept = self._kept_key(site)
         existed = kept.exists()
         kept.unlink(missing_ok=True)
         self.registered.pop(site, None)
         return existed
+
+    def _kept_key(self, site: str) -> Path:
+        """Where the register keeps ``site``'s public key (a name, never a path)."""
+        if not site.replace("-", "").replace("_", "").isalnum():
+            raise NetworkError(f"a site's name is letters, digits, '-' and '_', not '{site[:40]}'")
+        return self.sites_folder / f"{site}.pub"
 
     def _register(self, site: str, public: Path) -> None:
         self.flwr("supernode", "register", str(public), CONNECTION, "--name", site)
